@@ -1,0 +1,1 @@
+"""Collectors: OTLP, remote_write and Loki push in; Kafka out."""

@@ -1,0 +1,1 @@
+"""PyFlink jobs that call the core: journeys and embeddings."""
