@@ -1,0 +1,78 @@
+"""Reads an SLI's good/total history from a Prometheus-compatible HTTP query API.
+
+The SLI queries are rates over ``{{.window}}``; evaluated with ``query_range`` at a step equal to
+the window length, each point is the rate over one whole window, and rate x window length is the
+window's event count. Works with Prometheus, Mimir and VictoriaMetrics (``/api/v1/query_range``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import httpx
+
+from slo_scout.core.recommend.model import WindowCounts
+
+
+class HistoryError(Exception):
+    """The history server could not answer (retried by the job's attempts)."""
+
+
+def _window_text(seconds: int) -> str:
+    return f"{seconds}s"
+
+
+class PrometheusHistory:
+    name = "prometheus"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        bearer_token: str | None = None,
+        timeout_s: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s, transport=transport
+        )
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def _series(self, query: str, start: int, end: int, step: int) -> dict[int, float]:
+        response = await self._client.get(
+            "/api/v1/query_range",
+            params={"query": query, "start": start, "end": end, "step": step},
+        )
+        if response.status_code != 200:
+            raise HistoryError(
+                f"history query failed with HTTP {response.status_code}: {response.text[:200]}"
+            )
+        body = response.json()
+        if body.get("status") != "success":
+            raise HistoryError(f"history query failed: {body.get('error', 'unknown error')}")
+        points: dict[int, float] = {}
+        for series in body["data"]["result"]:
+            for ts, value in series["values"]:
+                rate = float(value)
+                if rate == rate:  # NaN: no traffic in the window
+                    points[int(float(ts))] = points.get(int(float(ts)), 0.0) + rate
+        return points
+
+    async def window_counts(
+        self, good_query: str, total_query: str, *, now: datetime, lookback_s: int, windows: int
+    ) -> list[WindowCounts]:
+        length = max(60, (lookback_s // windows) // 60 * 60)
+        end = int(now.timestamp()) // 60 * 60
+        start = end - length * (windows - 1)
+        window = _window_text(length)
+        good = await self._series(good_query.replace("{{.window}}", window), start, end, length)
+        total = await self._series(total_query.replace("{{.window}}", window), start, end, length)
+        out = []
+        for ts in range(start, end + 1, length):
+            total_events = round(total.get(ts, 0.0) * length)
+            good_events = min(total_events, round(good.get(ts, 0.0) * length))
+            out.append(WindowCounts(ts - length, ts, max(0, good_events), total_events))
+        return out

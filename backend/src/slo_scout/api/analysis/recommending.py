@@ -1,0 +1,107 @@
+"""Turns journeys into SLI candidates and recommended targets with the core, in a form to store.
+
+Without a Prometheus-compatible server the history is the stored per-minute journey statistics;
+with one, each candidate's good/total counts over the lookback come from its query API (the
+journey's own SLI queries), so targets rest on the server's full history from the first run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, Protocol
+
+from slo_scout.core.journeys.model import Journey
+from slo_scout.core.recommend.journey import (
+    recommend_availability_counts,
+    recommend_journey,
+    recommend_latency_counts,
+)
+from slo_scout.core.recommend.model import Recommendation, Strategy, WindowCounts
+from slo_scout.core.slis import MetricFamily, SliCandidate, sli_candidates
+
+HISTORY_WINDOWS = 4
+
+
+class HistorySource(Protocol):
+    name: str
+
+    async def window_counts(
+        self, good_query: str, total_query: str, *, now: datetime, lookback_s: int, windows: int
+    ) -> list[WindowCounts]: ...
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def candidate_dict(candidate: SliCandidate) -> dict[str, Any]:
+    body = {f: getattr(candidate, f) for f in candidate.__slots__ if f != "family"}
+    body["family"] = candidate.family.kind.value
+    return _plain(body)
+
+
+def recommendation_dict(rec: Recommendation) -> dict[str, Any]:
+    return _plain(asdict(rec))
+
+
+class Recommender:
+    def __init__(self, family: MetricFamily, history: HistorySource | None = None) -> None:
+        self.family = family
+        self.history = history
+        self.history_source = history.name if history else "stored journey statistics"
+
+    async def recommend(
+        self, journeys: list[Journey], *, now: datetime, lookback_s: int, strategy: str
+    ) -> list[dict[str, Any]]:
+        chosen = Strategy(strategy)
+        out = []
+        for journey in sorted(journeys, key=lambda j: j.id):
+            if self.history is None:
+                recs = recommend_journey(
+                    journey, self.family, strategy=chosen, now_s=int(now.timestamp()),
+                    lookback_s=lookback_s,
+                )
+            else:
+                recs = await self._from_history(journey, chosen, now, lookback_s)
+            candidates = sli_candidates(journey, self.family)
+            out.append(
+                {
+                    "journey_key": journey.id,
+                    "journey_name": journey.name,
+                    "requests": journey.requests,
+                    "errors": journey.errors,
+                    "sli_candidates": [candidate_dict(c) for c in candidates],
+                    "recommendations": [recommendation_dict(r) for r in recs],
+                }
+            )
+            await asyncio.sleep(0)  # long analyses stay fair to the worker's heartbeat
+        return out
+
+    async def _from_history(
+        self, journey: Journey, strategy: Strategy, now: datetime, lookback_s: int
+    ) -> tuple[Recommendation, Recommendation]:
+        assert self.history is not None
+        window = {"now": now, "lookback_s": lookback_s, "windows": HISTORY_WINDOWS}
+        availability = sli_candidates(journey, self.family)[0]
+        counts = await self.history.window_counts(
+            availability.good_query, availability.total_query, **window
+        )
+        by_threshold = {}
+        for threshold in self.family.buckets_s:
+            latency = sli_candidates(journey, self.family, latency_threshold_s=threshold)[1]
+            by_threshold[threshold] = await self.history.window_counts(
+                latency.good_query, latency.total_query, **window
+            )
+        return (
+            recommend_availability_counts(journey.id, counts, strategy=strategy),
+            recommend_latency_counts(journey.id, by_threshold, strategy=strategy),
+        )

@@ -1,0 +1,142 @@
+"""Runs one claimed analysis job: load the lookback's per-minute journey statistics, derive SLI
+candidates, read history from Prometheus when configured, recommend targets, store a versioned
+result linked to the job.
+
+Each stage commits its progress with a fenced write that also renews the lease; the result and
+the job's success are committed together, fenced, so a worker that lost its lease (and whose
+job another worker took over) cannot store a second result.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from slo_scout.api.analysis import repository
+from slo_scout.api.analysis.recommending import Recommender
+from slo_scout.api.journeys import repository as journeys_repo
+from slo_scout.api.journeys.convert import journey_from_row
+from slo_scout.core.errors import SloScoutError
+from slo_scout.db.models import AnalysisJob, AnalysisResult
+
+Clock = Callable[[], datetime]
+
+
+class LeaseLost(Exception):
+    """Another worker holds the job now; this one must drop its work."""
+
+
+class JobRunner:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        worker: str,
+        lease: timedelta,
+        clock: Clock,
+        recommender: Recommender,
+    ) -> None:
+        self._sessions = sessions
+        self._worker = worker
+        self._lease = lease
+        self._clock = clock
+        self._recommender = recommender
+
+    async def _progress(self, job: AnalysisJob, stage: str, progress: float, **extra: Any) -> None:
+        async with self._sessions() as session:
+            held = await repository.update_held(
+                session, job.id, self._worker, job.attempts,
+                stage=stage, progress=progress,
+                lease_expires_at=self._clock() + self._lease, **extra,
+            )
+            await session.commit()
+        if not held:
+            raise LeaseLost(job.id)
+
+    async def run(self, job: AnalysisJob) -> None:
+        timings: dict[str, float] = dict(job.timings or {})
+        try:
+            result = await self._stages(job, timings)
+        except LeaseLost:
+            return
+        except SloScoutError as error:  # bad input or too little data: retrying will not help
+            await self._finish(job, "failed", timings, error=f"{type(error).__name__}: {error}")
+            return
+        except Exception as error:  # noqa: BLE001 - infrastructure: retry while attempts remain
+            status = "queued" if job.attempts < job.max_attempts else "failed"
+            await self._finish(
+                job, status, timings, error=f"attempt {job.attempts}: {type(error).__name__}: "
+                f"{error}"
+            )
+            return
+        await self._finish(job, "succeeded", timings, result=result)
+
+    async def _stages(self, job: AnalysisJob, timings: dict[str, float]) -> dict[str, Any]:
+        now = self._clock()
+        start = now - timedelta(seconds=job.lookback_seconds)
+        await self._progress(job, "loading", 0.05)
+        began = time.perf_counter()
+        async with self._sessions() as session:
+            rows = await journeys_repo.journeys_of_environment(session, job.environment_id)
+            stats = await journeys_repo.stats_between(session, [r.id for r in rows], start, now)
+        by_journey: dict[int, list[Any]] = {}
+        for stat in stats:
+            by_journey.setdefault(stat.journey_id, []).append(stat)
+        journeys = [journey_from_row(r, by_journey[r.id]) for r in rows if r.id in by_journey]
+        timings["load_s"] = round(time.perf_counter() - began, 6)
+        await self._progress(job, "recommending", 0.4, timings=dict(timings))
+        began = time.perf_counter()
+        recommendations = await self._recommender.recommend(
+            journeys, now=now, lookback_s=job.lookback_seconds, strategy=job.strategy
+        )
+        timings["recommend_s"] = round(time.perf_counter() - began, 6)
+        await self._progress(job, "storing", 0.9, timings=dict(timings))
+        return {
+            "summary": {
+                "journeys": len(journeys),
+                "minutes": len(stats),
+                "requests": sum(j.requests for j in journeys),
+                "window": {"start": start.isoformat(), "end": now.isoformat()},
+                "strategy": job.strategy,
+                "history_source": self._recommender.history_source,
+            },
+            "recommendations": recommendations,
+            "row_ids": {r.key: r.id for r in rows},
+        }
+
+    async def _finish(
+        self,
+        job: AnalysisJob,
+        status: str,
+        timings: dict[str, float],
+        *,
+        error: str | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> None:
+        now = self._clock()
+        async with self._sessions() as session:
+            values: dict[str, Any] = {"status": status, "timings": timings, "error": error}
+            if status == "queued":
+                values.update(lease_owner=None, lease_expires_at=None, stage="retrying")
+            else:
+                values.update(finished_at=now, lease_owner=None, lease_expires_at=None)
+                values.update(stage="done" if status == "succeeded" else "failed")
+            if result is not None:
+                version = await repository.next_result_version(session, job.environment_id)
+                stored = await repository.insert_result(
+                    session,
+                    AnalysisResult(
+                        environment_id=job.environment_id, job_id=job.id, version=version,
+                        created_at=now, summary=result["summary"],
+                        recommendations=result["recommendations"],
+                    ),
+                )
+                values.update(result_id=stored.id, progress=1.0)
+            if await repository.update_held(session, job.id, self._worker, job.attempts, **values):
+                await session.commit()
+            else:
+                await session.rollback()

@@ -1,0 +1,131 @@
+"""SQL for journeys and their per-minute statistics (the time series)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from slo_scout.db.models import JourneyRow, JourneyStat
+
+
+async def get_journey(session: AsyncSession, journey_id: int) -> JourneyRow | None:
+    return await session.get(JourneyRow, journey_id)
+
+
+async def get_by_key(session: AsyncSession, environment_id: int, key: str) -> JourneyRow | None:
+    return await session.scalar(
+        select(JourneyRow).where(JourneyRow.environment_id == environment_id, JourneyRow.key == key)
+    )
+
+
+async def add_journey(session: AsyncSession, row: JourneyRow) -> JourneyRow:
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def list_journeys(
+    session: AsyncSession,
+    *,
+    environment_ids: Sequence[int] | None,
+    search: str | None,
+    entry_service: str | None,
+    min_requests: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[JourneyRow], int]:
+    query = select(JourneyRow)
+    if environment_ids is not None:
+        query = query.where(JourneyRow.environment_id.in_(environment_ids))
+    if search:
+        query = query.where(func.lower(JourneyRow.name).contains(search.lower(), autoescape=True))
+    if entry_service:
+        query = query.where(JourneyRow.entry_service == entry_service)
+    if min_requests is not None:
+        query = query.where(JourneyRow.requests >= min_requests)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(
+        query.order_by(JourneyRow.requests.desc(), JourneyRow.id).limit(limit).offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def journeys_of_environment(session: AsyncSession, environment_id: int) -> list[JourneyRow]:
+    rows = await session.scalars(
+        select(JourneyRow).where(JourneyRow.environment_id == environment_id).order_by(JourneyRow.id)
+    )
+    return list(rows)
+
+
+async def ensure_partitions(session: AsyncSession, minutes: Iterable[datetime]) -> None:
+    """PostgreSQL without TimescaleDB keeps one partition per month: create the ones needed."""
+    if session.bind.dialect.name != "postgresql":
+        return
+    months = sorted({m.replace(day=1, hour=0, minute=0, second=0, microsecond=0) for m in minutes})
+    for month in months:
+        await session.execute(text("SELECT slo_scout_ensure_stats_partition(:m)"), {"m": month})
+
+
+async def stats_rows(
+    session: AsyncSession, journey_ids: Sequence[int], minutes: Sequence[datetime]
+) -> dict[tuple[int, datetime], JourneyStat]:
+    if not journey_ids or not minutes:
+        return {}
+    rows = await session.scalars(
+        select(JourneyStat).where(
+            JourneyStat.journey_id.in_(journey_ids), JourneyStat.minute.in_(minutes)
+        )
+    )
+    return {(row.journey_id, row.minute): row for row in rows}
+
+
+async def upsert_stats(session: AsyncSession, values: list[dict[str, Any]]) -> None:
+    """Writes merged minute rows (the caller has merged them with what was stored)."""
+    if not values:
+        return
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(JourneyStat.__table__)
+    statement = statement.on_conflict_do_update(
+        index_elements=["journey_id", "minute"],
+        set_={
+            "requests": statement.excluded.requests,
+            "errors": statement.excluded.errors,
+            "latency_sketch": statement.excluded.latency_sketch,
+        },
+    )
+    await session.execute(statement, values)
+
+
+async def stats_between(
+    session: AsyncSession, journey_ids: Sequence[int], start: datetime, end: datetime
+) -> list[JourneyStat]:
+    if not journey_ids:
+        return []
+    rows = await session.scalars(
+        select(JourneyStat)
+        .where(
+            JourneyStat.journey_id.in_(journey_ids),
+            JourneyStat.minute >= start,
+            JourneyStat.minute < end,
+        )
+        .order_by(JourneyStat.journey_id, JourneyStat.minute)
+    )
+    return list(rows)
+
+
+async def drop_stats_before(session: AsyncSession, cutoff: datetime) -> int:
+    if session.bind.dialect.name == "postgresql":
+        dropped = await session.scalar(
+            text("SELECT slo_scout_drop_stats_before(:c)"), {"c": cutoff}
+        )
+        return int(dropped or 0)
+    result = await session.execute(
+        JourneyStat.__table__.delete().where(JourneyStat.minute < cutoff)
+    )
+    return int(result.rowcount or 0)

@@ -1,0 +1,211 @@
+"""The control plane's tables. Alembic migrations (slo_scout.migrations) are the only way the
+schema changes; these declarations mirror them for queries and are checked against them by a test.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from slo_scout.db.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime]
+
+
+class Service(Base):
+    __tablename__ = "services"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime]
+
+
+class Environment(Base):
+    __tablename__ = "environments"
+    __table_args__ = (UniqueConstraint("service_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class JourneyRow(Base):
+    __tablename__ = "journeys"
+    __table_args__ = (UniqueConstraint("environment_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))  # the core's stable journey id
+    name: Mapped[str] = mapped_column(String(500))
+    entry_service: Mapped[str] = mapped_column(String(200))
+    entry_operation: Mapped[str] = mapped_column(String(500))
+    protocol: Mapped[str] = mapped_column(String(20))
+    span_name: Mapped[str] = mapped_column(String(500))
+    method: Mapped[str | None] = mapped_column(String(20))
+    fingerprint: Mapped[str] = mapped_column(String(128))
+    services: Mapped[list[Any]]
+    edges: Mapped[list[Any]]
+    critical_path: Mapped[list[Any]]
+    sample_trace_ids: Mapped[list[Any]]
+    requests: Mapped[int] = mapped_column(BigInteger)
+    errors: Mapped[int] = mapped_column(BigInteger)
+    latency_sketch: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime] = mapped_column(index=True)
+
+
+class JourneyStat(Base):
+    """One journey's requests, errors and latency sketch in one minute (the time series)."""
+
+    __tablename__ = "journey_stats"
+    journey_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    minute: Mapped[datetime] = mapped_column(primary_key=True)
+    requests: Mapped[int] = mapped_column(BigInteger)
+    errors: Mapped[int] = mapped_column(BigInteger)
+    latency_sketch: Mapped[str] = mapped_column(Text)
+
+
+class AnalysisJob(Base):
+    __tablename__ = "analysis_jobs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id"), index=True)
+    lookback_seconds: Mapped[int] = mapped_column(Integer)
+    strategy: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    stage: Mapped[str] = mapped_column(String(50))
+    progress: Mapped[float] = mapped_column(Float)
+    attempts: Mapped[int] = mapped_column(Integer)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    timings: Mapped[dict[str, Any]]
+    result_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class AnalysisResult(Base):
+    """One analysis' output, versioned per environment and linked to its job."""
+
+    __tablename__ = "analysis_results"
+    __table_args__ = (UniqueConstraint("environment_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id"), index=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("analysis_jobs.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    summary: Mapped[dict[str, Any]]
+    recommendations: Mapped[list[Any]]
+
+
+class Slo(Base):
+    __tablename__ = "slos"
+    __table_args__ = (UniqueConstraint("environment_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id"), index=True)
+    journey_id: Mapped[int | None] = mapped_column(ForeignKey("journeys.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    sli_kind: Mapped[str] = mapped_column(String(20))
+    objective: Mapped[float] = mapped_column(Float)
+    threshold_seconds: Mapped[float | None] = mapped_column(Float)
+    window_days: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20))
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_results.id"))
+    last_changed_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SloRevision(Base):
+    __tablename__ = "slo_revisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slo_id: Mapped[int] = mapped_column(ForeignKey("slos.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(200))
+    comment: Mapped[str | None] = mapped_column(Text)
+    snapshot: Mapped[dict[str, Any]]
+    at: Mapped[datetime]
+
+
+class ArtifactBundle(Base):
+    __tablename__ = "artifact_bundles"
+    __table_args__ = (UniqueConstraint("environment_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id"), index=True)
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_results.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_at: Mapped[datetime | None]
+
+
+class ArtifactFile(Base):
+    __tablename__ = "artifact_files"
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("artifact_bundles.id"), primary_key=True)
+    path: Mapped[str] = mapped_column(String(500), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class RoleBinding(Base):
+    __tablename__ = "role_bindings"
+    __table_args__ = (UniqueConstraint("subject", "team"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    team: Mapped[str] = mapped_column(String(100))  # a team name, or "*" for every team
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    target_type: Mapped[str] = mapped_column(String(50))
+    target_id: Mapped[str] = mapped_column(String(100))
+    team: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[dict[str, Any]]

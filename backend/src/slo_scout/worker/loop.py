@@ -1,0 +1,121 @@
+"""The analysis worker: claims durable jobs from the database and runs them, one at a time.
+
+A heartbeat renews the lease while a job runs, so only a worker that stopped (crashed, killed,
+cut off from the database) loses its job; another worker takes it when the lease expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from slo_scout.api.analysis import repository
+from slo_scout.api.analysis.recommending import Recommender
+from slo_scout.api.analysis.runner import JobRunner
+from slo_scout.api.journeys import repository as journeys_repo
+from slo_scout.db.models import AnalysisJob
+
+log = logging.getLogger("slo_scout.worker")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        recommender: Recommender,
+        *,
+        name: str | None = None,
+        lease_seconds: float = 60.0,
+        poll_seconds: float = 1.0,
+        retention_days: int | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.name = name or default_worker_name()
+        self._sessions = sessions
+        self._lease = timedelta(seconds=lease_seconds)
+        self._poll = poll_seconds
+        self._retention = timedelta(days=retention_days) if retention_days else None
+        self._clock = clock
+        self._runner = JobRunner(
+            sessions, worker=self.name, lease=self._lease, clock=clock, recommender=recommender
+        )
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def claim(self) -> AnalysisJob | None:
+        async with self._sessions() as session:
+            failed = await repository.fail_exhausted(session, self._clock())
+            job = await repository.claim_next(session, self.name, self._clock(), self._lease)
+            await session.commit()
+        for job_id in failed:
+            log.warning("job %s failed: its worker stopped on the last allowed attempt", job_id)
+        return job
+
+    async def run_once(self) -> bool:
+        """Claims and runs one job; False when none was runnable."""
+        job = await self.claim()
+        if job is None:
+            return False
+        log.info("job %s: attempt %d of %d", job.id, job.attempts, job.max_attempts)
+        heartbeat = asyncio.create_task(self._heartbeat(job))
+        try:
+            await self._runner.run(job)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+        return True
+
+    async def _heartbeat(self, job: AnalysisJob) -> None:
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            async with self._sessions() as session:
+                held = await repository.update_held(
+                    session, job.id, self.name, job.attempts,
+                    lease_expires_at=self._clock() + self._lease,
+                )
+                await session.commit()
+            if not held:
+                return
+
+    async def _retention_pass(self) -> None:
+        if self._retention is None:
+            return
+        async with self._sessions() as session:
+            dropped = await journeys_repo.drop_stats_before(session, self._clock() - self._retention)
+            await session.commit()
+        if dropped:
+            log.info("retention: dropped %d stats partitions/rows", dropped)
+
+    async def run_forever(self) -> None:
+        log.info("worker %s started", self.name)
+        passes = 0
+        while not self._stopping.is_set():
+            try:
+                if passes % 600 == 0:
+                    await self._retention_pass()
+                passes += 1
+                if await self.run_once():
+                    continue
+            except Exception:  # noqa: BLE001 - a database blip must not end the worker
+                log.exception("worker pass failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._poll)
+        log.info("worker %s stopped", self.name)
