@@ -78,7 +78,7 @@ def label_problems(labels: Labels, *, annotations: bool = False) -> list[tuple[s
 class SLOValidator:
     """Checks one SLO; `paths` maps model fields to the document's own field paths."""
 
-    def __init__(self, *, source: str, document: int, paths: Mapping[str, str]) -> None:
+    def __init__(self, *, source: str, document: int | None, paths: Mapping[str, str]) -> None:
         self._source = source
         self._document = document
         self._paths = paths

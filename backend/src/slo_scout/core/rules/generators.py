@@ -1,0 +1,244 @@
+"""The rule generators, one small step each, chained as Sloth's core SLO plugins are.
+
+Order: validate -> SLI recording rules -> metadata recording rules -> alert rules. Each has a
+versioned id mirroring Sloth's plugin id (`sloth.dev/core/sli_rules/v1` here is
+`slo-scout/core/sli_rules/v1`), takes the request and the rules so far, and returns new rules.
+Expressions are Sloth's templates verbatim, so rule files are byte-comparable with Sloth's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from slo_scout.core import conventions as c
+from slo_scout.core.errors import SpecError
+from slo_scout.core.rules.burn import MWMBAlert
+from slo_scout.core.rules.gofloat import go_f, go_g
+from slo_scout.core.rules.model import GenerationRequest, Rule, SLORules
+from slo_scout.core.specs.durations import format_duration, go_hours
+from slo_scout.core.specs.model import Labels, SLIEvents, SLIRaw, SLOSpec, merge_labels
+from slo_scout.core.specs.validation import SLOValidator, promql_problem, render_window
+
+
+class RuleGenerator(Protocol):
+    id: str
+
+    def __call__(self, request: GenerationRequest, rules: SLORules) -> SLORules: ...
+
+
+def id_labels(slo: SLOSpec) -> Labels:
+    return merge_labels(
+        {c.SLO_ID_LABEL: slo.id, c.SLO_NAME_LABEL: slo.name, c.SLO_SERVICE_LABEL: slo.service}
+    )
+
+
+def label_filter(labels: Labels) -> str:
+    """`{a="1", b="2"}` as Sloth's LabelsToPromFilter writes it."""
+    return "{" + ", ".join(f'{k}="{_escape(v)}"' for k, v in labels) + "}"
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+@dataclass(frozen=True)
+class ValidateGenerator:
+    id: str = "slo-scout/core/validate/v1"
+
+    def __call__(self, request: GenerationRequest, rules: SLORules) -> SLORules:
+        errors = SLOValidator(source="<slo>", document=None, paths={}).check(request.slo)
+        if errors:
+            raise SpecError(
+                f"invalid SLO {request.slo.id!r}: {errors[0].reason}", field=errors[0].field
+            )
+        return rules
+
+
+@dataclass(frozen=True)
+class SLIRulesGenerator:
+    """One `slo:sli_error:ratio_rate<window>` rule per alert window, plus the whole period.
+
+    The period rule is optimised as Sloth does: the mean of the 5m SLI over the period
+    (`sum_over_time / count_over_time`) instead of re-running the raw query over 30 days.
+    """
+
+    optimized: bool = True
+    id: str = "slo-scout/core/sli_rules/v1"
+
+    def __call__(self, request: GenerationRequest, rules: SLORules) -> SLORules:
+        slo, alerts = request.slo, request.alerts
+        out = []
+        for window in [*alerts.windows(), slo.period_ms]:
+            if self.optimized and window == slo.period_ms:
+                out.append(_optimized_sli_rule(slo, window, alerts.page_quick.short_ms))
+            else:
+                out.append(_sli_rule(slo, window))
+        return replace(rules, sli_recordings=tuple(out))
+
+
+def _sli_rule(slo: SLOSpec, window_ms: int) -> Rule:
+    window = format_duration(window_ms)
+    if isinstance(slo.sli, SLIEvents):
+        expr = f"({slo.sli.error_query})\n/\n({slo.sli.total_query})\n"
+    elif isinstance(slo.sli, SLIRaw):
+        expr = f"({slo.sli.error_ratio_query})"
+    else:
+        raise SpecError(f"SLO {slo.id!r} has no SLI", field="sli")
+    return Rule(
+        record=c.sli_error_metric(window),
+        expr=render_window(expr, window),
+        labels=merge_labels(id_labels(slo), {c.SLO_WINDOW_LABEL: window}, slo.labels),
+    )
+
+
+def _optimized_sli_rule(slo: SLOSpec, window_ms: int, short_ms: int) -> Rule:
+    if window_ms == short_ms:
+        raise SpecError("can't optimize using the same short window as the window to optimize")
+    window = format_duration(window_ms)
+    metric = c.sli_error_metric(format_duration(short_ms)) + label_filter(id_labels(slo))
+    expr = (
+        f"sum_over_time({metric}[{window}])\n"
+        f"/ ignoring ({c.SLO_WINDOW_LABEL})\n"
+        f"count_over_time({metric}[{window}])\n"
+    )
+    return Rule(
+        record=c.sli_error_metric(window),
+        expr=expr,
+        labels=merge_labels(id_labels(slo), {c.SLO_WINDOW_LABEL: window}, slo.labels),
+    )
+
+
+@dataclass(frozen=True)
+class MetadataRulesGenerator:
+    """Objective, budget, period, burn rates, budget remaining and the `sloth_slo_info` rule."""
+
+    id: str = "slo-scout/core/metadata_rules/v1"
+
+    def __call__(self, request: GenerationRequest, rules: SLORules) -> SLORules:
+        slo, info = request.slo, request.info
+        labels = merge_labels(id_labels(slo), slo.labels)
+        ratio = slo.objective / 100
+        slo_filter = label_filter(id_labels(slo))
+        short = format_duration(request.alerts.page_quick.short_ms)
+
+        def burn(window: str) -> str:
+            return (
+                f"{c.sli_error_metric(window)}{slo_filter}\n"
+                f"/ on({c.SLO_ID_LABEL}, {c.SLO_NAME_LABEL}, {c.SLO_SERVICE_LABEL}) group_left\n"
+                f"{c.ERROR_BUDGET_RATIO_METRIC}{slo_filter}\n"
+            )
+
+        info_labels = merge_labels(
+            labels,
+            {
+                c.SLO_VERSION_LABEL: info.version,
+                c.SLO_MODE_LABEL: info.mode,
+                c.SLO_SPEC_LABEL: info.spec,
+                c.SLO_OBJECTIVE_LABEL: go_f(slo.objective),
+            },
+        )
+        meta = (
+            Rule(record=c.OBJECTIVE_RATIO_METRIC, expr=f"vector({go_g(ratio)})", labels=labels),
+            Rule(
+                record=c.ERROR_BUDGET_RATIO_METRIC, expr=f"vector(1-{go_g(ratio)})", labels=labels
+            ),
+            Rule(
+                record=c.TIME_PERIOD_DAYS_METRIC,
+                expr=f"vector({go_g(go_hours(slo.period_ms) / 24)})",
+                labels=labels,
+            ),
+            Rule(record=c.CURRENT_BURN_RATE_METRIC, expr=burn(short), labels=labels),
+            Rule(
+                record=c.PERIOD_BURN_RATE_METRIC,
+                expr=burn(format_duration(slo.period_ms)),
+                labels=labels,
+            ),
+            Rule(
+                record=c.PERIOD_ERROR_BUDGET_REMAINING_METRIC,
+                expr=f"1 - {c.PERIOD_BURN_RATE_METRIC}{slo_filter}",
+                labels=labels,
+            ),
+            Rule(record=c.SLO_INFO_METRIC, expr="vector(1)", labels=info_labels),
+        )
+        return replace(rules, meta_recordings=meta)
+
+
+@dataclass(frozen=True)
+class AlertRulesGenerator:
+    """The page and ticket multi-window multi-burn-rate alerts (unless disabled in the spec)."""
+
+    id: str = "slo-scout/core/alert_rules/v1"
+
+    def __call__(self, request: GenerationRequest, rules: SLORules) -> SLORules:
+        slo, alerts = request.slo, request.alerts
+        out = []
+        if not slo.page_alert.disable:
+            out.append(
+                _alert_rule(
+                    slo,
+                    slo.page_alert.name,
+                    slo.page_alert.labels,
+                    slo.page_alert.annotations,
+                    alerts.page_quick,
+                    alerts.page_slow,
+                )
+            )
+        if not slo.ticket_alert.disable:
+            out.append(
+                _alert_rule(
+                    slo,
+                    slo.ticket_alert.name,
+                    slo.ticket_alert.labels,
+                    slo.ticket_alert.annotations,
+                    alerts.ticket_quick,
+                    alerts.ticket_slow,
+                )
+            )
+        return replace(rules, alerts=tuple(out))
+
+
+def _alert_rule(
+    slo: SLOSpec, name: str, labels: Labels, annotations: Labels, quick: MWMBAlert, slow: MWMBAlert
+) -> Rule:
+    metric_filter = label_filter(id_labels(slo))
+    budget = go_g(quick.error_budget / 100)
+
+    def cond(window_ms: int, factor: float) -> str:
+        metric = c.sli_error_metric(format_duration(window_ms))
+        return (
+            f"    max({metric}{metric_filter} > ({go_g(factor)} * {budget})) "
+            f"without ({c.SLO_WINDOW_LABEL})"
+        )
+
+    expr = (
+        "(\n"
+        f"{cond(quick.short_ms, quick.burn_rate_factor)}\n    and\n"
+        f"{cond(quick.long_ms, quick.burn_rate_factor)}\n"
+        ")\nor\n(\n"
+        f"{cond(slow.short_ms, slow.burn_rate_factor)}\n    and\n"
+        f"{cond(slow.long_ms, slow.burn_rate_factor)}\n"
+        ")\n"
+    )
+    severity = quick.severity
+    service, slo_label = c.SLO_SERVICE_LABEL, c.SLO_NAME_LABEL
+    extra_annotations = {
+        "title": f"({severity}) {{{{$labels.{service}}}}} {{{{$labels.{slo_label}}}}} SLO error "
+        "budget burn rate is too fast.",
+        "summary": f"{{{{$labels.{service}}}}} {{{{$labels.{slo_label}}}}} SLO error budget burn "
+        "rate is over expected.",
+    }
+    return Rule(
+        alert=name,
+        expr=expr,
+        labels=merge_labels({c.SLO_SEVERITY_LABEL: severity}, labels),
+        annotations=merge_labels(extra_annotations, annotations),
+    )
+
+
+def check_expressions(rules: SLORules) -> None:
+    """Every generated expression must parse before anything is written."""
+    for rule in (*rules.sli_recordings, *rules.meta_recordings, *rules.alerts):
+        problem = promql_problem(rule.expr)
+        if problem is not None:
+            raise SpecError(f"generated rule {rule.record or rule.alert!r}: {problem}")
