@@ -1,0 +1,79 @@
+"""A Markdown runbook per SLO: what its alerts mean in numbers and where to look first.
+
+The numbers come from the SLO itself: the budget in minutes and requests over the period, each
+burn-rate alert's threshold and how long the whole budget would last at that rate, the PromQL
+to run (the SLI with the window filled in, and the recording rules), the dashboard, and the
+journey's likely suspects from its critical path (steps that dominate latency, steps that fail).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slo_scout.core.artifacts._render import render
+from slo_scout.core.artifacts.model import BURN_WINDOWS, Slo, dashboard_uid
+from slo_scout.core.journeys.model import StepShare
+from slo_scout.core.recommend.stats import budget_events_30d, budget_minutes_30d
+
+GENERATOR = "runbook/v1"
+SUSPECTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class BurnRow:
+    severity: str
+    burn_rate: float
+    long_window: str
+    short_window: str
+    budget_share: float
+    exhaust_hours: float
+
+    @property
+    def exhaust(self) -> str:
+        if self.exhaust_hours < 48:
+            return f"{self.exhaust_hours:.1f} hours"
+        return f"{self.exhaust_hours / 24:.1f} days ({self.exhaust_hours:.0f} hours)"
+
+
+def burn_rows(slo: Slo) -> list[BurnRow]:
+    return [
+        BurnRow(
+            severity=w.severity,
+            burn_rate=w.burn_rate(slo.period_days),
+            long_window=w.long_window,
+            short_window=w.short_window,
+            budget_share=w.budget_share,
+            exhaust_hours=slo.period_days * 24 / w.burn_rate(slo.period_days),
+        )
+        for w in BURN_WINDOWS
+    ]
+
+
+def _suspects(steps: tuple[StepShare, ...]) -> tuple[list[StepShare], list[StepShare]]:
+    slow = sorted(steps, key=lambda s: (-s.share, s.service, s.operation))[:SUSPECTS]
+    failing = [s for s in steps if s.error_ratio > 0]
+    failing.sort(key=lambda s: (-s.error_ratio, s.service, s.operation))
+    return slow, failing[:SUSPECTS]
+
+
+def render_runbook(slo: Slo, *, version: str) -> str:
+    rec = slo.recommendation
+    events = rec.evidence.events_per_30d * slo.period_days / 30
+    slow, failing = _suspects(slo.journey.critical_path)
+    return render(
+        "runbook.md.j2",
+        version=version,
+        generator=GENERATOR,
+        slo=slo,
+        rec=rec,
+        budget_minutes=budget_minutes_30d(slo.objective) * slo.period_days / 30,
+        budget_events=budget_events_30d(slo.objective, events),
+        events=events,
+        rows=burn_rows(slo),
+        error_query=slo.sli.error_query.replace("{{.window}}", "1h"),
+        total_query=slo.sli.total_query.replace("{{.window}}", "1h"),
+        labels=f'sloth_service="{slo.service}", sloth_slo="{slo.name}"',
+        dashboard_uid=dashboard_uid(slo.service),
+        slow=slow,
+        failing=failing,
+    )

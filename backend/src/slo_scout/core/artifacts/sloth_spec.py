@@ -1,0 +1,94 @@
+"""Sloth ``prometheus/v1`` specs and the ``PrometheusServiceLevel`` CRD, one file per service.
+
+The plain spec uses snake_case fields (``error_query``, ``page_alert``); the CRD uses Sloth's
+camelCase (``errorQuery``, ``pageAlert``). Alert labels carry ``severity`` for routing and the
+annotations point at the runbook and the dashboard, which Sloth copies onto every alert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from slo_scout.core.artifacts._render import dump_yaml, render
+from slo_scout.core.artifacts.model import Slo, dashboard_uid
+
+GENERATOR = "sloth-spec/v1"
+SEVERITY = {"page": "critical", "ticket": "warning"}
+
+
+def _slo_document(slo: Slo, *, camel: bool) -> dict[str, Any]:
+    def key(snake: str, camel_name: str) -> str:
+        return camel_name if camel else snake
+
+    return {
+        "name": slo.name,
+        "objective": slo.objective,
+        "description": slo.sli.description,
+        "labels": {
+            "slo_scout_journey": slo.journey.id,
+            "slo_scout_sli": slo.sli.kind.value,
+        },
+        "sli": {
+            "events": {
+                key("error_query", "errorQuery"): slo.sli.error_query,
+                key("total_query", "totalQuery"): slo.sli.total_query,
+            }
+        },
+        "alerting": {
+            "name": slo.alert_name,
+            "labels": {"category": slo.sli.kind.value},
+            "annotations": {
+                "runbook": slo.runbook_path,
+                "dashboard_uid": dashboard_uid(slo.service),
+            },
+            key("page_alert", "pageAlert"): {"labels": {"severity": SEVERITY["page"]}},
+            key("ticket_alert", "ticketAlert"): {"labels": {"severity": SEVERITY["ticket"]}},
+        },
+    }
+
+
+def sloth_spec(service: str, slos: Sequence[Slo]) -> dict[str, Any]:
+    return {
+        "version": "prometheus/v1",
+        "service": service,
+        "labels": {"owner": "slo-scout"},
+        "slos": [_slo_document(s, camel=False) for s in slos],
+    }
+
+
+def sloth_crd(
+    service: str, slos: Sequence[Slo], *, namespace: str = "monitoring"
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "sloth.slok.dev/v1",
+        "kind": "PrometheusServiceLevel",
+        "metadata": {"name": dashboard_uid(service)[4:], "namespace": namespace},
+        "spec": {
+            "service": service,
+            "labels": {"owner": "slo-scout"},
+            "slos": [_slo_document(s, camel=True) for s in slos],
+        },
+    }
+
+
+def render_sloth_spec(service: str, slos: Sequence[Slo], *, version: str) -> str:
+    return render(
+        "yaml_file.yaml.j2",
+        version=version,
+        generator=GENERATOR,
+        about=f"Sloth prometheus/v1 spec for service {service}: `sloth generate -i` this file.",
+        body=dump_yaml(sloth_spec(service, slos)).rstrip("\n"),
+    )
+
+
+def render_sloth_crd(
+    service: str, slos: Sequence[Slo], *, version: str, namespace: str = "monitoring"
+) -> str:
+    return render(
+        "yaml_file.yaml.j2",
+        version=version,
+        generator=GENERATOR,
+        about=f"Sloth PrometheusServiceLevel for service {service}, for the Sloth controller.",
+        body=dump_yaml(sloth_crd(service, slos, namespace=namespace)).rstrip("\n"),
+    )

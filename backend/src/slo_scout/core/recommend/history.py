@@ -1,0 +1,88 @@
+"""A journey's per-minute history cut into comparable windows.
+
+The history is the journey's complete minutes inside ``[now - lookback, now)``. From the first
+to the last observed minute it is split into ``N`` windows of equal whole-minute length,
+anchored at the last minute; the oldest ``M mod N`` minutes are left out so every window is
+equally long (comparable). Fewer than ``N`` minutes give one window per minute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ddsketch import DDSketch
+
+from slo_scout.core.journeys.model import Journey, MinuteStats, new_sketch
+from slo_scout.core.recommend.model import WindowCounts
+
+DEFAULT_WINDOWS = 4
+DEFAULT_LOOKBACK_S = 30 * 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start_s: int
+    end_s: int
+    minutes: tuple[MinuteStats, ...]
+
+
+def split_history(
+    journey: Journey,
+    *,
+    now_s: int,
+    lookback_s: int = DEFAULT_LOOKBACK_S,
+    windows: int = DEFAULT_WINDOWS,
+) -> list[Window]:
+    if windows < 1:
+        raise ValueError("at least one window is needed")
+    keys = sorted(k for k in journey.minutes if now_s - lookback_s <= k and k + 60 <= now_s)
+    if not keys:
+        return []
+    span_min = (keys[-1] - keys[0]) // 60 + 1
+    n = min(windows, span_min)
+    length_s = (span_min // n) * 60
+    end = keys[-1] + 60
+    out = []
+    for i in range(n, 0, -1):
+        start = end - i * length_s
+        stop = start + length_s
+        stats = tuple(journey.minutes[k] for k in keys if start <= k < stop)
+        out.append(Window(start, stop, stats))
+    return out
+
+
+def availability_counts(windows: Sequence[Window]) -> list[WindowCounts]:
+    out = []
+    for w in windows:
+        total = sum(m.requests for m in w.minutes)
+        errors = min(total, sum(m.errors for m in w.minutes))
+        out.append(WindowCounts(w.start_s, w.end_s, total - errors, total))
+    return out
+
+
+def count_at_most(sketch: DDSketch, threshold_s: float) -> float:
+    """Requests no slower than ``threshold_s``, to the sketch's relative accuracy (1%)."""
+    below = sketch._negative_store.count + sketch._zero_count
+    if threshold_s <= 0:
+        return float(below)
+    store = sketch._store
+    limit = sketch._mapping.key(threshold_s)
+    for index, count in enumerate(store.bins):
+        if index + store.offset <= limit:
+            below += count
+    return float(below)
+
+
+def latency_counts(windows: Sequence[Window], threshold_s: float) -> list[WindowCounts]:
+    out = []
+    for w in windows:
+        merged = new_sketch()
+        total = 0
+        for m in w.minutes:
+            total += m.requests
+            if m.latency.count:
+                merged.merge(m.latency)
+        good = min(total, round(count_at_most(merged, threshold_s))) if merged.count else 0
+        out.append(WindowCounts(w.start_s, w.end_s, good, total))
+    return out
