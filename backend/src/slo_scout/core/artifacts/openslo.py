@@ -1,8 +1,8 @@
 """OpenSLO v1 documents for a service: DataSource, Service, SLI, SLO, and the alerting kinds.
 
 One file per service holds, in order: the Prometheus ``DataSource``, the ``Service``, the two
-``AlertNotificationTarget``s (page, ticket), one ``AlertCondition`` and one ``AlertPolicy`` per
-burn-rate window (OpenSLO allows one condition per policy), then each ``SLI`` and its ``SLO``.
+``AlertNotificationTarget``s (page, ticket), a page and a ticket burn-rate ``AlertCondition``,
+then per SLO its page and ticket ``AlertPolicy``, its ``SLI`` and the ``SLO`` itself.
 
 Burn-rate conditions follow Sloth's windows for the SLO's period: 2%, 5%, 10%, 10% of the
 budget over 1h, 6h, 1d and 3d (14.4/6/3/1 for 30 days, 13.44/5.6/2.8/0.93 for 28). OpenSLO has
@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from slo_scout.core.artifacts._render import dump_yaml_documents, render
-from slo_scout.core.artifacts.model import BURN_WINDOWS, BurnWindow, Slo
+from slo_scout.core.artifacts.model import BURN_WINDOWS, Slo
 
 GENERATOR = "openslo/v1"
 API = "openslo/v1"
@@ -48,11 +48,21 @@ def _source(query: str) -> dict[str, Any]:
     }
 
 
-def _condition_name(w: BurnWindow, period_days: int) -> str:
-    return f"{w.severity}-burn-{w.long_window}-{period_days}d"
+def _condition_name(severity: str, period_days: int) -> str:
+    return f"{severity}-burn-rate-{period_days}d"
+
+
+def _policy_name(slo: Slo, severity: str) -> str:
+    return f"{slo.name}-{severity}"
 
 
 def _alerting_documents(period_days: int) -> list[dict[str, Any]]:
+    """Notification targets and one burn-rate condition per severity for a period.
+
+    OpenSLO allows one condition per policy, so each holds the faster window of its severity
+    (page: 2% of the budget in 1h, ticket: 10% in 1d); the slower pair (5% in 6h, 10% in 3d)
+    comes with it in the generated rules, as in Sloth, and is named in the description.
+    """
     docs = [
         _doc(
             "AlertNotificationTarget",
@@ -64,44 +74,49 @@ def _alerting_documents(period_days: int) -> list[dict[str, Any]]:
         )
         for severity in ("page", "ticket")
     ]
-    for w in BURN_WINDOWS:
-        name = _condition_name(w, period_days)
-        burn = w.burn_rate(period_days)
+    for severity in ("page", "ticket"):
+        fast, slow = (w for w in BURN_WINDOWS if w.severity == severity)
         docs.append(
             _doc(
                 "AlertCondition",
-                _meta(name),
+                _meta(_condition_name(severity, period_days)),
                 {
                     "description": (
-                        f"{w.budget_share:.0%} of the {period_days}-day error budget spent in "
-                        f"{w.long_window} (checked over {w.short_window} too)"
+                        f"{fast.budget_share:.0%} of the {period_days}-day error budget spent "
+                        f"in {fast.long_window} ({fast.burn_rate(period_days):g}x, checked over "
+                        f"{fast.short_window} too), or {slow.budget_share:.0%} in "
+                        f"{slow.long_window} ({slow.burn_rate(period_days):g}x)"
                     ),
-                    "severity": w.severity,
+                    "severity": severity,
                     "condition": {
                         "kind": "burnrate",
                         "op": "gte",
-                        "threshold": burn,
-                        "lookbackWindow": w.long_window,
+                        "threshold": fast.burn_rate(period_days),
+                        "lookbackWindow": fast.long_window,
                         "alertAfter": "0m",
                     },
                 },
             )
         )
-        docs.append(
-            _doc(
-                "AlertPolicy",
-                _meta(name),
-                {
-                    "description": f"{w.severity} when the budget burns {burn:g}x too fast",
-                    "alertWhenNoData": False,
-                    "alertWhenResolved": False,
-                    "alertWhenBreaching": True,
-                    "conditions": [{"conditionRef": name}],
-                    "notificationTargets": [{"targetRef": f"alertmanager-{w.severity}"}],
-                },
-            )
-        )
     return docs
+
+
+def _policies(slo: Slo) -> list[dict[str, Any]]:
+    return [
+        _doc(
+            "AlertPolicy",
+            _meta(_policy_name(slo, severity)),
+            {
+                "description": f"{severity} on fast error budget burn of {slo.name}",
+                "alertWhenNoData": False,
+                "alertWhenResolved": False,
+                "alertWhenBreaching": True,
+                "conditions": [{"conditionRef": _condition_name(severity, slo.period_days)}],
+                "notificationTargets": [{"targetRef": f"alertmanager-{severity}"}],
+            },
+        )
+        for severity in ("page", "ticket")
+    ]
 
 
 def _time_window(slo: Slo, window: str, now: datetime) -> list[dict[str, Any]]:
@@ -139,11 +154,11 @@ def _sli_and_slo(slo: Slo, window: str, now: datetime) -> list[dict[str, Any]]:
                 {"displayName": slo.sli.kind.value, "target": round(slo.objective / 100, 6)}
             ],
             "alertPolicies": [
-                {"alertPolicyRef": _condition_name(w, slo.period_days)} for w in BURN_WINDOWS
+                {"alertPolicyRef": _policy_name(slo, severity)} for severity in ("page", "ticket")
             ],
         },
     )
-    return [sli, objective]
+    return [*_policies(slo), sli, objective]
 
 
 def openslo_documents(
