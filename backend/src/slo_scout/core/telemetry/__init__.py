@@ -1,0 +1,33 @@
+"""Telemetry decoders: trace exports in the formats teams have, as one :class:`Span` model.
+
+Pure: callers pass bytes (a file read in chunks, or one HTTP body) and get spans back.
+
+>>> spans = decode_bytes(data, source="traces.json")                     # doctest: +SKIP
+>>> for batch in decode_stream(chunks, source="big.pb.gz", skip_invalid=True, report=r): ...
+
+Formats (:data:`FORMATS`): OTLP/JSON (documents and JSON Lines), OTLP protobuf (single
+``ExportTraceServiceRequest`` or the collector's length-prefixed files), Jaeger query-API JSON,
+Zipkin v2 JSON, CSV span tables. Any of them may be gzip-compressed.
+"""
+
+from slo_scout.core.errors import DecodeError, UnknownFormatError
+from slo_scout.core.telemetry._context import DecodeReport
+from slo_scout.core.telemetry._csv import CsvColumns
+from slo_scout.core.telemetry._decode import decode_bytes, decode_stream
+from slo_scout.core.telemetry._detect import FORMATS, detect_format
+from slo_scout.core.telemetry._otlp_proto import iter_otlp_proto_messages
+from slo_scout.core.telemetry.model import KEPT_ATTRIBUTES, Span
+
+__all__ = [
+    "FORMATS",
+    "KEPT_ATTRIBUTES",
+    "CsvColumns",
+    "DecodeError",
+    "DecodeReport",
+    "Span",
+    "UnknownFormatError",
+    "decode_bytes",
+    "decode_stream",
+    "detect_format",
+    "iter_otlp_proto_messages",
+]

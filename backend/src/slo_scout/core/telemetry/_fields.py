@@ -1,0 +1,71 @@
+"""Value spellings every format shares: span kinds, status codes, integers written as text."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from slo_scout.core.telemetry.model import (
+    KEPT_ATTRIBUTES,
+    SPAN_KINDS,
+    STATUS_CODES,
+    SpanKind,
+    StatusCode,
+)
+
+# OTLP enums by number (SpanKind 0..5, StatusCode 0..2), the model's names in the same order.
+KIND_BY_NUMBER: Final[tuple[SpanKind, ...]] = SPAN_KINDS
+STATUS_BY_NUMBER: Final[tuple[StatusCode, ...]] = STATUS_CODES
+
+_KIND_BY_NAME: Final[dict[str, SpanKind]] = {
+    **{kind: kind for kind in SPAN_KINDS},
+    **{f"span_kind_{kind}": kind for kind in SPAN_KINDS},
+}
+_STATUS_BY_NAME: Final[dict[str, StatusCode]] = {
+    **{code: code for code in STATUS_CODES},
+    **{f"status_code_{code}": code for code in STATUS_CODES},
+}
+
+# Dotted prefixes of kept keys: a kvlist under one of these may hold a kept key once flattened.
+KEPT_PARENTS: Final[frozenset[str]] = frozenset(
+    key.rsplit(".", n)[0] for key in KEPT_ATTRIBUTES for n in range(1, key.count(".") + 1)
+)
+
+
+def as_int(value: object) -> int | None:
+    """An integer from a JSON number or a decimal string (int64 is often a string in JSON)."""
+    if type(value) is int:
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] in "+-" else text
+        if digits.isascii() and digits.isdigit():
+            return int(text)
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def as_kind(value: object) -> SpanKind | None:
+    """A span kind from an OTLP number, an OTLP enum name, or a plain name (any case)."""
+    if type(value) is int:
+        # Unknown numbers are legal in an open proto3 enum: they say nothing about the kind.
+        return KIND_BY_NUMBER[value] if 0 <= value < len(KIND_BY_NUMBER) else "unspecified"
+    if isinstance(value, str):
+        number = as_int(value)
+        if number is not None:
+            return as_kind(number)
+        return _KIND_BY_NAME.get(value.strip().lower())
+    return None
+
+
+def as_status(value: object) -> StatusCode | None:
+    """A status code from an OTLP number, an OTLP enum name, or a plain name (any case)."""
+    if type(value) is int:
+        return STATUS_BY_NUMBER[value] if 0 <= value < len(STATUS_BY_NUMBER) else "unset"
+    if isinstance(value, str):
+        number = as_int(value)
+        if number is not None:
+            return as_status(number)
+        return _STATUS_BY_NAME.get(value.strip().lower())
+    return None

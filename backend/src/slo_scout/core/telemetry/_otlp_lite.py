@@ -1,0 +1,117 @@
+"""A trimmed, wire-compatible schema of ``ExportTraceServiceRequest`` for the hot path.
+
+Decoding a million spans a second in Python is bounded by how many Python objects each span
+costs. The official classes (``opentelemetry-proto``) wrap every attribute, every ``AnyValue`` and
+the status in their own message objects. This schema reads the same bytes but declares:
+
+- span attributes as ``repeated bytes``: each attribute arrives as its raw ``KeyValue`` encoding,
+  and the decoder recognises the kept keys by their encoded prefix without building a message;
+- resource and status as ``bytes``, parsed with the official classes only when present;
+- nothing else of a span (events, links, trace state): upb skips those fields in C.
+
+Field numbers are read from the official descriptors, so the two schemas cannot drift apart. The
+legacy ``instrumentation_library_spans`` (field 1000, dropped from the official proto in 2022) is
+declared too, since old SDKs still send it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+from opentelemetry.proto.trace.v1 import trace_pb2
+
+LEGACY_LIBRARY_SPANS_FIELD: Final = 1000
+
+_F = descriptor_pb2.FieldDescriptorProto
+_PACKAGE: Final = "slo_scout.otlp_lite.v1"
+
+
+def _number(message: Any, name: str) -> int:
+    return int(message.DESCRIPTOR.fields_by_name[name].number)
+
+
+def _build() -> Any:
+    file = descriptor_pb2.FileDescriptorProto(
+        name="slo_scout/otlp_lite.proto", package=_PACKAGE, syntax="proto3"
+    )
+
+    def message(name: str, fields: list[tuple[str, int, int, bool, str]]) -> None:
+        msg = file.message_type.add(name=name)
+        for field_name, number, kind, repeated, type_name in fields:
+            field = msg.field.add(
+                name=field_name,
+                number=number,
+                type=kind,
+                label=_F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL,
+            )
+            if type_name:
+                field.type_name = f".{_PACKAGE}.{type_name}"
+
+    span = trace_pb2.Span
+    message(
+        "Span",
+        [
+            ("trace_id", _number(span, "trace_id"), _F.TYPE_BYTES, False, ""),
+            ("span_id", _number(span, "span_id"), _F.TYPE_BYTES, False, ""),
+            ("parent_span_id", _number(span, "parent_span_id"), _F.TYPE_BYTES, False, ""),
+            ("name", _number(span, "name"), _F.TYPE_STRING, False, ""),
+            # An enum on the wire is a varint; int32 keeps unknown values instead of failing.
+            ("kind", _number(span, "kind"), _F.TYPE_INT32, False, ""),
+            (
+                "start_time_unix_nano",
+                _number(span, "start_time_unix_nano"),
+                _F.TYPE_FIXED64,
+                False,
+                "",
+            ),
+            ("end_time_unix_nano", _number(span, "end_time_unix_nano"), _F.TYPE_FIXED64, False, ""),
+            ("attributes", _number(span, "attributes"), _F.TYPE_BYTES, True, ""),
+            ("status", _number(span, "status"), _F.TYPE_BYTES, False, ""),
+        ],
+    )
+    scope_spans = trace_pb2.ScopeSpans
+    message("ScopeSpans", [("spans", _number(scope_spans, "spans"), _F.TYPE_MESSAGE, True, "Span")])
+    resource_spans = trace_pb2.ResourceSpans
+    message(
+        "ResourceSpans",
+        [
+            ("resource", _number(resource_spans, "resource"), _F.TYPE_BYTES, False, ""),
+            (
+                "scope_spans",
+                _number(resource_spans, "scope_spans"),
+                _F.TYPE_MESSAGE,
+                True,
+                "ScopeSpans",
+            ),
+            (
+                "instrumentation_library_spans",
+                LEGACY_LIBRARY_SPANS_FIELD,
+                _F.TYPE_MESSAGE,
+                True,
+                "ScopeSpans",
+            ),
+        ],
+    )
+    request = trace_service_pb2.ExportTraceServiceRequest
+    message(
+        "ExportTraceServiceRequest",
+        [
+            (
+                "resource_spans",
+                _number(request, "resource_spans"),
+                _F.TYPE_MESSAGE,
+                True,
+                "ResourceSpans",
+            )
+        ],
+    )
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(file)
+    return message_factory.GetMessageClass(
+        pool.FindMessageTypeByName(f"{_PACKAGE}.ExportTraceServiceRequest")
+    )
+
+
+LiteRequest: Final[Any] = _build()

@@ -1,0 +1,353 @@
+"""OTLP protobuf traces: one ``ExportTraceServiceRequest``, or the collector's framed files.
+
+The collector's ``fileexporter`` with ``format: proto`` writes each request preceded by its
+length as a 4-byte big-endian unsigned integer; such files are decoded message by message, so
+memory stays bounded by the largest request. A single message starts with the tag of field 1
+(byte ``0x0a``); a framed file starts with a length, whose first byte is ``0x00`` for any
+request under 16 MiB. That first byte tells the two apart.
+
+This is the hot path. Each ScopeSpans is first decoded by a tight loop that only checks the
+invariants cheaply (see :mod:`._otlp_lite`); if anything in it looks wrong, that ScopeSpans is
+decoded again by a careful loop that names the bad span and field and keeps the good ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, Final
+
+from google.protobuf.message import DecodeError as ProtoDecodeError
+from opentelemetry.proto.common.v1 import common_pb2
+from opentelemetry.proto.resource.v1 import resource_pb2
+from opentelemetry.proto.trace.v1 import trace_pb2
+
+from slo_scout.core.errors import DecodeError
+from slo_scout.core.telemetry._context import Context
+from slo_scout.core.telemetry._fields import KEPT_PARENTS, KIND_BY_NUMBER, STATUS_BY_NUMBER
+from slo_scout.core.telemetry._otlp_json import RESOURCE_KEYS, RESOURCE_PARENTS
+from slo_scout.core.telemetry._otlp_lite import LiteRequest
+from slo_scout.core.telemetry.model import (
+    KEPT_ATTRIBUTES,
+    AttrValue,
+    Span,
+    SpanKind,
+    StatusCode,
+    is_error_span,
+    service_from_resource,
+)
+
+BATCH_SIZE: Final = 4096
+_CACHE_LIMIT: Final = 1 << 16
+_ZERO_TRACE: Final = bytes(16)
+_ZERO_SPAN: Final = bytes(8)
+_KIND: Final[dict[int, SpanKind]] = dict(enumerate(KIND_BY_NUMBER))
+# Encoded KeyValue prefix (tag of field 1, length, key) -> key, for the kept keys and for the
+# parents of kept keys (a kvlist under "http" may hold "route"). All are shorter than 128 bytes,
+# so their length is one varint byte.
+_PREFIX: Final[dict[bytes, str]] = {
+    b"\x0a" + bytes([len(key)]) + key.encode(): key for key in KEPT_ATTRIBUTES | KEPT_PARENTS
+}
+
+
+class _Slow(Exception):
+    """The fast loop met something it does not check precisely; decode this scope carefully."""
+
+
+class _Bad(Exception):
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def iter_otlp_proto_messages(
+    chunks: Iterable[bytes], *, source: str = "<input>"
+) -> Iterator[bytes]:
+    """Messages of a length-prefixed file (4-byte big-endian length, then the message)."""
+    buf = bytearray()
+    number = 0
+    for chunk in chunks:
+        buf += chunk
+        pos = 0
+        while len(buf) - pos >= 4:
+            size = int.from_bytes(buf[pos : pos + 4], "big")
+            if len(buf) - pos - 4 < size:
+                break
+            number += 1
+            yield bytes(buf[pos + 4 : pos + 4 + size])
+            pos += 4 + size
+        if pos:
+            del buf[:pos]
+    if buf:
+        announced = int.from_bytes(buf[:4], "big") if len(buf) >= 4 else None
+        detail = (
+            f"announces {announced} bytes but only {len(buf) - 4} remain"
+            if announced is not None
+            else f"only {len(buf)} bytes of its 4-byte length remain"
+        )
+        raise DecodeError(
+            f"truncated input: the last message {detail}",
+            source=source,
+            record=f"message {number + 1}",
+            field="length",
+        )
+
+
+def decode_otlp_proto(chunks: Iterable[bytes], ctx: Context) -> Iterator[list[Span]]:
+    it = iter(chunks)
+    first = next(it, b"")
+    if not first:
+        return
+
+    def replay() -> Iterator[bytes]:
+        yield first
+        yield from it
+
+    decoder = _Decoder(ctx)
+    if first[0] == 0x0A:
+        yield from decoder.message(b"".join(replay()), None)
+        return
+    messages = iter_otlp_proto_messages(replay(), source=ctx.source)
+    number = 0
+    while True:
+        try:
+            data = next(messages)
+        except StopIteration:
+            return
+        except DecodeError as exc:
+            ctx.bad(exc)
+            return
+        number += 1
+        yield from decoder.message(data, f"message {number}")
+
+
+class _Decoder:
+    """Per-decode state: the running span number and caches of repeated attribute values."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.counter = 0
+        self.values: dict[bytes, dict[str, AttrValue]] = {}
+        self.statuses: dict[bytes, StatusCode] = {}
+
+    def message(self, data: bytes, record: str | None) -> Iterator[list[Span]]:
+        request = LiteRequest()
+        try:
+            request.ParseFromString(data)
+        except ProtoDecodeError as exc:
+            what = "not a valid ExportTraceServiceRequest (truncated or corrupt)"
+            self.ctx.bad(self.ctx.error(f"{what}: {exc}", record=record or "message"))
+            return
+        batch: list[Span] = []
+        for ri, rs in enumerate(request.resource_spans):
+            path = f"resourceSpans[{ri}]"
+            try:
+                service = _service(rs.resource)
+            except _Bad as bad:
+                self.ctx.bad(
+                    self.ctx.error(bad.message, record=record or path, field=f"{path}.{bad.field}")
+                )
+                continue
+            for key, scopes in (
+                ("scopeSpans", rs.scope_spans),
+                ("instrumentationLibrarySpans", rs.instrumentation_library_spans),
+            ):
+                for si, scope in enumerate(scopes):
+                    spans = scope.spans
+                    first = self.counter
+                    self.counter += len(spans)
+                    try:
+                        self._fast(spans, service, batch)
+                    except (_Slow, IndexError, ProtoDecodeError):
+                        self._careful(spans, service, f"{path}.{key}[{si}]", record, first, batch)
+                if len(batch) >= BATCH_SIZE:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    def _fast(self, spans: Any, service: str, batch: list[Span]) -> None:
+        out: list[Span] = []
+        append = out.append
+        prefix_get = _PREFIX.get
+        values = self.values
+        values_get = values.get
+        statuses_get = self.statuses.get
+        kinds_get = _KIND.get
+        zero_trace = _ZERO_TRACE
+        zero_span = _ZERO_SPAN
+        is_error = is_error_span
+        for s in spans:
+            tid = s.trace_id
+            sid = s.span_id
+            pid = s.parent_span_id
+            start = s.start_time_unix_nano
+            end = s.end_time_unix_nano
+            if (
+                len(tid) != 16
+                or len(sid) != 8
+                or not start
+                or end < start
+                or tid == zero_trace
+                or sid == zero_span
+                or (pid and len(pid) != 8)
+            ):
+                raise _Slow
+            attrs: dict[str, AttrValue] = {}
+            for kv in s.attributes:
+                if prefix_get(kv[: 2 + kv[1]]) is not None:
+                    found = values_get(kv)
+                    if found is None:
+                        found = self._value(kv)
+                    if found:
+                        attrs.update(found)
+                elif kv[0] != 0x0A:
+                    raise _Slow  # the key is not the first field: let the careful loop read it
+            raw_status = s.status
+            status: StatusCode = (
+                (statuses_get(raw_status) or self._status(raw_status)) if raw_status else "unset"
+            )
+            kind = kinds_get(s.kind, "unspecified")
+            append(
+                Span(
+                    tid.hex(),
+                    sid.hex(),
+                    pid.hex() if pid and pid != zero_span else None,
+                    service,
+                    s.name,
+                    kind,
+                    start,
+                    end,
+                    status,
+                    status == "error"
+                    or (status == "unset" and bool(attrs) and is_error(status, kind, attrs)),
+                    attrs,
+                )
+            )
+        batch.extend(out)
+
+    def _value(self, kv: bytes) -> dict[str, AttrValue]:
+        parsed = common_pb2.KeyValue.FromString(kv)
+        found: dict[str, AttrValue] = {}
+        _collect([parsed], "", KEPT_ATTRIBUTES, KEPT_PARENTS, found)
+        if len(self.values) < _CACHE_LIMIT:
+            self.values[kv] = found
+        return found
+
+    def _status(self, raw: bytes) -> StatusCode:
+        code = int(trace_pb2.Status.FromString(raw).code)
+        status: StatusCode = (
+            STATUS_BY_NUMBER[code] if 0 <= code < len(STATUS_BY_NUMBER) else "unset"
+        )
+        if len(self.statuses) < _CACHE_LIMIT:
+            self.statuses[raw] = status
+        return status
+
+    def _careful(
+        self, spans: Any, service: str, path: str, record: str | None, first: int, batch: list[Span]
+    ) -> None:
+        for pi, s in enumerate(spans):
+            try:
+                batch.append(_span_careful(s, service))
+            except _Bad as bad:
+                field = f"{path}.spans[{pi}].{bad.field}"
+                self.ctx.bad(self.ctx.error(bad.message, record=record or first + pi, field=field))
+
+
+def _span_careful(s: Any, service: str) -> Span:
+    trace_id = _id(s.trace_id, 16, "traceId")
+    span_id = _id(s.span_id, 8, "spanId")
+    parent = s.parent_span_id
+    parent_id = None if not parent or parent == _ZERO_SPAN else _id(parent, 8, "parentSpanId")
+    start = s.start_time_unix_nano
+    end = s.end_time_unix_nano
+    if not start:
+        raise _Bad("missing (zero)", "startTimeUnixNano")
+    if end < start:
+        raise _Bad(f"the span ends ({end}) before it starts ({start})", "endTimeUnixNano")
+    attrs: dict[str, AttrValue] = {}
+    for ai, kv in enumerate(s.attributes):
+        try:
+            parsed = common_pb2.KeyValue.FromString(kv)
+        except ProtoDecodeError as exc:
+            raise _Bad(f"not a valid KeyValue: {exc}", f"attributes[{ai}]") from exc
+        _collect([parsed], "", KEPT_ATTRIBUTES, KEPT_PARENTS, attrs)
+    status: StatusCode = "unset"
+    if s.status:
+        try:
+            code = trace_pb2.Status.FromString(s.status).code
+        except ProtoDecodeError as exc:
+            raise _Bad(f"not a valid Status: {exc}", "status") from exc
+        status = STATUS_BY_NUMBER[code] if 0 <= code < len(STATUS_BY_NUMBER) else "unset"
+    kind = _KIND.get(s.kind, "unspecified")
+    return Span(
+        trace_id,
+        span_id,
+        parent_id,
+        service,
+        s.name,
+        kind,
+        start,
+        end,
+        status,
+        is_error_span(status, kind, attrs),
+        attrs,
+    )
+
+
+def _id(raw: bytes, nbytes: int, field: str) -> str:
+    if not raw:
+        raise _Bad("missing", field)
+    if len(raw) != nbytes:
+        raise _Bad(f"expected {nbytes} bytes, got {len(raw)}", field)
+    if raw.count(0) == nbytes:
+        raise _Bad("all zeros (an invalid id)", field)
+    return raw.hex()
+
+
+def _service(raw: bytes) -> str:
+    if not raw:
+        return service_from_resource({})
+    try:
+        resource = resource_pb2.Resource.FromString(raw)
+    except ProtoDecodeError as exc:
+        raise _Bad(f"not a valid Resource: {exc}", "resource") from exc
+    attrs: dict[str, AttrValue] = {}
+    _collect(resource.attributes, "", RESOURCE_KEYS, RESOURCE_PARENTS, attrs)
+    return service_from_resource(attrs)
+
+
+def _collect(
+    items: Iterable[Any],
+    prefix: str,
+    wanted: frozenset[str],
+    parents: frozenset[str],
+    out: dict[str, AttrValue],
+) -> None:
+    for kv in items:
+        key = prefix + kv.key
+        if key in wanted:
+            value = _scalar(kv.value)
+            if value is not None:
+                out[key] = value
+        elif key in parents and kv.value.WhichOneof("value") == "kvlist_value":
+            _collect(kv.value.kvlist_value.values, key + ".", wanted, parents, out)
+
+
+def _scalar(value: Any) -> AttrValue | None:
+    which = value.WhichOneof("value")
+    if which is None or which == "kvlist_value":
+        return None
+    if which == "array_value":
+        parts = (_scalar(item) for item in value.array_value.values)
+        return ",".join(_text(p) for p in parts if p is not None)
+    if which == "bytes_value":
+        return bytes(value.bytes_value).hex()
+    result: AttrValue = getattr(value, which)
+    return result
+
+
+def _text(value: AttrValue) -> str:
+    if type(value) is bool:
+        return "true" if value else "false"
+    return str(value)
