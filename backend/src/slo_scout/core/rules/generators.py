@@ -22,7 +22,8 @@ from slo_scout.core.specs.validation import SLOValidator, promql_problem, render
 
 
 class RuleGenerator(Protocol):
-    id: str
+    @property
+    def id(self) -> str: ...
 
     def __call__(self, request: GenerationRequest, rules: SLORules) -> SLORules: ...
 

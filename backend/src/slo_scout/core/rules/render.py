@@ -31,7 +31,7 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style: str | None = None
     if "\n" in value:
         style = "|"
-    elif dumper.resolve(yaml.ScalarNode, value, (True, False)) != _STR_TAG:
+    elif dumper.resolve(yaml.ScalarNode, value, (True, False)) != _STR_TAG:  # type: ignore[no-untyped-call]
         # Go's encoder double-quotes strings that would read back as numbers or booleans.
         style = '"'
     return dumper.represent_scalar(_STR_TAG, value, style=style)

@@ -1,0 +1,195 @@
+"""`promtool test rules` suites that prove the generated alerts fire when they should.
+
+For an SLO with an events SLI, the suite feeds two counters (the bad and the good requests the
+SLI queries select, at a constant request rate) through three scenarios on the real rule file:
+
+- `sustained`: healthy traffic, then errors at a burn rate above the page threshold (14.4x for
+  30 days) for long enough: the page alert fires.
+- `spike`: a short burst of errors at a high ratio: the page alert stays silent (the long window
+  dilutes it), whatever the ticket alert does.
+- `within_budget`: errors below the budget (0.5x) all along: nothing fires.
+
+Expected alerts at each evaluation time are computed from the ideal window ratios (errors over
+traffic within each window) and the alert conditions, so the page and ticket expectations are
+derived, not written by hand; a time whose ratios sit within 10% of a threshold is refused, since
+Prometheus' rate() extrapolation could go either way there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from slo_scout.core import conventions as c
+from slo_scout.core.errors import SpecError
+from slo_scout.core.rules.burn import MWMBAlert, MWMBAlertGroup
+from slo_scout.core.rules.generators import id_labels
+from slo_scout.core.rules.gofloat import go_g
+from slo_scout.core.specs.durations import MINUTE
+from slo_scout.core.specs.model import AlertMeta, SLIEvents, SLOSpec, merge_labels
+
+_BASE = 1_000_000  # counters start high so rate() never extrapolates to zero
+_MARGIN = 0.10
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Error ratio segments in burn-rate multiples of the budget: ((minutes, burn), ...)."""
+
+    name: str
+    segments: tuple[tuple[int, float], ...]
+    eval_minutes: tuple[int, ...]
+
+
+def default_scenarios(alerts: MWMBAlertGroup) -> tuple[Scenario, ...]:
+    """The three scenarios, scaled to the SLO's page threshold and windows."""
+    page = alerts.page_quick
+    burn = page.burn_rate_factor * 1.25
+    long_min = page.long_ms // MINUTE
+    spike_min = max(page.short_ms // MINUTE * 2, 1)
+    healthy = 6 * 60
+    return (
+        Scenario(
+            "sustained",
+            ((healthy, 0.0), (long_min * 2, burn)),
+            (healthy + long_min + 10, healthy + long_min * 2),
+        ),
+        Scenario(
+            "spike",
+            ((healthy, 0.0), (spike_min, page.long_ms / page.short_ms * 2), (60, 0.0)),
+            (healthy + spike_min + 2, healthy + spike_min + 30),
+        ),
+        Scenario("within_budget", ((healthy + long_min * 2, 0.5),), (healthy + long_min * 2,)),
+    )
+
+
+def build_suite(
+    *,
+    rule_file: str,
+    slo: SLOSpec,
+    alerts: MWMBAlertGroup,
+    bad_series: str,
+    good_series: str,
+    requests_per_minute: float = 1000.0,
+    scenarios: tuple[Scenario, ...] | None = None,
+) -> str:
+    """YAML text of a promtool test file for `rule_file` (a path relative to the test file).
+
+    `bad_series` and `good_series` are concrete series (`metric{label="value"}`) that the SLI's
+    error query counts and does not count, respectively; the total query must count both.
+    """
+    if not isinstance(slo.sli, SLIEvents):
+        raise SpecError(f"SLO {slo.id!r}: promtool suites need an events SLI", field="sli")
+    budget = (100 - slo.objective) / 100
+    tests = []
+    for scenario in scenarios or default_scenarios(alerts):
+        for _segment_minutes, burn in scenario.segments:
+            if not 0 <= burn * budget <= 1:
+                raise SpecError(f"scenario {scenario.name}: error ratio outside [0, 1]")
+        tests.append(
+            {
+                "name": f"{slo.id} {scenario.name}",
+                "interval": "1m",
+                "input_series": [
+                    {
+                        "series": bad_series,
+                        "values": _values(scenario, budget, requests_per_minute, True),
+                    },
+                    {
+                        "series": good_series,
+                        "values": _values(scenario, budget, requests_per_minute, False),
+                    },
+                ],
+                "alert_rule_test": _alert_tests(slo, alerts, scenario),
+            }
+        )
+    suite = {"rule_files": [rule_file], "evaluation_interval": "1m", "tests": tests}
+    return yaml.safe_dump(suite, sort_keys=False, default_flow_style=False, width=1000)
+
+
+def _values(scenario: Scenario, budget: float, rpm: float, bad: bool) -> str:
+    parts = []
+    value = float(_BASE)
+    first = True
+    for minutes, burn in scenario.segments:
+        ratio = burn * budget
+        step = rpm * ratio if bad else rpm * (1 - ratio)
+        if first:
+            parts.append(f"{go_g(value)}+{go_g(step)}x{minutes}")
+            first = False
+        else:
+            value += step
+            parts.append(f"{go_g(value)}+{go_g(step)}x{minutes - 1}")
+        value += step * (minutes if len(parts) == 1 else minutes - 1)
+    return " ".join(parts)
+
+
+def _ratio(scenario: Scenario, at_min: int, window_min: int) -> float:
+    """Ideal burn rate (multiple of budget) over (at - window, at], data starting at minute 0."""
+    start = max(at_min - window_min, 0)
+    total = 0.0
+    t = 0
+    for minutes, burn in scenario.segments:
+        lo, hi = max(t, start), min(t + minutes, at_min)
+        if hi > lo:
+            total += burn * (hi - lo)
+        t += minutes
+    return total / (at_min - start)
+
+
+def _fires(scenario: Scenario, at_min: int, quick: MWMBAlert, slow: MWMBAlert) -> bool:
+    """Whether the alert is firing; three-valued so only a truly undecidable time is refused."""
+
+    def cond(alert: MWMBAlert, window_ms: int) -> bool | None:
+        ratio = _ratio(scenario, at_min, window_ms // MINUTE)
+        threshold = alert.burn_rate_factor
+        if abs(ratio - threshold) < _MARGIN * threshold:
+            return None
+        return ratio > threshold
+
+    def both(a: bool | None, b: bool | None) -> bool | None:
+        if a is False or b is False:
+            return False
+        return None if a is None or b is None else True
+
+    quick_on = both(cond(quick, quick.short_ms), cond(quick, quick.long_ms))
+    slow_on = both(cond(slow, slow.short_ms), cond(slow, slow.long_ms))
+    if quick_on is True or slow_on is True:
+        return True
+    if quick_on is None or slow_on is None:
+        raise SpecError(
+            f"scenario {scenario.name} at {at_min}m: a window ratio is within "
+            f"{_MARGIN:.0%} of its threshold, too close to assert"
+        )
+    return False
+
+
+def _alert_tests(
+    slo: SLOSpec, alerts: MWMBAlertGroup, scenario: Scenario
+) -> list[dict[str, object]]:
+    series_labels = merge_labels(id_labels(slo), slo.labels)
+    out = []
+    names = {a.name for a in (slo.page_alert, slo.ticket_alert) if not a.disable}
+    for at in scenario.eval_minutes:
+        for name in sorted(names):
+            expected = []
+            for meta, quick, slow in (
+                (slo.page_alert, alerts.page_quick, alerts.page_slow),
+                (slo.ticket_alert, alerts.ticket_quick, alerts.ticket_slow),
+            ):
+                if meta.disable or meta.name != name or not _fires(scenario, at, quick, slow):
+                    continue
+                expected.append(_expected_alert(slo, meta, quick.severity, series_labels))
+            out.append({"eval_time": f"{at}m", "alertname": name, "exp_alerts": expected})
+    return out
+
+
+def _expected_alert(
+    slo: SLOSpec, meta: AlertMeta, severity: str, series_labels: tuple[tuple[str, str], ...]
+) -> dict[str, dict[str, str]]:
+    labels = merge_labels(series_labels, {c.SLO_SEVERITY_LABEL: severity}, meta.labels)
+    title = f"({severity}) {slo.service} {slo.name} SLO error budget burn rate is too fast."
+    summary = f"{slo.service} {slo.name} SLO error budget burn rate is over expected."
+    annotations = merge_labels({"title": title, "summary": summary}, meta.annotations)
+    return {"exp_labels": dict(labels), "exp_annotations": dict(annotations)}
