@@ -18,6 +18,7 @@ Prometheus' rate() extrapolation could go either way there.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
@@ -167,7 +168,7 @@ def _fires(scenario: Scenario, at_min: int, quick: MWMBAlert, slow: MWMBAlert) -
 
 def _alert_tests(
     slo: SLOSpec, alerts: MWMBAlertGroup, scenario: Scenario
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     series_labels = merge_labels(id_labels(slo), slo.labels)
     out = []
     names = {a.name for a in (slo.page_alert, slo.ticket_alert) if not a.disable}
