@@ -1,0 +1,161 @@
+"""One trace's spans -> its call tree.
+
+Rules (each deviation from a clean tree is kept, counted and reported in ``Trace.problems``):
+
+- The root is the span that names no parent, never "the smallest id". When several spans name no
+  parent, the earliest (start, then span id) is the main root and the others are extra roots.
+- An orphan names a parent that never arrived: it is kept as an extra root, after the real ones.
+  A trace with an orphan, several roots or no parent-less span at all is ``incomplete``.
+- Duplicate span ids: the longest copy is kept (the first on a tie), the rest are dropped.
+- Cycles (a span that is its own ancestor) are broken at the earliest span of the cycle, which
+  becomes an extra root.
+- Clock skew is corrected top-down (see :mod:`.skew`) and children are sorted by adjusted start
+  (span id on a tie), so the same spans in any order give the same tree.
+
+Zipkin's shared client/server span ids are split by the decoder before spans get here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from slo_scout.core.journeys.model import Trace, TraceNode
+from slo_scout.core.journeys.skew import place_children
+from slo_scout.core.telemetry.model import Span
+
+
+def _order(node: TraceNode) -> tuple[int, str]:
+    return node.start_ns, node.span.span_id
+
+
+def _dedupe(spans: Iterable[Span], problems: list[str]) -> dict[str, TraceNode]:
+    nodes: dict[str, TraceNode] = {}
+    dropped = 0
+    for span in spans:
+        previous = nodes.get(span.span_id)
+        if previous is None:
+            nodes[span.span_id] = TraceNode(span, [], span.start_ns, span.end_ns)
+            continue
+        dropped += 1
+        if span.end_ns - span.start_ns > previous.span.end_ns - previous.span.start_ns:
+            nodes[span.span_id] = TraceNode(span, [], span.start_ns, span.end_ns)
+    if dropped:
+        problems.append(f"duplicate span ids: dropped {dropped} copies (kept the longest)")
+    return nodes
+
+
+def _link(nodes: dict[str, TraceNode]) -> tuple[list[TraceNode], list[TraceNode]]:
+    roots: list[TraceNode] = []
+    orphans: list[TraceNode] = []
+    for node in nodes.values():
+        parent_id = node.span.parent_id
+        if parent_id is None:
+            roots.append(node)
+            continue
+        parent = nodes.get(parent_id)
+        if parent is None:
+            orphans.append(node)
+        else:
+            parent.children.append(node)
+    return roots, orphans
+
+
+def _settle(roots: list[TraceNode], problems: list[str]) -> int:
+    """Adjust skew and sort children below ``roots``; returns how many nodes were reached."""
+    reached = 0
+    stack: list[tuple[TraceNode, int]] = [(root, 0) for root in roots]
+    while stack:
+        node, delta = stack.pop()
+        reached += 1
+        children = node.children
+        if not children:
+            continue
+        shifts = place_children(node, delta, problems)
+        stack.extend(zip(children, shifts, strict=True))
+        if len(children) > 1:
+            children.sort(key=_order)
+    return reached
+
+
+def _break_cycles(
+    nodes: dict[str, TraceNode], reached_ids: set[int], problems: list[str]
+) -> list[TraceNode]:
+    """Nodes not reachable from any root hang on a cycle: cut each cycle at its earliest span."""
+    new_roots: list[TraceNode] = []
+    unreached = [n for n in nodes.values() if id(n) not in reached_ids]
+    seen: set[int] = set()
+    for start in sorted(unreached, key=_order):
+        if id(start) in seen:
+            continue
+        # Walk up the parent links until a node repeats: that loop is the cycle.
+        path: list[TraceNode] = []
+        on_path: set[int] = set()
+        node: TraceNode | None = start
+        while node is not None and id(node) not in on_path and id(node) not in seen:
+            path.append(node)
+            on_path.add(id(node))
+            parent_id = node.span.parent_id
+            node = nodes.get(parent_id) if parent_id is not None else None
+        if node is None or id(node) in seen:
+            seen.update(on_path)
+            continue
+        cycle = path[path.index(node) :]
+        cut = min(cycle, key=_order)
+        parent = nodes[cut.span.parent_id or ""]
+        parent.children.remove(cut)
+        problems.append(
+            f"cycle: broke a loop of {len(cycle)} spans at "
+            f"{cut.span.service} span {cut.span.span_id}"
+        )
+        new_roots.append(cut)
+        _mark(cut, seen)
+        seen.update(on_path)
+    return new_roots
+
+
+def _mark(root: TraceNode, seen: set[int]) -> None:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.extend(node.children)
+
+
+def _ids_below(roots: list[TraceNode]) -> set[int]:
+    ids: set[int] = set()
+    for root in roots:
+        _mark(root, ids)
+    return ids
+
+
+def assemble(trace_id: str, spans: Iterable[Span]) -> Trace:
+    """Build the call tree of one trace (see the module docstring for the rules)."""
+    problems: list[str] = []
+    nodes = _dedupe(spans, problems)
+    if not nodes:
+        raise ValueError(f"trace {trace_id} has no spans")
+    roots, orphans = _link(nodes)
+    roots.sort(key=_order)
+    orphans.sort(key=_order)
+    if len(roots) > 1:
+        problems.append(f"multiple roots: {len(roots)} spans name no parent")
+    if orphans:
+        problems.append(
+            f"orphans: {len(orphans)} spans name a parent that never arrived (kept as roots)"
+        )
+    tops = roots + orphans
+    reached = _settle(tops, problems)
+    if reached < len(nodes):
+        cut = _break_cycles(nodes, _ids_below(tops), problems)
+        cut.sort(key=_order)
+        _settle(cut, problems)
+        tops.extend(cut)
+    return Trace(
+        trace_id=trace_id,
+        roots=tops,
+        span_count=len(nodes),
+        incomplete=len(tops) != 1 or not roots,
+        problems=tuple(problems),
+    )

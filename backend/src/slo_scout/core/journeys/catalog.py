@@ -1,0 +1,205 @@
+"""Requests grouped into journeys and variants, with per-journey statistics.
+
+Journey identity (the rule, with its thresholds; docs/journeys.md explains the evidence):
+
+1. **A named entry is a journey.** When the entry span names the request (an ``http.route``,
+   an RPC method, a templated path such as ``ts-travel-service /api/v1/travelservice/trips/left``),
+   the application itself says which request kind it served. Every downstream shape seen behind
+   that entry is a *variant* of the journey: an early validation failure that stops after one call,
+   a cache hit, a branch to an alternate backend (TrainTicket's ``inside_payment`` goes to
+   ``ts-order-service`` or ``ts-order-other-service`` by train type: two disjoint call sets, one
+   request kind).
+2. **A generic entry is split by the work it causes.** When the entry says nothing (every request
+   enters through one ``frontend HTTP POST`` or ``/api`` that fans out), the journey key is the
+   entry plus its *direct calls*: the set of ``(service, operation)`` the entry's service calls on
+   other services. Different direct calls mean different downstream work, however much the sets
+   overlap (a product page and a home page both call currency and cart; one calls
+   ``GetProduct``, the other ``ListProducts``: two journeys).
+3. **Variants inside a journey**: anything deeper than the direct calls (a cache hit that skips
+   the database below ``cart``, an optional fraud check below ``payment``) and repetition
+   (a retried call: the fingerprint marks 1 call and 2+ calls differently) change the
+   fingerprint, never the journey.
+4. **Optional direct steps** (generic entries only): key K folds into key B of the same entry when
+   ``B ⊂ K``, every call in ``K − B`` is a *leaf step* (it never called another service in any
+   request of K), and ``|B| / |K| ≥ 0.75`` (the Jaccard similarity of a subset pair; with one
+   optional step this needs at least 3 shared calls, so ``{}`` or ``{cart}`` never absorb
+   anything). Among several eligible B the largest is taken (ties: by id), transitively.
+
+Ids: a key's id is the first 12 hex digits of the SHA-1 of its canonical text (entry, plus the
+sorted direct calls for a generic entry); the key's full SHA-1 is the journey ``fingerprint``.
+:meth:`JourneyCatalog.add` returns the key id, which never changes; a folded key's journey is
+reported under its base's id (:meth:`JourneyCatalog.resolve`).
+
+A request failed when its entry span is an error (OTLP status, HTTP 5xx, gRPC server codes, the
+``error`` tag: decided by the decoder). Latency is the entry span's duration, in seconds, in a
+DDSketch with 1% relative accuracy. Everything here merges exactly, so workers can each keep a
+catalog and :meth:`JourneyCatalog.merge` them into what one pass would have produced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Final
+
+from slo_scout.core.journeys.critical_path import critical_path
+from slo_scout.core.journeys.entry import find_entry, is_generic_entry
+from slo_scout.core.journeys.fingerprint import canonical_shape, direct_calls, shape_hash
+from slo_scout.core.journeys.keystats import KeyStats
+from slo_scout.core.journeys.model import Entry, Journey, Trace
+from slo_scout.core.journeys.naming import distinctive_call, humanize, journey_name
+from slo_scout.core.journeys.templating import template_operation
+
+OPTIONAL_STEP_JACCARD: Final = 0.75
+_PPB: Final = 1_000_000_000
+
+_Call = tuple[str, str]
+_Key = tuple[Entry, frozenset[_Call]]
+
+
+def key_text(entry: Entry, direct: frozenset[_Call]) -> str:
+    text = f"{entry.protocol}|{entry.service}|{entry.method or ''}|{entry.operation}"
+    if direct or is_generic_entry(entry):
+        text += "|" + ",".join(f"{service} {op}" for service, op in sorted(direct))
+    return text
+
+
+class JourneyCatalog:
+    """Accumulates traces into journey keys; :meth:`journeys` folds and names them."""
+
+    def __init__(self) -> None:
+        self._keys: dict[_Key, KeyStats] = {}
+        self.traces = 0
+        self.spans = 0
+        self.incomplete_traces = 0
+        self.problems: Counter[str] = Counter()
+
+    def add(self, trace: Trace) -> str:
+        """Account ``trace`` to its journey key; returns the key's stable id."""
+        self.traces += 1
+        self.spans += trace.span_count
+        if trace.incomplete:
+            self.incomplete_traces += 1
+        if trace.problems:
+            self.problems.update({problem.split(":", 1)[0] for problem in trace.problems})
+        node, entry = find_entry(trace)
+        shape = canonical_shape(node)
+        generic = is_generic_entry(entry)
+        calls = direct_calls(shape) if generic else {}
+        key: _Key = (entry, frozenset(calls))
+        stats = self._keys.get(key)
+        if stats is None:
+            full = hashlib.sha1(key_text(entry, key[1]).encode()).hexdigest()
+            stats = KeyStats(
+                key_id=full[:12], fingerprint=full, entry=entry, generic=generic, direct=key[1]
+            )
+            self._keys[key] = stats
+        stats.reaching.update(call for call, reaches in calls.items() if reaches)
+        shares = _critical_shares(trace)
+        stats.record(trace, node, shape, shape_hash(shape), shares)
+        return stats.key_id
+
+    def merge(self, other: JourneyCatalog) -> None:
+        """Fold ``other``'s traffic into this catalog (``other`` is left unchanged)."""
+        self.traces += other.traces
+        self.spans += other.spans
+        self.incomplete_traces += other.incomplete_traces
+        self.problems.update(other.problems)
+        for key, theirs in other._keys.items():
+            mine = self._keys.get(key)
+            if mine is None:
+                self._keys[key] = theirs.copy()
+            else:
+                mine.merge(theirs)
+
+    def _bases(self) -> dict[str, str]:
+        """Key id -> id of the key it folds into (rule 4), for generic entries only."""
+        by_entry: dict[Entry, list[KeyStats]] = {}
+        for stats in self._keys.values():
+            if stats.generic:
+                by_entry.setdefault(stats.entry, []).append(stats)
+        parent: dict[str, str] = {}
+        for members in by_entry.values():
+            for stats in members:
+                direct = stats.direct
+                best: tuple[int, str] | None = None
+                for other in members:
+                    other_direct = other.direct
+                    if not (other_direct < direct) or not other_direct:
+                        continue
+                    extra = direct - other_direct
+                    if extra & stats.reaching:
+                        continue
+                    if len(other_direct) / len(direct) < OPTIONAL_STEP_JACCARD:
+                        continue
+                    candidate = (-len(other_direct), other.key_id)
+                    if best is None or candidate < best:
+                        best = candidate
+                if best is not None:
+                    parent[stats.key_id] = best[1]
+        return parent
+
+    def resolve(self, key_id: str) -> str:
+        """The id of the journey a key belongs to (its own id unless it was folded)."""
+        parent = self._bases()
+        while key_id in parent:
+            key_id = parent[key_id]
+        return key_id
+
+    def journeys(self) -> list[Journey]:
+        """All journeys, most requests first (then by name)."""
+        parent = self._bases()
+        groups: dict[str, list[KeyStats]] = {}
+        for stats in self._keys.values():
+            root = stats.key_id
+            while root in parent:
+                root = parent[root]
+            groups.setdefault(root, []).append(stats)
+        base_of = {stats.key_id: stats for stats in self._keys.values()}
+        frequency = _call_frequency(groups)
+        journeys: list[Journey] = []
+        for root_id, members in groups.items():
+            base = base_of[root_id]
+            members.sort(key=lambda s: s.key_id != root_id)
+            combined = members[0].copy() if len(members) > 1 else members[0]
+            for extra in members[1:]:
+                combined.merge(extra)
+            callees = combined.direct_services()
+            if base.generic:
+                calls = {call for member in members for call in member.direct}
+                pick = distinctive_call(calls, frequency.get(base.entry, {}))
+                purpose = humanize(pick[1]) if pick else "no downstream calls"
+            else:
+                purpose = humanize(base.entry.operation)
+            name = journey_name(base.entry, purpose, callees)
+            journeys.append(combined.to_journey(root_id, base.fingerprint, name))
+        journeys.sort(key=lambda j: (-j.requests, j.name, j.id))
+        return journeys
+
+
+def _call_frequency(groups: dict[str, list[KeyStats]]) -> dict[Entry, dict[_Call, int]]:
+    """Per generic entry: in how many of its journeys each direct call appears."""
+    frequency: dict[Entry, dict[_Call, int]] = {}
+    for members in groups.values():
+        if not members[0].generic:
+            continue
+        seen: set[_Call] = set()
+        for member in members:
+            seen.update(member.direct)
+        counts = frequency.setdefault(members[0].entry, {})
+        for call in seen:
+            counts[call] = counts.get(call, 0) + 1
+    return frequency
+
+
+def _critical_shares(trace: Trace) -> dict[_Call, int]:
+    """Each step's share of this trace's critical path, in parts per billion."""
+    self_time: dict[_Call, int] = {}
+    total = 0
+    for node, nanos in critical_path(trace):
+        step = (node.span.service, template_operation(node.span.name))
+        self_time[step] = self_time.get(step, 0) + nanos
+        total += nanos
+    if total <= 0:
+        return {}
+    return {step: nanos * _PPB // total for step, nanos in self_time.items()}

@@ -1,0 +1,147 @@
+"""Where a request enters the system and what it asks for.
+
+A span *names* its request with, in this order of preference: ``http.route``; ``rpc.service`` and
+``rpc.method`` (``Service/Method``); the messaging destination of a consumer; a templated URL path
+(``url.path``, ``http.target``, ``http.url``, ``url.full``); its own name, templated when it looks
+like a path (``GET /users/42`` -> ``GET /users/{id}``). A candidate that says nothing (see
+:func:`.templating.is_generic_name`) is skipped in favour of the next.
+
+The entry is found by walking from the main root:
+
+1. If the span names the request, it is the entry.
+2. Otherwise (a gateway's ``/*``, a proxy's ``ingress``, a bare ``HTTP POST``) look at its
+   *downstream frontier*: the nearest descendants on another service (same-service spans in
+   between, like a gateway's ``FilteringWebHandler.handle`` and ``HTTP GET`` client span, are
+   passed through). When the frontier is a single operation (one service, one operation, maybe
+   retried) the span only forwards: continue from the frontier's first span.
+3. When the frontier fans out to several operations, the generic span is a real front end doing
+   the work itself: it is the entry, and the journey is decided by what it calls (see
+   :mod:`.catalog`).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from slo_scout.core.journeys.model import Entry, Trace, TraceNode
+from slo_scout.core.journeys.templating import (
+    is_generic_name,
+    looks_like_path,
+    split_method,
+    template_operation,
+    template_path,
+)
+from slo_scout.core.telemetry.model import Span
+
+_URL_KEYS: Final = ("url.path", "http.target", "http.url", "url.full")
+_MESSAGING_KINDS: Final = frozenset({"consumer", "producer"})
+# A gateway chain longer than this is treated as the entry rather than walked further.
+_MAX_HOPS: Final = 16
+
+
+def _text(span: Span, key: str) -> str | None:
+    value = span.attributes.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _method(span: Span) -> str | None:
+    method = _text(span, "http.request.method") or _text(span, "http.method")
+    if method:
+        return method.upper()
+    return split_method(span.name)[0]
+
+
+def _candidates(span: Span) -> list[tuple[str, str]]:
+    """``(protocol, operation)`` names of the request, most specific source first."""
+    found: list[tuple[str, str]] = []
+    route = _text(span, "http.route")
+    if route:
+        found.append(("http", template_path(route) if looks_like_path(route) else route))
+    rpc_service, rpc_method = _text(span, "rpc.service"), _text(span, "rpc.method")
+    if rpc_service and rpc_method:
+        found.append(("rpc", f"{rpc_service}/{rpc_method}"))
+    elif rpc_method:
+        found.append(("rpc", rpc_method))
+    if span.kind in _MESSAGING_KINDS:
+        destination = _text(span, "messaging.destination.name") or _text(
+            span, "messaging.destination"
+        )
+        if destination:
+            found.append(("messaging", destination))
+    for key in _URL_KEYS:
+        url = _text(span, key)
+        if url:
+            found.append(("http", template_path(url)))
+            break
+    _, rest = split_method(span.name)
+    if rest and looks_like_path(rest):
+        found.append(("http", template_path(rest)))
+    else:
+        found.append(("span", template_operation(span.name)))
+    return found
+
+
+def describe(node: TraceNode) -> Entry:
+    """The entry a span would be, naming it as specifically as its attributes allow."""
+    span = node.span
+    method = _method(span)
+    candidates = _candidates(span)
+    protocol, operation = candidates[-1]
+    for candidate in candidates:
+        if not is_generic_name(candidate[1], span.service):
+            protocol, operation = candidate
+            break
+    if protocol == "span" and method is not None:
+        protocol = "http"
+    return Entry(
+        service=span.service,
+        operation=operation,
+        protocol=protocol,
+        span_name=template_operation(span.name),
+        method=method if protocol == "http" else None,
+    )
+
+
+def is_generic_entry(entry: Entry) -> bool:
+    """An entry that does not say which request it serves (the front end does the work)."""
+    return is_generic_name(entry.operation, entry.service)
+
+
+def frontier(node: TraceNode) -> list[TraceNode]:
+    """The nearest descendants on another service, in tree order."""
+    service = node.span.service
+    found: list[TraceNode] = []
+    stack = list(reversed(node.children))
+    while stack:
+        current = stack.pop()
+        if current.span.service != service:
+            found.append(current)
+        else:
+            stack.extend(reversed(current.children))
+    return found
+
+
+def find_entry(trace: Trace) -> tuple[TraceNode, Entry]:
+    """The entry span of ``trace`` and how it names the request."""
+    node = trace.root
+    entry = describe(node)
+    for _ in range(_MAX_HOPS):
+        if not is_generic_entry(entry):
+            break
+        ahead = frontier(node)
+        if not ahead:
+            break
+        first = ahead[0]
+        operation = template_operation(first.span.name)
+        if any(
+            n.span.service != first.span.service or template_operation(n.span.name) != operation
+            for n in ahead[1:]
+        ):
+            break
+        node, entry = first, describe(first)
+    return node, entry
+
+
+def entry_of(trace: Trace) -> Entry:
+    """Where ``trace``'s request entered and what it asked for (see the module docstring)."""
+    return find_entry(trace)[1]
