@@ -1,0 +1,86 @@
+# syntax=docker/dockerfile:1.7
+# Flink job image for the journey and embedding jobs, run by the Flink Kubernetes Operator
+# (`FlinkDeployment`, application mode, `PythonDriver`). Built FROM the official Flink 2.0 image.
+#
+# Base images are pinned by exact tag; the release pipeline adds digests (this repository's build
+# machine cannot reach the registry to check one, and an unchecked digest would be a guess).
+# The official flink:2.0 image is Ubuntu 22.04 with Python 3.10; the project needs 3.11, so a
+# standalone CPython 3.11 is installed with uv (portable builds that do not depend on the
+# distribution's libc version).
+ARG FLINK_IMAGE=flink:2.0.2-scala_2.12-java17
+ARG FLINK_VERSION=2.0.2
+
+FROM ${FLINK_IMAGE} AS jars
+# The two Kafka connector jars, fetched from Maven Central at build time and checked against
+# SHA-256 sums taken from the same official Apache artifacts.
+ARG MAVEN=https://repo1.maven.org/maven2
+ARG KAFKA_CONNECTOR_VERSION=4.0.1-2.0
+ARG KAFKA_CONNECTOR_SHA256=842885a51c768b2f31c946a2071656c166ee8cc6d3c02fe6c557e134e03bf228
+ARG KAFKA_CLIENTS_VERSION=3.9.1
+ARG KAFKA_CLIENTS_SHA256=7568b998572d256f0b7bc0afdc1b7a2588b8b08415c62ce314c864a6851ae9d9
+WORKDIR /jars
+RUN set -eux; \
+    wget -nv -O flink-connector-kafka.jar \
+      "${MAVEN}/org/apache/flink/flink-connector-kafka/${KAFKA_CONNECTOR_VERSION}/flink-connector-kafka-${KAFKA_CONNECTOR_VERSION}.jar"; \
+    wget -nv -O kafka-clients.jar \
+      "${MAVEN}/org/apache/kafka/kafka-clients/${KAFKA_CLIENTS_VERSION}/kafka-clients-${KAFKA_CLIENTS_VERSION}.jar"; \
+    echo "${KAFKA_CONNECTOR_SHA256}  flink-connector-kafka.jar" | sha256sum -c -; \
+    echo "${KAFKA_CLIENTS_SHA256}  kafka-clients.jar" | sha256sum -c -
+
+FROM ${FLINK_IMAGE} AS python
+ENV UV_PYTHON_INSTALL_DIR=/opt/python UV_NO_CACHE=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
+RUN set -eux; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends python3-pip; \
+    python3 -m pip install uv==0.13.8; \
+    uv python install 3.11.14; \
+    "$(uv python find 3.11.14)" -m venv /opt/slo-scout; \
+    /opt/slo-scout/bin/pip install pip==25.3 setuptools==80.9.0 wheel==0.45.1; \
+    rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY pyproject.toml LICENSE ./
+COPY backend ./backend
+COPY collectors ./collectors
+COPY streaming ./streaming
+# PyFlink matches the cluster's Flink version; the project's runtime pins come from pyproject.toml.
+ARG FLINK_VERSION
+RUN /opt/slo-scout/bin/pip install --no-compile "apache-flink==${FLINK_VERSION}" ".[streaming]" \
+ && /opt/slo-scout/bin/python -m compileall -q /opt/slo-scout
+
+FROM ${FLINK_IMAGE} AS runtime
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE_URL=
+ARG FLINK_VERSION
+LABEL org.opencontainers.image.title="slo-scout-flink" \
+      org.opencontainers.image.description="SLO Scout journey and embedding PyFlink jobs on Flink 2.0" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.base.name="docker.io/library/flink:2.0.2-scala_2.12-java17"
+COPY --from=python /opt/python /opt/python
+COPY --from=python /opt/slo-scout /opt/slo-scout
+COPY --from=jars --chown=9999:9999 /jars/flink-connector-kafka.jar /jars/kafka-clients.jar /opt/flink/lib/
+# PythonDriver lives in the flink-python jar under opt/; the FlinkDeployment's jarURI names this
+# fixed path, so a Flink upgrade that renames the jar fails the build rather than the job.
+RUN set -eux; \
+    cp "/opt/flink/opt/flink-python-${FLINK_VERSION}.jar" /opt/flink/opt/flink-python.jar; \
+    chown 9999:9999 /opt/flink/opt/flink-python.jar; \
+    test -d /opt/flink/plugins/metrics-prometheus || { \
+      mkdir -p /opt/flink/plugins/metrics-prometheus; \
+      cp /opt/flink/opt/flink-metrics-prometheus-*.jar /opt/flink/plugins/metrics-prometheus/; }
+# python.executable / python.client.executable point here (set in the FlinkDeployment).
+ENV PATH=/opt/slo-scout/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1
+# The official image starts as root and steps down with gosu; running as the flink user (9999)
+# directly is what the operator's pods do, and the image works that way.
+USER 9999:9999
+EXPOSE 6123 8081 9249
+# JobManager and TaskManager share the image but not their ports: healthy means the JVM is up.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["python", "-c", "import os, sys; sys.exit(0 if any(open(f'/proc/{p}/comm').read().strip() == 'java' for p in os.listdir('/proc') if p.isdigit()) else 1)"]
