@@ -1,0 +1,71 @@
+"""Request and response bodies of the analysis endpoints."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+_DURATION = re.compile(r"^(\d+)([smhdw])$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_LOOKBACK_S = 400 * 86400
+
+
+def parse_lookback(text: str) -> int:
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ValueError("use a duration such as 30d, 12h or 90m")
+    seconds = int(match.group(1)) * _UNIT_S[match.group(2)]
+    if not 60 <= seconds <= MAX_LOOKBACK_S:
+        raise ValueError("lookback must be between 1m and 400d")
+    return seconds
+
+
+class AnalyzeRequest(BaseModel):
+    service: str = Field(min_length=1, max_length=200)
+    environment: str = Field(default="production", min_length=1, max_length=100)
+    lookback: str = Field(default="30d", examples=["30d", "7d", "12h"])
+    strategy: Literal["conservative", "balanced", "aggressive"] = "balanced"
+
+    @field_validator("lookback")
+    @classmethod
+    def _lookback(cls, value: str) -> str:
+        parse_lookback(value)
+        return value
+
+
+class JobLinks(BaseModel):
+    self: str
+    result: str | None = None
+    journeys: str
+
+
+class JobOut(BaseModel):
+    id: str
+    service: str
+    environment: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    stage: str
+    progress: float
+    attempts: int
+    max_attempts: int
+    lookback_seconds: int
+    strategy: str
+    requested_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    timings: dict[str, float]
+    error: str | None
+    links: JobLinks
+
+
+class ResultOut(BaseModel):
+    id: int
+    job_id: str
+    version: int
+    created_at: datetime
+    summary: dict[str, Any]
+    recommendations: list[dict[str, Any]]

@@ -1,0 +1,102 @@
+"""API keys (shown once), role grants, services registration and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from slo_scout.api.audit import repository as audit
+from slo_scout.api.auth import service
+from slo_scout.api.auth.guard import require
+from slo_scout.api.auth.principal import ALL_TEAMS
+from slo_scout.api.catalog.service import ensure_environment
+from slo_scout.api.deps import NowDep, PrincipalDep, SessionDep
+from slo_scout.api.problems import conflict
+from slo_scout.api.catalog import repository as catalog
+
+router = APIRouter(tags=["access"])
+
+Role = Literal["viewer", "editor", "approver", "admin"]
+NAME = r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$"
+
+
+class KeyRequest(BaseModel):
+    subject: str = Field(min_length=1, max_length=150, pattern=NAME,
+                         description="who the key acts as; stored as key:<subject>")
+    name: str = Field(min_length=1, max_length=200)
+    team: str = Field(min_length=1, max_length=100, pattern=r"^(\*|[A-Za-z0-9][A-Za-z0-9._-]*)$")
+    role: Role
+
+
+class KeyOut(BaseModel):
+    key: str = Field(description="shown once; only its hash is stored")
+    prefix: str
+    subject: str
+    team: str
+    role: Role
+
+
+class ServiceRequest(BaseModel):
+    name: str = Field(min_length=1, max_length=200, pattern=NAME)
+    team: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    environments: list[Annotated[str, Field(min_length=1, max_length=100, pattern=NAME)]] = (
+        Field(default_factory=lambda: ["production"], max_length=20)
+    )
+
+
+class AuditOut(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    team: str | None
+    details: dict[str, Any]
+
+
+@router.post("/api-keys", status_code=201, response_model=KeyOut, summary="Issue an API key")
+async def create_key(
+    body: KeyRequest, session: SessionDep, principal: PrincipalDep, now: NowDep
+) -> KeyOut:
+    require(principal, body.team, "admin")
+    subject = f"key:{body.subject}"
+    key, stored = await service.issue_key(
+        session, actor=principal.subject, subject=subject, name=body.name, team=body.team,
+        role=body.role, now=now,
+    )
+    await session.commit()
+    return KeyOut(key=key, prefix=stored.prefix, subject=subject, team=body.team, role=body.role)
+
+
+@router.post("/services", status_code=201, summary="Register a service and its environments")
+async def create_service(
+    body: ServiceRequest, session: SessionDep, principal: PrincipalDep, now: NowDep
+) -> dict[str, Any]:
+    require(principal, body.team, "editor")
+    if await catalog.get_service(session, body.name) is not None:
+        raise conflict(f"service '{body.name}' exists already")
+    for env in sorted(set(body.environments)):
+        await ensure_environment(session, team=body.team, service=body.name, environment=env,
+                                 now=now)
+    await audit.record(session, actor=principal.subject, action="service.create",
+                       target_type="service", target_id=body.name, team=body.team, at=now,
+                       details={"environments": sorted(set(body.environments))})
+    await session.commit()
+    return {"name": body.name, "team": body.team, "environments": sorted(set(body.environments))}
+
+
+@router.get("/audit", response_model=list[AuditOut], summary="Audit log of every mutation")
+async def audit_log(
+    session: SessionDep, principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> list[AuditOut]:
+    teams = None if principal.can(ALL_TEAMS, "admin") else {
+        t for t, r in principal.grants.items() if principal.can(t, "admin")
+    }
+    rows = await audit.entries(session, teams=teams, limit=limit, offset=offset)
+    return [AuditOut(at=r.at, actor=r.actor, action=r.action, target_type=r.target_type,
+                     target_id=r.target_id, team=r.team, details=r.details) for r in rows]

@@ -1,0 +1,93 @@
+"""Authentication (API key or OIDC JWT) to a Principal, and API key issuing. Never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from slo_scout.api.audit import repository as audit
+from slo_scout.api.auth import keys, repository
+from slo_scout.api.auth.oidc import InvalidToken, OidcVerifier
+from slo_scout.api.auth.principal import ALL_TEAMS, ROLES, Principal
+from slo_scout.db.models import ApiKey
+
+
+class Unauthenticated(Exception):
+    pass
+
+
+async def principal_for_key(session: AsyncSession, key: str) -> Principal:
+    prefix = keys.prefix_of(key)
+    stored = await repository.key_by_prefix(session, prefix) if prefix else None
+    if stored is None or stored.revoked_at is not None or not keys.matches(key, stored.secret_hash):
+        raise Unauthenticated("the API key is unknown or revoked")
+    return Principal(stored.subject, await repository.grants_of(session, stored.subject))
+
+
+async def principal_for_token(
+    session: AsyncSession, verifier: OidcVerifier, token: str, roles_claim: str
+) -> Principal:
+    try:
+        claims = await verifier.verify(token)
+    except InvalidToken as error:
+        raise Unauthenticated(str(error)) from error
+    subject = f"oidc:{claims['sub']}"
+    grants = await repository.grants_of(session, subject)
+    for grant in _claimed_roles(claims.get(roles_claim)):
+        team, role = grant
+        if role in ROLES and (team not in grants or ROLES.index(role) > ROLES.index(grants[team])):
+            grants[team] = role
+    return Principal(subject, grants)
+
+
+def _claimed_roles(value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, str):
+        value = value.split()
+    if not isinstance(value, list):
+        return []
+    out = []
+    for item in value:
+        if isinstance(item, str) and ":" in item:
+            team, role = item.rsplit(":", 1)
+            out.append((team, role))
+    return out
+
+
+async def issue_key(
+    session: AsyncSession, *, actor: str, subject: str, name: str, team: str, role: str,
+    now: datetime,
+) -> tuple[str, ApiKey]:
+    key, prefix, digest = keys.new_key()
+    stored = await repository.add_key(
+        session,
+        ApiKey(prefix=prefix, secret_hash=digest, subject=subject, name=name, created_by=actor,
+               created_at=now),
+    )
+    await repository.bind_role(session, subject, team, role, now)
+    await audit.record(
+        session, actor=actor, action="api_key.create", target_type="api_key",
+        target_id=prefix, team=None if team == ALL_TEAMS else team, at=now,
+        details={"subject": subject, "name": name, "team": team, "role": role},
+    )
+    return key, stored
+
+
+async def ensure_bootstrap_key(session: AsyncSession, key: str, now: datetime) -> None:
+    """The configured bootstrap key exists as an admin of every team (idempotent)."""
+    prefix = keys.prefix_of(key)
+    if prefix is None:
+        raise ValueError("SLO_SCOUT_AUTH__BOOTSTRAP_ADMIN_KEY must look like ssk_<prefix>_<secret>")
+    if await repository.key_by_prefix(session, prefix) is not None:
+        return
+    await repository.add_key(
+        session,
+        ApiKey(prefix=prefix, secret_hash=keys.hash_key(key), subject="key:bootstrap-admin",
+               name="bootstrap admin", created_by="settings", created_at=now),
+    )
+    await repository.bind_role(session, "key:bootstrap-admin", ALL_TEAMS, "admin", now)
+    await audit.record(
+        session, actor="settings", action="api_key.bootstrap", target_type="api_key",
+        target_id=prefix, team=None, at=now, details={"subject": "key:bootstrap-admin"},
+    )

@@ -1,0 +1,60 @@
+"""Services and their environments."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from slo_scout.api.auth.guard import require
+from slo_scout.api.catalog import repository
+from slo_scout.api.deps import PrincipalDep, SessionDep
+from slo_scout.api.problems import not_found
+
+router = APIRouter(tags=["services"])
+
+
+class ServiceOut(BaseModel):
+    name: str
+    team: str
+
+
+class ServicePage(BaseModel):
+    items: list[ServiceOut]
+    total: int
+
+
+class EnvironmentOut(BaseModel):
+    name: str
+    service: str
+
+
+@router.get("/services", response_model=ServicePage, summary="Services you may see")
+async def list_services(
+    session: SessionDep, principal: PrincipalDep,
+    team: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> ServicePage:
+    visible = principal.visible_teams()
+    if team is not None and visible is not None and team not in visible:
+        return ServicePage(items=[], total=0)
+    rows, total = await repository.list_services(session, team=team, limit=limit, offset=offset)
+    items = [ServiceOut(name=s.name, team=t.name) for s, t in rows
+             if visible is None or t.name in visible]
+    return ServicePage(items=items, total=total if visible is None else len(items))
+
+
+@router.get("/services/{service}/environments", response_model=list[EnvironmentOut],
+            summary="A service's environments")
+async def list_environments(
+    service: str, session: SessionDep, principal: PrincipalDep
+) -> list[EnvironmentOut]:
+    found = await repository.get_service(session, service)
+    if found is None:
+        raise not_found(f"service '{service}'")
+    team = await repository.team_of_service(session, found.id)
+    require(principal, team.name, "viewer")
+    return [EnvironmentOut(name=e.name, service=service)
+            for e in await repository.list_environments(session, found.id)]

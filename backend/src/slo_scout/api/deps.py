@@ -1,0 +1,66 @@
+"""FastAPI dependencies: the request's session, settings, clock and caller."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from slo_scout.api.auth import service as auth
+from slo_scout.api.auth.principal import Principal
+from slo_scout.api.problems import Problem
+from slo_scout.settings import Settings
+
+_bearer = HTTPBearer(auto_error=False, description="An API key (ssk_...) or an OIDC JWT")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key (ssk_...)")
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessions() as session:
+        yield session
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_now(request: Request) -> datetime:
+    return request.app.state.clock() if hasattr(request.app.state, "clock") else datetime.now(UTC)
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def get_principal(
+    request: Request,
+    session: Annotated[AsyncSession, Depends(get_session)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    credential = api_key or (bearer.credentials if bearer else None)
+    if not credential:
+        raise _unauthorized("send an API key (X-API-Key or Authorization: Bearer) or an OIDC JWT")
+    settings: Settings = request.app.state.settings
+    try:
+        if credential.startswith("ssk_"):
+            principal = await auth.principal_for_key(session, credential)
+        else:
+            principal = await auth.principal_for_token(
+                session, request.app.state.oidc, credential, settings.auth.oidc_roles_claim
+            )
+    except auth.Unauthenticated as error:
+        raise _unauthorized(str(error)) from None
+    request.state.subject = principal.subject
+    return principal
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+NowDep = Annotated[datetime, Depends(get_now)]

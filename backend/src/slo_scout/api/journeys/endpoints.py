@@ -1,0 +1,110 @@
+"""Journeys: list with filters and pagination, detail with graph, statistics, SLI candidates."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from slo_scout.api.analysis.recommending import candidate_dict
+from slo_scout.api.auth.guard import require
+from slo_scout.api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
+from slo_scout.api.journeys import repository, service
+from slo_scout.api.journeys.convert import journey_from_row
+from slo_scout.api.journeys.schemas import (
+    CriticalStep,
+    GraphEdge,
+    JourneyDetail,
+    JourneyGraph,
+    JourneyPage,
+    JourneyStats,
+)
+from slo_scout.api.problems import Problem, not_found
+from slo_scout.core.slis import FAMILIES, FamilyKind, sli_candidates
+from slo_scout.db.sketches import decode_sketch
+
+router = APIRouter(tags=["journeys"])
+
+
+@router.get("/journeys", response_model=JourneyPage, summary="List journeys")
+async def list_journeys(
+    session: SessionDep,
+    principal: PrincipalDep,
+    service_name: Annotated[str | None, Query(alias="service", max_length=200)] = None,
+    environment: Annotated[str | None, Query(max_length=100)] = None,
+    search: Annotated[str | None, Query(max_length=200)] = None,
+    entry_service: Annotated[str | None, Query(max_length=200)] = None,
+    min_requests: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> JourneyPage:
+    envs = await service.visible_environments(
+        session, principal.visible_teams(), service_name, environment
+    )
+    rows, total = await repository.list_journeys(
+        session, environment_ids=sorted(envs), search=search, entry_service=entry_service,
+        min_requests=min_requests, limit=limit, offset=offset,
+    )
+    items = [service.summary(r, envs[r.environment_id][1], envs[r.environment_id][2]) for r in rows]
+    return JourneyPage(items=items, total=total, limit=limit, offset=offset)
+
+
+async def _visible(session: SessionDep, principal: PrincipalDep, journey_id: int):  # type: ignore[no-untyped-def]
+    row = await repository.get_journey(session, journey_id)
+    if row is None:
+        raise not_found(f"journey {journey_id}")
+    envs = await service.visible_environments(session, None, None, None)
+    team, svc, env = envs[row.environment_id]
+    require(principal, team, "viewer")
+    return row, svc, env
+
+
+@router.get("/journeys/{journey_id}", response_model=JourneyDetail, summary="A journey")
+async def journey_detail(
+    journey_id: int, session: SessionDep, principal: PrincipalDep
+) -> JourneyDetail:
+    row, svc, env = await _visible(session, principal, journey_id)
+    base = service.summary(row, svc, env)
+    sketch = decode_sketch(row.latency_sketch)
+    has = sketch.count > 0
+    return JourneyDetail(
+        **base.model_dump(), protocol=row.protocol, span_name=row.span_name, method=row.method,
+        fingerprint=row.fingerprint,
+        p90_s=sketch.get_quantile_value(0.9) if has else None,
+        p95_s=sketch.get_quantile_value(0.95) if has else None,
+        graph=JourneyGraph(nodes=list(row.services), edges=[GraphEdge(**e) for e in row.edges]),
+        critical_path=[CriticalStep(**s) for s in row.critical_path],
+        sample_trace_ids=list(row.sample_trace_ids),
+    )
+
+
+@router.get("/journeys/{journey_id}/stats", response_model=JourneyStats,
+            summary="A journey's requests, errors and latency over time")
+async def journey_stats(
+    journey_id: int, session: SessionDep, principal: PrincipalDep, now: NowDep,
+    start: datetime | None = None, end: datetime | None = None,
+    step_minutes: Annotated[int, Query(ge=1, le=1440)] = 60,
+) -> JourneyStats:
+    await _visible(session, principal, journey_id)
+    end = end or now
+    start = start or end - timedelta(days=1)
+    if start.tzinfo is None or end.tzinfo is None:
+        raise Problem(422, "Invalid Request", "start and end need a time zone (e.g. Z)",
+                      errors=[{"field": "start", "message": "add a time zone"}])
+    if not start < end or end - start > timedelta(days=400):
+        raise Problem(422, "Invalid Request", "start must be before end, at most 400 days apart",
+                      errors=[{"field": "start", "message": "must be before end"}])
+    points = await service.stats_series(session, journey_id, start, end, step_minutes)
+    return JourneyStats(journey_id=journey_id, start=start, end=end, step_minutes=step_minutes,
+                        points=points)
+
+
+@router.get("/journeys/{journey_id}/sli-candidates", summary="SLI candidates with their PromQL")
+async def journey_slis(
+    journey_id: int, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+    family: Annotated[FamilyKind | None, Query()] = None,
+) -> list[dict[str, Any]]:
+    row, _, _ = await _visible(session, principal, journey_id)
+    kind = family or FamilyKind(settings.history.metric_family or FamilyKind.SPANMETRICS.value)
+    return [candidate_dict(c) for c in sli_candidates(journey_from_row(row, []), FAMILIES[kind])]

@@ -1,0 +1,78 @@
+"""Journey bodies: list items, detail with its graph, per-minute statistics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class JourneySummary(BaseModel):
+    id: int
+    key: str
+    name: str
+    service: str
+    environment: str
+    entry_service: str
+    entry_operation: str
+    requests: int
+    errors: int
+    error_ratio: float
+    p50_s: float | None
+    p99_s: float | None
+    first_seen: datetime
+    last_seen: datetime
+
+
+class JourneyPage(BaseModel):
+    items: list[JourneySummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class GraphEdge(BaseModel):
+    caller: str
+    callee: str
+    operation: str
+    calls: int
+
+
+class CriticalStep(BaseModel):
+    service: str
+    operation: str
+    share: float
+    error_ratio: float
+
+
+class JourneyGraph(BaseModel):
+    nodes: list[str]
+    edges: list[GraphEdge]
+
+
+class JourneyDetail(JourneySummary):
+    protocol: str
+    span_name: str
+    method: str | None
+    fingerprint: str
+    p90_s: float | None
+    p95_s: float | None
+    graph: JourneyGraph
+    critical_path: list[CriticalStep]
+    sample_trace_ids: list[str]
+
+
+class StatPoint(BaseModel):
+    start: datetime
+    requests: int
+    errors: int
+    p50_s: float | None
+    p99_s: float | None
+
+
+class JourneyStats(BaseModel):
+    journey_id: int
+    start: datetime
+    end: datetime
+    step_minutes: int
+    points: list[StatPoint]

@@ -1,0 +1,73 @@
+"""Journey reads: lists visible to the caller, detail, statistics over time. Never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from slo_scout.api.journeys import repository
+from slo_scout.api.journeys.schemas import JourneySummary, StatPoint
+from slo_scout.db.models import Environment, JourneyRow, Service, Team
+from slo_scout.db.sketches import decode_sketch
+
+
+async def visible_environments(
+    session: AsyncSession, teams: set[str] | None, service: str | None, environment: str | None
+) -> dict[int, tuple[str, str, str]]:
+    """environment id -> (team, service, environment) the caller may see, after filters."""
+    query = (
+        select(Environment.id, Team.name, Service.name, Environment.name)
+        .join(Service, Service.id == Environment.service_id)
+        .join(Team, Team.id == Service.team_id)
+    )
+    if teams is not None:
+        query = query.where(Team.name.in_(sorted(teams)))
+    if service is not None:
+        query = query.where(Service.name == service)
+    if environment is not None:
+        query = query.where(Environment.name == environment)
+    rows = await session.execute(query)
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+def summary(row: JourneyRow, service: str, environment: str) -> JourneySummary:
+    sketch = decode_sketch(row.latency_sketch)
+    has = row.requests > 0 and sketch.count > 0
+    return JourneySummary(
+        id=row.id, key=row.key, name=row.name, service=service, environment=environment,
+        entry_service=row.entry_service, entry_operation=row.entry_operation,
+        requests=row.requests, errors=row.errors,
+        error_ratio=row.errors / row.requests if row.requests else 0.0,
+        p50_s=sketch.get_quantile_value(0.5) if has else None,
+        p99_s=sketch.get_quantile_value(0.99) if has else None,
+        first_seen=row.first_seen, last_seen=row.last_seen,
+    )
+
+
+async def stats_series(
+    session: AsyncSession, journey_id: int, start: datetime, end: datetime, step_minutes: int
+) -> list[StatPoint]:
+    rows = await repository.stats_between(session, [journey_id], start, end)
+    step = timedelta(minutes=step_minutes)
+    buckets: dict[datetime, list[object]] = {}
+    for row in rows:
+        slot = start + ((row.minute - start) // step) * step
+        buckets.setdefault(slot, []).append(row)
+    points = []
+    for slot in sorted(buckets):
+        group = buckets[slot]
+        sketch = None
+        for row in group:
+            part = decode_sketch(row.latency_sketch)  # type: ignore[attr-defined]
+            sketch = part if sketch is None else (sketch.merge(part) or sketch)
+        requests = sum(r.requests for r in group)  # type: ignore[attr-defined]
+        has = sketch is not None and sketch.count > 0
+        points.append(StatPoint(
+            start=slot, requests=requests,
+            errors=sum(r.errors for r in group),  # type: ignore[attr-defined]
+            p50_s=sketch.get_quantile_value(0.5) if has else None,
+            p99_s=sketch.get_quantile_value(0.99) if has else None,
+        ))
+    return points

@@ -1,0 +1,112 @@
+"""Every error as application/problem+json (RFC 9457), mapped in one table.
+
+Messages say what to fix; validation problems list each offending field. Nothing from a
+request's credentials or the settings' secrets is ever echoed back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from slo_scout.core.errors import DecodeError, InsufficientDataError, SloScoutError, SpecError
+
+PROBLEM = "application/problem+json"
+
+
+class Problem(Exception):
+    def __init__(
+        self, status: int, title: str, detail: str, *, errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+
+
+def not_found(what: str) -> Problem:
+    return Problem(404, "Not Found", f"{what} does not exist")
+
+
+def forbidden(detail: str) -> Problem:
+    return Problem(403, "Forbidden", detail)
+
+
+def conflict(detail: str) -> Problem:
+    return Problem(409, "Conflict", detail)
+
+
+# core error class -> (HTTP status, title); the most specific class wins.
+CORE_ERRORS: list[tuple[type[SloScoutError], int, str]] = [
+    (DecodeError, 422, "Unreadable Telemetry"),
+    (SpecError, 422, "Invalid Spec"),
+    (InsufficientDataError, 422, "Insufficient Data"),
+    (SloScoutError, 422, "Invalid Input"),
+]
+
+
+def problem_response(
+    status: int, title: str, detail: str, *, instance: str, errors: list[dict[str, Any]] | None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank", "title": title, "status": status, "detail": detail,
+        "instance": instance,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or str(loc[0] if loc else "request")
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            exc.status, exc.title, exc.detail, instance=request.url.path, errors=exc.errors,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field(tuple(e["loc"])), "message": e["msg"], "type": e["type"]}
+            for e in exc.errors()
+        ]
+        fields = ", ".join(sorted({e["field"] for e in errors}))
+        return problem_response(
+            422, "Invalid Request", f"fix these fields: {fields}", instance=request.url.path,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(
+            exc.status_code, str(exc.detail), str(exc.detail), instance=request.url.path,
+            errors=None, headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(SloScoutError)
+    async def _core(request: Request, exc: SloScoutError) -> JSONResponse:
+        for cls, status, title in CORE_ERRORS:
+            if isinstance(exc, cls):
+                break
+        errors = None
+        field = getattr(exc, "field", None)
+        if field:
+            errors = [{"field": field, "message": getattr(exc, "reason", exc.message)}]
+        return problem_response(
+            status, title, f"{exc.message} ({exc.hint})", instance=request.url.path,
+            errors=errors,
+        )
