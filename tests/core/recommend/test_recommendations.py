@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.golden.journeys import build_journey, traffic
@@ -52,7 +53,7 @@ def test_a_steady_journey_gets_a_standard_target_with_its_evidence():
     assert ev.interval is not None and ev.interval.low < ev.ratio < ev.interval.high
     assert ev.windows == ev.windows_with_traffic == 4
     assert ev.history_s == 86_400
-    assert ev.budget_minutes_30d == 43.2
+    assert ev.budget_minutes_30d == pytest.approx(43.2)
     assert round(ev.events_per_30d) == 2_160_000
     assert round(ev.budget_events_30d) == 2_160
     assert "99.9%" in rec.rationale and "Wilson" in rec.rationale
