@@ -1,0 +1,118 @@
+"""From a decoded request to acknowledged Kafka records, with a bounded buffer.
+
+Every receiver (OTLP/HTTP, OTLP/gRPC, remote_write, Loki) hands its decoded items here. The
+answer to the client is sent only after Kafka acknowledged every record of the request
+(acks=all, idempotent producer), so an acknowledged span is never lost by the collector.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from slo_scout_collectors.metrics import CollectorMetrics
+from slo_scout_collectors.settings import CollectorSettings
+from slo_scout_collectors.wire import Fragment
+
+
+class Backpressure(Exception):
+    """The buffer is full: the client should retry after a pause (429)."""
+
+
+class KafkaUnavailable(Exception):
+    """Kafka did not acknowledge in time: the client should retry (503)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    topic: str
+    value: bytes
+    key: bytes | None = None
+    timestamp_ms: int | None = None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+class KafkaPipeline:
+    def __init__(self, settings: CollectorSettings, metrics: CollectorMetrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self._buffered = 0
+        self._producer: AIOKafkaProducer | None = None
+        metrics.buffer_capacity.set(settings.max_buffered_items)
+
+    async def start(self) -> None:
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.settings.bootstrap_servers,
+            acks="all",
+            enable_idempotence=self.settings.idempotent,
+            linger_ms=self.settings.linger_ms,
+            max_batch_size=1024 * 1024,
+            max_request_size=16 * 1024 * 1024,
+            request_timeout_ms=int(self.settings.kafka_timeout_s * 1000),
+        )
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+
+    def _reserve(self, items: int) -> None:
+        # One request larger than the whole buffer is still let through when the buffer is empty,
+        # or it could never be accepted at all; the body size limit bounds it instead.
+        if self._buffered and self._buffered + items > self.settings.max_buffered_items:
+            raise Backpressure(f"{self._buffered} items already wait for Kafka")
+        self._buffered += items
+        self.metrics.buffer_fill.set(self._buffered)
+
+    def _release(self, items: int) -> None:
+        self._buffered -= items
+        self.metrics.buffer_fill.set(self._buffered)
+
+    async def send(self, records: Sequence[Record], items: int) -> None:
+        """Produces the records and waits for every acknowledgement."""
+        if not records:
+            return
+        assert self._producer is not None, "pipeline not started"
+        self._reserve(items)
+        began = time.perf_counter()
+        try:
+            futures = [
+                await self._producer.send(r.topic, r.value, key=r.key,
+                                          timestamp_ms=r.timestamp_ms,
+                                          headers=list(r.headers) or None)
+                for r in records
+            ]
+            await asyncio.wait_for(asyncio.gather(*futures), self.settings.kafka_timeout_s)
+        except (KafkaError, TimeoutError) as exc:
+            raise KafkaUnavailable(f"Kafka did not acknowledge: {type(exc).__name__}") from exc
+        finally:
+            self._release(items)
+        self.metrics.kafka_latency.observe(time.perf_counter() - began)
+
+    async def send_spans(self, fragments: Sequence[Fragment]) -> None:
+        topic = self.settings.topics.spans
+        records = [Record(topic, f.value, f.trace_id.encode(), f.timestamp_ms) for f in fragments]
+        await self.send(records, sum(f.spans for f in fragments))
+
+    async def send_payload(self, signal: str, payload: bytes, items: int, fmt: str) -> None:
+        """One request's metrics or logs as one record, tagged with its format."""
+        topic = self.settings.topics.metrics if signal == "metrics" else self.settings.topics.logs
+        await self.send([Record(topic, payload, headers=(("format", fmt.encode()),))], items)
+
+    async def dead_letter(self, signal: str, reason: str, payload: bytes,
+                          content_type: str) -> None:
+        """Best effort: a refused payload must not be retried, so a failure here is only counted."""
+        cut = payload[: self.settings.dead_letter_max_bytes]
+        headers = (("signal", signal.encode()), ("reason", reason.encode()[:4096]),
+                   ("content-type", content_type.encode()),
+                   ("truncated", b"true" if len(cut) < len(payload) else b"false"))
+        try:
+            await self.send([Record(self.settings.topics.dead_letter, cut, headers=headers)], 0)
+        except (KafkaUnavailable, Backpressure):
+            return
+        self.metrics.dead_letters.labels(signal).inc()

@@ -1,0 +1,43 @@
+"""Settings of the collector, read from the environment (``SLO_SCOUT_COLLECTOR_*``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Topics(BaseSettings):
+    spans: str = "otlp.spans"
+    metrics: str = "otlp.metrics"
+    logs: str = "otlp.logs"
+    dead_letter: str = "dead.letter"
+
+
+class CollectorSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SLO_SCOUT_COLLECTOR_", env_nested_delimiter="__")
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    host: str = "0.0.0.0"
+    http_port: int = 4318
+    grpc_port: int = 4317  # 0 turns the gRPC receiver off
+    topics: Topics = Topics()
+    # Items (spans, points, log records) accepted but not yet acknowledged by Kafka. Past it the
+    # collector answers 429 with Retry-After instead of growing its memory.
+    max_buffered_items: int = 200_000
+    # A decompressed body larger than this is refused with 413 before it is decoded.
+    max_body_bytes: int = 64 * 1024 * 1024
+    # How long a request waits for Kafka's acknowledgement before answering 503.
+    kafka_timeout_s: float = 10.0
+    linger_ms: int = 5
+    # Idempotent production needs InitProducerId, which Apache Kafka supports and the tansu
+    # broker used in tests does not; switch it off only for such a broker.
+    idempotent: bool = True
+    retry_after_s: int = 1
+    # Dead-letter records keep at most this much of the refused payload.
+    dead_letter_max_bytes: int = 1024 * 1024
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> CollectorSettings:
+    return CollectorSettings()
