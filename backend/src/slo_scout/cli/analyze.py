@@ -1,0 +1,209 @@
+"""``slo-scout analyze``: traces in, journeys out (table, journeys.json, report.html)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from slo_scout.cli._console import (
+    byte_progress,
+    fail,
+    journeys_table,
+    note,
+    print_table,
+    usage_error,
+)
+from slo_scout.core.errors import SloScoutError
+from slo_scout.core.journeys import discover, discovery_to_dict
+from slo_scout.core.telemetry import FORMATS, CsvColumns, DecodeReport, decode_stream
+from slo_scout.core.telemetry.model import Span
+from slo_scout.report import InputSummary, render_report
+
+READ_CHUNK = 1024 * 1024
+DEFAULT_IDLE_S = 30.0
+
+HELP = """Discover the user journeys in trace files and write journeys.json and report.html.
+
+Reads OTLP JSON or protobuf (one message, JSON lines, or length-prefixed as the collector's
+file exporter writes), Jaeger query-API JSON, Zipkin v2 JSON and CSV span tables, plain or
+gzip. The format is detected per file; --format overrides it. A bad record stops the run with
+one line naming the file, the record and the field; --skip-invalid counts it and goes on.
+
+Writes into --out: journeys.json (every journey with entry, services, edges, request and
+error counts, latency quantiles, critical path, variants) and report.html (a self-contained
+page with each journey's call graph, latency histogram and traffic over time).
+
+Exit codes: 0 done, 1 the input is wrong (the message says where), 2 usage.
+
+Examples:
+
+    slo-scout analyze traces.json --out out/
+
+    # several exports, some records broken
+    slo-scout analyze export-*.pb.gz --out out/ --skip-invalid
+
+    # a CSV span table with its own column names
+    slo-scout analyze spans.csv --out out/ --csv-columns \\
+        trace_id=tid,span_id=sid,parent_id=pid,service=svc,name=op,start_ns=t0,end_ns=t1
+"""
+
+
+# Built from the decoders' table so a new input format shows up here by itself.
+InputFormat = StrEnum("InputFormat", {name: name for name in ("auto", *FORMATS)})  # type: ignore[misc]
+AUTO = InputFormat("auto")
+
+
+@dataclass(slots=True)
+class Inputs:
+    """What the decoders saw, summed over files."""
+
+    sources: list[str] = field(default_factory=list)
+    spans: int = 0
+    bad_records: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> InputSummary:
+        return InputSummary(tuple(self.sources), self.bad_records, tuple(self.problems))
+
+
+_INT_FIELDS = frozenset({"time_unit_ns", "duration_unit_ns"})
+
+
+def parse_csv_columns(text: str | None) -> CsvColumns | None:
+    """``trace_id=TraceID,span_id=SpanID,...`` (or ``trainticket``) as a column mapping."""
+    if not text:
+        return None
+    if text.strip() == "trainticket":
+        return CsvColumns.trainticket()
+    mapping: dict[str, Any] = {}
+    known = set(CsvColumns.__dataclass_fields__)
+    for pair in text.split(","):
+        key, sep, column = (part.strip() for part in pair.partition("="))
+        if not sep or not key or not column:
+            usage_error(f"--csv-columns: expected FIELD=COLUMN pairs, got {pair!r}")
+        if key not in known:
+            fields = ", ".join(sorted(known))
+            usage_error(f"--csv-columns: unknown field {key!r} (fields: {fields})")
+        if key in _INT_FIELDS:
+            if not column.isdigit():
+                usage_error(f"--csv-columns: {key} must be a whole number of nanoseconds")
+            mapping[key] = int(column)
+        else:
+            mapping[key] = column
+    try:
+        return CsvColumns(**mapping)
+    except (TypeError, ValueError) as exc:
+        usage_error(f"--csv-columns: {exc}")
+
+
+def _file_chunks(path: Path, progress: Any, task: Any) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(READ_CHUNK):
+            if progress is not None:
+                progress.advance(task, len(chunk))
+            yield chunk
+
+
+def decode_sources(
+    sources: Iterable[tuple[str, Iterable[bytes]]],
+    inputs: Inputs,
+    *,
+    fmt: str | None,
+    skip_invalid: bool,
+    csv_columns: CsvColumns | None,
+) -> Iterator[list[Span]]:
+    """Batches of spans from every source in turn, with each source's problems tallied."""
+    for name, chunks in sources:
+        report = DecodeReport()
+        inputs.sources.append(name)
+        yield from decode_stream(chunks, source=name, fmt=fmt, skip_invalid=skip_invalid,
+                                 csv_columns=csv_columns, report=report)
+        inputs.spans += report.spans
+        inputs.bad_records += report.bad_records
+        inputs.problems.extend(p.message for p in report.problems)
+
+
+def write_outputs(discovery: Any, inputs: Inputs, out: Path, *, title: str) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    doc = discovery_to_dict(discovery)
+    doc_path = out / "journeys.json"
+    doc_path.write_text(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    written.append(doc_path)
+    for name, data in render_report(discovery, inputs=inputs.summary(), title=title).items():
+        path = out / name
+        path.write_bytes(data)
+        written.append(path)
+    return written
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+def analyze_command(
+    paths: list[Path] = typer.Argument(  # noqa: B008
+        ..., exists=True, readable=True, help="Trace files or folders of them."
+    ),
+    out: Path = typer.Option(..., "--out", "-o", file_okay=False, help="Folder for the results."),  # noqa: B008
+    fmt: InputFormat = typer.Option(  # noqa: B008
+        AUTO, "--format", "-f", help="Input format (default: detect per file)."
+    ),
+    skip_invalid: bool = typer.Option(
+        False, "--skip-invalid", help="Count and skip bad records instead of stopping."
+    ),
+    idle: float = typer.Option(
+        DEFAULT_IDLE_S, min=0.0,
+        help="Seconds without a new span after which a trace is complete.",
+    ),
+    csv_columns: str | None = typer.Option(
+        None, help="CSV column mapping FIELD=COLUMN,... (fields: trace_id, span_id, parent_id, "
+        "name, start_ns, end_ns or duration, service or pod, kind, status, root_marker, "
+        "time_unit_ns, duration_unit_ns), or 'trainticket'. Known headers need none.",
+    ),
+    top: int = typer.Option(30, min=1, help="Rows in the printed table."),
+) -> None:
+    files = _expand(paths)
+    if not files:
+        usage_error("no input files")
+    columns = parse_csv_columns(csv_columns)
+    inputs = Inputs()
+    total = sum(p.stat().st_size for p in files)
+    try:
+        with byte_progress(total, enabled=sys.stderr.isatty()) as progress:
+            task = progress.add_task("reading", total=total) if progress is not None else None
+            sources = ((str(p), _file_chunks(p, progress, task)) for p in files)
+            batches = decode_sources(
+                sources, inputs, fmt=None if fmt.value == "auto" else fmt.value,
+                skip_invalid=skip_invalid, csv_columns=columns,
+            )
+            discovery = discover(batches, idle_ns=int(idle * 1e9))
+        written = write_outputs(discovery, inputs, out, title="SLO Scout: journeys")
+    except SloScoutError as exc:
+        fail(exc)
+    print_table(journeys_table(discovery.journeys, limit=top))
+    if inputs.bad_records:
+        note(f"skipped {inputs.bad_records:,} bad records (first problems in report.html)")
+        for problem in inputs.problems[:3]:
+            note(f"  {problem}")
+    note(
+        f"{discovery.span_count:,} spans, {discovery.trace_count:,} traces "
+        f"({discovery.incomplete_traces:,} incomplete) -> "
+        + ", ".join(str(p) for p in written)
+    )
+
+
+analyze_command.__doc__ = HELP
