@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
@@ -83,23 +84,28 @@ def decode_otlp_json(chunks: Iterable[bytes], ctx: Context) -> Iterator[list[Spa
     except orjson.JSONDecodeError as exc:
         ctx.bad(ctx.error(f"not valid JSON: {exc}", record=0))
         return
-    counter = [0]
-    batch: list[Span] = []
-    for spans in _request(doc, ctx, None, counter):
-        batch.extend(spans)
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    yield from _batched(_request(doc, ctx, None, [0]))
+
+
+def _nonblank(stream: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
+    for number, line in enumerate(iter_lines(stream), start=1):
+        if line.strip():
+            yield number, line
 
 
 def _decode_lines(stream: Iterator[bytes], ctx: Context) -> Iterator[list[Span]]:
-    batch: list[Span] = []
+    lines = _nonblank(stream)
+    first = next(lines, None)
+    second = next(lines, None)
+    if first is None:
+        return
     counter = [0]
-    for number, line in enumerate(iter_lines(stream), start=1):
-        if not line.strip():
-            continue
+    if second is None:
+        # One line is one document: name spans by their number, as for a pretty-printed file.
+        yield from _batched(_request(orjson.loads(first[1]), ctx, None, counter))
+        return
+    batch: list[Span] = []
+    for number, line in itertools.chain((first, second), lines):
         record = f"line {number}"
         try:
             doc = orjson.loads(line)
@@ -108,6 +114,17 @@ def _decode_lines(stream: Iterator[bytes], ctx: Context) -> Iterator[list[Span]]
             continue
         for spans in _request(doc, ctx, record, counter):
             batch.extend(spans)
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _batched(groups: Iterator[list[Span]]) -> Iterator[list[Span]]:
+    batch: list[Span] = []
+    for spans in groups:
+        batch.extend(spans)
         if len(batch) >= BATCH_SIZE:
             yield batch
             batch = []
