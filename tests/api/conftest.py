@@ -5,15 +5,15 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.fixtures.control_plane import database_url, migrated_url  # noqa: F401
+from tests.fixtures.postgres import postgres_server  # noqa: F401
+from tests.worker.jobs import NOW, seed_and_enqueue  # noqa: F401
 
 from slo_scout.api.app import create_app
 from slo_scout.api.catalog.service import ensure_environment
 from slo_scout.api.journeys.store import store_journeys
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.settings import Settings
-from tests.fixtures.control_plane import database_url, migrated_url  # noqa: F401
-from tests.fixtures.postgres import postgres_server  # noqa: F401
-from tests.worker.jobs import NOW, seed_and_enqueue  # noqa: F401
 
 ADMIN_KEY = "ssk_b00757a9a11a_test-admin-secret-value-0123456789abcdef"
 
@@ -23,7 +23,7 @@ def settings_for(url: str, **auth: object) -> Settings:
 
 
 @pytest.fixture
-def api_settings(migrated_url: str) -> Settings:
+def api_settings(migrated_url: str) -> Settings:  # noqa: F811
     return settings_for(migrated_url)
 
 

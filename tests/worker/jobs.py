@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tests.fixtures.control_plane import journey
+
 from slo_scout.api.analysis import service as analysis
 from slo_scout.api.catalog.service import ensure_environment
 from slo_scout.api.journeys.store import store_journeys
 from slo_scout.db.engine import create_engine, session_factory
-from tests.fixtures.control_plane import journey
 
 NOW = datetime(2026, 11, 2, tzinfo=UTC)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from tests.worker.jobs import NOW, seed_and_enqueue
+
 from slo_scout.api.analysis import repository
 from slo_scout.api.analysis.recommending import Recommender
 from slo_scout.core.slis import FAMILIES, FamilyKind
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.db.models import AnalysisResult
 from slo_scout.worker.loop import Worker
-from tests.worker.jobs import NOW, seed_and_enqueue
 
 LEASE = timedelta(seconds=30)
 

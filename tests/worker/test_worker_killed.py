@@ -15,7 +15,6 @@ import sys
 import time
 
 import asyncpg
-
 from tests.fixtures.postgres import PostgresServer
 from tests.worker.jobs import seed_and_enqueue
 

@@ -23,17 +23,12 @@ from slo_scout.settings import Settings, get_settings
 API_PREFIX = "/api/v1"
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _routers() -> list[APIRouter]:
-    routers = [access_router, catalog_router, journeys_router, analysis_router]
-    with contextlib.suppress(ImportError):  # optional rooms register themselves when present
-        from slo_scout.api.slos.endpoints import router as slos_router
-
-        routers.append(slos_router)
-    with contextlib.suppress(ImportError):
-        from slo_scout.api.ingest.endpoints import router as ingest_router
-
-        routers.append(ingest_router)
-    return routers
+    return [access_router, catalog_router, journeys_router, analysis_router]
 
 
 def create_app(
@@ -53,7 +48,7 @@ def create_app(
         if bootstrap is not None:
             async with app.state.sessions() as session:
                 await auth.ensure_bootstrap_key(
-                    session, bootstrap.get_secret_value(), datetime.now(UTC)
+                    session, bootstrap.get_secret_value(), (clock or _utc_now)()
                 )
                 await session.commit()
         worker_task = None
@@ -88,7 +83,7 @@ def create_app(
     if clock is not None:
         app.state.clock = clock
     problems.install(app)
-    metrics.install(app, app.state.metrics)
+    metrics.install(app, app.state.metrics, API_PREFIX)
     app.include_router(health_router)
     for router in _routers():
         app.include_router(router, prefix=API_PREFIX)

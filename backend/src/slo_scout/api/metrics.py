@@ -40,7 +40,7 @@ class ApiMetrics:
         )
 
 
-def install(app: FastAPI, metrics: ApiMetrics) -> None:
+def install(app: FastAPI, metrics: ApiMetrics, prefix: str) -> None:
     @app.middleware("http")
     async def _measure(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -49,6 +49,9 @@ def install(app: FastAPI, metrics: ApiMetrics) -> None:
         response = await call_next(request)
         route = request.scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
+        # routers included under a prefix keep their own path: put the prefix back
+        if route is not None and request.url.path.startswith(prefix + "/"):
+            template = prefix + template
         metrics.requests.labels(request.method, template, str(response.status_code)).inc()
         metrics.latency.labels(request.method, template).observe(time.perf_counter() - began)
         return response

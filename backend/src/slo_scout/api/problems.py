@@ -99,9 +99,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(SloScoutError)
     async def _core(request: Request, exc: SloScoutError) -> JSONResponse:
-        for cls, status, title in CORE_ERRORS:
-            if isinstance(exc, cls):
-                break
+        status, title = next((s, t) for c, s, t in CORE_ERRORS if isinstance(exc, c))
         errors = None
         field = getattr(exc, "field", None)
         if field:

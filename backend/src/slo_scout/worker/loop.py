@@ -99,7 +99,8 @@ class Worker:
         if self._retention is None:
             return
         async with self._sessions() as session:
-            dropped = await journeys_repo.drop_stats_before(session, self._clock() - self._retention)
+            cutoff = self._clock() - self._retention
+            dropped = await journeys_repo.drop_stats_before(session, cutoff)
             await session.commit()
         if dropped:
             log.info("retention: dropped %d stats partitions/rows", dropped)
@@ -114,7 +115,7 @@ class Worker:
                 passes += 1
                 if await self.run_once():
                     continue
-            except Exception:  # noqa: BLE001 - a database blip must not end the worker
+            except Exception:
                 log.exception("worker pass failed; retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self._poll)

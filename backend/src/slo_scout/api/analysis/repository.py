@@ -111,7 +111,9 @@ async def claim_next(
 
 async def _reload(session: AsyncSession, job_id: str) -> AnalysisJob | None:
     result = await session.execute(
-        select(AnalysisJob).where(AnalysisJob.id == job_id).execution_options(populate_existing=True)
+        select(AnalysisJob)
+        .where(AnalysisJob.id == job_id)
+        .execution_options(populate_existing=True)
     )
     return result.scalar_one_or_none()
 

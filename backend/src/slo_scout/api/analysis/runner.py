@@ -66,7 +66,7 @@ class JobRunner:
         except SloScoutError as error:  # bad input or too little data: retrying will not help
             await self._finish(job, "failed", timings, error=f"{type(error).__name__}: {error}")
             return
-        except Exception as error:  # noqa: BLE001 - infrastructure: retry while attempts remain
+        except Exception as error:
             status = "queued" if job.attempts < job.max_attempts else "failed"
             await self._finish(
                 job, status, timings, error=f"attempt {job.attempts}: {type(error).__name__}: "

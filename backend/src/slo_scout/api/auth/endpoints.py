@@ -12,10 +12,10 @@ from slo_scout.api.audit import repository as audit
 from slo_scout.api.auth import service
 from slo_scout.api.auth.guard import require
 from slo_scout.api.auth.principal import ALL_TEAMS
+from slo_scout.api.catalog import repository as catalog
 from slo_scout.api.catalog.service import ensure_environment
 from slo_scout.api.deps import NowDep, PrincipalDep, SessionDep
 from slo_scout.api.problems import conflict
-from slo_scout.api.catalog import repository as catalog
 
 router = APIRouter(tags=["access"])
 

@@ -24,7 +24,7 @@ async def readyz(request: Request) -> JSONResponse:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         current = await migrate.current_revision(engine)
-    except Exception as error:  # noqa: BLE001 - any failure means not ready
+    except Exception as error:
         return JSONResponse(
             {"status": "unavailable", "database": f"unreachable ({type(error).__name__})"},
             status_code=503,

@@ -58,7 +58,9 @@ async def list_journeys(
 
 async def journeys_of_environment(session: AsyncSession, environment_id: int) -> list[JourneyRow]:
     rows = await session.scalars(
-        select(JourneyRow).where(JourneyRow.environment_id == environment_id).order_by(JourneyRow.id)
+        select(JourneyRow)
+        .where(JourneyRow.environment_id == environment_id)
+        .order_by(JourneyRow.id)
     )
     return list(rows)
 
