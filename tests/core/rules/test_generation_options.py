@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import yaml
-
-from slo_scout.core.rules import WindowsCatalog, parse_alert_windows
 from tests.core.rules.spec_builders import SERVICE_SPEC, generate
 from tests.core.rules.test_burn_rates import WINDOWS_7D
+
+from slo_scout.core.rules import WindowsCatalog, parse_alert_windows
 
 
 def _groups(text: str) -> list[dict]:
@@ -21,7 +21,14 @@ def test_a_28_day_period_names_the_period_window_4w_and_uses_28_day_factors() ->
     text = generate(period_days=28).text
     sli = _rules(text, "sloth-slo-sli-recordings-svc01-slo1")
     assert [r["labels"]["sloth_window"] for r in sli] == [
-        "5m", "30m", "1h", "2h", "6h", "1d", "3d", "4w"
+        "5m",
+        "30m",
+        "1h",
+        "2h",
+        "6h",
+        "1d",
+        "3d",
+        "4w",
     ]
     assert "[4w])" in sli[-1]["expr"] and "slo:sli_error:ratio_rate5m{" in sli[-1]["expr"]
     meta = {r["record"]: r["expr"] for r in _rules(text, "sloth-slo-meta-recordings-svc01-slo1")}
@@ -37,7 +44,9 @@ def test_a_28_day_period_names_the_period_window_4w_and_uses_28_day_factors() ->
 def test_custom_windows_set_the_recorded_windows_and_factors() -> None:
     catalog = WindowsCatalog([parse_alert_windows(WINDOWS_7D, source="7d.yaml")])
     text = generate(period_days=7, catalog=catalog).text
-    windows = [r["labels"]["sloth_window"] for r in _rules(text, "sloth-slo-sli-recordings-svc01-slo1")]
+    windows = [
+        r["labels"]["sloth_window"] for r in _rules(text, "sloth-slo-sli-recordings-svc01-slo1")
+    ]
     assert windows == ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "1w"]
     page, _ = _rules(text, "sloth-slo-alerts-svc01-slo1")
     assert "(13.44 * 0.0009999999999999432)" in page["expr"]
@@ -90,7 +99,9 @@ def test_disabling_everything_generates_nothing_and_says_so() -> None:
 
 
 def test_disable_optimized_rules_computes_the_period_from_the_raw_queries() -> None:
-    rules = _rules(generate(disable_optimized_rules=True).text, "sloth-slo-sli-recordings-svc01-slo1")
+    rules = _rules(
+        generate(disable_optimized_rules=True).text, "sloth-slo-sli-recordings-svc01-slo1"
+    )
     assert rules[-1]["expr"] == (
         '(sum(rate(http_requests_total{job="svc",code=~"5.."}[30d])))\n/\n'
         '(sum(rate(http_requests_total{job="svc"}[30d])))\n'

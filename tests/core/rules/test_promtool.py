@@ -7,12 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.core.rules.spec_builders import generate
+from tests.core.rules.test_burn_rates import WINDOWS_7D
 
 from slo_scout.core.rules import WindowsCatalog, parse_alert_windows
 from slo_scout.core.rules.burn import mwmb_alerts
 from slo_scout.core.rules.promtool_tests import build_suite
-from tests.core.rules.spec_builders import generate
-from tests.core.rules.test_burn_rates import WINDOWS_7D
 
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 pytestmark = pytest.mark.skipif(not Path(PROMTOOL).exists(), reason="promtool is not installed")
