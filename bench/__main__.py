@@ -1,0 +1,113 @@
+"""``python -m bench``: the figures issue 2 asks for, in one run.
+
+1. Throughput on 1,000,000 simulated spans in OTLP protobuf (the file is written first, untimed):
+   (a) decode and field extraction alone, (b) decode, assembly, fingerprint and catalog.
+   Goals: (b) >= 300,000 spans/s on one core, and (b) >= (a) / 3.
+2. Memory: peak RSS of discovery in a fresh process on N and on 10x N spans of the same traffic.
+   Goal: the larger run's peak <= 1.5x the smaller's.
+
+``--quick`` runs 200,000 spans and 50,000 / 500,000 for memory. Nothing is asserted: the table
+marks each goal met or not, and the exit code is 0 either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.memory import measure
+from bench.throughput import decode_only, full_discovery
+from bench.workload import write_spans
+
+GOAL_RATE = 300_000
+GOAL_RATIO = 1 / 3
+GOAL_MEMORY = 1.5
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--spans", type=int, default=1_000_000,
+                        help="spans for the throughput passes (default 1,000,000)")
+    parser.add_argument("--memory-spans", type=int, default=200_000,
+                        help="N for the memory runs; the second run has 10x N (default 200,000)")
+    parser.add_argument("--quick", action="store_true",
+                        help="200,000 spans, memory on 50,000 and 500,000")
+    parser.add_argument("--skip-memory", action="store_true", help="throughput only")
+    parser.add_argument("--skip-throughput", action="store_true", help="memory only")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.spans, args.memory_spans = 200_000, 50_000
+    return args
+
+
+def _mark(ok: bool) -> str:
+    return "[green]met[/]" if ok else "[red]not met[/]"
+
+
+def throughput(spans: int, folder: Path, out: Console, err: Console) -> None:
+    path = folder / "throughput.pb"
+    err.print(f"writing {spans:,} spans of the simulated shop (untimed)...")
+    written = write_spans(path, spans)
+    err.print("timing (a) decode only, then (b) full discovery...")
+    a = decode_only(path)
+    b, journeys = full_discovery(path)
+    table = Table(
+        title=f"Throughput: {written:,} spans, OTLP protobuf, "
+        f"{path.stat().st_size / 1e6:,.0f} MB, {journeys} journeys",
+        title_justify="left",
+    )
+    for column in ("pass", "spans", "wall s", "spans/s", "CPU s", "spans/CPU-s"):
+        table.add_column(column, justify="left" if column == "pass" else "right")
+    for name, p in (("(a) decode + extract", a),
+                    ("(b) full discovery", b)):
+        table.add_row(name, f"{p.spans:,}", f"{p.wall_s:.2f}", f"{p.rate:,.0f}",
+                      f"{p.cpu_s:.2f}", f"{p.cpu_rate:,.0f}")
+    out.print(table)
+    ratio = b.rate / a.rate
+    out.print(f"(b) {b.rate:,.0f} spans/s, goal >= {GOAL_RATE:,}: {_mark(b.rate >= GOAL_RATE)}")
+    out.print(f"(b)/(a) = {ratio:.2f}, goal >= {GOAL_RATIO:.2f}: {_mark(ratio >= GOAL_RATIO)}")
+    path.unlink()
+
+
+def memory(n: int, folder: Path, out: Console, err: Console) -> None:
+    peaks = []
+    for count in (n, n * 10):
+        path = folder / f"memory-{count}.pb"
+        err.print(f"writing {count:,} spans (untimed), then discovery in a fresh process...")
+        write_spans(path, count)
+        peaks.append((path.stat().st_size, measure(path)))
+        path.unlink()
+    table = Table(title="Peak memory of discovery (fresh process each)", title_justify="left")
+    for column in ("run", "spans", "file MB", "journeys", "peak RSS MB"):
+        table.add_column(column, justify="left" if column == "run" else "right")
+    for label, (size, peak) in zip(("N", "10 x N"), peaks, strict=True):
+        table.add_row(label, f"{peak.spans:,}", f"{size / 1e6:,.0f}", str(peak.journeys),
+                      f"{peak.max_rss_bytes / 2**20:,.1f}")
+    out.print(table)
+    growth = peaks[1][1].max_rss_bytes / peaks[0][1].max_rss_bytes
+    out.print(f"peak RSS 10xN / N = {growth:.2f}, goal <= {GOAL_MEMORY}: "
+              f"{_mark(growth <= GOAL_MEMORY)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    out.print(f"SLO Scout benchmark · Python {platform.python_version()} · {platform.machine()}")
+    with tempfile.TemporaryDirectory(prefix="slo-scout-bench-") as tmp:
+        if not args.skip_throughput:
+            throughput(args.spans, Path(tmp), out, err)
+        if not args.skip_memory:
+            memory(args.memory_spans, Path(tmp), out, err)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
