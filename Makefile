@@ -5,18 +5,21 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEMO_OUT ?= demo-out
 
-.PHONY: demo test bench lint typecheck golden clean bootstrap
+.PHONY: demo test bench golden helm-test clean bootstrap
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Re-installs only when pyproject.toml changes; torch comes from the local CPU wheel.
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,embeddings]'
+# PyFlink goes in without its dependencies (see scripts/install-pyflink.sh for why).
+$(STAMP): $(BIN)/python pyproject.toml scripts/install-pyflink.sh
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,embeddings,streaming,infra]'
+	./scripts/install-pyflink.sh
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 bootstrap: $(STAMP)
 	./scripts/bootstrap-system.sh
+	./scripts/fetch-flink-jars.sh
 
 demo: bootstrap
 	$(BIN)/slo-scout demo --out $(DEMO_OUT)
@@ -30,8 +33,11 @@ test: bootstrap
 bench: bootstrap
 	$(BIN)/python -m bench
 
+helm-test: bootstrap
+	$(BIN)/python -m pytest tests/infrastructure
+
 golden: bootstrap
 	$(BIN)/python -m tests.golden.regenerate
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .cache $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache
