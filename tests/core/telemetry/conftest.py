@@ -11,5 +11,7 @@ DATASETS = Path(__file__).resolve().parents[3] / ".." / "shared" / "datasets"
 @pytest.fixture
 def datasets() -> Path:
     if not DATASETS.is_dir():
-        pytest.skip(f"real telemetry datasets not found at {DATASETS.resolve()} (../shared/datasets)")
+        pytest.skip(
+            f"real telemetry datasets not found at {DATASETS.resolve()} (../shared/datasets)"
+        )
     return DATASETS

@@ -31,7 +31,9 @@ def otlp_span(**overrides: Any) -> dict[str, Any]:
 
 def document(*spans: dict[str, Any], service: str = "cart", key: str = "resourceSpans") -> bytes:
     resource = {"attributes": [{"key": "service.name", "value": {"stringValue": service}}]}
-    return json.dumps({key: [{"resource": resource, "scopeSpans": [{"spans": list(spans)}]}]}).encode()
+    return json.dumps(
+        {key: [{"resource": resource, "scopeSpans": [{"spans": list(spans)}]}]}
+    ).encode()
 
 
 def test_the_protocol_example_decodes_with_uppercase_hex_ids_lowercased(datasets: Path) -> None:
@@ -79,7 +81,9 @@ def test_legacy_instrumentation_library_spans_are_read() -> None:
     doc = {
         "resourceSpans": [
             {
-                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "old"}}]},
+                "resource": {
+                    "attributes": [{"key": "service.name", "value": {"stringValue": "old"}}]
+                },
                 "instrumentationLibrarySpans": [{"spans": [otlp_span()]}],
             }
         ]
@@ -99,7 +103,12 @@ def test_only_kept_attributes_survive_with_their_json_types() -> None:
         {"key": "http.response.status_code", "value": {"intValue": "503"}},
         {"key": "error", "value": {"boolValue": False}},
         {"key": "db.system", "value": {"arrayValue": {"values": [{"stringValue": "pg"}]}}},
-        {"key": "rpc", "value": {"kvlistValue": {"values": [{"key": "method", "value": {"stringValue": "Get"}}]}}},
+        {
+            "key": "rpc",
+            "value": {
+                "kvlistValue": {"values": [{"key": "method", "value": {"stringValue": "Get"}}]}
+            },
+        },
         {"key": "user.id", "value": {"stringValue": "u-42"}},
         {"key": "payload.size", "value": {"doubleValue": 1.5}},
     ]
@@ -121,7 +130,10 @@ def test_the_service_falls_back_to_the_kubernetes_deployment() -> None:
                 "resource": {
                     "attributes": [
                         {"key": "service.name", "value": {"stringValue": "unknown_service:java"}},
-                        {"key": "k8s.pod.name", "value": {"stringValue": "ts-order-service-7d8f9c6b5-x2k4p"}},
+                        {
+                            "key": "k8s.pod.name",
+                            "value": {"stringValue": "ts-order-service-7d8f9c6b5-x2k4p"},
+                        },
                     ]
                 },
                 "scopeSpans": [{"spans": [otlp_span()]}],
@@ -166,7 +178,11 @@ def test_a_bad_line_in_json_lines_is_counted_and_the_others_kept() -> None:
         ({"endTimeUnixNano": "1544712659000000000"}, "endTimeUnixNano", "before it starts"),
         ({"kind": "SPAN_KIND_SIDEWAYS"}, "kind", "unknown span kind"),
         ({"name": ["x"]}, "name", "expected a string"),
-        ({"attributes": [{"key": "http.route", "value": {"stringValue": 3}}]}, "attributes[0].value.stringValue", "expected a string"),
+        (
+            {"attributes": [{"key": "http.route", "value": {"stringValue": 3}}]},
+            "attributes[0].value.stringValue",
+            "expected a string",
+        ),
     ],
 )
 def test_a_bad_span_names_the_file_the_record_and_the_json_path(

@@ -4,6 +4,7 @@ import gzip
 
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from tests.builders import framed, otlp_request, span
 
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.telemetry import (
@@ -12,12 +13,16 @@ from slo_scout.core.telemetry import (
     decode_stream,
     iter_otlp_proto_messages,
 )
-from tests.builders import framed, otlp_request, span
 
 
 def three_spans() -> list:
     return [
-        span(span_id="00000000000000a1", service="frontend", name="GET /", attributes={"http.route": "/"}),
+        span(
+            span_id="00000000000000a1",
+            service="frontend",
+            name="GET /",
+            attributes={"http.route": "/"},
+        ),
         span(
             span_id="00000000000000a2",
             parent_id="00000000000000a1",
@@ -27,7 +32,12 @@ def three_spans() -> list:
             status="error",
             attributes={"rpc.service": "CartService", "rpc.grpc.status_code": 14},
         ),
-        span(span_id="00000000000000a3", parent_id="00000000000000a2", service="redis", kind="internal"),
+        span(
+            span_id="00000000000000a3",
+            parent_id="00000000000000a2",
+            service="redis",
+            kind="internal",
+        ),
     ]
 
 
@@ -132,7 +142,10 @@ def test_kvlist_and_array_attributes_are_flattened_to_kept_keys() -> None:
 
 def test_attribute_values_repeated_across_spans_decode_to_their_own_values() -> None:
     spans = [
-        span(span_id=f"{i + 1:016x}", attributes={"http.route": f"/r{i % 3}", "http.request.method": "GET"})
+        span(
+            span_id=f"{i + 1:016x}",
+            attributes={"http.route": f"/r{i % 3}", "http.request.method": "GET"},
+        )
         for i in range(30)
     ]
     assert decode_bytes(otlp_request(spans).SerializeToString(), source="r.pb") == spans
