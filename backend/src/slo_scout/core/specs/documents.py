@@ -74,7 +74,7 @@ def _read_one(
 def _format_of(doc: Mapping[str, Any]) -> str:
     if "version" in doc and "apiVersion" not in doc:
         return "sloth-prometheus"
-    api, kind = doc.get("apiVersion"), doc.get("kind")
+    api, kind = str(doc.get("apiVersion")), str(doc.get("kind"))
     return {
         ("sloth.slok.dev/v1", "PrometheusServiceLevel"): "sloth-kubernetes",
         ("openslo/v1alpha", "SLO"): "openslo-v1alpha",
