@@ -93,6 +93,8 @@ def describe(node: TraceNode) -> Entry:
             break
     if protocol == "span" and method is not None:
         protocol = "http"
+        if split_method(operation)[0] is not None:
+            method = None  # a bare "HTTP POST" already says its method; don't say it twice
     return Entry(
         service=span.service,
         operation=operation,

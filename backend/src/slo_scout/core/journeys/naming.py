@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from slo_scout.core.journeys.fingerprint import Shape, shape_edges
+from slo_scout.core.journeys.fingerprint import Shape
 from slo_scout.core.journeys.model import Entry
 from slo_scout.core.journeys.templating import is_generic_path
 
@@ -68,15 +68,39 @@ def distinctive_call(
     return ranked[0] if ranked else None
 
 
-_Edge = tuple[str, str, str]
+_Step = tuple[str, str]
+_Path = tuple[_Step, ...]
 
 
-def _step(edge: _Edge) -> str:
-    return f"{edge[1]} {edge[2]}"
+def _paths(shape: Shape, across: bool) -> tuple[set[_Path], set[_Path]]:
+    """Call paths from the entry (``(service, operation)`` steps) and the repeated ones.
+
+    With ``across``, only the calls that cross into another service are steps of a path.
+    """
+    paths: set[_Path] = set()
+    repeated: set[_Path] = set()
+    stack: list[tuple[Shape, _Path]] = [(shape, ((shape[0], shape[1]),))]
+    while stack:
+        node, path = stack.pop()
+        for child in node[3]:
+            if across and child[0] == node[0]:
+                child_path = path
+            else:
+                child_path = (*path, (child[0], child[1]))
+                paths.add(child_path)
+                if child[2]:
+                    repeated.add(child_path)
+            stack.append((child, child_path))
+    return paths, repeated
 
 
-def _clause(verb: str, edges: Iterable[_Edge]) -> str | None:
-    names = sorted({_step(edge) for edge in edges})
+def _tops(paths: set[_Path]) -> list[_Path]:
+    """The paths whose parent path is not in the set: a whole missing subtree said once."""
+    return [path for path in paths if path[:-1] not in paths]
+
+
+def _clause(verb: str, paths: list[_Path]) -> str | None:
+    names = sorted({f"{path[-1][0]} {path[-1][1]}" for path in paths})
     if not names:
         return None
     if len(names) > _MAX_DIFFERENCES:
@@ -84,38 +108,26 @@ def _clause(verb: str, edges: Iterable[_Edge]) -> str | None:
     return f"{verb} {', '.join(names)}"
 
 
-def _differences(
-    calls: frozenset[_Edge],
-    repeated: frozenset[_Edge],
-    main_calls: frozenset[_Edge],
-    main_repeated: frozenset[_Edge],
-) -> list[str]:
+def _differences(variant: Shape, main: Shape, across: bool) -> list[str]:
+    paths, repeated = _paths(variant, across)
+    main_paths, main_repeated = _paths(main, across)
     clauses = [
-        _clause("skips", main_calls - calls),
-        _clause("adds", calls - main_calls),
-        _clause("repeats", repeated - main_repeated),
-        _clause("calls once", (main_repeated - repeated) & calls),
+        _clause("skips", _tops(main_paths - paths)),
+        _clause("adds", _tops(paths - main_paths)),
+        _clause("repeats", sorted(repeated - main_repeated)),
+        _clause("calls once", sorted((main_repeated - repeated) & paths)),
     ]
     return [clause for clause in clauses if clause]
-
-
-def _across(edges: frozenset[_Edge]) -> frozenset[_Edge]:
-    return frozenset(edge for edge in edges if edge[0] != edge[1])
 
 
 def variant_difference(variant: Shape, main: Shape) -> str:
     """Plain words for how ``variant`` differs from the journey's ``main`` shape.
 
-    Calls between services are compared first; work inside one service (repository calls, SQL)
-    is only mentioned when the services' calls are the same.
+    Calls between services are compared first (as paths from the entry, so a database call
+    skipped under one caller is seen even when another caller still makes it); work inside one
+    service (repository calls, SQL) is only mentioned when the services' calls are the same.
     """
     if variant == main:
         return "most common shape"
-    calls, repeated = shape_edges(variant)
-    main_calls, main_repeated = shape_edges(main)
-    said = _differences(
-        _across(calls), _across(repeated), _across(main_calls), _across(main_repeated)
-    ) or _differences(calls, repeated, main_calls, main_repeated)
-    if not said:
-        return "same calls, nested differently"
-    return "; ".join(said)
+    said = _differences(variant, main, True) or _differences(variant, main, False)
+    return "; ".join(said) if said else "same calls, ordered differently"
