@@ -76,7 +76,11 @@ LABEL org.opencontainers.image.title="slo-scout-flink" \
       org.opencontainers.image.base.name="docker.io/library/flink:2.0.2-scala_2.12-java17"
 COPY --from=python /opt/python /opt/python
 COPY --from=python /opt/slo-scout /opt/slo-scout
-COPY --from=jars --chown=9999:9999 /jars/flink-connector-kafka.jar /jars/kafka-clients.jar /opt/flink/lib/
+# The jobs add the connector jars themselves (env.add_jars) from SLO_SCOUT_PIPELINE_JARS_DIR, by
+# the file names slo_scout_streaming.journey_job.JARS lists; they stay out of /opt/flink/lib so
+# no class is loaded twice.
+COPY --from=jars /jars/flink-connector-kafka.jar /opt/slo-scout/jars/flink-connector-kafka-4.0.1-2.0.jar
+COPY --from=jars /jars/kafka-clients.jar /opt/slo-scout/jars/kafka-clients-3.9.1.jar
 # PythonDriver lives in the flink-python jar under opt/; the FlinkDeployment's jarURI names this
 # fixed path, so a Flink upgrade that renames the jar fails the build rather than the job.
 RUN set -eux; \
