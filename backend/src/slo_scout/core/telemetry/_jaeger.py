@@ -178,6 +178,8 @@ def _parent(raw: dict[str, Any], trace_id: str) -> str | None:
         if type(ref) is not dict:
             raise _Bad("expected a reference object", f"references[{ri}]")
         ref_type = ref.get("refType", "CHILD_OF")
+        if type(ref_type) is not str:
+            raise _Bad("expected a string", f"references[{ri}].refType")
         ref_trace = ref.get("traceID")
         if (
             ref_trace is not None
@@ -208,7 +210,7 @@ def _service(raw: dict[str, Any], processes: dict[str, Any]) -> str:
     field = "process"
     if process is None:
         pid = raw.get("processID")
-        if pid not in processes:
+        if type(pid) is not str or pid not in processes:
             raise _Bad(f"unknown process {pid!r}", "processID")
         process = processes[pid]
         field = f"processes.{pid}"

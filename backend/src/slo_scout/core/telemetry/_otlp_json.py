@@ -229,7 +229,9 @@ def _span(raw: Any, service: str) -> Span:
     parent = raw.get("parentSpanId")
     # An all-zero parent is how some SDKs spell "no parent".
     parent_id = (
-        _id(parent, SPAN_BYTES, "parentSpanId") if parent and parent not in _ZERO_PARENTS else None
+        None
+        if not parent or (type(parent) is str and parent in _ZERO_PARENTS)
+        else _id(parent, SPAN_BYTES, "parentSpanId")
     )
     name = raw.get("name", "")
     if type(name) is not str:
