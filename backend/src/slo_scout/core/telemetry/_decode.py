@@ -13,6 +13,7 @@ from slo_scout.core.telemetry._jaeger import decode_jaeger
 from slo_scout.core.telemetry._otlp_json import decode_otlp_json
 from slo_scout.core.telemetry._otlp_proto import decode_otlp_proto
 from slo_scout.core.telemetry._stream import maybe_gunzip, peek
+from slo_scout.core.telemetry._zipkin import decode_zipkin
 from slo_scout.core.telemetry.model import Span
 
 HEAD_BYTES: Final = 8192
@@ -22,6 +23,7 @@ _DECODERS: Final[dict[str, _Decoder]] = {
     "otlp-json": decode_otlp_json,
     "otlp-proto": decode_otlp_proto,
     "jaeger": decode_jaeger,
+    "zipkin": decode_zipkin,
 }
 
 
@@ -50,22 +52,13 @@ def decode_stream(
     if not head.strip():
         return
     chosen = fmt or detect_format(head, source)
-    batches = (
-        decode_csv(stream, ctx, csv_columns)
-        if chosen == "csv"
-        else _zipkin(stream, ctx)
-        if chosen == "zipkin"
-        else _DECODERS[chosen](stream, ctx)
-    )
+    if chosen == "csv":
+        batches = decode_csv(stream, ctx, csv_columns)
+    else:
+        batches = _DECODERS[chosen](stream, ctx)
     for batch in batches:
         ctx.report.spans += len(batch)
         yield batch
-
-
-def _zipkin(stream: Iterable[bytes], ctx: Context) -> Iterator[list[Span]]:
-    from slo_scout.core.telemetry._zipkin import decode_zipkin
-
-    return decode_zipkin(stream, ctx)
 
 
 def decode_bytes(
