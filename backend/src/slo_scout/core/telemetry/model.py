@@ -122,7 +122,9 @@ def is_error_span(status: StatusCode, kind: SpanKind, attributes: dict[str, Attr
 
 
 # A Deployment's pod is <name>-<replicaset hash>-<pod hash>; a StatefulSet's is <name>-<ordinal>.
-_POD_SUFFIX: Final = re.compile(r"-(?:[0-9a-f]{8,10}|[bcdfghjklmnpqrstvwxz2456789]{9,10})-[a-z0-9]{5}$")
+_POD_SUFFIX: Final = re.compile(
+    r"-(?:[0-9a-f]{8,10}|[bcdfghjklmnpqrstvwxz2456789]{9,10})-[a-z0-9]{5}$"
+)
 _STATEFUL_SUFFIX: Final = re.compile(r"-\d+$")
 
 
