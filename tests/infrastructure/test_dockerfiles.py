@@ -1,0 +1,136 @@
+"""Each runtime's Dockerfile is multi-stage, pinned, non-root, health-checked and labelled; the
+Flink image builds FROM flink 2.0 and fetches the two Kafka connector jars with checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.infrastructure.chart import DOCKER, ROOT
+
+dockerfile_parse = pytest.importorskip("dockerfile_parse")
+
+IMAGES = {"control-plane": DOCKER / "control-plane.Dockerfile",
+          "collector": DOCKER / "collector.Dockerfile",
+          "flink": DOCKER / "flink.Dockerfile"}
+OCI_LABELS = {"title", "description", "source", "licenses", "version", "revision", "base.name"}
+
+
+def _parsed(name: str):  # type: ignore[no-untyped-def]
+    parser = dockerfile_parse.DockerfileParser(path=str(IMAGES[name]))
+    return parser
+
+
+def _instructions(name: str, kind: str) -> list[str]:
+    return [i["value"] for i in _parsed(name).structure if i["instruction"] == kind]
+
+
+def _arg_defaults(name: str) -> dict[str, str]:
+    defaults = {}
+    for value in _instructions(name, "ARG"):
+        key, _, default = value.partition("=")
+        if default:
+            defaults[key] = default
+    return defaults
+
+
+@pytest.mark.parametrize("name", sorted(IMAGES))
+def test_the_image_is_multi_stage_from_exactly_tagged_bases(name: str) -> None:
+    froms = _instructions(name, "FROM")
+    assert len(froms) >= 2, "build tools stay out of the runtime stage"
+    args = _arg_defaults(name)
+    for value in froms:
+        image = value.split()[0]
+        image = re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], image)
+        if "@sha256:" in image:
+            continue
+        repo, _, tag = image.rpartition(":")
+        assert repo and re.match(r"^\d+\.\d+\.\d+", tag), f"{image} is not pinned to a release"
+
+
+@pytest.mark.parametrize("name", sorted(IMAGES))
+def test_the_image_runs_as_a_numeric_non_root_user(name: str) -> None:
+    users = _instructions(name, "USER")
+    assert users, "no USER"
+    uid = users[-1].split(":")[0]
+    assert uid.isdigit() and int(uid) != 0
+
+
+@pytest.mark.parametrize("name", sorted(IMAGES))
+def test_the_image_has_a_health_check_and_oci_labels(name: str) -> None:
+    healthchecks = _instructions(name, "HEALTHCHECK")
+    assert healthchecks and "CMD" in healthchecks[-1]
+    labels = _parsed(name).labels
+    present = {k.removeprefix("org.opencontainers.image.") for k in labels}
+    assert OCI_LABELS <= present
+
+
+@pytest.mark.parametrize("name", sorted(IMAGES))
+def test_every_pip_install_is_pinned(name: str) -> None:
+    text = IMAGES[name].read_text()
+    for package in re.findall(r"pip install[^\n]*?((?:[A-Za-z][\w.-]*\s*)+)$", text, re.M):
+        for token in package.split():
+            if token.startswith("-") or token in {".", "\\"} or "==" in token:
+                continue
+            pytest.fail(f"{name}: unpinned pip install of {token!r}")
+    assert "PYTHONDONTWRITEBYTECODE=1" in text, "read-only root: no .pyc written at run time"
+    assert "compileall" in text, "bytecode is compiled at build time instead"
+
+
+def test_the_flink_image_builds_from_flink_2_0_with_pyflink_of_the_same_version() -> None:
+    args = _arg_defaults("flink")
+    assert args["FLINK_IMAGE"].startswith("flink:2.0.")
+    assert args["FLINK_IMAGE"].split(":")[1].startswith(args["FLINK_VERSION"])
+    text = IMAGES["flink"].read_text()
+    assert '"apache-flink==${FLINK_VERSION}"' in text
+
+
+def test_the_flink_image_fetches_the_kafka_connector_jars_from_maven_central_with_checksums(
+) -> None:
+    args = _arg_defaults("flink")
+    assert args["MAVEN"] == "https://repo1.maven.org/maven2"
+    assert args["KAFKA_CONNECTOR_VERSION"] == "4.0.1-2.0"
+    assert args["KAFKA_CLIENTS_VERSION"] == "3.9.1"
+    text = IMAGES["flink"].read_text()
+    assert "org/apache/flink/flink-connector-kafka/" in text
+    assert "org/apache/kafka/kafka-clients/" in text
+    for key in ("KAFKA_CONNECTOR_SHA256", "KAFKA_CLIENTS_SHA256"):
+        assert re.fullmatch(r"[0-9a-f]{64}", args[key])
+        assert f"${{{key}}}" in text and "sha256sum -c" in text
+
+
+def test_the_jar_checksums_match_the_jars_the_streaming_tests_run_with() -> None:
+    jars = ROOT / ".cache" / "flink-jars"
+    expected = {"flink-connector-kafka-4.0.1-2.0.jar": "KAFKA_CONNECTOR_SHA256",
+                "kafka-clients-3.9.1.jar": "KAFKA_CLIENTS_SHA256"}
+    if not all((jars / jar).exists() for jar in expected):
+        pytest.skip("run scripts/fetch-flink-jars.sh to compare the pinned checksums")
+    args = _arg_defaults("flink")
+    for jar, key in expected.items():
+        assert hashlib.sha256((jars / jar).read_bytes()).hexdigest() == args[key], jar
+
+
+def test_the_flink_image_puts_the_jars_where_the_journey_job_looks_for_them() -> None:
+    journey_job = pytest.importorskip("slo_scout_streaming.journey_job")
+    text = IMAGES["flink"].read_text()
+    for jar in journey_job.JARS:
+        assert f"/opt/slo-scout/jars/{jar}" in text
+
+
+@pytest.mark.parametrize("name", ["collector", "flink"])
+def test_the_packages_the_images_pick_from_pyproject_exist_there(name: str) -> None:
+    text = IMAGES[name].read_text()
+    calls = list(re.finditer(r"pins\.py pyproject\.toml ((?:--[\w-]+ [\w,.\[\]-]+\s*(?:\\\s*)?)+)",
+                             text))
+    assert calls, "the image takes its pins from pyproject.toml through pins.py"
+    for match in calls:
+        argv = match.group(1).replace("\\", " ").split()
+        result = subprocess.run([sys.executable, str(DOCKER / "pins.py"),
+                                 str(ROOT / "pyproject.toml"), *argv],
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
+        assert all("==" in line for line in result.stdout.splitlines())
