@@ -1,0 +1,171 @@
+"""The chart and the code agree: every variable the templates set is one the code reads, the
+commands and modules the pods run exist, the Kafka topics, database and Milvus names are the
+code's, and every probe path and port is one the process serves (each runtime is started and
+asked for the probe paths read from the rendered manifests)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+from pydantic import AliasChoices, BaseModel
+from pydantic_settings import BaseSettings
+
+from tests.infrastructure.chart import VALUES_FILES, of_kind, one, pod_spec, values_of
+
+VARIANTS = sorted(VALUES_FILES)
+
+
+def settings_env(cls: type[BaseSettings]) -> tuple[set[str], set[str]]:
+    """The environment variable names a pydantic-settings class reads, and the required ones."""
+    config = cls.model_config
+    prefix, delimiter = config.get("env_prefix", ""), config.get("env_nested_delimiter") or "__"
+    names: set[str] = set()
+    required: set[str] = set()
+
+    def walk(model: type[BaseModel], path: str) -> None:
+        for field_name, field in model.model_fields.items():
+            env = f"{path}{field_name}".upper()
+            alias = field.validation_alias
+            if isinstance(alias, AliasChoices):
+                names.update(str(c).upper() for c in alias.choices)
+            elif isinstance(alias, str):
+                names.add(alias.upper())
+            else:
+                names.add(env)
+            if field.is_required():
+                required.add(env)
+            annotation = field.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                walk(annotation, f"{env}{delimiter}")
+
+    walk(cls, prefix)
+    return names, required
+
+
+def _settings_class(container_owner: str) -> type[BaseSettings]:
+    if container_owner in ("api", "worker", "migrations"):
+        from slo_scout.settings import Settings
+        return Settings
+    if container_owner == "collector":
+        from slo_scout_collectors.settings import CollectorSettings
+        return CollectorSettings
+    from slo_scout_streaming.settings import PipelineSettings
+    return PipelineSettings
+
+
+OUR_COMPONENTS = ("api", "worker", "migrations", "collector", "journey-job", "embedding-job")
+
+
+def _our_containers(variant: str):  # type: ignore[no-untyped-def]
+    for manifest in of_kind(variant, "Deployment", "Job", "FlinkDeployment"):
+        component = manifest.doc["metadata"]["labels"]["app.kubernetes.io/component"]
+        if component not in OUR_COMPONENTS:
+            continue
+        for container in pod_spec(manifest)["containers"]:  # type: ignore[index]
+            yield component, manifest, container
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_variable_the_chart_sets_is_one_the_code_reads(variant: str) -> None:
+    unknown = []
+    for component, manifest, container in _our_containers(variant):
+        known, _ = settings_env(_settings_class(component))
+        for env in container.get("env", []):
+            if env["name"] not in known:
+                unknown.append(f"{manifest.ref}: {env['name']}")
+    assert unknown == []
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_setting_the_code_requires_is_set(variant: str) -> None:
+    for component, manifest, container in _our_containers(variant):
+        _, required = settings_env(_settings_class(component))
+        missing = required - {e["name"] for e in container.get("env", [])}
+        assert not missing, f"{manifest.ref} lacks {missing}"
+
+
+def test_the_control_plane_gets_its_database_and_the_journey_job_the_same_one() -> None:
+    for variant in VARIANTS:
+        api = one(variant, "Deployment", "-api")
+        env = {e["name"]: e for e in pod_spec(api)["containers"][0]["env"]}  # type: ignore[index]
+        db = env["SLO_SCOUT_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+        for fd in of_kind(variant, "FlinkDeployment"):
+            if fd.name.endswith("-journey-job"):
+                job_env = {e["name"]: e for e in pod_spec(fd)["containers"][0]["env"]}  # type: ignore[index]
+                assert job_env["SLO_SCOUT_PIPELINE_DATABASE_DSN"]["valueFrom"]["secretKeyRef"] == db
+
+
+def test_the_image_environment_is_read_by_the_code_too() -> None:
+    from tests.infrastructure.test_dockerfiles import IMAGES, _instructions
+
+    owners = {"control-plane": "api", "collector": "collector", "flink": "journey-job"}
+    for image, owner in owners.items():
+        known, _ = settings_env(_settings_class(owner))
+        for value in _instructions(image, "ENV"):
+            for name in (part.split("=")[0] for part in value.split() if "=" in part):
+                if name.startswith("SLO_SCOUT_"):
+                    assert name in known, f"{image} image sets {name}, which nothing reads"
+
+
+def test_the_kafka_topics_in_the_chart_are_the_code_s_topics() -> None:
+    from slo_scout_collectors.settings import Topics
+    from slo_scout_streaming.settings import PipelineSettings
+
+    names = values_of("default") or {}
+    from tests.infrastructure.chart import chart
+
+    chart_names = chart().values["kafka"]["topics"]["names"]
+    collector = Topics()
+    pipeline = PipelineSettings()
+    assert chart_names == {
+        "spans": collector.spans, "metrics": collector.metrics, "logs": collector.logs,
+        "deadLetter": collector.dead_letter, "journeysNew": pipeline.journeys_topic,
+    }, names
+    assert pipeline.spans_topic == collector.spans
+    topics = {t.doc["spec"]["topicName"] for t in of_kind("default", "KafkaTopic")}
+    assert topics == set(chart_names.values())
+
+
+def test_the_database_and_milvus_names_are_the_code_s() -> None:
+    from slo_scout_streaming.settings import PipelineSettings
+
+    from tests.infrastructure.chart import chart
+
+    defaults = chart().values
+    pipeline = PipelineSettings()
+    assert defaults["timescaledb"]["database"] == urlparse(pipeline.database_dsn).path.lstrip("/")
+    assert defaults["milvus"]["collection"] == pipeline.milvus_collection
+
+
+def test_the_commands_and_job_modules_the_pods_run_exist() -> None:
+    import typer.main
+
+    from slo_scout.cli.main import app
+
+    commands = set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    for variant in VARIANTS:
+        for component, manifest, container in _our_containers(variant):
+            if manifest.kind == "FlinkDeployment":
+                args = manifest.doc["spec"]["job"]["args"]
+                module = args[args.index("-pym") + 1]
+                assert importlib.util.find_spec(module) is not None, \
+                    f"{manifest.ref} runs {module}, which does not exist"
+            elif "command" in container:
+                command = container["command"]
+                assert command[0] == "python", manifest.ref
+                if command[1] == "-m":
+                    assert importlib.util.find_spec(f"{command[2]}.__main__"), manifest.ref
+                else:
+                    assert command[1] == "-c", manifest.ref
+            else:
+                assert container["args"][0] in commands, f"{manifest.ref}: {container['args']}"
