@@ -32,8 +32,9 @@ HTTP_METHODS: Final[frozenset[str]] = frozenset(
     {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "CONNECT", "TRACE"}
 )
 
+# Dashes required: 32 bare hex digits are as likely an MD5 as a UUID, and read as {hash}.
 _UUID: Final = re.compile(
-    r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
 _EMAIL: Final = re.compile(r"^[^@/\s]+@[^@/\s]+\.[A-Za-z]{2,}$")
 _DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?$")
