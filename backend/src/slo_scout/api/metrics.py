@@ -30,6 +30,10 @@ class ApiMetrics:
         self.ingest_spans = Counter(
             "slo_scout_ingest_spans_total", "Spans accepted by ingest", registry=self.registry
         )
+        self.ingest_rejected = Counter(
+            "slo_scout_ingest_rejected_records_total", "Records ingest could not read",
+            registry=self.registry,
+        )
         self.ingest_requests = Counter(
             "slo_scout_ingest_requests_total", "Ingest requests by outcome",
             ["outcome"], registry=self.registry,

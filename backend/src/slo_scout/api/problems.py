@@ -21,9 +21,10 @@ PROBLEM = "application/problem+json"
 class Problem(Exception):
     def __init__(
         self, status: int, title: str, detail: str, *, errors: list[dict[str, Any]] | None = None,
-        headers: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None, extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
+        self.extensions = extensions
         self.status = status
         self.title = title
         self.detail = detail
@@ -54,12 +55,14 @@ CORE_ERRORS: list[tuple[type[SloScoutError], int, str]] = [
 
 def problem_response(
     status: int, title: str, detail: str, *, instance: str, errors: list[dict[str, Any]] | None,
-    headers: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None, extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    body: dict[str, Any] = {
+    # extension members first, so they can never overwrite the standard ones
+    body: dict[str, Any] = dict(extensions or {})
+    body.update({
         "type": "about:blank", "title": title, "status": status, "detail": detail,
         "instance": instance,
-    }
+    })
     if errors:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
@@ -75,7 +78,7 @@ def install(app: FastAPI) -> None:
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(
             exc.status, exc.title, exc.detail, instance=request.url.path, errors=exc.errors,
-            headers=exc.headers,
+            headers=exc.headers, extensions=exc.extensions,
         )
 
     @app.exception_handler(RequestValidationError)
