@@ -20,7 +20,8 @@ RELEASE = "demo"
 NAMESPACE = "slo"
 KUBE_VERSION = "1.30.0"
 # Each values file a platform team installs with, beside the chart's own defaults.
-VALUES_FILES = {"default": None, "dev": CHART / "values-dev.yaml", "prod": CHART / "values-prod.yaml"}
+VALUES_FILES = {"default": None, "dev": CHART / "values-dev.yaml",
+                "prod": CHART / "values-prod.yaml"}
 
 
 @dataclass(frozen=True)

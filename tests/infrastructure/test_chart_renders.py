@@ -4,7 +4,6 @@ and a wrong value fails at install time with a message that names it."""
 from __future__ import annotations
 
 import pytest
-
 from tests.infrastructure.chart import (
     KUBE_VERSION,
     VALUES_FILES,

@@ -6,20 +6,11 @@ asked for the probe paths read from the rendered manifests)."""
 from __future__ import annotations
 
 import importlib.util
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-from typing import Any
 from urllib.parse import urlparse
 
-import httpx
 import pytest
 from pydantic import AliasChoices, BaseModel
 from pydantic_settings import BaseSettings
-
 from tests.infrastructure.chart import VALUES_FILES, of_kind, one, pod_spec, values_of
 
 VARIANTS = sorted(VALUES_FILES)
@@ -106,7 +97,7 @@ def test_the_control_plane_gets_its_database_and_the_journey_job_the_same_one() 
 
 
 def test_the_image_environment_is_read_by_the_code_too() -> None:
-    from tests.infrastructure.test_dockerfiles import IMAGES, _instructions
+    from tests.infrastructure.test_dockerfiles import _instructions
 
     owners = {"control-plane": "api", "collector": "collector", "flink": "journey-job"}
     for image, owner in owners.items():
@@ -138,7 +129,6 @@ def test_the_kafka_topics_in_the_chart_are_the_code_s_topics() -> None:
 
 def test_the_database_and_milvus_names_are_the_code_s() -> None:
     from slo_scout_streaming.settings import PipelineSettings
-
     from tests.infrastructure.chart import chart
 
     defaults = chart().values
@@ -154,7 +144,7 @@ def test_the_commands_and_job_modules_the_pods_run_exist() -> None:
 
     commands = set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
     for variant in VARIANTS:
-        for component, manifest, container in _our_containers(variant):
+        for _component, manifest, container in _our_containers(variant):
             if manifest.kind == "FlinkDeployment":
                 args = manifest.doc["spec"]["job"]["args"]
                 module = args[args.index("-pym") + 1]

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from tests.infrastructure.chart import VALUES_FILES, of_kind, one, rendered
 
 VARIANTS = sorted(VALUES_FILES)

@@ -5,7 +5,6 @@ requests and limits; its own ServiceAccount; a NetworkPolicy that selects it."""
 from __future__ import annotations
 
 import pytest
-
 from tests.infrastructure.chart import VALUES_FILES, WORKLOADS, of_kind, pod_spec
 
 VARIANTS = sorted(VALUES_FILES)
