@@ -32,7 +32,7 @@ spec:
     high-availability.storageDir: {{ printf "%s/%s" (trimSuffix "/" $s.highAvailability.storageDirectory) .component | quote }}
     {{- end }}
     # Python operators run in the TaskManager's JVM thread (thread mode): process mode was far
-    # slower in our measurements (see docs/kubernetes.md).
+    # slower in the measurements recorded in DESIGN.md.
     python.execution-mode: thread
     python.executable: /opt/slo-scout/bin/python
     python.client.executable: /opt/slo-scout/bin/python
