@@ -21,75 +21,78 @@ produces them latest first); the same node may appear several times.
 
 from __future__ import annotations
 
+from typing import Any
+
 from slo_scout.core.journeys.model import Trace, TraceNode
 
-_Window = tuple[int, int]
+_Ranked = list[tuple[int, int, TraceNode]]  # (clipped end, clipped start, child)
 
 
-def _end_desc(item: tuple[TraceNode, _Window]) -> int:
-    return -item[1][1]
+def _ranked_children(node: TraceNode, p_start: int, p_end: int) -> _Ranked:
+    """Children clipped to the parent's window, outsiders dropped, latest end first."""
+    parent_kind = node.span.kind
+    kept: _Ranked = []
+    for child in node.children:
+        if parent_kind == "producer" and child.span.kind == "consumer":
+            continue
+        start, end = child.start_ns, child.end_ns
+        # Entirely outside the parent: dropped with its subtree (jaeger-ui's exact bounds).
+        if (start >= p_end) if start >= p_start else (end <= p_start):
+            continue
+        kept.append((end if end < p_end else p_end, start if start > p_start else p_start, child))
+    if len(kept) > 1:
+        # Stable: equal ends keep tree order, as jaeger-ui's strict ">" scan does.
+        kept.sort(key=_end_of, reverse=True)
+    return kept
 
 
-def _sanitize(
-    root: TraceNode,
-) -> tuple[dict[int, _Window], dict[int, list[tuple[TraceNode, _Window]]], dict[int, TraceNode]]:
-    windows: dict[int, _Window] = {id(root): (root.start_ns, root.end_ns)}
-    ranked: dict[int, list[tuple[TraceNode, _Window]]] = {}
-    parents: dict[int, TraceNode] = {}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        p_start, p_end = windows[id(node)]
-        parent_kind = node.span.kind
-        kept: list[tuple[TraceNode, _Window]] = []
-        for child in node.children:
-            if parent_kind == "producer" and child.span.kind == "consumer":
-                continue
-            start, end = child.start_ns, child.end_ns
-            # Entirely outside the parent: dropped with its subtree (jaeger-ui's exact bounds).
-            if (start >= p_end) if start >= p_start else (end <= p_start):
-                continue
-            window = (max(start, p_start), min(end, p_end))
-            windows[id(child)] = window
-            parents[id(child)] = node
-            kept.append((child, window))
-            stack.append(child)
-        if kept:
-            kept.sort(key=_end_desc)
-            ranked[id(node)] = kept
-    return windows, ranked, parents
+def _end_of(item: tuple[int, int, TraceNode]) -> int:
+    return item[0]
 
 
 def _walk(root: TraceNode) -> list[tuple[TraceNode, int]]:
-    windows, ranked, parents = _sanitize(root)
-    sections: list[tuple[TraceNode, int]] = []
-    node = root
-    spawn: int | None = None
-    while True:
-        start, end = windows[id(node)]
-        section_end = end if spawn is None else spawn
-        children = ranked.get(id(node), ())
-        lfc: tuple[TraceNode, _Window] | None = None
-        if spawn is None:
-            lfc = children[0] if children else None
-        else:
-            for candidate in children:
-                if candidate[1][1] < spawn:
-                    lfc = candidate
-                    break
-        if lfc is not None:
-            if lfc[1][1] != section_end:
-                sections.append((node, section_end - lfc[1][1]))
-            node, spawn = lfc[0], None
-            continue
-        if start != section_end:
-            sections.append((node, section_end - start))
-        if node is root:
+    """The walk, iteratively; sections are collected latest first and reversed at the end.
+
+    Scanning one parent's ranked children once, left to right, is the same as jaeger-ui's
+    repeated "first child ending before spawn" search: every child before the one picked ends
+    no earlier than it, so none of them can end before the picked child's start.
+    """
+    out: list[tuple[TraceNode, int]] = []
+    # frame: [node, window start, ranked children, next index, cursor, first pick done]
+    frames: list[list[Any]] = [
+        [
+            root,
+            root.start_ns,
+            _ranked_children(root, root.start_ns, root.end_ns),
+            0,
+            root.end_ns,
+            False,
+        ]
+    ]
+    while frames:
+        frame = frames[-1]
+        node, w_start, ranked, index, cursor, picked = frame
+        descended = False
+        while index < len(ranked):
+            c_end, c_start, child = ranked[index]
+            index += 1
+            if picked and c_end >= cursor:
+                continue
+            if cursor != c_end:
+                out.append((node, cursor - c_end))
+            frame[3], frame[4], frame[5] = index, c_start, True
+            frames.append(
+                [child, c_start, _ranked_children(child, c_start, c_end), 0, c_end, False]
+            )
+            descended = True
             break
-        spawn = start
-        node = parents[id(node)]
-    sections.reverse()
-    return sections
+        if descended:
+            continue
+        if cursor != w_start:
+            out.append((node, cursor - w_start))
+        frames.pop()
+    out.reverse()
+    return out
 
 
 def critical_path(trace: Trace) -> list[tuple[TraceNode, int]]:

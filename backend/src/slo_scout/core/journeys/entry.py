@@ -21,6 +21,8 @@ The entry is found by walking from the main root:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import lru_cache
 from typing import Final
 
 from slo_scout.core.journeys.model import Entry, Trace, TraceNode
@@ -51,57 +53,76 @@ def _method(span: Span) -> str | None:
     return split_method(span.name)[0]
 
 
-def _candidates(span: Span) -> list[tuple[str, str]]:
-    """``(protocol, operation)`` names of the request, most specific source first."""
-    found: list[tuple[str, str]] = []
+def _attribute_candidates(span: Span) -> Iterator[tuple[str, str]]:
+    """``(protocol, operation)`` names of the request from attributes, most specific first."""
     route = _text(span, "http.route")
     if route:
-        found.append(("http", template_path(route) if looks_like_path(route) else route))
+        yield ("http", template_path(route) if looks_like_path(route) else route)
     rpc_service, rpc_method = _text(span, "rpc.service"), _text(span, "rpc.method")
     if rpc_service and rpc_method:
-        found.append(("rpc", f"{rpc_service}/{rpc_method}"))
+        yield ("rpc", f"{rpc_service}/{rpc_method}")
     elif rpc_method:
-        found.append(("rpc", rpc_method))
+        yield ("rpc", rpc_method)
     if span.kind in _MESSAGING_KINDS:
         destination = _text(span, "messaging.destination.name") or _text(
             span, "messaging.destination"
         )
         if destination:
-            found.append(("messaging", destination))
+            yield ("messaging", destination)
     for key in _URL_KEYS:
         url = _text(span, key)
         if url:
-            found.append(("http", template_path(url)))
+            yield ("http", template_path(url))
             break
-    _, rest = split_method(span.name)
+
+
+def _name_candidate(name: str) -> tuple[str, str]:
+    _, rest = split_method(name)
     if rest and looks_like_path(rest):
-        found.append(("http", template_path(rest)))
-    else:
-        found.append(("span", template_operation(span.name)))
-    return found
+        return ("http", template_path(rest))
+    return ("span", template_operation(name))
 
 
-def describe(node: TraceNode) -> Entry:
-    """The entry a span would be, naming it as specifically as its attributes allow."""
-    span = node.span
-    method = _method(span)
-    candidates = _candidates(span)
-    protocol, operation = candidates[-1]
-    for candidate in candidates:
-        if not is_generic_name(candidate[1], span.service):
-            protocol, operation = candidate
-            break
+def _entry(service: str, name: str, method: str | None, protocol: str, operation: str) -> Entry:
     if protocol == "span" and method is not None:
         protocol = "http"
         if split_method(operation)[0] is not None:
             method = None  # a bare "HTTP POST" already says its method; don't say it twice
     return Entry(
-        service=span.service,
+        service=service,
         operation=operation,
         protocol=protocol,
-        span_name=template_operation(span.name),
+        span_name=template_operation(name),
         method=method if protocol == "http" else None,
     )
+
+
+@lru_cache(maxsize=16384)
+def _describe_by_name(service: str, name: str) -> Entry:
+    protocol, operation = _name_candidate(name)
+    return _entry(service, name, split_method(name)[0], protocol, operation)
+
+
+def describe(node: TraceNode) -> Entry:
+    """The entry a span would be, naming it as specifically as its attributes allow.
+
+    Preference: ``http.route``, RPC method, messaging destination, templated URL path, then the
+    span's own name; a candidate that says nothing gives way to the next.
+    """
+    span = node.span
+    if not span.attributes:
+        return _describe_by_name(span.service, span.name)
+    method = _method(span)
+    first: tuple[str, str] | None = None
+    for candidate in _attribute_candidates(span):
+        if first is None:
+            first = candidate
+        if not is_generic_name(candidate[1], span.service):
+            return _entry(span.service, span.name, method, *candidate)
+    by_name = _name_candidate(span.name)
+    if first is None or not is_generic_name(by_name[1], span.service):
+        return _entry(span.service, span.name, method, *by_name)
+    return _entry(span.service, span.name, method, *first)
 
 
 def is_generic_entry(entry: Entry) -> bool:
