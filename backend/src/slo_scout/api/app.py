@@ -18,6 +18,7 @@ from slo_scout.api.catalog.endpoints import router as catalog_router
 from slo_scout.api.health.endpoints import router as health_router
 from slo_scout.api.ingest.endpoints import router as ingest_router
 from slo_scout.api.journeys.endpoints import router as journeys_router
+from slo_scout.api.slos.endpoints import router as slos_router
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.settings import Settings, get_settings
 
@@ -29,7 +30,8 @@ def _utc_now() -> datetime:
 
 
 def _routers() -> list[APIRouter]:
-    return [access_router, catalog_router, journeys_router, analysis_router, ingest_router]
+    return [access_router, catalog_router, journeys_router, analysis_router, ingest_router,
+            slos_router]
 
 
 def create_app(

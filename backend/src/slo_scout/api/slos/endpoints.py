@@ -1,0 +1,136 @@
+"""SLOs: create by hand or from a recommendation, edit, approve or reject, history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from slo_scout.api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
+from slo_scout.api.journeys.service import visible_environments
+from slo_scout.api.slos import repository, service
+from slo_scout.api.slos.schemas import (
+    Review,
+    RevisionOut,
+    SloByHand,
+    SloEdit,
+    SloFromRecommendation,
+    SloOut,
+    SloPage,
+    SloStatus,
+)
+from slo_scout.db.models import Slo
+
+router = APIRouter(tags=["slos"])
+
+
+def _out(slo: Slo, team: str, svc: str, env: str) -> SloOut:
+    return SloOut(
+        id=slo.id, team=team, service=svc, environment=env, journey_id=slo.journey_id,
+        name=slo.name, sli_kind=slo.sli_kind, objective=slo.objective,
+        threshold_seconds=slo.threshold_seconds, window_days=slo.window_days,
+        description=slo.description, status=slo.status,  # type: ignore[arg-type]
+        version=slo.version, source=slo.source,  # type: ignore[arg-type]
+        result_id=slo.result_id, last_changed_by=slo.last_changed_by,
+        created_at=slo.created_at, updated_at=slo.updated_at,
+    )
+
+
+async def _one(session: AsyncSession, slo: Slo) -> SloOut:
+    return _out(slo, *await service.team_of_environment(session, slo.environment_id))
+
+
+@router.get("/slos", response_model=SloPage, summary="SLOs you may see")
+async def list_slos(
+    session: SessionDep, principal: PrincipalDep,
+    service_name: Annotated[str | None, Query(alias="service", max_length=200)] = None,
+    environment: Annotated[str | None, Query(max_length=100)] = None,
+    status: SloStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> SloPage:
+    envs = await visible_environments(session, principal.visible_teams(), service_name,
+                                      environment)
+    rows, total = await repository.list_slos(
+        session, environment_ids=sorted(envs), status=status, limit=limit, offset=offset
+    )
+    items = [_out(r, *envs[r.environment_id]) for r in rows]
+    return SloPage(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/slos", status_code=201, response_model=SloOut, summary="Create an SLO by hand")
+async def create_slo(
+    body: SloByHand, session: SessionDep, principal: PrincipalDep, now: NowDep
+) -> SloOut:
+    slo = await service.create_by_hand(session, body, principal, now)
+    out = await _one(session, slo)
+    await session.commit()
+    return out
+
+
+@router.post("/slos/from-recommendation", status_code=201, response_model=SloOut,
+             summary="Adopt an analysis result's recommendation as an SLO")
+async def adopt_recommendation(
+    body: SloFromRecommendation, session: SessionDep, principal: PrincipalDep, now: NowDep
+) -> SloOut:
+    slo = await service.create_from_recommendation(session, body, principal, now)
+    out = await _one(session, slo)
+    await session.commit()
+    return out
+
+
+@router.get("/slos/{slo_id}", response_model=SloOut, summary="An SLO")
+async def get_slo(slo_id: int, session: SessionDep, principal: PrincipalDep) -> SloOut:
+    return await _one(session, await service.visible(session, principal, slo_id, "viewer"))
+
+
+@router.patch("/slos/{slo_id}", response_model=SloOut,
+              summary="Edit an SLO (proposes a new version for review)")
+async def edit_slo(
+    slo_id: int, body: SloEdit, session: SessionDep, principal: PrincipalDep, now: NowDep
+) -> SloOut:
+    slo = await service.edit(session, slo_id, body, principal, now)
+    out = await _one(session, slo)
+    await session.commit()
+    return out
+
+
+async def _review(
+    verdict: str, slo_id: int, body: Review, session: AsyncSession, principal: PrincipalDep,
+    settings: SettingsDep, now: NowDep,
+) -> SloOut:
+    slo = await service.review(
+        session, slo_id, verdict, body.comment, principal, now,
+        allow_self_approval=settings.auth.allow_self_approval,
+    )
+    out = await _one(session, slo)
+    await session.commit()
+    return out
+
+
+@router.post("/slos/{slo_id}/approve", response_model=SloOut, summary="Approve an SLO")
+async def approve_slo(
+    slo_id: int, body: Review, session: SessionDep, principal: PrincipalDep,
+    settings: SettingsDep, now: NowDep,
+) -> SloOut:
+    return await _review("approve", slo_id, body, session, principal, settings, now)
+
+
+@router.post("/slos/{slo_id}/reject", response_model=SloOut, summary="Reject an SLO")
+async def reject_slo(
+    slo_id: int, body: Review, session: SessionDep, principal: PrincipalDep,
+    settings: SettingsDep, now: NowDep,
+) -> SloOut:
+    return await _review("reject", slo_id, body, session, principal, settings, now)
+
+
+@router.get("/slos/{slo_id}/history", response_model=list[RevisionOut],
+            summary="Every change to an SLO, oldest first")
+async def slo_history(
+    slo_id: int, session: SessionDep, principal: PrincipalDep
+) -> list[RevisionOut]:
+    await service.visible(session, principal, slo_id, "viewer")
+    return [RevisionOut(version=r.version, action=r.action,  # type: ignore[arg-type]
+                        actor=r.actor, comment=r.comment, snapshot=r.snapshot, at=r.at)
+            for r in await repository.revisions(session, slo_id)]

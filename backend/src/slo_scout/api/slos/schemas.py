@@ -1,0 +1,89 @@
+"""Bodies of the SLO endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+SLO_NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+SliKindName = Literal["availability", "latency"]
+SloStatus = Literal["proposed", "approved", "rejected"]
+
+
+class SloByHand(BaseModel):
+    service: str = Field(min_length=1, max_length=200)
+    environment: str = Field(default="production", min_length=1, max_length=100)
+    journey_id: int = Field(ge=1, le=2**31 - 1, description="the journey this SLO measures")
+    name: str = Field(min_length=1, max_length=63, pattern=SLO_NAME)
+    sli_kind: SliKindName
+    objective: float = Field(gt=0, lt=100, description="percent of good events, e.g. 99.9")
+    threshold_seconds: float | None = Field(default=None, gt=0, le=3600)
+    window_days: int = Field(default=30, ge=1, le=90)
+    description: str = Field(default="", max_length=2000)
+
+    @model_validator(mode="after")
+    def _threshold(self) -> SloByHand:
+        if (self.sli_kind == "latency") != (self.threshold_seconds is not None):
+            raise ValueError("threshold_seconds is required for latency SLOs and only for them")
+        return self
+
+
+class SloFromRecommendation(BaseModel):
+    result_id: int = Field(ge=1, le=2**31 - 1, description="an analysis result")
+    journey_key: str = Field(min_length=1, max_length=64)
+    sli_kind: SliKindName
+    name: str | None = Field(default=None, min_length=1, max_length=63, pattern=SLO_NAME)
+    window_days: int = Field(default=30, ge=1, le=90)
+    description: str = Field(default="", max_length=2000)
+
+
+class SloEdit(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=63, pattern=SLO_NAME)
+    objective: float | None = Field(default=None, gt=0, lt=100)
+    threshold_seconds: float | None = Field(default=None, gt=0, le=3600)
+    window_days: int | None = Field(default=None, ge=1, le=90)
+    description: str | None = Field(default=None, max_length=2000)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class Review(BaseModel):
+    comment: str = Field(min_length=1, max_length=2000, description="why; required")
+
+
+class SloOut(BaseModel):
+    id: int
+    team: str
+    service: str
+    environment: str
+    journey_id: int | None
+    name: str
+    sli_kind: str
+    objective: float
+    threshold_seconds: float | None
+    window_days: int
+    description: str
+    status: SloStatus
+    version: int
+    source: Literal["manual", "recommendation"]
+    result_id: int | None
+    last_changed_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class SloPage(BaseModel):
+    items: list[SloOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class RevisionOut(BaseModel):
+    version: int
+    action: Literal["create", "edit", "approve", "reject"]
+    actor: str
+    comment: str | None
+    snapshot: dict[str, Any]
+    at: datetime
