@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from typing import Final
 
+from slo_scout.core.journeys.entry import find_entry
 from slo_scout.core.journeys.model import Trace, TraceNode
 from slo_scout.core.journeys.templating import template_operation
 
@@ -127,6 +128,4 @@ def _calls_out(shape: Shape) -> bool:
 
 def fingerprint_of(trace: Trace) -> str:
     """The fingerprint of ``trace``'s work below its entry (see the module docstring)."""
-    from slo_scout.core.journeys.entry import find_entry
-
     return shape_hash(canonical_shape(find_entry(trace)[0]))
