@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 
 from slo_scout.api import metrics, problems
 from slo_scout.api.analysis.endpoints import router as analysis_router
+from slo_scout.api.artifacts.endpoints import router as artifacts_router
 from slo_scout.api.auth import service as auth
 from slo_scout.api.auth.endpoints import router as access_router
 from slo_scout.api.auth.oidc import OidcVerifier
@@ -31,7 +32,7 @@ def _utc_now() -> datetime:
 
 def _routers() -> list[APIRouter]:
     return [access_router, catalog_router, journeys_router, analysis_router, ingest_router,
-            slos_router]
+            slos_router, artifacts_router]
 
 
 def create_app(

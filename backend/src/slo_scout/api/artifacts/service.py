@@ -1,0 +1,98 @@
+"""Artifact bundles: render the approved SLOs of an environment, approve, diff. Never commits.
+
+A bundle is what delivery would ship: every file rendered from the environment's approved SLOs
+at one moment. Its diff is against the last approved bundle before it, so a reviewer sees what
+would change in the team's repository.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from slo_scout.api.artifacts import rendering, repository
+from slo_scout.api.audit import repository as audit
+from slo_scout.api.auth.guard import require
+from slo_scout.api.auth.principal import Principal
+from slo_scout.api.problems import Problem, conflict, forbidden, not_found
+from slo_scout.api.slos import repository as slos
+from slo_scout.api.slos.service import team_of_environment
+from slo_scout.db.models import ArtifactBundle
+
+
+async def create(
+    session: AsyncSession, environment_id: int, principal: Principal, now: datetime,
+    metric_family: str | None,
+) -> ArtifactBundle:
+    team, service, environment = await team_of_environment(session, environment_id)
+    require(principal, team, "editor")
+    approved = await slos.of_environment(session, environment_id, "approved")
+    files = await rendering.render(session, approved, metric_family=metric_family, now=now)
+    if len(files) <= 1:  # recommendations.yaml alone: nothing an SLO tool could load
+        raise Problem(422, "Nothing To Render",
+                      f"{service}/{environment} has no approved SLO with a journey; approve one "
+                      "first")
+    digests = {p: hashlib.sha256(t.encode()).hexdigest() for p, t in files.items()}
+    bundle = await repository.add(session, ArtifactBundle(
+        environment_id=environment_id, result_id=None,
+        version=await repository.next_version(session, environment_id), status="proposed",
+        created_by=principal.subject, created_at=now,
+    ), files, digests)
+    await audit.record(session, actor=principal.subject, action="artifacts.create",
+                       target_type="artifact_bundle", target_id=bundle.id, team=team, at=now,
+                       details={"service": service, "environment": environment,
+                                "version": bundle.version, "files": len(files),
+                                "slos": sorted(s.name for s in approved)})
+    return bundle
+
+
+async def visible(session: AsyncSession, principal: Principal, bundle_id: int, role: str
+                  ) -> ArtifactBundle:
+    bundle = await repository.get(session, bundle_id)
+    if bundle is None:
+        raise not_found(f"artifact bundle {bundle_id}")
+    team, _, _ = await team_of_environment(session, bundle.environment_id)
+    require(principal, team, role)
+    return bundle
+
+
+async def approve(
+    session: AsyncSession, bundle_id: int, comment: str, principal: Principal, now: datetime,
+    *, allow_self_approval: bool,
+) -> ArtifactBundle:
+    bundle = await visible(session, principal, bundle_id, "approver")
+    if bundle.status != "proposed":
+        raise conflict(f"artifact bundle {bundle_id} is {bundle.status} already")
+    if bundle.created_by == principal.subject and not allow_self_approval:
+        raise forbidden("you rendered this bundle; another approver must approve it")
+    bundle.status, bundle.approved_by, bundle.approved_at = "approved", principal.subject, now
+    await session.flush()
+    team, _, _ = await team_of_environment(session, bundle.environment_id)
+    await audit.record(session, actor=principal.subject, action="artifacts.approve",
+                       target_type="artifact_bundle", target_id=bundle.id, team=team, at=now,
+                       details={"version": bundle.version, "comment": comment})
+    return bundle
+
+
+async def diff(session: AsyncSession, bundle: ArtifactBundle
+               ) -> tuple[ArtifactBundle | None, list[str], str]:
+    """(the bundle compared against, changed paths, unified diff of every changed file)."""
+    base = await repository.last_approved_before(session, bundle.environment_id, bundle.version)
+    old = {f.path: f for f in await repository.files(session, base.id)} if base else {}
+    new = {f.path: f for f in await repository.files(session, bundle.id)}
+    changed, parts = [], []
+    for path in sorted(old.keys() | new.keys()):
+        before, after = old.get(path), new.get(path)
+        if before is not None and after is not None and before.sha256 == after.sha256:
+            continue
+        changed.append(path)
+        parts.extend(difflib.unified_diff(
+            before.content.splitlines(keepends=True) if before else [],
+            after.content.splitlines(keepends=True) if after else [],
+            fromfile=f"a/{path}" if before else "/dev/null",
+            tofile=f"b/{path}" if after else "/dev/null",
+        ))
+    return base, changed, "".join(p if p.endswith("\n") else p + "\n" for p in parts)
