@@ -43,11 +43,33 @@ def test_analyze_writes_journeys_and_a_report_with_pictures(
     assert "/api/checkout" in result.stderr
 
 
+def test_analyze_writes_the_slo_artifacts_unless_told_not_to(
+    runner: CliRunner, shop_json: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(shop_json), "--out", str(out), "--metrics",
+                                 "tempo", "--strategy", "conservative"])
+    assert result.exit_code == 0, result.output
+    recommendations = (out / "recommendations.yaml").read_text()
+    assert "strategy: conservative" in recommendations
+    assert "traces_spanmetrics" in (out / "sloth" / "frontend.yaml").read_text()
+    assert (out / "rules" / "frontend.yaml").is_file()
+    assert list((out / "runbooks").rglob("*.md"))
+    bare = tmp_path / "bare"
+    result = runner.invoke(app, ["analyze", str(shop_json), "--out", str(bare),
+                                 "--no-artifacts"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in bare.iterdir()) == ["journeys.json", "report.html"]
+
+
 def test_analyze_is_deterministic(runner: CliRunner, shop_json: Path, tmp_path: Path) -> None:
     for name in ("one", "two"):
         result = runner.invoke(app, ["analyze", str(shop_json), "--out", str(tmp_path / name)])
         assert result.exit_code == 0, result.output
-    for file in ("journeys.json", "report.html"):
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*")
+                   if p.is_file())
+    assert len(files) > 2
+    for file in files:
         assert (tmp_path / "one" / file).read_bytes() == (tmp_path / "two" / file).read_bytes()
 
 

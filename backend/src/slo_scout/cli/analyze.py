@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from slo_scout import __version__
 from slo_scout.cli._console import (
     byte_progress,
     fail,
@@ -20,8 +23,11 @@ from slo_scout.cli._console import (
     print_table,
     usage_error,
 )
+from slo_scout.core.artifacts import render_bundle
 from slo_scout.core.errors import SloScoutError
-from slo_scout.core.journeys import discover, discovery_to_dict
+from slo_scout.core.journeys import Discovery, discover, discovery_to_dict
+from slo_scout.core.recommend import Strategy, recommend_journey
+from slo_scout.core.slis import FAMILIES, FamilyKind
 from slo_scout.core.telemetry import FORMATS, CsvColumns, DecodeReport, decode_stream
 from slo_scout.core.telemetry.model import Span
 from slo_scout.report import InputSummary, render_report
@@ -37,8 +43,10 @@ gzip. The format is detected per file; --format overrides it. A bad record stops
 one line naming the file, the record and the field; --skip-invalid counts it and goes on.
 
 Writes into --out: journeys.json (every journey with entry, services, edges, request and
-error counts, latency quantiles, critical path, variants) and report.html (a self-contained
-page with each journey's call graph, latency histogram and traffic over time).
+error counts, latency quantiles, critical path, variants), report.html (a self-contained
+page with each journey's call graph, latency histogram and traffic over time), and the SLO
+artifacts: recommendations.yaml, Sloth, OpenSLO and Pyrra specs, Prometheus rules, Grafana
+dashboards and runbooks, with PromQL for the metrics named by --metrics.
 
 Exit codes: 0 done, 1 the input is wrong (the message says where), 2 usage.
 
@@ -130,18 +138,58 @@ def decode_sources(
         inputs.problems.extend(p.message for p in report.problems)
 
 
-def write_outputs(discovery: Any, inputs: Inputs, out: Path, *, title: str) -> list[Path]:
+def write_outputs(
+    discovery: Discovery,
+    inputs: Inputs,
+    out: Path,
+    *,
+    title: str,
+    metrics: str | None = FamilyKind.SPANMETRICS.value,
+    strategy: str = Strategy.BALANCED.value,
+) -> list[Path]:
+    """journeys.json, report.html and, unless ``metrics`` is None, the artifact bundle."""
     out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, bytes] = {
+        "journeys.json": (
+            json.dumps(discovery_to_dict(discovery), indent=2, sort_keys=True, ensure_ascii=False)
+            + "\n"
+        ).encode()
+    }
+    files.update(render_report(discovery, inputs=inputs.summary(), title=title))
+    if metrics is not None and discovery.journeys:
+        files.update(
+            (path, text.encode())
+            for path, text in artifact_bundle(discovery, metrics, strategy).items()
+        )
     written = []
-    doc = discovery_to_dict(discovery)
-    doc_path = out / "journeys.json"
-    doc_path.write_text(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-    written.append(doc_path)
-    for name, data in render_report(discovery, inputs=inputs.summary(), title=title).items():
+    for name, data in files.items():
         path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         written.append(path)
     return written
+
+
+def artifact_bundle(discovery: Discovery, metrics: str, strategy: str) -> dict[str, str]:
+    """SLIs, recommended targets and every artifact, dated at the end of the data.
+
+    "Now" is the end of the minute of the last request seen, not the wall clock: the
+    recommendation's lookback then covers the whole recording (its last minute counts as
+    complete, since no more of it will come), and the same input gives the same files.
+    """
+    family = FAMILIES[FamilyKind(metrics)]
+    chosen = Strategy(strategy)
+    journeys = sorted(discovery.journeys, key=lambda j: j.id)
+    now_s = math.ceil(max(j.last_seen_ns for j in journeys) / 60e9) * 60
+    recommendations = [
+        rec
+        for journey in journeys
+        for rec in recommend_journey(journey, family, strategy=chosen, now_s=now_s)
+    ]
+    return render_bundle(
+        journeys, recommendations, family=family, strategy=chosen,
+        now=datetime.fromtimestamp(now_s, UTC), version=__version__,
+    )
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -174,6 +222,17 @@ def analyze_command(
         "name, start_ns, end_ns or duration, service or pod, kind, status, root_marker, "
         "time_unit_ns, duration_unit_ns), or 'trainticket'. Known headers need none.",
     ),
+    metrics: FamilyKind = typer.Option(  # noqa: B008
+        FamilyKind.SPANMETRICS, help="Metrics the SLI queries use: the collector's "
+        "spanmetrics connector (current or legacy names), Tempo's metrics-generator, or "
+        "http.server.request.duration histograms.",
+    ),
+    strategy: Strategy = typer.Option(  # noqa: B008
+        Strategy.BALANCED, help="How boldly targets are recommended."
+    ),
+    artifacts: bool = typer.Option(
+        True, "--artifacts/--no-artifacts", help="Also write the SLO specs, rules and dashboards."
+    ),
     top: int = typer.Option(30, min=1, help="Rows in the printed table."),
 ) -> None:
     files = _expand(paths)
@@ -191,7 +250,10 @@ def analyze_command(
                 skip_invalid=skip_invalid, csv_columns=columns,
             )
             discovery = discover(batches, idle_ns=int(idle * 1e9))
-        written = write_outputs(discovery, inputs, out, title="SLO Scout: journeys")
+        written = write_outputs(
+            discovery, inputs, out, title="SLO Scout: journeys",
+            metrics=metrics.value if artifacts else None, strategy=strategy.value,
+        )
     except SloScoutError as exc:
         fail(exc)
     print_table(journeys_table(discovery.journeys, limit=top))
@@ -201,8 +263,9 @@ def analyze_command(
             note(f"  {problem}")
     note(
         f"{discovery.span_count:,} spans, {discovery.trace_count:,} traces "
-        f"({discovery.incomplete_traces:,} incomplete) -> "
-        + ", ".join(str(p) for p in written)
+        f"({discovery.incomplete_traces:,} incomplete) -> {out / 'journeys.json'}, "
+        f"{out / 'report.html'}" + (f" and {len(written) - 2} artifact files in {out}"
+                                     if len(written) > 2 else "")
     )
 
 

@@ -20,8 +20,9 @@ HELP = """Run the built-in shop's simulated traffic through discovery and write 
 Simulates the default shop (every request enters through frontend-proxy "HTTP POST"; seven
 kinds of request below it, an error burst in payments and a latency regression in the
 catalog), encodes it as OTLP protobuf in memory, decodes and discovers journeys exactly as
-`analyze` does, prints the journeys and writes into --out: journeys.json, report.html, and
-ground-truth.json (what the simulation really contained, to compare).
+`analyze` does, prints the journeys and writes into --out: journeys.json, report.html,
+ground-truth.json (what the simulation really contained, to compare) and the SLO artifacts
+(recommendations, Sloth/OpenSLO/Pyrra specs, Prometheus rules, Grafana dashboards, runbooks).
 
 Examples:
 
@@ -55,7 +56,8 @@ def demo_command(
     note(
         f"simulated {truth['traces']:,} requests of {len(truth['journeys'])} known journeys "
         f"({truth['spans']:,} spans); discovery found {len(discovery.journeys)} journeys -> "
-        + ", ".join(str(p) for p in [*written, truth_path])
+        f"{out / 'report.html'}, {out / 'journeys.json'}, {truth_path} and "
+        f"{len(written) - 2} SLO artifact files in {out}"
     )
 
 
