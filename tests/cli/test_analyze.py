@@ -179,3 +179,13 @@ def test_jaeger_and_zipkin_samples_analyse_together(runner: CliRunner, tmp_path:
     assert result.exit_code == 0, result.output
     document = json.loads((tmp_path / "o" / "journeys.json").read_text())
     assert document["traces"] >= 2
+
+
+def test_an_empty_input_is_an_error_not_an_empty_report(runner: CliRunner, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(empty), "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"no spans found in {empty}" in result.stderr
+    assert not out.exists()

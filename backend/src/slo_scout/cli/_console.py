@@ -37,7 +37,11 @@ def stderr() -> Console:
 
 def fail(exc: SloScoutError) -> NoReturn:
     """Report a domain error in one line and exit 1."""
-    stderr().print(f"[bold red]error:[/] {escape(exc.message)} [dim]({escape(exc.hint)})[/]")
+    fail_message(exc.message, exc.hint)
+
+
+def fail_message(message: str, hint: str) -> NoReturn:
+    stderr().print(f"[bold red]error:[/] {escape(message)} [dim]({escape(hint)})[/]")
     raise typer.Exit(1)
 
 

@@ -18,6 +18,7 @@ from slo_scout import __version__
 from slo_scout.cli._console import (
     byte_progress,
     fail,
+    fail_message,
     journeys_table,
     note,
     print_table,
@@ -250,6 +251,10 @@ def analyze_command(
                 skip_invalid=skip_invalid, csv_columns=columns,
             )
             discovery = discover(batches, idle_ns=int(idle * 1e9))
+        if discovery.span_count == 0:
+            skipped = f"; {inputs.bad_records:,} bad records skipped" if inputs.bad_records else ""
+            fail_message(f"no spans found in {', '.join(inputs.sources)}{skipped}",
+                         "check that these are trace exports")
         written = write_outputs(
             discovery, inputs, out, title="SLO Scout: journeys",
             metrics=metrics.value if artifacts else None, strategy=strategy.value,
