@@ -81,10 +81,10 @@ def latency_histogram(journey: Journey, salt: str) -> str | None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
     for q, style in ((0.5, "-"), (0.9, "--"), (0.99, ":")):
-        value = journey.quantile(q)
-        if value is not None:
-            ax.axvline(value * 1000.0, color=_INK, linestyle=style, linewidth=1,
-                       label=f"p{round(q * 100)} {value * 1000.0:.1f} ms")
+        seconds = journey.quantile(q)
+        if seconds is not None:
+            ax.axvline(seconds * 1000.0, color=_INK, linestyle=style, linewidth=1,
+                       label=f"p{round(q * 100)} {seconds * 1000.0:.1f} ms")
     ax.set_xlabel("latency (ms, log scale)")
     ax.set_ylabel("requests")
     ax.legend(fontsize=8, frameon=False)

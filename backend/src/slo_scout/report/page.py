@@ -7,27 +7,19 @@ rare journeys still renders in seconds. The page is the same bytes for the same 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import jinja2
 
+from slo_scout.core.journeys import Discovery
 from slo_scout.core.journeys.model import Journey
 from slo_scout.report.charts import critical_path_chart, latency_histogram, traffic_timeline
 from slo_scout.report.graph import call_graph
 
 MAX_PICTURED = 40
 _SHOWN_PROBLEMS = 50
-
-
-class DiscoveryLike(Protocol):
-    journeys: Sequence[Journey]
-    trace_count: int
-    span_count: int
-    incomplete_traces: int
-    problems: Mapping[str, int]  # problem kind -> traces that had it
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +105,7 @@ def _journey_section(journey: Journey, pictured: bool) -> dict[str, Any]:
 
 
 def render_report(
-    discovery: DiscoveryLike,
+    discovery: Discovery,
     *,
     inputs: InputSummary | None = None,
     title: str = "SLO Scout: journeys",
