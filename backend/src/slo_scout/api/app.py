@@ -90,5 +90,5 @@ def create_app(
     metrics.install(app, app.state.metrics, API_PREFIX)
     app.include_router(health_router)
     for router in _routers():
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
     return app

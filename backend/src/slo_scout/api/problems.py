@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from slo_scout.core.errors import DecodeError, InsufficientDataError, SloScoutError, SpecError
@@ -30,6 +31,30 @@ class Problem(Exception):
         self.detail = detail
         self.errors = errors
         self.headers = headers
+
+
+class ProblemOut(BaseModel):
+    """The body of every error (RFC 9457), as documented in the OpenAPI document."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[dict[str, Any]] | None = None
+
+
+_PROBLEM_STATUSES = {
+    400: "Unreadable input", 401: "No or bad credentials", 403: "Your role does not allow it",
+    404: "Not found", 409: "Conflicts with the current state", 413: "Body too large",
+    422: "A field is invalid (each is named in errors)",
+}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, "content": {PROBLEM: {"schema": ProblemOut.model_json_schema(
+        ref_template="#/components/schemas/{model}")}}}
+    for status, text in _PROBLEM_STATUSES.items()
+}
 
 
 def not_found(what: str) -> Problem:

@@ -16,7 +16,7 @@ from slo_scout.api.audit import repository as audit
 from slo_scout.api.auth.guard import require
 from slo_scout.api.catalog import repository as catalog
 from slo_scout.api.catalog.service import NotFound, find_environment
-from slo_scout.api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
+from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep, SettingsDep
 from slo_scout.api.problems import not_found
 from slo_scout.db.models import AnalysisJob
 
@@ -85,7 +85,7 @@ async def job_status(job_id: str, session: SessionDep, principal: PrincipalDep) 
 
 
 @router.get("/results/{result_id}", response_model=ResultOut, summary="An analysis result")
-async def result(result_id: int, session: SessionDep, principal: PrincipalDep) -> ResultOut:
+async def result(result_id: RowId, session: SessionDep, principal: PrincipalDep) -> ResultOut:
     found = await service.get_result(session, result_id)
     if found is None:
         raise not_found(f"analysis result {result_id}")

@@ -26,7 +26,8 @@ def parse_lookback(text: str) -> int:
 class AnalyzeRequest(BaseModel):
     service: str = Field(min_length=1, max_length=200)
     environment: str = Field(default="production", min_length=1, max_length=100)
-    lookback: str = Field(default="30d", examples=["30d", "7d", "12h"])
+    lookback: str = Field(default="30d", examples=["30d", "7d", "12h"],
+                          pattern=r"^[0-9]{1,6}[smhdw]$", description="1m to 400d")
     strategy: Literal["conservative", "balanced", "aggressive"] = "balanced"
 
     @field_validator("lookback")

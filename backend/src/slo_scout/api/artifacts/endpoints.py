@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from slo_scout.api.artifacts import repository, service
 from slo_scout.api.catalog.service import NotFound, find_environment
-from slo_scout.api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
+from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep, SettingsDep
 from slo_scout.api.journeys.service import visible_environments
 from slo_scout.api.problems import not_found
 from slo_scout.api.slos.schemas import Review
@@ -105,14 +105,14 @@ async def list_bundles(
 
 
 @router.get("/artifacts/{bundle_id}", response_model=BundleOut, summary="An artifact bundle")
-async def get_bundle(bundle_id: int, session: SessionDep, principal: PrincipalDep) -> BundleOut:
+async def get_bundle(bundle_id: RowId, session: SessionDep, principal: PrincipalDep) -> BundleOut:
     return await _out(session, await service.visible(session, principal, bundle_id, "viewer"))
 
 
 @router.get("/artifacts/{bundle_id}/files/{path:path}", response_class=PlainTextResponse,
             summary="One rendered file", responses={200: {"content": {"text/plain": {}}}})
 async def get_file(
-    bundle_id: int, path: str, session: SessionDep, principal: PrincipalDep
+    bundle_id: RowId, path: str, session: SessionDep, principal: PrincipalDep
 ) -> PlainTextResponse:
     await service.visible(session, principal, bundle_id, "viewer")
     found = await repository.file(session, bundle_id, path)
@@ -125,7 +125,7 @@ async def get_file(
 
 @router.get("/artifacts/{bundle_id}/diff", response_model=DiffOut,
             summary="Diff against the last approved bundle")
-async def bundle_diff(bundle_id: int, session: SessionDep, principal: PrincipalDep) -> DiffOut:
+async def bundle_diff(bundle_id: RowId, session: SessionDep, principal: PrincipalDep) -> DiffOut:
     bundle = await service.visible(session, principal, bundle_id, "viewer")
     base, changed, text = await service.diff(session, bundle)
     return DiffOut(bundle_id=bundle.id, against_bundle_id=base.id if base else None,
@@ -135,7 +135,7 @@ async def bundle_diff(bundle_id: int, session: SessionDep, principal: PrincipalD
 @router.post("/artifacts/{bundle_id}/approve", response_model=BundleOut,
              summary="Approve a bundle for delivery")
 async def approve_bundle(
-    bundle_id: int, body: Review, session: SessionDep, principal: PrincipalDep,
+    bundle_id: RowId, body: Review, session: SessionDep, principal: PrincipalDep,
     settings: SettingsDep, now: NowDep,
 ) -> BundleOut:
     bundle = await service.approve(session, bundle_id, body.comment, principal, now,

@@ -10,7 +10,7 @@ client must not resend the whole body.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -25,16 +25,19 @@ from slo_scout.core.telemetry import FORMATS
 
 router = APIRouter(tags=["ingest"])
 
+Format = Literal["otlp-json", "otlp-proto", "jaeger", "zipkin", "csv"]
+assert set(get_args(Format)) == set(FORMATS)
+
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$"
 _BODY_DOC = {
     "requestBody": {
         "required": True,
         "description": "A trace file or OTLP export request, optionally gzip-compressed.",
         "content": {
-            "application/json": {"schema": {"type": "object"}},
+            "application/json": {"schema": {"type": "string", "format": "binary"}},
             "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-            "text/csv": {"schema": {"type": "string"}},
+            "text/csv": {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }
@@ -73,21 +76,26 @@ async def ingest_traces(
     team: Annotated[str | None, Query(
         min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
         description="team of services seen for the first time")] = None,
-    fmt: Annotated[str | None, Query(alias="format", description=", ".join(FORMATS))] = None,
+    fmt: Annotated[Format | None, Query(alias="format")] = None,
     skip_invalid: bool = False,
     source: Annotated[str, Query(min_length=1, max_length=200)] = "request body",
 ) -> IngestOut:
     metrics = request.app.state.metrics
     began = time.perf_counter()
-    if fmt is not None and fmt not in FORMATS:
-        raise Problem(422, "Invalid Request", f"format must be one of {', '.join(FORMATS)}",
-                      errors=[{"field": "format", "message": f"unknown format {fmt!r}"}])
     if team is not None:
         require(principal, team, "editor")
     body = await _read_body(request, settings.max_ingest_bytes)
+    if not body.strip():
+        raise Problem(422, "Invalid Request", "the body is empty: send a trace file or OTLP "
+                      "payload", errors=[{"field": "body", "message": "required"}])
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     chosen = fmt or service.CONTENT_FORMATS.get(ctype)
     decoded = await run_in_threadpool(service.decode_body, body, source=source, fmt=chosen)
+    if not decoded.spans and decoded.fatal is None and not decoded.report.bad_records:
+        metrics.ingest_requests.labels("refused").inc()
+        raise Problem(422, "Invalid Request", "the body holds no spans: send a trace file or "
+                      "an OTLP export request with spans",
+                      errors=[{"field": "body", "message": "no spans"}])
     discovery = await run_in_threadpool(service.discover_journeys, decoded.spans)
     try:
         teams = await service.teams_of(session, discovery.journeys, team)
@@ -112,7 +120,7 @@ async def ingest_traces(
     metrics.ingest_spans.inc(stored.spans)
     metrics.ingest_rejected.inc(rejected)
     metrics.ingest_latency.observe(time.perf_counter() - began)
-    if decoded.fatal is not None or (rejected and not skip_invalid):
+    if decoded.fatal is not None or (rejected and (not skip_invalid or not stored.spans)):
         metrics.ingest_requests.labels("rejected").inc()
         first = problems[0]
         raise Problem(

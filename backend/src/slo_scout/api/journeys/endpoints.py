@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
 
 from slo_scout.api.analysis.recommending import candidate_dict
 from slo_scout.api.auth.guard import require
-from slo_scout.api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
+from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep, SettingsDep
 from slo_scout.api.journeys import repository, service
 from slo_scout.api.journeys.convert import journey_from_row
 from slo_scout.api.journeys.schemas import (
@@ -25,6 +26,16 @@ from slo_scout.core.slis import FAMILIES, FamilyKind, sli_candidates
 from slo_scout.db.sketches import decode_sketch
 
 router = APIRouter(tags=["journeys"])
+
+
+def _iso_only(value: object) -> object:
+    # pydantic would read "0.5" as Unix seconds; the document promises RFC 3339 date-times
+    if isinstance(value, str) and not any(c in value for c in "-:T"):
+        raise ValueError("use an RFC 3339 date-time such as 2026-11-01T00:00:00Z")
+    return value
+
+
+IsoTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 
 @router.get("/journeys", response_model=JourneyPage, summary="List journeys")
@@ -50,7 +61,7 @@ async def list_journeys(
     return JourneyPage(items=items, total=total, limit=limit, offset=offset)
 
 
-async def _visible(session: SessionDep, principal: PrincipalDep, journey_id: int):  # type: ignore[no-untyped-def]
+async def _visible(session: SessionDep, principal: PrincipalDep, journey_id: RowId):  # type: ignore[no-untyped-def]
     row = await repository.get_journey(session, journey_id)
     if row is None:
         raise not_found(f"journey {journey_id}")
@@ -62,7 +73,7 @@ async def _visible(session: SessionDep, principal: PrincipalDep, journey_id: int
 
 @router.get("/journeys/{journey_id}", response_model=JourneyDetail, summary="A journey")
 async def journey_detail(
-    journey_id: int, session: SessionDep, principal: PrincipalDep
+    journey_id: RowId, session: SessionDep, principal: PrincipalDep
 ) -> JourneyDetail:
     row, svc, env = await _visible(session, principal, journey_id)
     base = service.summary(row, svc, env)
@@ -82,8 +93,8 @@ async def journey_detail(
 @router.get("/journeys/{journey_id}/stats", response_model=JourneyStats,
             summary="A journey's requests, errors and latency over time")
 async def journey_stats(
-    journey_id: int, session: SessionDep, principal: PrincipalDep, now: NowDep,
-    start: datetime | None = None, end: datetime | None = None,
+    journey_id: RowId, session: SessionDep, principal: PrincipalDep, now: NowDep,
+    start: IsoTime | None = None, end: IsoTime | None = None,
     step_minutes: Annotated[int, Query(ge=1, le=1440)] = 60,
 ) -> JourneyStats:
     await _visible(session, principal, journey_id)
@@ -102,7 +113,7 @@ async def journey_stats(
 
 @router.get("/journeys/{journey_id}/sli-candidates", summary="SLI candidates with their PromQL")
 async def journey_slis(
-    journey_id: int, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+    journey_id: RowId, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
     family: Annotated[FamilyKind | None, Query()] = None,
 ) -> list[dict[str, Any]]:
     row, _, _ = await _visible(session, principal, journey_id)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slo_scout.api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
+from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep, SettingsDep
 from slo_scout.api.journeys.service import visible_environments
 from slo_scout.api.slos import repository, service
 from slo_scout.api.slos.schemas import (
@@ -81,14 +81,14 @@ async def adopt_recommendation(
 
 
 @router.get("/slos/{slo_id}", response_model=SloOut, summary="An SLO")
-async def get_slo(slo_id: int, session: SessionDep, principal: PrincipalDep) -> SloOut:
+async def get_slo(slo_id: RowId, session: SessionDep, principal: PrincipalDep) -> SloOut:
     return await _one(session, await service.visible(session, principal, slo_id, "viewer"))
 
 
 @router.patch("/slos/{slo_id}", response_model=SloOut,
               summary="Edit an SLO (proposes a new version for review)")
 async def edit_slo(
-    slo_id: int, body: SloEdit, session: SessionDep, principal: PrincipalDep, now: NowDep
+    slo_id: RowId, body: SloEdit, session: SessionDep, principal: PrincipalDep, now: NowDep
 ) -> SloOut:
     slo = await service.edit(session, slo_id, body, principal, now)
     out = await _one(session, slo)
@@ -97,7 +97,7 @@ async def edit_slo(
 
 
 async def _review(
-    verdict: str, slo_id: int, body: Review, session: AsyncSession, principal: PrincipalDep,
+    verdict: str, slo_id: RowId, body: Review, session: AsyncSession, principal: PrincipalDep,
     settings: SettingsDep, now: NowDep,
 ) -> SloOut:
     slo = await service.review(
@@ -111,7 +111,7 @@ async def _review(
 
 @router.post("/slos/{slo_id}/approve", response_model=SloOut, summary="Approve an SLO")
 async def approve_slo(
-    slo_id: int, body: Review, session: SessionDep, principal: PrincipalDep,
+    slo_id: RowId, body: Review, session: SessionDep, principal: PrincipalDep,
     settings: SettingsDep, now: NowDep,
 ) -> SloOut:
     return await _review("approve", slo_id, body, session, principal, settings, now)
@@ -119,7 +119,7 @@ async def approve_slo(
 
 @router.post("/slos/{slo_id}/reject", response_model=SloOut, summary="Reject an SLO")
 async def reject_slo(
-    slo_id: int, body: Review, session: SessionDep, principal: PrincipalDep,
+    slo_id: RowId, body: Review, session: SessionDep, principal: PrincipalDep,
     settings: SettingsDep, now: NowDep,
 ) -> SloOut:
     return await _review("reject", slo_id, body, session, principal, settings, now)
@@ -128,7 +128,7 @@ async def reject_slo(
 @router.get("/slos/{slo_id}/history", response_model=list[RevisionOut],
             summary="Every change to an SLO, oldest first")
 async def slo_history(
-    slo_id: int, session: SessionDep, principal: PrincipalDep
+    slo_id: RowId, session: SessionDep, principal: PrincipalDep
 ) -> list[RevisionOut]:
     await service.visible(session, principal, slo_id, "viewer")
     return [RevisionOut(version=r.version, action=r.action,  # type: ignore[arg-type]

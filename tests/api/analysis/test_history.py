@@ -1,0 +1,187 @@
+"""SLI history from a real Prometheus (Debian's package) loaded with known series: an analysis
+of a journey with one hour of stored statistics gets targets grounded in 30 days of history.
+
+The series are written as OpenMetrics, turned into TSDB blocks with ``promtool tsdb
+create-blocks-from openmetrics`` and served by ``prometheus`` on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from tests.api.conftest import seed
+from tests.fixtures.control_plane import journey
+
+from slo_scout.api.analysis import service as analysis
+from slo_scout.api.analysis.history import PrometheusHistory
+from slo_scout.api.catalog.service import find_environment
+from slo_scout.db.engine import create_engine, session_factory
+from slo_scout.db.models import AnalysisResult
+from slo_scout.settings import Settings
+from slo_scout.worker.factory import build_recommender
+from slo_scout.worker.loop import Worker
+
+PROMETHEUS, PROMTOOL = shutil.which("prometheus"), shutil.which("promtool")
+STEP_S = 600  # one sample every 10 minutes
+CALLS_PER_STEP = 6000  # 10 requests per second
+ERRORS_PER_STEP = 6  # 0.1 % errors
+# share of requests at or under each bucket boundary (milliseconds)
+FAST_SHARE = {"2": 0.0, "4": 0.0, "6": 0.0, "8": 0.0, "10": 0.0, "50": 0.5, "100": 0.99,
+              "200": 0.999, "400": 1.0, "800": 1.0, "1000": 1.0, "1400": 1.0, "2000": 1.0,
+              "5000": 1.0, "10000": 1.0, "15000": 1.0, "+Inf": 1.0}
+LABELS = ('service_name="shop-frontend",span_name="POST /checkout",'
+          'span_kind="SPAN_KIND_SERVER"')
+
+pytestmark = pytest.mark.skipif(
+    PROMETHEUS is None or PROMTOOL is None, reason="prometheus and promtool are not installed"
+)
+
+
+def _end() -> datetime:
+    # blocks well before the server's head block, whatever the wall clock says
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    return now - timedelta(hours=3)
+
+
+def _openmetrics(end: datetime, days: int) -> str:
+    last = int(end.timestamp())
+    stamps = list(range(last - days * 86400, last + 1, STEP_S))
+    lines = ["# TYPE traces_span_metrics_calls counter"]
+    for code, per_step in (("STATUS_CODE_UNSET", CALLS_PER_STEP - ERRORS_PER_STEP),
+                           ("STATUS_CODE_ERROR", ERRORS_PER_STEP)):
+        lines += [f'traces_span_metrics_calls_total{{{LABELS},status_code="{code}"}} '
+                  f"{i * per_step} {ts}" for i, ts in enumerate(stamps)]
+    lines.append("# TYPE traces_span_metrics_duration_milliseconds histogram")
+    for le, share in FAST_SHARE.items():
+        lines += [f'traces_span_metrics_duration_milliseconds_bucket{{{LABELS},le="{le}"}} '
+                  f"{round(i * CALLS_PER_STEP * share)} {ts}" for i, ts in enumerate(stamps)]
+    lines += [f"traces_span_metrics_duration_milliseconds_count{{{LABELS}}} "
+              f"{i * CALLS_PER_STEP} {ts}" for i, ts in enumerate(stamps)]
+    lines += [f"traces_span_metrics_duration_milliseconds_sum{{{LABELS}}} "
+              f"{i * CALLS_PER_STEP * 40} {ts}" for i, ts in enumerate(stamps)]
+    return "\n".join(lines) + "\n# EOF\n"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    work = tmp_path_factory.mktemp("prometheus")
+    (work / "series.om").write_text(_openmetrics(_end(), days=31))
+    subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics",
+                    str(work / "series.om"), str(work / "data")],
+                   check=True, capture_output=True, timeout=300)
+    (work / "prometheus.yml").write_text("global:\n  scrape_interval: 1m\n")
+    port = _free_port()
+    log = (work / "prometheus.log").open("wb")
+    server = subprocess.Popen(
+        [PROMETHEUS, f"--config.file={work / 'prometheus.yml'}",
+         f"--storage.tsdb.path={work / 'data'}", "--storage.tsdb.retention.time=3650d",
+         f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None:
+                raise RuntimeError((work / "prometheus.log").read_text()[-2000:])
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def test_the_loaded_history_covers_the_lookback(prometheus_url: str) -> None:
+    end = _end()
+    query = f"count_over_time(traces_span_metrics_calls_total{{{LABELS}}}[30d])"
+    body = httpx.get(f"{prometheus_url}/api/v1/query",
+                     params={"query": query, "time": end.timestamp()}).json()
+    counts = sorted(int(r["value"][1]) for r in body["data"]["result"])
+    assert counts == [30 * 86400 // STEP_S + 1] * 2  # both ends of the range are inside
+
+
+def test_window_counts_are_the_events_of_each_window(prometheus_url: str) -> None:
+    async def go() -> list[tuple[int, int]]:
+        history = PrometheusHistory(prometheus_url)
+        try:
+            windows = await history.window_counts(
+                f'sum(rate(traces_span_metrics_calls_total{{{LABELS},'
+                'status_code!="STATUS_CODE_ERROR"}[{{.window}}]))',
+                f"sum(rate(traces_span_metrics_calls_total{{{LABELS}}}[{{{{.window}}}}]))",
+                now=_end(), lookback_s=28 * 86400, windows=4)
+        finally:
+            await history.close()
+        return [(w.good, w.total) for w in windows]
+
+    per_week = 7 * 86400 // STEP_S * CALLS_PER_STEP
+    for good, total in asyncio.run(go()):
+        assert abs(total - per_week) / per_week < 0.01
+        assert abs((total - good) / total - 0.001) < 0.0001
+
+
+def test_an_analysis_gets_targets_grounded_in_the_servers_history(
+    prometheus_url: str, migrated_url: str
+) -> None:
+    end = _end()
+    # one hour of stored statistics: alone, far too little to back a target
+    seed(migrated_url, journeys=[journey(start=end - timedelta(hours=1), minutes=60,
+                                         requests_per_minute=5)])
+    settings = Settings(database_url=migrated_url,
+                        history={"prometheus_url": prometheus_url})
+
+    async def go() -> AnalysisResult:
+        engine = create_engine(migrated_url)
+        sessions = session_factory(engine)
+        try:
+            async with sessions() as session:
+                _, _, env = await find_environment(session, service="shop-frontend",
+                                                   environment="prod")
+                job = await analysis.enqueue(
+                    session, environment_id=env.id, lookback_seconds=30 * 86400,
+                    strategy="balanced", requested_by="key:test", max_attempts=1, now=end)
+                await session.commit()
+            worker = Worker(sessions, build_recommender(settings), name="history-test",
+                            clock=lambda: end)
+            assert await worker.run_once()
+            async with sessions() as session:
+                done = await analysis.get_job(session, job.id)
+                assert done is not None and done.status == "succeeded", done and done.error
+                found = await analysis.get_result(session, done.result_id or 0)
+                assert found is not None
+                return found
+        finally:
+            await engine.dispose()
+
+    result = asyncio.run(go())
+    assert result.summary["history_source"] == "prometheus"
+    [entry] = result.recommendations
+    recs = {r["kind"]: r for r in entry["recommendations"]}
+    thirty_days = 30 * 86400 // STEP_S * CALLS_PER_STEP
+    availability = recs["availability"]
+    assert availability["status"] == "ok"
+    assert abs(availability["evidence"]["total"] - thirty_days) / thirty_days < 0.01
+    assert abs(availability["evidence"]["ratio"] - 0.999) < 0.0001
+    assert availability["objective"] in (98.0, 99.0, 99.5)  # below the measured 99.9 %
+    latency = recs["latency"]
+    assert latency["status"] == "ok" and latency["threshold_s"] is not None
+    assert abs(latency["evidence"]["total"] - thirty_days) / thirty_days < 0.01
+    assert entry["requests"] == 300  # what is stored locally; the targets rest on the history
