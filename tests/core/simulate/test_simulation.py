@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import statistics
 from collections import defaultdict
@@ -9,7 +10,14 @@ from collections import defaultdict
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from slo_scout.core.simulate import SimRequest, Simulation, default_shop, encode
+from slo_scout.core.simulate import (
+    DEFAULT_SHOP,
+    SimRequest,
+    Simulation,
+    default_shop,
+    encode,
+    scenario_from_dict,
+)
 from slo_scout.core.telemetry.model import service_from_resource
 
 
@@ -183,4 +191,17 @@ def test_ground_truth_adds_up_to_the_generated_traffic() -> None:
          "shipping", "quote", "payment", "email"])
     assert journeys["get-ads"]["entry"] == {"service": "ad", "operation":
                                             "oteldemo.AdService/GetAds", "protocol": "rpc",
-                                            "method": None}
+                                            "method": None, "opaque": False}
+
+
+def test_an_opaque_front_end_names_nothing_about_the_request() -> None:
+    doc = copy.deepcopy(DEFAULT_SHOP)
+    doc["journeys"][0]["entry"]["opaque"] = True
+    sim = Simulation(scenario_from_dict(doc), seed=2, traces=300)
+    for request in sim.requests():
+        if request.journey == 0:
+            entry = next(s for s in request.spans
+                         if sim.resources[s.resource].service == "frontend" and s.kind == 2)
+            assert entry.name == "HTTP GET"
+            assert dict(entry.attributes).keys() == {"http.request.method",
+                                                     "http.response.status_code"}

@@ -210,7 +210,11 @@ class RequestFactory:
         return span.end_ns, failed
 
     def _finish_server(self, span: SimSpan, call: Call, failed: bool, grpc_code: int) -> None:
-        if call.protocol == "http":
+        if call.protocol == "http" and call.opaque:
+            span.name = f"HTTP {call.method}"
+            span.attributes = (("http.request.method", call.method),
+                               ("http.response.status_code", 500 if failed else 200))
+        elif call.protocol == "http":
             path = call.operation
             if "{" in path:
                 path = _fill_template(path, self.rng)

@@ -57,6 +57,9 @@ class Call:
     on_miss: tuple[Call, ...] = ()
     calls: tuple[Call, ...] = ()
     parallel: bool = False
+    # An HTTP server span that names nothing: "HTTP POST", no route, no path (a front end
+    # whose framework records no route); the request kind shows only in what it calls.
+    opaque: bool = False
 
     @property
     def remote(self) -> bool:
@@ -166,7 +169,7 @@ class _Reader:
 
 _CALL_KEYS: Final = frozenset(
     {"service", "operation", "protocol", "method", "system", "latency_ms", "sigma", "error_rate",
-     "optional", "retry", "repeat", "hit_ratio", "on_miss", "calls", "parallel"}
+     "optional", "retry", "repeat", "hit_ratio", "on_miss", "calls", "parallel", "opaque"}
 )
 
 
@@ -191,6 +194,8 @@ def _call(r: _Reader, raw: Any, path: str, services: frozenset[str]) -> Call:
         raise r.fail(f"{path}.calls", "a db or cache call is a leaf; use on_miss for a cache")
     if d.get("on_miss") and protocol != "cache":
         raise r.fail(f"{path}.on_miss", "only a cache call has on_miss")
+    if d.get("opaque") and protocol != "http":
+        raise r.fail(f"{path}.opaque", "only an http call can be opaque")
     return Call(
         service=service,
         operation=r.text(d.get("operation"), f"{path}.operation"),
@@ -213,6 +218,7 @@ def _call(r: _Reader, raw: Any, path: str, services: frozenset[str]) -> Call:
             for i, c in enumerate(r.items(d.get("calls", []), f"{path}.calls"))
         ),
         parallel=bool(d.get("parallel", False)),
+        opaque=bool(d.get("opaque", False)),
     )
 
 

@@ -22,6 +22,7 @@ class JourneyTruth:
     entry_operation: str
     entry_protocol: str
     entry_method: str | None
+    entry_opaque: bool = False
     requests: int = 0
     errors: int = 0
     spans: int = 0
@@ -37,6 +38,7 @@ class JourneyTruth:
                 "operation": self.entry_operation,
                 "protocol": self.entry_protocol,
                 "method": self.entry_method,
+                "opaque": self.entry_opaque,
             },
             "services": sorted(self.services),
             "requests": self.requests,
@@ -65,6 +67,7 @@ class GroundTruth:
                 entry_operation=j.entry.operation,
                 entry_protocol="http" if j.entry.protocol == "http" else "rpc",
                 entry_method=j.entry.method if j.entry.protocol == "http" else None,
+                entry_opaque=j.entry.opaque,
             )
             for j in scenario.journeys
         ]
