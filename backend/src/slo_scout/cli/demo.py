@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from slo_scout.cli._console import fail, journeys_table, note, print_table
 from slo_scout.cli.analyze import DEFAULT_IDLE_S, Inputs, decode_sources, write_outputs
 from slo_scout.core.errors import SloScoutError
-from slo_scout.core.journeys import discover
+from slo_scout.core.journeys import Discovery, discover
 from slo_scout.core.simulate import Simulation, default_shop, encode
 
 DEMO_SOURCE = "simulated-shop.otlp.pb"
@@ -33,6 +34,26 @@ Examples:
 """
 
 
+def compare_with_truth(discovery: Discovery, truth: dict[str, Any]) -> list[str]:
+    """Known journeys that discovery missed, merged or miscounted; empty when all match.
+
+    A known journey matches the discovered one with the same entry (service, operation and,
+    for HTTP, method) and the same request count.
+    """
+    misses = []
+    for name, known in sorted(truth["journeys"].items()):
+        entry = known["entry"]
+        found = [
+            j for j in discovery.journeys
+            if j.entry.service == entry["service"] and j.entry.operation == entry["operation"]
+            and (entry["method"] is None or j.entry.method == entry["method"])
+        ]
+        counts = sorted(j.requests for j in found)
+        if counts != [known["requests"]]:
+            misses.append(f"{name}: {known['requests']:,} requests known, found {counts}")
+    return misses
+
+
 def demo_command(
     out: Path = typer.Option(Path("demo-out"), "--out", "-o", file_okay=False,  # noqa: B008
                              help="Folder for the results."),
@@ -53,6 +74,14 @@ def demo_command(
     truth_path = out / "ground-truth.json"
     truth_path.write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n")
     print_table(journeys_table(discovery.journeys))
+    misses = compare_with_truth(discovery, truth)
+    if misses:
+        note(f"ground truth: {len(misses)} known journeys not matched exactly:")
+        for miss in misses:
+            note(f"  {miss}")
+    else:
+        note(f"ground truth: all {len(truth['journeys'])} known journeys found, "
+             "each with its exact request count")
     note(
         f"simulated {truth['traces']:,} requests of {len(truth['journeys'])} known journeys "
         f"({truth['spans']:,} spans); discovery found {len(discovery.journeys)} journeys -> "
