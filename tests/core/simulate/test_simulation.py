@@ -124,13 +124,15 @@ def test_the_error_burst_and_the_latency_regression_happen_inside_their_windows(
     for request in requests:
         for span in request.spans:
             service = sim.resources[span.resource].service
-            if service == "payment" and span.kind == 2:
+            # Retried attempts fail by design (UNAVAILABLE, 14); the burst fails with INTERNAL.
+            code = dict(span.attributes).get("rpc.grpc.status_code")
+            if service == "payment" and span.kind == 2 and code != 14:
                 inside = burst["start_ns"] <= request.start_ns < burst["end_ns"]
                 charge_errors[inside].append(span.status == 2)
             if service == "product-catalog" and span.kind == 2:
                 inside = regression["start_ns"] <= request.start_ns < regression["end_ns"]
                 catalog_ms[inside].append((span.end_ns - span.start_ns) / 1e6)
-    assert statistics.mean(charge_errors[True]) > 0.3 > 0.05 > statistics.mean(charge_errors[False])
+    assert statistics.mean(charge_errors[True]) > 0.3 > 0.02 > statistics.mean(charge_errors[False])
     assert statistics.median(catalog_ms[True]) > 3 * statistics.median(catalog_ms[False])
     assert burst["requests_touched"] > 0 and regression["requests_touched"] > 0
 

@@ -21,13 +21,14 @@ _BLOCK = struct.Struct(f"<{_WORDS_PER_BLOCK}Q")  # little-endian everywhere, not
 class SeededRandom:
     """Deterministic draws from a seed; not for cryptography."""
 
-    __slots__ = ("_block", "_counter", "_index", "_seed")
+    __slots__ = ("_block", "_counter", "_index", "_seed", "_spare")
 
     def __init__(self, seed: int | str) -> None:
         self._seed = str(seed).encode()
         self._counter = 0
         self._block: list[int] = []
         self._index = 0
+        self._spare: float | None = None
         self._refill()
 
     def _refill(self) -> None:
@@ -61,9 +62,16 @@ class SeededRandom:
         return p > 0.0 and self.random() < p
 
     def gauss(self) -> float:
+        """Standard normal; Box-Muller gives two per pair of uniforms, the second is kept."""
+        spare = self._spare
+        if spare is not None:
+            self._spare = None
+            return spare
         u1 = 1.0 - self.random()  # (0, 1]: log stays finite
-        u2 = self.random()
-        return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+        u2 = 2.0 * math.pi * self.random()
+        radius = math.sqrt(-2.0 * math.log(u1))
+        self._spare = radius * math.sin(u2)
+        return radius * math.cos(u2)
 
     def lognormal(self, median: float, sigma: float) -> float:
         return median * math.exp(sigma * self.gauss())
