@@ -111,6 +111,7 @@ def traffic_timeline(journey: Journey, salt: str) -> str | None:
                [v * 1000.0 for v in p99 if v is not None],
                color=_ACCENT, linewidth=1.2, marker="." if len(xs) < 30 else None, label="p99")
     right.set_ylabel("p99 latency (ms)", color=_ACCENT)
+    right.set_ylim(bottom=0)  # a regression should look as big as it is, not fill the axis
     handles = ax.get_legend_handles_labels()
     more = right.get_legend_handles_labels()
     ax.legend(handles[0] + more[0], handles[1] + more[1], fontsize=8, frameon=False,
