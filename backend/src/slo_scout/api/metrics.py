@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -44,21 +44,40 @@ class ApiMetrics:
         )
 
 
-def install(app: FastAPI, metrics: ApiMetrics, prefix: str) -> None:
-    @app.middleware("http")
-    async def _measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+class _Measure:
+    """Pure ASGI middleware (no per-request task group, unlike ``@app.middleware``)."""
+
+    def __init__(self, app: ASGIApp, metrics: ApiMetrics, prefix: str) -> None:
+        self.app, self.metrics, self.prefix = app, metrics, prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         began = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", None) or "unmatched"
-        # routers included under a prefix keep their own path: put the prefix back
-        if route is not None and request.url.path.startswith(prefix + "/"):
-            template = prefix + template
-        metrics.requests.labels(request.method, template, str(response.status_code)).inc()
-        metrics.latency.labels(request.method, template).observe(time.perf_counter() - began)
-        return response
+        status = [500]
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            # routers included under a prefix keep their own path: put the prefix back
+            if route is not None and scope["path"].startswith(self.prefix + "/") and (
+                    not template.startswith(self.prefix)):
+                template = self.prefix + template
+            method = scope["method"]
+            self.metrics.requests.labels(method, template, str(status[0])).inc()
+            self.metrics.latency.labels(method, template).observe(time.perf_counter() - began)
+
+
+def install(app: FastAPI, metrics: ApiMetrics, prefix: str) -> None:
+    app.add_middleware(_Measure, metrics=metrics, prefix=prefix)
 
     @app.get("/metrics", include_in_schema=False)
     async def _metrics() -> Response:

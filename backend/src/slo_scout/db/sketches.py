@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from functools import lru_cache
 from typing import Any
 
 from ddsketch import DDSketch
@@ -56,3 +57,13 @@ def merge_encoded(first: str, second: DDSketch) -> str:
     merged = decode_sketch(first)
     merged.merge(second)
     return encode_sketch(merged)
+
+
+@lru_cache(maxsize=65536)
+def sketch_quantiles(text: str, quantiles: tuple[float, ...]) -> tuple[float | None, ...]:
+    """Quantiles of a stored sketch (None when empty). Cached by the stored text: list pages
+    show the same journeys' quantiles again and again, and decoding is the costly part."""
+    sketch = decode_sketch(text)
+    if sketch.count <= 0:
+        return tuple(None for _ in quantiles)
+    return tuple(sketch.get_quantile_value(q) for q in quantiles)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from slo_scout.api.analysis import service
+from slo_scout.api.analysis import repository, service
 from slo_scout.api.analysis.schemas import (
     AnalyzeRequest,
     JobLinks,
@@ -28,8 +28,13 @@ async def _job_out(session: SessionDep, job: AnalysisJob) -> JobOut:
     assert env is not None
     svc = await catalog.get_service_by_id(session, env.service_id)
     assert svc is not None
+    return _job_body(job, svc.name, env.name)
+
+
+def _job_body(job: AnalysisJob, service_name: str, environment: str) -> JobOut:
     return JobOut(
-        id=job.id, service=svc.name, environment=env.name, status=job.status, stage=job.stage,
+        id=job.id, service=service_name, environment=environment, status=job.status,
+        stage=job.stage,
         progress=job.progress, attempts=job.attempts, max_attempts=job.max_attempts,
         lookback_seconds=job.lookback_seconds, strategy=job.strategy,
         requested_by=job.requested_by, created_at=job.created_at, started_at=job.started_at,
@@ -37,7 +42,7 @@ async def _job_out(session: SessionDep, job: AnalysisJob) -> JobOut:
         links=JobLinks(
             self=f"/api/v1/analyze/{job.id}",
             result=f"/api/v1/results/{job.result_id}" if job.result_id else None,
-            journeys=f"/api/v1/journeys?service={svc.name}&environment={env.name}",
+            journeys=f"/api/v1/journeys?service={service_name}&environment={environment}",
         ),
     )
 
@@ -73,15 +78,12 @@ async def analyze(
 
 @router.get("/analyze/{job_id}", response_model=JobOut, summary="An analysis job's status")
 async def job_status(job_id: str, session: SessionDep, principal: PrincipalDep) -> JobOut:
-    job = await service.get_job(session, job_id)
-    if job is None:
+    found = await repository.job_with_names(session, job_id)
+    if found is None:
         raise not_found(f"analysis job '{job_id}'")
-    out = await _job_out(session, job)
-    svc = await catalog.get_service(session, out.service)
-    assert svc is not None
-    team = await catalog.team_of_service(session, svc.id)
-    require(principal, team.name, "viewer")
-    return out
+    job, team, service_name, environment = found
+    require(principal, team, "viewer")
+    return _job_body(job, service_name, environment)
 
 
 @router.get("/results/{result_id}", response_model=ResultOut, summary="An analysis result")

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slo_scout.db.models import AnalysisJob, AnalysisResult
+from slo_scout.db.models import AnalysisJob, AnalysisResult, Environment, Service, Team
 
 RUNNABLE_SQL = "(status = 'queued' OR (status = 'running' AND lease_expires_at < :now))"
 
@@ -166,3 +166,19 @@ async def latest_result(session: AsyncSession, environment_id: int) -> AnalysisR
         .order_by(AnalysisResult.version.desc())
         .limit(1)
     )
+
+
+async def job_with_names(
+    session: AsyncSession, job_id: str
+) -> tuple[AnalysisJob, str, str, str] | None:
+    """A job with its team, service and environment names, in one query."""
+    row = (
+        await session.execute(
+            select(AnalysisJob, Team.name, Service.name, Environment.name)
+            .join(Environment, Environment.id == AnalysisJob.environment_id)
+            .join(Service, Service.id == Environment.service_id)
+            .join(Team, Team.id == Service.team_id)
+            .where(AnalysisJob.id == job_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2], row[3])

@@ -10,8 +10,15 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from slo_scout.db.models import JourneyRow, JourneyStat
+
+SUMMARY_COLUMNS = (
+    JourneyRow.id, JourneyRow.environment_id, JourneyRow.key, JourneyRow.name,
+    JourneyRow.entry_service, JourneyRow.entry_operation, JourneyRow.requests,
+    JourneyRow.errors, JourneyRow.latency_sketch, JourneyRow.first_seen, JourneyRow.last_seen,
+)
 
 
 async def get_journey(session: AsyncSession, journey_id: int) -> JourneyRow | None:
@@ -40,18 +47,24 @@ async def list_journeys(
     limit: int,
     offset: int,
 ) -> tuple[list[JourneyRow], int]:
-    query = select(JourneyRow)
+    """A page of journeys, busiest first, with the summary's columns only (no graph)."""
+    conditions: list[Any] = []
     if environment_ids is not None:
-        query = query.where(JourneyRow.environment_id.in_(environment_ids))
+        conditions.append(JourneyRow.environment_id.in_(environment_ids))
     if search:
-        query = query.where(func.lower(JourneyRow.name).contains(search.lower(), autoescape=True))
+        conditions.append(func.lower(JourneyRow.name).contains(search.lower(), autoescape=True))
     if entry_service:
-        query = query.where(JourneyRow.entry_service == entry_service)
+        conditions.append(JourneyRow.entry_service == entry_service)
     if min_requests is not None:
-        query = query.where(JourneyRow.requests >= min_requests)
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        conditions.append(JourneyRow.requests >= min_requests)
+    total = await session.scalar(select(func.count(JourneyRow.id)).where(*conditions))
     rows = await session.scalars(
-        query.order_by(JourneyRow.requests.desc(), JourneyRow.id).limit(limit).offset(offset)
+        select(JourneyRow)
+        .options(load_only(*SUMMARY_COLUMNS))
+        .where(*conditions)
+        .order_by(JourneyRow.requests.desc(), JourneyRow.id)
+        .limit(limit)
+        .offset(offset)
     )
     return list(rows), int(total or 0)
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from slo_scout.api.journeys import repository
 from slo_scout.api.journeys.schemas import JourneySummary, StatPoint
 from slo_scout.db.models import Environment, JourneyRow, Service, Team
-from slo_scout.db.sketches import decode_sketch
+from slo_scout.db.sketches import decode_sketch, sketch_quantiles
 
 
 async def visible_environments(
@@ -33,15 +33,13 @@ async def visible_environments(
 
 
 def summary(row: JourneyRow, service: str, environment: str) -> JourneySummary:
-    sketch = decode_sketch(row.latency_sketch)
-    has = row.requests > 0 and sketch.count > 0
+    p50, p99 = sketch_quantiles(row.latency_sketch, (0.5, 0.99)) if row.requests else (None, None)
     return JourneySummary(
         id=row.id, key=row.key, name=row.name, service=service, environment=environment,
         entry_service=row.entry_service, entry_operation=row.entry_operation,
         requests=row.requests, errors=row.errors,
         error_ratio=row.errors / row.requests if row.requests else 0.0,
-        p50_s=sketch.get_quantile_value(0.5) if has else None,
-        p99_s=sketch.get_quantile_value(0.99) if has else None,
+        p50_s=p50, p99_s=p99,
         first_seen=row.first_seen, last_seen=row.last_seen,
     )
 
