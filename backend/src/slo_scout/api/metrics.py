@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import time
 
-from fastapi import FastAPI, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
+from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from slo_scout.db.models import AnalysisJob
+
+JOB_STATES = ("queued", "running", "succeeded", "failed")
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -26,6 +30,11 @@ class ApiMetrics:
         self.jobs = Counter(
             "slo_scout_analysis_jobs_total", "Analysis jobs by event",
             ["event"], registry=self.registry,
+        )
+        # read from the database at scrape time: jobs finish in worker processes
+        self.job_states = Gauge(
+            "slo_scout_analysis_jobs_by_status", "Analysis jobs in the database by status",
+            ["status"], registry=self.registry,
         )
         self.ingest_spans = Counter(
             "slo_scout_ingest_spans_total", "Spans accepted by ingest", registry=self.registry
@@ -80,5 +89,10 @@ def install(app: FastAPI, metrics: ApiMetrics, prefix: str) -> None:
     app.add_middleware(_Measure, metrics=metrics, prefix=prefix)
 
     @app.get("/metrics", include_in_schema=False)
-    async def _metrics() -> Response:
+    async def _metrics(request: Request) -> Response:
+        async with request.app.state.sessions() as session:
+            counts = dict((await session.execute(
+                select(AnalysisJob.status, func.count()).group_by(AnalysisJob.status))).all())
+        for status in JOB_STATES:
+            metrics.job_states.labels(status).set(counts.get(status, 0))
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

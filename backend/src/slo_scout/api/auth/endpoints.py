@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from slo_scout.api.audit import repository as audit
@@ -15,7 +15,7 @@ from slo_scout.api.auth.principal import ALL_TEAMS
 from slo_scout.api.catalog import repository as catalog
 from slo_scout.api.catalog.service import ensure_environment
 from slo_scout.api.deps import NowDep, PrincipalDep, SessionDep
-from slo_scout.api.problems import conflict
+from slo_scout.api.problems import conflict, forbidden, not_found
 
 router = APIRouter(tags=["access"])
 
@@ -69,6 +69,27 @@ async def create_key(
     )
     await session.commit()
     return KeyOut(key=key, prefix=stored.prefix, subject=subject, team=body.team, role=body.role)
+
+
+class RevokedOut(BaseModel):
+    prefix: str
+    subject: str
+    revoked_at: datetime
+
+
+@router.post("/api-keys/{prefix}/revoke", response_model=RevokedOut, summary="Revoke an API key")
+async def revoke_key(
+    prefix: Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")],
+    session: SessionDep, principal: PrincipalDep, now: NowDep,
+) -> RevokedOut:
+    try:
+        stored = await service.revoke_key(session, principal, prefix, now)
+    except PermissionError as denied:
+        raise forbidden(str(denied)) from None
+    if stored is None or stored.revoked_at is None:
+        raise not_found(f"API key '{prefix}'")
+    await session.commit()
+    return RevokedOut(prefix=stored.prefix, subject=stored.subject, revoked_at=stored.revoked_at)
 
 
 @router.post("/services", status_code=201, summary="Register a service and its environments")

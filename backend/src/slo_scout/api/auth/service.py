@@ -91,3 +91,26 @@ async def ensure_bootstrap_key(session: AsyncSession, key: str, now: datetime) -
         session, actor="settings", action="api_key.bootstrap", target_type="api_key",
         target_id=prefix, team=None, at=now, details={"subject": "key:bootstrap-admin"},
     )
+
+
+async def revoke_key(
+    session: AsyncSession, principal: Principal, prefix: str, now: datetime
+) -> ApiKey | None:
+    """Revokes a key (None if unknown). Its own holder may revoke it; otherwise revoking needs
+    the admin role in every team the key's subject holds a role in."""
+    stored = await repository.key_by_prefix(session, prefix)
+    if stored is None:
+        return None
+    if stored.subject != principal.subject:
+        teams = await repository.grants_of(session, stored.subject)
+        short = sorted(t for t in teams or {ALL_TEAMS: ""} if not principal.can(t, "admin"))
+        if short:
+            raise PermissionError(f"revoking this key needs the admin role in: {', '.join(short)}")
+    if stored.revoked_at is None:
+        stored.revoked_at = now
+        await session.flush()
+        await audit.record(
+            session, actor=principal.subject, action="api_key.revoke", target_type="api_key",
+            target_id=prefix, team=None, at=now, details={"subject": stored.subject},
+        )
+    return stored

@@ -40,10 +40,10 @@ async def list_services(
     visible = principal.visible_teams()
     if team is not None and visible is not None and team not in visible:
         return ServicePage(items=[], total=0)
-    rows, total = await repository.list_services(session, team=team, limit=limit, offset=offset)
-    items = [ServiceOut(name=s.name, team=t.name) for s, t in rows
-             if visible is None or t.name in visible]
-    return ServicePage(items=items, total=total if visible is None else len(items))
+    rows, total = await repository.list_services(session, team=team, limit=limit, offset=offset,
+                                                 teams=visible)
+    return ServicePage(items=[ServiceOut(name=s.name, team=t.name) for s, t in rows],
+                       total=total)
 
 
 @router.get("/services/{service}/environments", response_model=list[EnvironmentOut],

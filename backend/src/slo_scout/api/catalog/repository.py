@@ -39,11 +39,15 @@ async def add_service(session: AsyncSession, team: Team, name: str, now: datetim
 
 
 async def list_services(
-    session: AsyncSession, *, team: str | None, limit: int, offset: int
+    session: AsyncSession, *, team: str | None, limit: int, offset: int,
+    teams: set[str] | None = None,
 ) -> tuple[list[tuple[Service, Team]], int]:
+    """A page of services (of ``team``, among ``teams`` when given) and their total."""
     query = select(Service, Team).join(Team, Team.id == Service.team_id)
     if team is not None:
         query = query.where(Team.name == team)
+    if teams is not None:
+        query = query.where(Team.name.in_(sorted(teams)))
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.execute(query.order_by(Service.name).limit(limit).offset(offset))
     return [(row[0], row[1]) for row in rows], int(total or 0)
