@@ -80,11 +80,6 @@ def test_journeys_are_found_without_a_gateway_too() -> None:
     _assert_matches(discovery, truth)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine gap: behind an opaque front end (no route, 'HTTP GET'), an optional call "
-    "at the frontier (recommendations, ads) splits a journey instead of making a variant",
-)
 def test_journeys_behind_an_opaque_front_end_are_told_apart_by_their_work() -> None:
     doc = copy.deepcopy(DEFAULT_SHOP)
     for journey in doc["journeys"]:

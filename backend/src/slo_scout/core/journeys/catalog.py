@@ -19,11 +19,36 @@ Journey identity (the rule, with its thresholds; docs/journeys.md explains the e
    the database below ``cart``, an optional fraud check below ``payment``) and repetition
    (a retried call: the fingerprint marks 1 call and 2+ calls differently) change the
    fingerprint, never the journey.
-4. **Optional direct steps** (generic entries only): key K folds into key B of the same entry when
-   ``B ⊂ K``, every call in ``K − B`` is a *leaf step* (it never called another service in any
-   request of K), and ``|B| / |K| ≥ 0.75`` (the Jaccard similarity of a subset pair; with one
-   optional step this needs at least 3 shared calls, so ``{}`` or ``{cart}`` never absorb
-   anything). Among several eligible B the largest is taken (ties: by id), transitively.
+4. **Optional direct steps** (generic entries only). A request kind is identified by its *base*:
+   the direct calls every request of the kind makes. An optional step (recommendations on a
+   product page, ads on a home page, a loyalty call after checkout) shows as a key K = B + A
+   next to an observed key B. K folds into B when all of these hold:
+
+   a. **B is observed and not empty**, and B ⊂ K. A fold never invents a base; ``{}`` (a
+      request that calls nothing) never absorbs anything.
+   b. **No new operation of a service B already uses**: no call in A = K − B is to a service
+      that B calls. Choosing another operation of the same service is different work
+      (``cart GetCart`` vs ``cart AddItem``; ``catalog GetProduct`` vs ``catalog ListProducts``).
+   c. **The shared calls are made the same way**: each call of B is usually repeated (in more
+      than half of the requests) in K exactly when it is in B. An optional step leaves the rest
+      of the request alone; a recommendations request that fetches four products is not a
+      product page that fetches one.
+   d. **The addition is small**, either
+      - *by size*: ``|A| ≤ |B| / 2``, i.e. the base is at least **two thirds** of K
+        (:data:`MIN_BASE_SHARE`): a one-call base never absorbs anything this way (one call is
+        what many request kinds begin with), two shared calls carry one optional step, four
+        carry two; or
+      - *by catalog evidence*: A is one call X that is a leaf (it never called another service
+        in any request of K) and a **pervasive optional step** of the entry: X alone is the
+        difference between an observed key and its observed non-empty base, meeting (b), for
+        at least :data:`PERVASIVE_BASES` (2) different bases. A price conversion made only
+        for non-default currencies is optional under the product page, the product list and
+        the cart alike; an ``AddItem`` seen next to one base is a request kind of its own.
+
+   Among several eligible B the largest is taken (ties: the lowest id); folds chain
+   transitively (every link is an observed key meeting the rule). The decision reads only the
+   set of keys and their merged statistics, so it is independent of arrival order and of how
+   catalogs were split and merged.
 
 Ids: a key's id is the first 12 hex digits of the SHA-1 of its canonical text (entry, plus the
 sorted direct calls for a generic entry); the key's full SHA-1 is the journey ``fingerprint``.
@@ -44,13 +69,19 @@ from typing import Final
 
 from slo_scout.core.journeys.critical_path import critical_path
 from slo_scout.core.journeys.entry import find_entry, is_generic_entry
-from slo_scout.core.journeys.fingerprint import canonical_shape, direct_calls, shape_hash
+from slo_scout.core.journeys.fingerprint import (
+    Shape,
+    canonical_shape,
+    direct_calls,
+    shape_hash,
+)
 from slo_scout.core.journeys.keystats import KeyStats
 from slo_scout.core.journeys.model import Entry, Journey, Trace
 from slo_scout.core.journeys.naming import distinctive_call, humanize, journey_name
 from slo_scout.core.journeys.templating import template_operation
 
-OPTIONAL_STEP_JACCARD: Final = 0.75
+MIN_BASE_SHARE: Final = (2, 3)  # |B| / |K| >= 2/3, compared in integers
+PERVASIVE_BASES: Final = 2
 _PPB: Final = 1_000_000_000
 
 _Call = tuple[str, str]
@@ -73,9 +104,11 @@ class JourneyCatalog:
         self.spans = 0
         self.incomplete_traces = 0
         self.problems: Counter[str] = Counter()
+        self._parent: dict[str, str] | None = None  # rule 4's folds, until the next change
 
     def add(self, trace: Trace) -> str:
         """Account ``trace`` to its journey key; returns the key's stable id."""
+        self._parent = None
         self.traces += 1
         self.spans += trace.span_count
         if trace.incomplete:
@@ -101,6 +134,7 @@ class JourneyCatalog:
 
     def merge(self, other: JourneyCatalog) -> None:
         """Fold ``other``'s traffic into this catalog (``other`` is left unchanged)."""
+        self._parent = None
         self.traces += other.traces
         self.spans += other.spans
         self.incomplete_traces += other.incomplete_traces
@@ -114,30 +148,15 @@ class JourneyCatalog:
 
     def _bases(self) -> dict[str, str]:
         """Key id -> id of the key it folds into (rule 4), for generic entries only."""
-        by_entry: dict[Entry, list[KeyStats]] = {}
-        for stats in self._keys.values():
-            if stats.generic:
-                by_entry.setdefault(stats.entry, []).append(stats)
-        parent: dict[str, str] = {}
-        for members in by_entry.values():
-            for stats in members:
-                direct = stats.direct
-                best: tuple[int, str] | None = None
-                for other in members:
-                    other_direct = other.direct
-                    if not (other_direct < direct) or not other_direct:
-                        continue
-                    extra = direct - other_direct
-                    if extra & stats.reaching:
-                        continue
-                    if len(other_direct) / len(direct) < OPTIONAL_STEP_JACCARD:
-                        continue
-                    candidate = (-len(other_direct), other.key_id)
-                    if best is None or candidate < best:
-                        best = candidate
-                if best is not None:
-                    parent[stats.key_id] = best[1]
-        return parent
+        if self._parent is None:
+            by_entry: dict[Entry, list[KeyStats]] = {}
+            for stats in self._keys.values():
+                if stats.generic:
+                    by_entry.setdefault(stats.entry, []).append(stats)
+            self._parent = {}
+            for members in by_entry.values():
+                self._parent.update(fold_optional_steps(members))
+        return self._parent
 
     def resolve(self, key_id: str) -> str:
         """The id of the journey a key belongs to (its own id unless it was folded)."""
@@ -177,6 +196,64 @@ class JourneyCatalog:
         return journeys
 
 
+def _services(calls: frozenset[_Call]) -> set[str]:
+    return {service for service, _ in calls}
+
+
+def _usually_repeated(stats: KeyStats) -> frozenset[_Call]:
+    """Direct calls made 2+ times in more than half of the key's requests."""
+    counts: Counter[_Call] = Counter()
+    for variant in stats.variants.values():
+        counts.update({call: variant.requests for call in repeated_direct_calls(variant.shape)})
+    return frozenset(call for call, requests in counts.items() if 2 * requests > stats.requests)
+
+
+def _pervasive_steps(
+    members: list[KeyStats], by_direct: dict[frozenset[_Call], KeyStats]
+) -> set[_Call]:
+    """Leaf calls that alone tell an observed key from its observed base, for 2+ bases."""
+    bases: dict[_Call, set[frozenset[_Call]]] = {}
+    for stats in members:
+        for call in stats.direct - stats.reaching:
+            base = stats.direct - {call}
+            if base and base in by_direct and call[0] not in _services(base):
+                bases.setdefault(call, set()).add(base)
+    return {call for call, found in bases.items() if len(found) >= PERVASIVE_BASES}
+
+
+def fold_optional_steps(members: list[KeyStats]) -> dict[str, str]:
+    """Rule 4 over the keys of one generic entry: key id -> id of the base it folds into."""
+    by_direct = {stats.direct: stats for stats in members}
+    pervasive = _pervasive_steps(members, by_direct)
+    repeated = {stats.key_id: _usually_repeated(stats) for stats in members}
+    share_num, share_den = MIN_BASE_SHARE
+    parent: dict[str, str] = {}
+    for stats in members:
+        direct = stats.direct
+        best: tuple[int, str] | None = None
+        for base in members:
+            shared = base.direct
+            if not shared or not shared < direct:
+                continue
+            added = direct - shared
+            if _services(added) & _services(shared):
+                continue
+            if repeated[stats.key_id] & shared != repeated[base.key_id]:
+                continue
+            small = share_den * len(shared) >= share_num * len(direct)
+            if not small:
+                (only, *more) = added
+                small = not more and only in pervasive and only not in stats.reaching
+            if not small:
+                continue
+            candidate = (-len(shared), base.key_id)
+            if best is None or candidate < best:
+                best = candidate
+        if best is not None:
+            parent[stats.key_id] = best[1]
+    return parent
+
+
 def _call_frequency(groups: dict[str, list[KeyStats]]) -> dict[Entry, dict[_Call, int]]:
     """Per generic entry: in how many of its journeys each direct call appears."""
     frequency: dict[Entry, dict[_Call, int]] = {}
@@ -190,6 +267,20 @@ def _call_frequency(groups: dict[str, list[KeyStats]]) -> dict[Entry, dict[_Call
         for call in seen:
             counts[call] = counts.get(call, 0) + 1
     return frequency
+
+
+def repeated_direct_calls(shape: Shape) -> set[_Call]:
+    """Direct calls (as in :func:`direct_calls`) the entry's service makes 2+ times."""
+    service = shape[0]
+    seen: Counter[_Call] = Counter()
+    stack = list(shape[3])
+    while stack:
+        node = stack.pop()
+        if node[0] == service:
+            stack.extend(node[3])
+            continue
+        seen[(node[0], node[1])] += 2 if node[2] else 1
+    return {call for call, times in seen.items() if times >= 2}
 
 
 def _critical_shares(trace: Trace) -> dict[_Call, int]:
