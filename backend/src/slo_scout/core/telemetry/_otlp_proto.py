@@ -37,7 +37,14 @@ from slo_scout.core.telemetry.model import (
 )
 
 BATCH_SIZE: Final = 4096
-_CACHE_LIMIT: Final = 1 << 16
+_CACHE_LIMIT: Final = 1 << 14
+# Distinct attribute lists: most repeat, but one carrying a per-request value (a URL with an id)
+# is seen once; a small cache emptied when full keeps memory flat in the input's size.
+_SET_CACHE_LIMIT: Final = 1 << 12
+# The attributes :func:`is_error_span` reads when a span has no status.
+_ERROR_KEYS: Final = frozenset(
+    {"error", "http.status_code", "http.response.status_code", "rpc.grpc.status_code"}
+)
 _ZERO_TRACE: Final = bytes(16)
 _ZERO_SPAN: Final = bytes(8)
 _KIND: Final[dict[int, SpanKind]] = dict(enumerate(KIND_BY_NUMBER))
@@ -121,13 +128,32 @@ def decode_otlp_proto(chunks: Iterable[bytes], ctx: Context) -> Iterator[list[Sp
         yield from decoder.message(data, f"message {number}")
 
 
+# Kept attributes of one raw attribute list, and the error verdict per span kind for spans
+# without a status: ``None`` when no attribute bears on errors, else filled per kind on first use
+# (:func:`is_error_span` depends on nothing else).
+_AttrSet = tuple[dict[str, AttrValue], dict[SpanKind, bool] | None]
+
+
+def _verdict(attrs: dict[str, AttrValue], verdicts: dict[SpanKind, bool], kind: SpanKind) -> bool:
+    verdict = verdicts[kind] = is_error_span("unset", kind, attrs)
+    return verdict
+
+
 class _Decoder:
-    """Per-decode state: the running span number and caches of repeated attribute values."""
+    """Per-decode state: the running span number and caches of repeated attribute values.
+
+    Spans of one kind of request carry the same few attribute encodings over and over, so the
+    kept attributes are looked up once per distinct *list* of raw attributes (a tuple of their
+    encodings), and the error verdict once per such list and span kind. The dicts in the cache
+    are shared by every span with that list: spans are treated as immutable after decoding.
+    Caches are emptied when full, so memory stays bounded however many distinct values pass.
+    """
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.counter = 0
         self.values: dict[bytes, dict[str, AttrValue]] = {}
+        self.attr_sets: dict[tuple[bytes, ...], _AttrSet] = {}
         self.statuses: dict[bytes, StatusCode] = {}
 
     def message(self, data: bytes, record: str | None) -> Iterator[list[Span]]:
@@ -169,14 +195,11 @@ class _Decoder:
     def _fast(self, spans: Any, service: str, batch: list[Span]) -> None:
         out: list[Span] = []
         append = out.append
-        prefix_get = _PREFIX.get
-        values = self.values
-        values_get = values.get
+        sets_get = self.attr_sets.get
         statuses_get = self.statuses.get
         kinds_get = _KIND.get
         zero_trace = _ZERO_TRACE
         zero_span = _ZERO_SPAN
-        is_error = is_error_span
         for s in spans:
             tid = s.trace_id
             sid = s.span_id
@@ -193,21 +216,23 @@ class _Decoder:
                 or (pid and len(pid) != 8)
             ):
                 raise _Slow
-            attrs: dict[str, AttrValue] = {}
-            for kv in s.attributes:
-                if prefix_get(kv[: 2 + kv[1]]) is not None:
-                    found = values_get(kv)
-                    if found is None:
-                        found = self._value(kv)
-                    if found:
-                        attrs.update(found)
-                elif kv[0] != 0x0A:
-                    raise _Slow  # the key is not the first field: let the careful loop read it
+            raw_attrs = tuple(s.attributes)
+            found = sets_get(raw_attrs)
+            if found is None:
+                found = self._attr_set(raw_attrs)
+            attrs, verdicts = found
             raw_status = s.status
+            kind = kinds_get(s.kind, "unspecified")
             status: StatusCode = (
                 (statuses_get(raw_status) or self._status(raw_status)) if raw_status else "unset"
             )
-            kind = kinds_get(s.kind, "unspecified")
+            if status != "unset":
+                failed = status == "error"
+            elif verdicts is None:
+                failed = False
+            else:
+                verdict = verdicts.get(kind)
+                failed = verdict if verdict is not None else _verdict(attrs, verdicts, kind)
             append(
                 Span(
                     tid.hex(),
@@ -219,19 +244,39 @@ class _Decoder:
                     start,
                     end,
                     status,
-                    status == "error"
-                    or (status == "unset" and bool(attrs) and is_error(status, kind, attrs)),
+                    failed,
                     attrs,
                 )
             )
         batch.extend(out)
 
+    def _attr_set(self, raw_attrs: tuple[bytes, ...]) -> _AttrSet:
+        """The kept attributes of one raw attribute list; raises :class:`_Slow` on odd input."""
+        prefix_get = _PREFIX.get
+        values_get = self.values.get
+        attrs: dict[str, AttrValue] = {}
+        for kv in raw_attrs:
+            if prefix_get(kv[: 2 + kv[1]]) is not None:
+                found = values_get(kv)
+                if found is None:
+                    found = self._value(kv)
+                if found:
+                    attrs.update(found)
+            elif kv[0] != 0x0A:
+                raise _Slow  # the key is not the first field: let the careful loop read it
+        entry: _AttrSet = (attrs, None if _ERROR_KEYS.isdisjoint(attrs) else {})
+        if len(self.attr_sets) >= _SET_CACHE_LIMIT:
+            self.attr_sets.clear()
+        self.attr_sets[raw_attrs] = entry
+        return entry
+
     def _value(self, kv: bytes) -> dict[str, AttrValue]:
         parsed = common_pb2.KeyValue.FromString(kv)
         found: dict[str, AttrValue] = {}
         _collect([parsed], "", KEPT_ATTRIBUTES, KEPT_PARENTS, found)
-        if len(self.values) < _CACHE_LIMIT:
-            self.values[kv] = found
+        if len(self.values) >= _CACHE_LIMIT:
+            self.values.clear()
+        self.values[kv] = found
         return found
 
     def _status(self, raw: bytes) -> StatusCode:
