@@ -33,17 +33,13 @@ Journey identity (the rule, with its thresholds; docs/journeys.md explains the e
       than half of the requests) in K exactly when it is in B. An optional step leaves the rest
       of the request alone; a recommendations request that fetches four products is not a
       product page that fetches one.
-   d. **The addition is small**, either
-      - *by size*: ``|A| ≤ |B| / 2``, i.e. the base is at least **two thirds** of K
-        (:data:`MIN_BASE_SHARE`): a one-call base never absorbs anything this way (one call is
-        what many request kinds begin with), two shared calls carry one optional step, four
-        carry two; or
-      - *by catalog evidence*: A is one call X that is a leaf (it never called another service
-        in any request of K) and a **pervasive optional step** of the entry: X alone is the
-        difference between an observed key and its observed non-empty base, meeting (b), for
-        at least :data:`PERVASIVE_BASES` (2) different bases. A price conversion made only
-        for non-default currencies is optional under the product page, the product list and
-        the cart alike; an ``AddItem`` seen next to one base is a request kind of its own.
+   d. **The addition is small**: ``|A| ≤ |B| / 2``, i.e. the base is at least **two thirds**
+      of K (:data:`MIN_BASE_SHARE`): two shared calls carry one optional step, four carry two.
+      A one-call base never absorbs anything (one call is what many request kinds begin with;
+      in practice a front end that makes one call is looked through, so such a base is a
+      different entry, see ``entry.py``), and a bulk of new work on a small base (add to cart
+      ``{GetProduct, AddItem}`` vs a checkout that also charges, ships and mails) stays apart.
+      An optional step may call further (recommendations that read the catalog themselves).
 
    Among several eligible B the largest is taken (ties: the lowest id); folds chain
    transitively (every link is an observed key meeting the rule). The decision reads only the
@@ -81,7 +77,6 @@ from slo_scout.core.journeys.naming import distinctive_call, humanize, journey_n
 from slo_scout.core.journeys.templating import template_operation
 
 MIN_BASE_SHARE: Final = (2, 3)  # |B| / |K| >= 2/3, compared in integers
-PERVASIVE_BASES: Final = 2
 _PPB: Final = 1_000_000_000
 
 _Call = tuple[str, str]
@@ -127,7 +122,6 @@ class JourneyCatalog:
                 key_id=full[:12], fingerprint=full, entry=entry, generic=generic, direct=key[1]
             )
             self._keys[key] = stats
-        stats.reaching.update(call for call, reaches in calls.items() if reaches)
         shares = _critical_shares(trace)
         stats.record(trace, node, shape, shape_hash(shape), shares)
         return stats.key_id
@@ -208,23 +202,8 @@ def _usually_repeated(stats: KeyStats) -> frozenset[_Call]:
     return frozenset(call for call, requests in counts.items() if 2 * requests > stats.requests)
 
 
-def _pervasive_steps(
-    members: list[KeyStats], by_direct: dict[frozenset[_Call], KeyStats]
-) -> set[_Call]:
-    """Leaf calls that alone tell an observed key from its observed base, for 2+ bases."""
-    bases: dict[_Call, set[frozenset[_Call]]] = {}
-    for stats in members:
-        for call in stats.direct - stats.reaching:
-            base = stats.direct - {call}
-            if base and base in by_direct and call[0] not in _services(base):
-                bases.setdefault(call, set()).add(base)
-    return {call for call, found in bases.items() if len(found) >= PERVASIVE_BASES}
-
-
 def fold_optional_steps(members: list[KeyStats]) -> dict[str, str]:
     """Rule 4 over the keys of one generic entry: key id -> id of the base it folds into."""
-    by_direct = {stats.direct: stats for stats in members}
-    pervasive = _pervasive_steps(members, by_direct)
     repeated = {stats.key_id: _usually_repeated(stats) for stats in members}
     share_num, share_den = MIN_BASE_SHARE
     parent: dict[str, str] = {}
@@ -240,11 +219,7 @@ def fold_optional_steps(members: list[KeyStats]) -> dict[str, str]:
                 continue
             if repeated[stats.key_id] & shared != repeated[base.key_id]:
                 continue
-            small = share_den * len(shared) >= share_num * len(direct)
-            if not small:
-                (only, *more) = added
-                small = not more and only in pervasive and only not in stats.reaching
-            if not small:
+            if share_den * len(shared) < share_num * len(direct):
                 continue
             candidate = (-len(shared), base.key_id)
             if best is None or candidate < best:

@@ -53,7 +53,6 @@ class KeyStats:
     entry: Entry
     generic: bool
     direct: frozenset[_Call] = frozenset()
-    reaching: set[_Call] = field(default_factory=set)  # direct calls seen calling further
     requests: int = 0
     errors: int = 0
     first_ns: int = 0
@@ -140,7 +139,6 @@ class KeyStats:
                 self.last_ns = other.last_ns
         self.requests += other.requests
         self.errors += other.errors
-        self.reaching.update(other.reaching)
         self.latency.merge(other.latency)
         for key, theirs in other.minutes.items():
             mine = self.minutes.get(key)
