@@ -39,8 +39,10 @@ def _assert_matches(discovery: Discovery, truth: dict[str, Any]) -> None:
     for name, expected in truth["journeys"].items():
         entry = expected["entry"]
         found = [
-            j for j in discovery.journeys
-            if j.entry.service == entry["service"] and j.entry.operation == entry["operation"]
+            j
+            for j in discovery.journeys
+            if j.entry.service == entry["service"]
+            and j.entry.operation == entry["operation"]
             and (entry["method"] is None or j.entry.method == entry["method"])
         ]
         assert len(found) == 1, f"{name}: {[j.name for j in found]}"
@@ -52,8 +54,10 @@ def _assert_matches(discovery: Discovery, truth: dict[str, Any]) -> None:
         assert abs(journey.first_seen_ns - expected["first_seen_ns"]) < 10_000_000, name
 
 
-@pytest.mark.parametrize(("fmt", "framing"), [("otlp-proto", "delimited"), ("otlp-json", "single"),
-                                             ("otlp-jsonl", "single")])
+@pytest.mark.parametrize(
+    ("fmt", "framing"),
+    [("otlp-proto", "delimited"), ("otlp-json", "single"), ("otlp-jsonl", "single")],
+)
 def test_every_journey_behind_the_generic_gateway_is_found_with_its_counts(
     fmt: str, framing: str
 ) -> None:
@@ -67,8 +71,10 @@ def test_variants_stay_inside_their_journey() -> None:
     discovery, truth = _discover(sim, "otlp-proto", "delimited")
     checkout = next(j for j in discovery.journeys if j.entry.operation == "/api/checkout")
     assert checkout.requests == truth["journeys"]["checkout"]["requests"]
-    assert truth["journeys"]["checkout"]["variants"]["retry payment "
-                                                     "oteldemo.PaymentService/Charge"] > 0
+    assert (
+        truth["journeys"]["checkout"]["variants"]["retry payment oteldemo.PaymentService/Charge"]
+        > 0
+    )
     assert len(checkout.variants) > 1
 
 
