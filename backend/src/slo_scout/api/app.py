@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from slo_scout.api import metrics, problems
 from slo_scout.api.analysis.endpoints import router as analysis_router
@@ -16,6 +16,7 @@ from slo_scout.api.auth import service as auth
 from slo_scout.api.auth.endpoints import router as access_router
 from slo_scout.api.auth.oidc import OidcVerifier
 from slo_scout.api.catalog.endpoints import router as catalog_router
+from slo_scout.api.deps import single_query_values
 from slo_scout.api.health.endpoints import router as health_router
 from slo_scout.api.ingest.endpoints import router as ingest_router
 from slo_scout.api.journeys.endpoints import router as journeys_router
@@ -90,5 +91,6 @@ def create_app(
     metrics.install(app, app.state.metrics, API_PREFIX)
     app.include_router(health_router)
     for router in _routers():
-        app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
+        app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES,
+                           dependencies=[Depends(single_query_values)])
     return app

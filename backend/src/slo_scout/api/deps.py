@@ -24,6 +24,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def single_query_values(request: Request) -> None:
+    """No query parameter of this API is a list: a repeated one is an error, not 'last wins'."""
+    keys = [k for k, _ in request.query_params.multi_items()]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise Problem(422, "Invalid Request", f"give each of these once: {', '.join(repeated)}",
+                      errors=[{"field": k, "message": "given more than once"} for k in repeated])
+
+
 def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
