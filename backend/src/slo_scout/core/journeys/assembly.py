@@ -30,15 +30,17 @@ def _order(node: TraceNode) -> tuple[int, str]:
 
 def _dedupe(spans: Iterable[Span], problems: list[str]) -> dict[str, TraceNode]:
     nodes: dict[str, TraceNode] = {}
+    get = nodes.get
     dropped = 0
     for span in spans:
-        previous = nodes.get(span.span_id)
+        span_id = span.span_id
+        previous = get(span_id)
         if previous is None:
-            nodes[span.span_id] = TraceNode(span, [], span.start_ns, span.end_ns)
+            nodes[span_id] = TraceNode(span, [], span.start_ns, span.end_ns)
             continue
         dropped += 1
         if span.end_ns - span.start_ns > previous.span.end_ns - previous.span.start_ns:
-            nodes[span.span_id] = TraceNode(span, [], span.start_ns, span.end_ns)
+            nodes[span_id] = TraceNode(span, [], span.start_ns, span.end_ns)
     if dropped:
         problems.append(f"duplicate span ids: dropped {dropped} copies (kept the longest)")
     return nodes
@@ -47,12 +49,13 @@ def _dedupe(spans: Iterable[Span], problems: list[str]) -> dict[str, TraceNode]:
 def _link(nodes: dict[str, TraceNode]) -> tuple[list[TraceNode], list[TraceNode]]:
     roots: list[TraceNode] = []
     orphans: list[TraceNode] = []
+    get = nodes.get
     for node in nodes.values():
         parent_id = node.span.parent_id
         if parent_id is None:
             roots.append(node)
             continue
-        parent = nodes.get(parent_id)
+        parent = get(parent_id)
         if parent is None:
             orphans.append(node)
         else:
@@ -64,16 +67,17 @@ def _settle(roots: list[TraceNode], problems: list[str]) -> int:
     """Adjust skew and sort children below ``roots``; returns how many nodes were reached."""
     reached = 0
     stack: list[tuple[TraceNode, int]] = [(root, 0) for root in roots]
+    pop = stack.pop
+    order = _order
     while stack:
-        node, delta = stack.pop()
+        node, delta = pop()
         reached += 1
         children = node.children
         if not children:
             continue
-        shifts = place_children(node, delta, problems)
-        stack.extend(zip(children, shifts, strict=True))
+        place_children(node, delta, problems, stack)
         if len(children) > 1:
-            children.sort(key=_order)
+            children.sort(key=order)
     return reached
 
 

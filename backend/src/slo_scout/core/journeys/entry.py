@@ -33,7 +33,7 @@ from slo_scout.core.journeys.templating import (
     template_operation,
     template_path,
 )
-from slo_scout.core.telemetry.model import Span
+from slo_scout.core.telemetry.model import AttrValue, SpanKind
 
 _URL_KEYS: Final = ("url.path", "http.target", "http.url", "url.full")
 _MESSAGING_KINDS: Final = frozenset({"consumer", "producer"})
@@ -41,36 +41,41 @@ _MESSAGING_KINDS: Final = frozenset({"consumer", "producer"})
 _MAX_HOPS: Final = 16
 
 
-def _text(span: Span, key: str) -> str | None:
-    value = span.attributes.get(key)
+_Items = tuple[tuple[str, AttrValue], ...]
+
+
+def _text(attributes: dict[str, AttrValue], key: str) -> str | None:
+    value = attributes.get(key)
     return value if isinstance(value, str) and value else None
 
 
-def _method(span: Span) -> str | None:
-    method = _text(span, "http.request.method") or _text(span, "http.method")
+def _method(name: str, attributes: dict[str, AttrValue]) -> str | None:
+    method = _text(attributes, "http.request.method") or _text(attributes, "http.method")
     if method:
         return method.upper()
-    return split_method(span.name)[0]
+    return split_method(name)[0]
 
 
-def _attribute_candidates(span: Span) -> Iterator[tuple[str, str]]:
+def _attribute_candidates(
+    kind: SpanKind, attributes: dict[str, AttrValue]
+) -> Iterator[tuple[str, str]]:
     """``(protocol, operation)`` names of the request from attributes, most specific first."""
-    route = _text(span, "http.route")
+    route = _text(attributes, "http.route")
     if route:
         yield ("http", template_path(route) if looks_like_path(route) else route)
-    rpc_service, rpc_method = _text(span, "rpc.service"), _text(span, "rpc.method")
+    rpc_service, rpc_method = _text(attributes, "rpc.service"), _text(attributes, "rpc.method")
     if rpc_service and rpc_method:
         yield ("rpc", f"{rpc_service}/{rpc_method}")
     elif rpc_method:
         yield ("rpc", rpc_method)
-    if span.kind in _MESSAGING_KINDS:
-        destination = _text(span, "messaging.destination.name") or _text(
-            span, "messaging.destination"
+    if kind in _MESSAGING_KINDS:
+        destination = _text(attributes, "messaging.destination.name") or _text(
+            attributes, "messaging.destination"
         )
         if destination:
             yield ("messaging", destination)
     for key in _URL_KEYS:
-        url = _text(span, key)
+        url = _text(attributes, key)
         if url:
             yield ("http", template_path(url))
             break
@@ -112,17 +117,24 @@ def describe(node: TraceNode) -> Entry:
     span = node.span
     if not span.attributes:
         return _describe_by_name(span.service, span.name)
-    method = _method(span)
+    return _describe(span.service, span.name, span.kind, tuple(span.attributes.items()))
+
+
+# Keyed by everything the answer depends on; the same few attribute sets repeat per request kind.
+@lru_cache(maxsize=4096)
+def _describe(service: str, name: str, kind: SpanKind, items: _Items) -> Entry:
+    attributes = dict(items)
+    method = _method(name, attributes)
     first: tuple[str, str] | None = None
-    for candidate in _attribute_candidates(span):
+    for candidate in _attribute_candidates(kind, attributes):
         if first is None:
             first = candidate
-        if not is_generic_name(candidate[1], span.service):
-            return _entry(span.service, span.name, method, *candidate)
-    by_name = _name_candidate(span.name)
-    if first is None or not is_generic_name(by_name[1], span.service):
-        return _entry(span.service, span.name, method, *by_name)
-    return _entry(span.service, span.name, method, *first)
+        if not is_generic_name(candidate[1], service):
+            return _entry(service, name, method, *candidate)
+    by_name = _name_candidate(name)
+    if first is None or not is_generic_name(by_name[1], service):
+        return _entry(service, name, method, *by_name)
+    return _entry(service, name, method, *first)
 
 
 def is_generic_entry(entry: Entry) -> bool:

@@ -16,6 +16,7 @@ embedded pipeline agree on ids. Trees deeper than :data:`MAX_DEPTH` are cut ther
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Final
 
 from slo_scout.core.journeys.entry import find_entry
@@ -76,6 +77,9 @@ def canonical_shape(entry: TraceNode) -> Shape:
     )
 
 
+# Hashing a shape's nested tuple (in C) is far cheaper than its repr and digest, and a few
+# shapes make up most requests.
+@lru_cache(maxsize=4096)
 def shape_hash(shape: Shape) -> str:
     return hashlib.blake2b(repr(shape).encode(), digest_size=8).hexdigest()
 

@@ -36,17 +36,25 @@ def skew_delta(child: TraceNode, parent: TraceNode) -> int:
     return parent.start_ns + latency - child_start
 
 
-def place_children(node: TraceNode, delta: int, problems: list[str]) -> list[int]:
-    """Set each child's adjusted times from ``node`` and return the shift each child passes on.
+def place_children(
+    node: TraceNode, delta: int, problems: list[str], pending: list[tuple[TraceNode, int]]
+) -> None:
+    """Set each child's adjusted times from ``node``; queue ``(child, its shift)`` on ``pending``.
 
     ``delta`` is the shift ``node`` itself received; same-service children inherit it.
     """
     service = node.span.service
-    shifts: list[int] = []
+    p_start = node.start_ns
+    p_end = node.end_ns
+    push = pending.append
     for child in node.children:
         span = child.span
+        start = span.start_ns
+        end = span.end_ns
         if span.service == service:
             shift = delta
+        elif start >= p_start and end <= p_end:
+            shift = 0  # already inside its parent: the common case, decided without a call
         else:
             shift = skew_delta(child, node)
             if shift:
@@ -54,7 +62,6 @@ def place_children(node: TraceNode, delta: int, problems: list[str]) -> list[int
                     f"clock skew: shifted {span.service} span {span.span_id} by {shift} ns "
                     f"to fit inside its parent {node.span.span_id}"
                 )
-        child.start_ns = span.start_ns + shift
-        child.end_ns = span.end_ns + shift
-        shifts.append(shift)
-    return shifts
+        child.start_ns = start + shift
+        child.end_ns = end + shift
+        push((child, shift))
