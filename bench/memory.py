@@ -42,10 +42,12 @@ def measure(path: Path) -> Peak:
 
 
 def _child(path: Path) -> None:
+    from slo_scout.cli.analyze import batch_gc
     from slo_scout.core.journeys import discover
     from slo_scout.core.telemetry import decode_stream
 
-    result = discover(decode_stream(read_chunks(path), source=str(path), fmt="otlp-proto"))
+    with batch_gc():
+        result = discover(decode_stream(read_chunks(path), source=str(path), fmt="otlp-proto"))
     json.dump({"spans": result.span_count, "journeys": len(result.journeys)}, sys.stdout)
 
 
