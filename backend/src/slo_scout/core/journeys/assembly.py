@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from slo_scout.core.journeys.model import Trace, TraceNode
-from slo_scout.core.journeys.skew import place_children
+from slo_scout.core.journeys.skew import skew_delta, skew_problem
 from slo_scout.core.telemetry.model import Span
 
 
@@ -64,20 +64,42 @@ def _link(nodes: dict[str, TraceNode]) -> tuple[list[TraceNode], list[TraceNode]
 
 
 def _settle(roots: list[TraceNode], problems: list[str]) -> int:
-    """Adjust skew and sort children below ``roots``; returns how many nodes were reached."""
+    """Adjust skew and sort children below ``roots``; returns how many nodes were reached.
+
+    A child on its parent's service inherits the parent's shift; one on another service gets
+    its own (:func:`.skew.skew_delta`), which is 0 when it already fits inside the parent: that
+    common case is decided here without a call. This loop runs once per span.
+    """
     reached = 0
     stack: list[tuple[TraceNode, int]] = [(root, 0) for root in roots]
     pop = stack.pop
-    order = _order
+    push = stack.append
     while stack:
         node, delta = pop()
         reached += 1
         children = node.children
         if not children:
             continue
-        place_children(node, delta, problems, stack)
+        service = node.span.service
+        p_start = node.start_ns
+        p_end = node.end_ns
+        for child in children:
+            span = child.span
+            start = span.start_ns
+            end = span.end_ns
+            if span.service == service:
+                shift = delta
+            elif start >= p_start and end <= p_end:
+                shift = 0
+            else:
+                shift = skew_delta(child, node)
+                if shift:
+                    problems.append(skew_problem(child, node, shift))
+            child.start_ns = start + shift
+            child.end_ns = end + shift
+            push((child, shift))
         if len(children) > 1:
-            children.sort(key=order)
+            children.sort(key=_order)
     return reached
 
 

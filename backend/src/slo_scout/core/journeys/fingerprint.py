@@ -36,14 +36,17 @@ def _canonical_children(children: list[TraceNode], depth: int) -> tuple[Shape, .
     if depth >= MAX_DEPTH:
         return _CUT
     if len(children) == 1:
+        # Chains (a client span and the server span it calls) are the common case: no grouping,
+        # and no call at all for a leaf.
         only = children[0]
         span = only.span
+        below = only.children
         return (
             (
                 span.service,
                 template_operation(span.name),
                 False,
-                _canonical_children(only.children, depth + 1),
+                _canonical_children(below, depth + 1) if below else (),
             ),
         )
     groups: dict[tuple[str, str], list[TraceNode]] = {}
@@ -61,7 +64,14 @@ def _canonical_children(children: list[TraceNode], depth: int) -> tuple[Shape, .
             below = members[0].children
         else:
             below = [grandchild for member in members for grandchild in member.children]
-        shapes.append((service, operation, len(members) > 1, _canonical_children(below, depth + 1)))
+        shapes.append(
+            (
+                service,
+                operation,
+                len(members) > 1,
+                _canonical_children(below, depth + 1) if below else (),
+            )
+        )
     shapes.sort()
     return tuple(shapes)
 

@@ -36,32 +36,9 @@ def skew_delta(child: TraceNode, parent: TraceNode) -> int:
     return parent.start_ns + latency - child_start
 
 
-def place_children(
-    node: TraceNode, delta: int, problems: list[str], pending: list[tuple[TraceNode, int]]
-) -> None:
-    """Set each child's adjusted times from ``node``; queue ``(child, its shift)`` on ``pending``.
-
-    ``delta`` is the shift ``node`` itself received; same-service children inherit it.
-    """
-    service = node.span.service
-    p_start = node.start_ns
-    p_end = node.end_ns
-    push = pending.append
-    for child in node.children:
-        span = child.span
-        start = span.start_ns
-        end = span.end_ns
-        if span.service == service:
-            shift = delta
-        elif start >= p_start and end <= p_end:
-            shift = 0  # already inside its parent: the common case, decided without a call
-        else:
-            shift = skew_delta(child, node)
-            if shift:
-                problems.append(
-                    f"clock skew: shifted {span.service} span {span.span_id} by {shift} ns "
-                    f"to fit inside its parent {node.span.span_id}"
-                )
-        child.start_ns = start + shift
-        child.end_ns = end + shift
-        push((child, shift))
+def skew_problem(child: TraceNode, parent: TraceNode, shift: int) -> str:
+    """How ``Trace.problems`` reports a child moved by ``shift`` ns to fit inside ``parent``."""
+    return (
+        f"clock skew: shifted {child.span.service} span {child.span.span_id} by {shift} ns "
+        f"to fit inside its parent {parent.span.span_id}"
+    )
