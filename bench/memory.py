@@ -42,7 +42,7 @@ def measure(path: Path) -> Peak:
 
 
 def _child(path: Path) -> None:
-    from slo_scout.cli.analyze import batch_gc
+    from slo_scout.cli.gc_tuning import batch_gc
     from slo_scout.core.journeys import discover
     from slo_scout.core.telemetry import decode_stream
 

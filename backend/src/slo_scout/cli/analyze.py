@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -26,6 +24,7 @@ from slo_scout.cli._console import (
     print_table,
     usage_error,
 )
+from slo_scout.cli.gc_tuning import batch_gc
 from slo_scout.core.artifacts import render_bundle
 from slo_scout.core.errors import SloScoutError
 from slo_scout.core.journeys import Discovery, discover, discovery_to_dict
@@ -85,31 +84,6 @@ class Inputs:
 
 
 _INT_FIELDS = frozenset({"time_unit_ns", "duration_unit_ns"})
-
-
-# Generation-0 threshold during discovery. Decoding allocates a few objects per span and most
-# live until their trace closes, so the default (700) runs a young collection every couple of
-# hundred spans and promotes everything, and old collections then re-scan the open traces.
-# A large young generation lets per-trace temporaries die before any scan; python -m bench
-# measures the effect (about 15% of discovery's time on the simulated shop).
-GC_YOUNG_THRESHOLD = 50_000
-
-
-@contextmanager
-def batch_gc() -> Iterator[None]:
-    """Cyclic GC tuned for one long decode-and-discover pass; the settings are restored after.
-
-    Objects alive before the pass (modules, the CLI) are frozen out of every scan. Cycles are
-    still collected: the young generation is large, not switched off.
-    """
-    previous = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 50, 1000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
-        gc.unfreeze()
 
 
 def parse_csv_columns(text: str | None) -> CsvColumns | None:

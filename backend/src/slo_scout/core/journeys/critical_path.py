@@ -80,6 +80,12 @@ def _walk(root: TraceNode) -> list[tuple[TraceNode, int]]:
                 continue
             if cursor != c_end:
                 out.append((node, cursor - c_end))
+            if not child.children:
+                # A leaf is on the path for its whole clipped window: no frame needed.
+                if c_end != c_start:
+                    out.append((child, c_end - c_start))
+                cursor, picked = c_start, True
+                continue
             frame[3], frame[4], frame[5] = index, c_start, True
             frames.append(
                 [child, c_start, _ranked_children(child, c_start, c_end), 0, c_end, False]

@@ -110,23 +110,27 @@ class KeyStats:
 
     def _walk(self, root: TraceNode) -> None:
         steps, edges = self.steps, self.edges
+        steps_get, edges_get = steps.get, edges.get
+        template = template_operation
         stack: list[tuple[TraceNode, str | None]] = [(root, None)]
+        pop, push = stack.pop, stack.append
         while stack:
-            node, caller = stack.pop()
+            node, caller = pop()
             span = node.span
             service = span.service
-            operation = template_operation(span.name)
+            operation = template(span.name)
             step = (service, operation)
-            counts = steps.get(step)
+            counts = steps_get(step)
             if counts is None:
                 counts = steps[step] = [0, 0, 0]
             counts[0] += 1
-            counts[1] += span.error
+            if span.error:
+                counts[1] += 1
             if caller is not None and caller != service:
                 edge = (caller, service, operation)
-                edges[edge] = edges.get(edge, 0) + 1
+                edges[edge] = edges_get(edge, 0) + 1
             for child in node.children:
-                stack.append((child, service))
+                push((child, service))
 
     def copy(self) -> KeyStats:
         return copy.deepcopy(self)
