@@ -1,0 +1,123 @@
+"""The journey job: spans topic -> trace sessions -> journeys and per-minute stats in PostgreSQL.
+
+Runs in PyFlink's thread mode (Python operators inside the JVM through pemja): the process mode
+needs Apache Beam, which this project does not install, and is several times slower. The same
+graph runs on a local MiniCluster (``slo-scout pipeline --local``) or is submitted to a cluster
+(``flink run --python -m slo_scout_streaming.journey_job``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from slo_scout_streaming.settings import PipelineSettings
+
+JARS = ("flink-connector-kafka-4.0.1-2.0.jar", "kafka-clients-3.9.1.jar")
+
+
+def _prepare_python() -> None:
+    # The embedded interpreter inside the JVM must see this environment's packages; the
+    # loopback worker pool PyFlink starts for local runs serves only process mode (Beam).
+    # An editable install puts our packages on sys.path through an import hook, which the
+    # embedded interpreter does not run: name their folders explicitly.
+    import slo_scout_collectors
+
+    import slo_scout
+    import slo_scout_streaming
+
+    roots = [str(Path(m.__file__).resolve().parents[1])  # type: ignore[arg-type]
+             for m in (slo_scout, slo_scout_collectors, slo_scout_streaming)]
+    paths = dict.fromkeys([*roots, *(p for p in sys.path if p)])
+    os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    os.environ.setdefault("_python_worker_execution_mode", "process")
+
+
+def jar_urls(settings: PipelineSettings) -> list[str]:
+    folder = Path(settings.jars_dir).resolve()
+    missing = [j for j in JARS if not (folder / j).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"Kafka connector jars missing in {folder}: {', '.join(missing)} "
+            "(run scripts/fetch-flink-jars.sh)")
+    return [(folder / j).as_uri() for j in JARS]
+
+
+def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
+    _prepare_python()
+    from pyflink.common import Configuration, Duration, Types, WatermarkStrategy
+    from pyflink.common.serialization import SimpleStringSchema
+    from pyflink.datastream import CheckpointingMode, StreamExecutionEnvironment
+    from pyflink.datastream.connectors.base import DeliveryGuarantee
+    from pyflink.datastream.connectors.kafka import (
+        KafkaOffsetsInitializer,
+        KafkaRecordSerializationSchema,
+        KafkaSink,
+        KafkaSource,
+    )
+
+    from slo_scout_streaming.functions import StatsWriter, TraceSessions
+
+    conf = Configuration()
+    conf.set_string("python.execution-mode", "thread")
+    conf.set_string("python.executable", sys.executable)
+    conf.set_string("python.client.executable", sys.executable)
+    conf.set_string("execution.checkpointing.dir", settings.checkpoint_dir)
+    conf.set_string("execution.checkpointing.externalized-checkpoint-retention",
+                    "RETAIN_ON_CANCELLATION")
+    conf.set_string("execution.checkpointing.num-retained", "3")
+    if settings.restart_attempts:
+        conf.set_string("restart-strategy.type", "fixed-delay")
+        conf.set_string("restart-strategy.fixed-delay.attempts", str(settings.restart_attempts))
+        conf.set_string("restart-strategy.fixed-delay.delay", "2 s")
+    else:
+        conf.set_string("restart-strategy.type", "none")
+    if settings.restore_from:
+        conf.set_string("execution.state-recovery.path", settings.restore_from)
+    env = StreamExecutionEnvironment.get_execution_environment(conf)
+    env.add_jars(*jar_urls(settings))
+    env.set_parallelism(settings.parallelism)
+    env.enable_checkpointing(settings.checkpoint_interval_ms, CheckpointingMode.EXACTLY_ONCE)
+
+    builder = (KafkaSource.builder()
+               .set_bootstrap_servers(settings.bootstrap_servers)
+               .set_topics(settings.spans_topic)
+               .set_group_id(settings.group_id)
+               .set_starting_offsets(KafkaOffsetsInitializer.earliest())
+               .set_value_only_deserializer(SimpleStringSchema()))
+    if settings.bounded:
+        builder = builder.set_bounded(KafkaOffsetsInitializer.latest())
+    # Event time is the Kafka record timestamp, which the collector sets to the fragment's
+    # latest span end; lateness bounds how far out of order fragments may arrive.
+    watermarks = WatermarkStrategy.for_bounded_out_of_orderness(
+        Duration.of_millis(int(settings.lateness_s * 1000)))
+    spans = env.from_source(builder.build(), watermarks, "spans").uid("spans-source")
+    traces = (spans.key_by(lambda v: v[:32], key_type=Types.STRING())
+              .process(TraceSessions(int(settings.session_gap_s * 1000)),
+                       output_type=Types.STRING())
+              .uid("trace-sessions").name("trace sessions"))
+    new_journeys = (traces.key_by(lambda v: 0, key_type=Types.INT())
+                    .process(StatsWriter(settings.database_dsn, settings.team,
+                                         settings.environment, settings.write_batch,
+                                         settings.write_flush_ms),
+                             output_type=Types.STRING())
+                    .uid("stats-writer").name("journey stats writer").set_parallelism(1))
+    sink = (KafkaSink.builder()
+            .set_bootstrap_servers(settings.bootstrap_servers)
+            .set_record_serializer(KafkaRecordSerializationSchema.builder()
+                                   .set_topic(settings.journeys_topic)
+                                   .set_value_serialization_schema(SimpleStringSchema())
+                                   .build())
+            .set_delivery_guarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+            .build())
+    new_journeys.sink_to(sink).uid("journeys-new-sink").name("journeys.new")
+    return env
+
+
+def run(settings: PipelineSettings) -> None:
+    build(settings).execute("slo-scout journeys")
+
+
+if __name__ == "__main__":
+    run(PipelineSettings())
