@@ -6,8 +6,10 @@ import typer
 
 from slo_scout import __version__
 from slo_scout.cli.analyze import analyze_command
+from slo_scout.cli.collect import collect_command
 from slo_scout.cli.demo import demo_command
 from slo_scout.cli.generate import generate_command
+from slo_scout.cli.pipeline import pipeline_command
 from slo_scout.cli.serve import serve_command
 from slo_scout.cli.simulate import simulate_command
 from slo_scout.cli.validate import validate_command
@@ -46,6 +48,8 @@ app.command("generate")(generate_command)
 app.command("validate")(validate_command)
 app.command("serve")(serve_command)
 app.command("worker")(worker_command)
+app.command("collect")(collect_command)
+app.command("pipeline")(pipeline_command)
 
 if __name__ == "__main__":
     app()

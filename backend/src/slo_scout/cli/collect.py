@@ -1,0 +1,25 @@
+"""``slo-scout collect``: the collector (OTLP/HTTP, OTLP/gRPC, remote_write, Loki) into Kafka."""
+
+from __future__ import annotations
+
+import typer
+
+
+def collect_command(
+    bootstrap_servers: str = typer.Option(None, "--kafka", help="Kafka bootstrap servers "
+                                          "(default: SLO_SCOUT_COLLECTOR_BOOTSTRAP_SERVERS)."),
+    http_port: int = typer.Option(None, "--http-port", help="OTLP/HTTP port (4318)."),
+    grpc_port: int = typer.Option(None, "--grpc-port", help="OTLP/gRPC port (4317; 0: off)."),
+    host: str = typer.Option(None, "--host", help="Address to listen on (0.0.0.0)."),
+) -> None:
+    """Receive telemetry and produce it to Kafka; answers only after Kafka acknowledged."""
+    try:
+        from slo_scout_collectors.server import run
+        from slo_scout_collectors.settings import CollectorSettings
+    except ImportError as exc:
+        typer.echo(f"the collector needs the 'streaming' extra: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    overrides = {k: v for k, v in {"bootstrap_servers": bootstrap_servers,
+                                   "http_port": http_port, "grpc_port": grpc_port,
+                                   "host": host}.items() if v is not None}
+    run(CollectorSettings(**overrides))
