@@ -74,7 +74,7 @@ async def _seed(url: str, journeys: int, jobs: int) -> list[str]:
 
 async def _sample_sketch() -> str:
     from slo_scout.core.journeys.model import new_sketch
-    from slo_scout.db.sketches import encode_sketch
+    from slo_scout.core.journeys.sketch_codec import encode_sketch
 
     sketch = new_sketch()
     for value in (0.02, 0.05, 0.2):

@@ -21,7 +21,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.telemetry import DecodeReport, decode_bytes
-from slo_scout_collectors.wire import Fragment, encode_fragments
+from slo_scout.core.telemetry.wire import Fragment, encode_fragments
 
 Signal = Literal["traces", "metrics", "logs"]
 Encoding = Literal["protobuf", "json"]

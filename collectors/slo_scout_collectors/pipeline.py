@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from slo_scout.core.telemetry.wire import Fragment
 from slo_scout_collectors.metrics import CollectorMetrics
 from slo_scout_collectors.settings import CollectorSettings
-from slo_scout_collectors.wire import Fragment
 
 
 class Backpressure(Exception):

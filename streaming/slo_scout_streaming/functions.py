@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pyflink.common import Types
 from pyflink.datastream.functions import KeyedProcessFunction, RuntimeContext
 from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor
-from slo_scout_collectors.wire import decode_fragment
 
 from slo_scout.core.errors import DecodeError
+from slo_scout.core.telemetry.wire import decode_fragment
 from slo_scout_streaming.stats_store import JourneyInfo, StatsStore, TraceOutcome
 from slo_scout_streaming.traces import classify
 

@@ -25,7 +25,7 @@ import psycopg
 from ddsketch import DDSketch
 
 from slo_scout.core.journeys.model import new_sketch
-from slo_scout.db.sketches import decode_sketch, encode_sketch
+from slo_scout.core.journeys.sketch_codec import decode_sketch, encode_sketch
 
 LEDGER_DDL = """
 CREATE TABLE IF NOT EXISTS stream_trace_ledger (

@@ -10,10 +10,11 @@ import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
-from slo_scout_collectors.wire import decode_fragment
 from tests.collectors.conftest import Collector, start_collector, stop_collector
 from tests.collectors.topics import read_topic
 from tests.fixtures.kafka import Broker
+
+from slo_scout.core.telemetry.wire import decode_fragment
 
 PROTO = {"content-type": "application/x-protobuf"}
 

@@ -12,8 +12,8 @@ from tests.collectors.topics import read_topic
 from tests.fixtures.kafka import Broker
 from tests.fixtures.postgres import PostgresServer
 
+from slo_scout.core.journeys.sketch_codec import decode_sketch
 from slo_scout.db.migrate import upgrade
-from slo_scout.db.sketches import decode_sketch
 
 ROOT = Path(__file__).resolve().parents[2]
 JARS = ROOT / ".cache" / "flink-jars"

@@ -6,8 +6,8 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from slo_scout.core.journeys.model import Edge, Entry, Journey, MinuteStats, StepShare
+from slo_scout.core.journeys.sketch_codec import decode_sketch, encode_sketch
 from slo_scout.db.models import JourneyRow, JourneyStat
-from slo_scout.db.sketches import decode_sketch, encode_sketch
 
 
 def ns_to_datetime(ns: int) -> datetime:

@@ -22,8 +22,8 @@ from slo_scout.api.journeys.schemas import (
     JourneyStats,
 )
 from slo_scout.api.problems import Problem, not_found
+from slo_scout.core.journeys.sketch_codec import decode_sketch
 from slo_scout.core.slis import FAMILIES, FamilyKind, sli_candidates
-from slo_scout.db.sketches import decode_sketch
 
 router = APIRouter(tags=["journeys"])
 

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.api.journeys import repository
 from slo_scout.api.journeys.schemas import JourneySummary, StatPoint
+from slo_scout.core.journeys.sketch_codec import decode_sketch, sketch_quantiles
 from slo_scout.db.models import Environment, JourneyRow, Service, Team
-from slo_scout.db.sketches import decode_sketch, sketch_quantiles
 
 
 async def visible_environments(

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from slo_scout.api.journeys import repository
 from slo_scout.api.journeys.convert import minute_to_datetime, ns_to_datetime, row_from_journey
 from slo_scout.core.journeys.model import Journey
+from slo_scout.core.journeys.sketch_codec import decode_sketch, encode_sketch, merge_encoded
 from slo_scout.db.models import JourneyRow
-from slo_scout.db.sketches import decode_sketch, encode_sketch, merge_encoded
 
 
 async def store_journeys(

@@ -11,8 +11,9 @@ the leading trace id lets the job key its stream by slicing, without parsing JSO
 ``[span_id, parent_id, service, name, kind, start_ns, end_ns, status, error, attributes]``;
 only the attributes the core keeps travel (see ``KEPT_ATTRIBUTES``).
 
-The streaming jobs read this module too: the producer owns the wire format, and a record written
-by one version must be read by the next (append fields, never reorder).
+It lives in the core because both runtimes speak it: the collectors write it and the streaming
+jobs read it. A record written by one version must be read by the next (append fields, never
+reorder).
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ def encode_fragments(spans: Iterable[Span]) -> list[Fragment]:
     groups: dict[str, list[list[object]]] = {}
     ends: dict[str, int] = {}
     for s in spans:
-        row = [s.span_id, s.parent_id, s.service, s.name, s.kind, s.start_ns, s.end_ns,
-               s.status, s.error, s.attributes]
+        row: list[object] = [
+            s.span_id, s.parent_id, s.service, s.name, s.kind,
+            s.start_ns, s.end_ns, s.status, s.error, s.attributes,
+        ]
         group = groups.get(s.trace_id)
         if group is None:
             groups[s.trace_id] = [row]
