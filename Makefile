@@ -26,7 +26,7 @@ demo: bootstrap
 
 test: bootstrap
 	$(BIN)/lint-imports --config pyproject.toml
-	$(BIN)/ruff check backend tests bench
+	$(BIN)/ruff check backend collectors streaming tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 

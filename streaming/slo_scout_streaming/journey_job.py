@@ -22,13 +22,11 @@ def _prepare_python() -> None:
     # loopback worker pool PyFlink starts for local runs serves only process mode (Beam).
     # An editable install puts our packages on sys.path through an import hook, which the
     # embedded interpreter does not run: name their folders explicitly.
-    import slo_scout_collectors
-
     import slo_scout
     import slo_scout_streaming
 
     roots = [str(Path(m.__file__).resolve().parents[1])  # type: ignore[arg-type]
-             for m in (slo_scout, slo_scout_collectors, slo_scout_streaming)]
+             for m in (slo_scout, slo_scout_streaming)]
     paths = dict.fromkeys([*roots, *(p for p in sys.path if p)])
     os.environ["PYTHONPATH"] = os.pathsep.join(paths)
     os.environ.setdefault("_python_worker_execution_mode", "process")

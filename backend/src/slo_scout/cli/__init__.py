@@ -1,0 +1,1 @@
+"""The `slo-scout` command line: one module per command, wired in main.py."""
