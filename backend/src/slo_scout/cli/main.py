@@ -9,6 +9,7 @@ from slo_scout.cli.analyze import analyze_command
 from slo_scout.cli.collect import collect_command
 from slo_scout.cli.demo import demo_command
 from slo_scout.cli.generate import generate_command
+from slo_scout.cli.migrate import migrate_command
 from slo_scout.cli.pipeline import pipeline_command
 from slo_scout.cli.serve import serve_command
 from slo_scout.cli.simulate import simulate_command
@@ -47,6 +48,7 @@ app.command("demo")(demo_command)
 app.command("generate")(generate_command)
 app.command("validate")(validate_command)
 app.command("serve")(serve_command)
+app.command("migrate")(migrate_command)
 app.command("worker")(worker_command)
 app.command("collect")(collect_command)
 app.command("pipeline")(pipeline_command)

@@ -1,0 +1,59 @@
+"""``slo-scout migrate``: upgrade the database schema (Alembic), as the chart's hook Job does.
+
+The database is the one the control plane uses (``SLO_SCOUT_DATABASE_URL``, else the embedded
+SQLite file). Running it twice is harmless: an up-to-date database is left as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+from alembic.util.exc import CommandError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from slo_scout.cli._console import fail_message, stderr, usage_error
+from slo_scout.db import migrate
+from slo_scout.db.engine import create_engine
+from slo_scout.settings import get_settings
+
+
+def _revision_of(url: str) -> str | None:
+    async def read() -> str | None:
+        engine = create_engine(url)
+        try:
+            return await migrate.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def migrate_command(
+    revision: str = typer.Option(
+        "head", "--revision", "-r", help="Alembic revision to upgrade to (default: the latest)."
+    ),
+) -> None:
+    """Upgrade the database to the latest schema (or to --revision) and print where it stands."""
+    url = get_settings().sqlalchemy_url()
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        usage_error(f"SLO_SCOUT_DATABASE_URL is not a database URL: {exc}")
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        # The embedded database's folder may not exist yet on a first run.
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        migrate.upgrade(url, revision)
+        current = _revision_of(url)
+    except CommandError as exc:  # an unknown or ambiguous revision
+        usage_error(f"--revision {revision}: {exc}")
+    except (SQLAlchemyError, OSError) as exc:
+        fail_message(f"cannot migrate {shown}: {type(exc).__name__}: {exc}",
+                     "check that the database is reachable and the credentials are right")
+    head = migrate.head_revision()
+    where = "the latest" if current == head else f"the latest is {head}"
+    stderr().print(f"{shown}: schema at revision {current} ({where})")
