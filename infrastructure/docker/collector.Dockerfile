@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1.7
-# Collector image: `python -m slo_scout_collectors` (OTLP/gRPC 4317; OTLP/HTTP, remote_write, Loki push and
+# Collector image: `slo-scout collect` (OTLP/gRPC 4317; OTLP/HTTP, remote_write, Loki push and
 # /metrics on 4318), producing to Kafka.
 #
 # Base images are pinned by exact tag. Digests are added by the release pipeline
@@ -51,4 +51,4 @@ USER 10001:10001
 EXPOSE 4317 4318
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
   CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:4318/healthz', timeout=4).status == 200 else 1)"]
-ENTRYPOINT ["python", "-m", "slo_scout_collectors"]
+ENTRYPOINT ["slo-scout", "collect"]

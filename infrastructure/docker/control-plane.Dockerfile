@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1.7
 # Control plane image: `slo-scout serve` (API) and `slo-scout worker` run from it, and the chart's
-# migration hook Job runs `alembic upgrade head` from it.
+# migration hook Job runs `slo-scout migrate` (Alembic `upgrade head`) from it.
 #
 # Base images are pinned by exact tag. Digests are added by the release pipeline
 # (`docker buildx imagetools inspect`), which can reach the registry; this repository's build

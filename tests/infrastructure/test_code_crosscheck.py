@@ -152,10 +152,26 @@ def test_the_commands_and_job_modules_the_pods_run_exist() -> None:
                     f"{manifest.ref} runs {module}, which does not exist"
             elif "command" in container:
                 command = container["command"]
-                assert command[0] == "python", manifest.ref
-                if command[1] == "-m":
-                    assert importlib.util.find_spec(f"{command[2]}.__main__"), manifest.ref
-                else:
-                    assert command[1] == "-c", manifest.ref
+                assert command[0] == "slo-scout", f"{manifest.ref} runs {command}"
+                assert command[1] in commands, f"{manifest.ref}: {command}"
             else:
+                # The control plane image's entrypoint is `slo-scout`: the pod gives arguments.
                 assert container["args"][0] in commands, f"{manifest.ref}: {container['args']}"
+
+
+def test_the_images_start_the_commands_the_pods_run() -> None:
+    import json
+
+    from tests.infrastructure.test_dockerfiles import _instructions
+
+    entrypoint = {image: json.loads(_instructions(image, "ENTRYPOINT")[-1])
+                  for image in ("control-plane", "collector")}
+    assert entrypoint["control-plane"] == ["slo-scout"]
+    for variant in VARIANTS:
+        collector = pod_spec(one(variant, "Deployment", "-collector"))["containers"][0]  # type: ignore[index]
+        assert collector["command"] == entrypoint["collector"] == ["slo-scout", "collect"]
+        for suffix in ("-api", "-worker"):
+            container = pod_spec(one(variant, "Deployment", suffix))["containers"][0]  # type: ignore[index]
+            assert "command" not in container, f"{suffix} keeps the image's entrypoint"
+        job = pod_spec(one(variant, "Job", "-migrations"))["containers"][0]  # type: ignore[index]
+        assert "command" not in job and job["args"] == ["migrate"]

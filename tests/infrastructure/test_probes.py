@@ -54,6 +54,12 @@ def _wait_ok(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> No
     raise AssertionError(f"{url} never answered 200")
 
 
+def _cli() -> str:
+    cli = shutil.which("slo-scout", path=str(Path(sys.executable).parent))
+    assert cli is not None, "the slo-scout console script is not installed in this environment"
+    return cli
+
+
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
@@ -73,12 +79,11 @@ def api_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, 
     env.update(SLO_SCOUT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'slo.db'}",
                SLO_SCOUT_DATA_DIR=str(tmp_path), SLO_SCOUT_HOST="127.0.0.1",
                SLO_SCOUT_PORT=str(port))
-    # The migration hook Job's own command creates the schema, as it does before the pods start.
+    # The migration hook Job's own command creates the schema, as it does before the pods start;
+    # the control plane image's entrypoint is `slo-scout`, so its pods give only arguments.
     job = pod_spec(one("default", "Job", "-migrations"))["containers"][0]  # type: ignore[index]
-    subprocess.run([sys.executable, *job["command"][1:]], env=env, check=True, timeout=120)
-    cli = shutil.which("slo-scout", path=str(Path(sys.executable).parent))
-    assert cli is not None
-    proc = subprocess.Popen([cli, *container["args"]], env=env)
+    subprocess.run([_cli(), *job["args"]], env=env, check=True, timeout=120)
+    proc = subprocess.Popen([_cli(), *container["args"]], env=env)
     try:
         _wait_ok(f"http://127.0.0.1:{port}/healthz", proc)
         yield proc, port, container
@@ -111,7 +116,8 @@ def test_the_collector_serves_its_probe_paths_and_metrics(kafka_broker: Broker) 
                SLO_SCOUT_COLLECTOR_IDEMPOTENT="false")
     kafka_broker.create_topics(*(v for k, v in env.items()
                                  if k.startswith("SLO_SCOUT_COLLECTOR_TOPICS__")), partitions=1)
-    proc = subprocess.Popen([sys.executable, *container["command"][1:]], env=env)
+    assert container["command"][0] == "slo-scout", container["command"]
+    proc = subprocess.Popen([_cli(), *container["command"][1:]], env=env)
     try:
         _wait_ok(f"http://127.0.0.1:{http_port}/healthz", proc)
         for path, _ in _http_probes(container):

@@ -80,11 +80,3 @@ envFrom:
 {{- end }}
 {{- end }}
 {{- end -}}
-
-{{/*
-The migration command: Alembic `upgrade head` through the package's own migrate module (the
-migrations ship inside the package; no alembic.ini on disk).
-*/}}
-{{- define "slo-scout.migrateCommand" -}}
-["python", "-c", "from slo_scout.db import migrate; from slo_scout.settings import get_settings; migrate.upgrade(get_settings().sqlalchemy_url())"]
-{{- end -}}
