@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,7 @@ from slo_scout.api.analysis.recommending import Recommender
 from slo_scout.api.analysis.runner import JobRunner
 from slo_scout.api.journeys import repository as journeys_repo
 from slo_scout.db.models import AnalysisJob
+from slo_scout.worker.metrics import WorkerMetrics
 
 log = logging.getLogger("slo_scout.worker")
 
@@ -44,6 +46,7 @@ class Worker:
         poll_seconds: float = 1.0,
         retention_days: int | None = None,
         clock: Callable[[], datetime] = utc_now,
+        metrics: WorkerMetrics | None = None,
     ) -> None:
         self.name = name or default_worker_name()
         self._sessions = sessions
@@ -55,6 +58,7 @@ class Worker:
             sessions, worker=self.name, lease=self._lease, clock=clock, recommender=recommender
         )
         self._stopping = asyncio.Event()
+        self._metrics = metrics
 
     def stop(self) -> None:
         self._stopping.set()
@@ -66,6 +70,10 @@ class Worker:
             await session.commit()
         for job_id in failed:
             log.warning("job %s failed: its worker stopped on the last allowed attempt", job_id)
+        if self._metrics is not None:
+            self._metrics.expired.inc(len(failed))
+            if job is not None:
+                self._metrics.claimed.inc()
         return job
 
     async def run_once(self) -> bool:
@@ -75,13 +83,43 @@ class Worker:
             return False
         log.info("job %s: attempt %d of %d", job.id, job.attempts, job.max_attempts)
         heartbeat = asyncio.create_task(self._heartbeat(job))
+        began = time.perf_counter()
+        outcome = "error"
+        if self._metrics is not None:
+            self._metrics.busy.set(1)
         try:
             await self._runner.run(job)
+            outcome = await self._outcome(job)
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+            seconds = time.perf_counter() - began
+            log.info("job %s: attempt %d %s after %.2fs", job.id, job.attempts, outcome, seconds)
+            if self._metrics is not None:
+                self._metrics.busy.set(0)
+                self._metrics.job_finished(outcome, seconds)
         return True
+
+    async def _outcome(self, job: AnalysisJob) -> str:
+        """How this attempt ended, read back from the job row (the runner keeps it to itself).
+
+        Only this worker's fenced writes can end the attempt it holds, so a row still on this
+        attempt tells its outcome; expiry on the last attempt (``fail_exhausted``) also fails
+        it, but without the runner's stage, and means the lease was lost.
+        """
+        async with self._sessions() as session:
+            row = await repository.get_job(session, job.id)
+            if row is None or row.attempts != job.attempts:
+                return "lease_lost"
+            status, stage = row.status, row.stage
+        if status == "succeeded":
+            return "succeeded"
+        if status == "queued":
+            return "retrying"
+        if status == "failed" and stage == "failed":
+            return "failed"
+        return "lease_lost"
 
     async def _heartbeat(self, job: AnalysisJob) -> None:
         while True:
@@ -94,6 +132,12 @@ class Worker:
                 await session.commit()
             if not held:
                 return
+            if self._metrics is not None:
+                self._metrics.beat()
+
+    def _pass_done(self, error: Exception | None) -> None:
+        if self._metrics is not None:
+            self._metrics.pass_done(error)
 
     async def _retention_pass(self) -> None:
         if self._retention is None:
@@ -113,10 +157,14 @@ class Worker:
                 if passes % 600 == 0:
                     await self._retention_pass()
                 passes += 1
-                if await self.run_once():
-                    continue
-            except Exception:
+                ran = await self.run_once()
+            except Exception as error:
                 log.exception("worker pass failed; retrying")
+                self._pass_done(error)
+            else:
+                self._pass_done(None)
+                if ran:
+                    continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self._poll)
         log.info("worker %s stopped", self.name)
