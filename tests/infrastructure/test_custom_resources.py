@@ -128,7 +128,9 @@ def test_a_service_monitor_scrapes_every_service_port_that_serves_metrics() -> N
     monitors = {(sm.doc["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"],
                  e["port"]) for sm in of_kind("default", "ServiceMonitor")
                 for e in sm.doc["spec"]["endpoints"]}
-    # The API and the collectors serve /metrics on their HTTP port; Milvus on 9091.
-    assert {("api", "http"), ("collector", "otlp-http"), ("milvus", "metrics")} <= monitors
+    # The API and the collectors serve /metrics on their HTTP port, the worker on its metrics
+    # port, Milvus on 9091.
+    assert {("api", "http"), ("worker", "metrics"), ("collector", "otlp-http"),
+            ("milvus", "metrics")} <= monitors
     assert of_kind("default", "PodMonitor"), "Flink pods are scraped through a PodMonitor"
     assert all(m.doc["kind"] for m in rendered("default"))

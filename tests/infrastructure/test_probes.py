@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.fixtures.kafka import Broker, free_port, kafka_broker  # noqa: F401
-from tests.infrastructure.chart import one, pod_spec
+from tests.infrastructure.chart import of_kind, one, pod_spec
 
 PROBES = ("startupProbe", "livenessProbe", "readinessProbe")
 
@@ -69,6 +69,20 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+def _migrate(env: dict[str, str]) -> None:
+    """The migration hook Job's own command creates the schema, as it does before the pods
+    start; the control plane image's entrypoint is `slo-scout`, so its pods give only arguments."""
+    job = pod_spec(one("default", "Job", "-migrations"))["containers"][0]  # type: ignore[index]
+    subprocess.run([_cli(), *job["args"]], env=env, check=True, timeout=120)
+
+
+def _swap_option(args: list[str], option: str, value: str) -> list[str]:
+    """The pod's arguments with one option's value replaced (a free port, a local address)."""
+    assert option in args, f"{option} missing from {args}"
+    at = args.index(option) + 1
+    return [*args[:at], value, *args[at + 1:]]
+
+
 @pytest.fixture
 def api_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, dict[str, Any]]]:
     container = _container("-api")
@@ -79,10 +93,7 @@ def api_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, 
     env.update(SLO_SCOUT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'slo.db'}",
                SLO_SCOUT_DATA_DIR=str(tmp_path), SLO_SCOUT_HOST="127.0.0.1",
                SLO_SCOUT_PORT=str(port))
-    # The migration hook Job's own command creates the schema, as it does before the pods start;
-    # the control plane image's entrypoint is `slo-scout`, so its pods give only arguments.
-    job = pod_spec(one("default", "Job", "-migrations"))["containers"][0]  # type: ignore[index]
-    subprocess.run([_cli(), *job["args"]], env=env, check=True, timeout=120)
+    _migrate(env)
     proc = subprocess.Popen([_cli(), *container["args"]], env=env)
     try:
         _wait_ok(f"http://127.0.0.1:{port}/healthz", proc)
@@ -98,6 +109,57 @@ def test_the_api_serves_its_probe_paths_and_metrics(api_process) -> None:  # typ
         assert response.status_code == 200, f"{path}: {response.status_code} {response.text}"
     metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
     assert metrics.status_code == 200 and "slo_scout_http_requests_total" in metrics.text
+
+
+def test_the_worker_serves_its_probe_paths_and_metrics(tmp_path: Path) -> None:
+    container = _container("-worker")
+    args = container["args"]
+    assert args[0] == "worker"
+    # The probes name the port the worker's --metrics-port opens, on every address.
+    assert {port for _, port in _http_probes(container)} == {
+        int(args[args.index("--metrics-port") + 1])}
+    assert args[args.index("--metrics-host") + 1] == "0.0.0.0"
+    env = {**os.environ, **_plain_env(container)}
+    env.update(SLO_SCOUT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'slo.db'}",
+               SLO_SCOUT_DATA_DIR=str(tmp_path))
+    _migrate(env)
+    port = free_port()
+    args = _swap_option(_swap_option(args, "--metrics-port", str(port)),
+                        "--metrics-host", "127.0.0.1")
+    proc = subprocess.Popen([_cli(), *args], env=env)
+    try:
+        _wait_ok(f"http://127.0.0.1:{port}/healthz", proc)
+        # Readiness follows the first pass of the job loop against the migrated database.
+        _wait_ok(f"http://127.0.0.1:{port}/readyz", proc)
+        for path, _ in _http_probes(container):
+            response = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5)
+            assert response.status_code == 200, f"{path}: {response.status_code} {response.text}"
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+        assert metrics.status_code == 200
+        assert "slo_scout_worker_jobs_claimed_total" in metrics.text
+        assert 'slo_scout_worker_jobs_finished_total{outcome="lease_lost"}' in metrics.text
+    finally:
+        _stop(proc)
+    assert proc.returncode == 0, "SIGTERM lets the worker finish and exit cleanly"
+
+
+def test_every_service_monitor_reaches_a_container_port_of_the_pods_it_scrapes() -> None:
+    services = {s.doc["metadata"]["labels"]["app.kubernetes.io/component"]: s
+                for s in of_kind("default", "Service")}
+    for monitor in of_kind("default", "ServiceMonitor"):
+        component = monitor.doc["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"]
+        service = services[component]
+        assert monitor.doc["spec"]["selector"]["matchLabels"].items() <= \
+            service.doc["metadata"]["labels"].items(), monitor.ref
+        workloads = [m for m in of_kind("default", "Deployment", "StatefulSet")
+                     if m.doc["spec"]["selector"]["matchLabels"] == service.doc["spec"]["selector"]]
+        assert len(workloads) == 1, f"{service.ref} selects {workloads}"
+        container_ports = {p["name"] for c in pod_spec(workloads[0])["containers"]  # type: ignore[index]
+                           for p in c.get("ports", [])}
+        by_name = {p["name"]: p for p in service.doc["spec"]["ports"]}
+        for endpoint in monitor.doc["spec"]["endpoints"]:
+            port = by_name[endpoint["port"]]
+            assert port["targetPort"] in container_ports, f"{monitor.ref}: {port}"
 
 
 def test_the_collector_serves_its_probe_paths_and_metrics(kafka_broker: Broker) -> None:  # noqa: F811

@@ -87,10 +87,18 @@ def test_a_network_policy_selects_every_pod_both_ways(variant: str) -> None:
 
 
 def test_only_the_collectors_and_the_api_accept_traffic_from_outside_the_release() -> None:
+    from tests.infrastructure.chart import chart
+
+    np = chart().values["networkPolicy"]
     for policy in of_kind("default", "NetworkPolicy"):
         component = policy.doc["metadata"]["labels"]["app.kubernetes.io/component"]
-        if component in ("worker", "migrations"):
+        if component == "migrations":
             assert policy.doc["spec"]["ingress"] == [], policy.ref
+        if component == "worker":  # Prometheus scrapes its metrics port, nothing else comes in
+            [rule] = policy.doc["spec"]["ingress"]
+            assert rule["from"] == [{"namespaceSelector": np["prometheusNamespaceSelector"]}]
+            assert rule["ports"] == [{"protocol": "TCP",
+                                      "port": chart().values["worker"]["metricsPort"]}]
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
