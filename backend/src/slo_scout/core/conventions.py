@@ -14,6 +14,8 @@ TIME_PERIOD_DAYS_METRIC = "slo:time_period:days"
 CURRENT_BURN_RATE_METRIC = "slo:current_burn_rate:ratio"
 PERIOD_BURN_RATE_METRIC = "slo:period_burn_rate:ratio"
 PERIOD_ERROR_BUDGET_REMAINING_METRIC = "slo:period_error_budget_remaining:ratio"
+# SLO Scout's own, for calendar-aligned periods only: the share of the current period gone.
+PERIOD_ELAPSED_METRIC = "slo:period_elapsed:ratio"
 SLO_INFO_METRIC = "sloth_slo_info"
 
 # Label names.

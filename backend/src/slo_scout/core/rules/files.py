@@ -16,6 +16,7 @@ from slo_scout.core.rules.model import SLOResult
 from slo_scout.core.rules.render import render_prometheus_rule, render_rule_file
 from slo_scout.core.rules.windows import WindowsCatalog
 from slo_scout.core.specs.documents import read_documents
+from slo_scout.core.specs.openslo_v1_objects import SharedObjects
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,10 @@ def generate_text(
     catalog: WindowsCatalog,
     options: GenerateOptions,
     allow_pyrra: bool = False,
+    shared: SharedObjects | None = None,
 ) -> FileOutcome:
-    docs = read_documents(text, source=source, period_ms=period_ms)
+    """`shared`: the OpenSLO v1 documents of the run's other inputs, for cross-file references."""
+    docs = read_documents(text, source=source, period_ms=period_ms, shared=shared)
     errors: list[SpecError] = []
     rendered: list[str] = []
     results: list[SLOResult] = []

@@ -2,7 +2,9 @@
 
 Mirrors Sloth's generate service: extra labels (`-l key=value`) are merged into every SLO's
 labels (so into recording rules, not alerts, exactly as Sloth does), the alert group comes from
-the windows catalog for the SLO's period, and `--disable-recordings` / `--disable-alerts` /
+the windows catalog for the SLO's period (for an OpenSLO SLO with alert policies and a period the
+catalog lacks, the Google SRE workbook windows: its alerts use the policies' windows), and
+`--disable-recordings` / `--disable-alerts` /
 `--disable-optimized-rules` change which generators run.
 """
 
@@ -21,7 +23,7 @@ from slo_scout.core.rules.generators import (
     check_expressions,
 )
 from slo_scout.core.rules.model import GenerationRequest, Info, SLOResult, SLORules
-from slo_scout.core.rules.windows import WindowsCatalog
+from slo_scout.core.rules.windows import WindowsCatalog, google_windows
 from slo_scout.core.specs.durations import format_duration
 from slo_scout.core.specs.model import Labels, ServiceSpec, merge_labels
 
@@ -57,6 +59,9 @@ def generate_rules(
     for slo in spec.slos:
         slo = replace(slo, labels=merge_labels(slo.labels, options.extra_labels))
         windows = catalog.get(slo.period_ms)
+        if windows is None and slo.policy_alerts:
+            # Policies bring their own alert windows; Sloth's still give the SLI windows.
+            windows = google_windows(slo.period_ms)
         if windows is None:
             known = ", ".join(format_duration(p) for p in catalog.periods)
             raise SpecError(

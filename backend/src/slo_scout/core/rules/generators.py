@@ -13,12 +13,24 @@ from typing import Protocol
 
 from slo_scout.core import conventions as c
 from slo_scout.core.errors import SpecError
+from slo_scout.core.rules import calendar
 from slo_scout.core.rules.burn import MWMBAlert
 from slo_scout.core.rules.gofloat import go_f, go_g
+from slo_scout.core.rules.labels import id_labels, label_filter
 from slo_scout.core.rules.model import GenerationRequest, Rule, SLORules
+from slo_scout.core.rules.policy_alerts import policy_alert_rules
 from slo_scout.core.specs.durations import format_duration, go_hours
-from slo_scout.core.specs.model import Labels, SLIEvents, SLIRaw, SLOSpec, merge_labels
+from slo_scout.core.specs.model import (
+    CalendarWindow,
+    Labels,
+    SLIEvents,
+    SLIRaw,
+    SLOSpec,
+    merge_labels,
+)
 from slo_scout.core.specs.validation import SLOValidator, promql_problem, render_window
+
+__all__ = ["id_labels", "label_filter"]
 
 
 class RuleGenerator(Protocol):
@@ -26,21 +38,6 @@ class RuleGenerator(Protocol):
     def id(self) -> str: ...
 
     def __call__(self, request: GenerationRequest, rules: SLORules) -> SLORules: ...
-
-
-def id_labels(slo: SLOSpec) -> Labels:
-    return merge_labels(
-        {c.SLO_ID_LABEL: slo.id, c.SLO_NAME_LABEL: slo.name, c.SLO_SERVICE_LABEL: slo.service}
-    )
-
-
-def label_filter(labels: Labels) -> str:
-    """`{a="1", b="2"}` as Sloth's LabelsToPromFilter writes it."""
-    return "{" + ", ".join(f'{k}="{_escape(v)}"' for k, v in labels) + "}"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 @dataclass(frozen=True)
@@ -69,13 +66,43 @@ class SLIRulesGenerator:
 
     def __call__(self, request: GenerationRequest, rules: SLORules) -> SLORules:
         slo, alerts = request.slo, request.alerts
-        out = []
-        for window in [*alerts.windows(), slo.period_ms]:
-            if self.optimized and window == slo.period_ms:
-                out.append(_optimized_sli_rule(slo, window, alerts.page_quick.short_ms))
-            else:
-                out.append(_sli_rule(slo, window))
+        out = [_sli_rule(slo, window) for window in sli_windows(request)]
+        if slo.calendar is not None:
+            out.append(_calendar_sli_rule(slo, slo.calendar))
+        elif self.optimized:
+            out.append(_optimized_sli_rule(slo, slo.period_ms, alerts.page_quick.short_ms))
+        else:
+            out.append(_sli_rule(slo, slo.period_ms))
         return replace(rules, sli_recordings=tuple(out))
+
+
+def sli_windows(request: GenerationRequest) -> list[int]:
+    """The SLI windows recorded besides the period: the alert windows (Sloth's), those of
+    OpenSLO alert policies, and the step a calendar period is averaged over; shortest first."""
+    slo = request.slo
+    windows = set(request.alerts.windows())
+    for policy in slo.policy_alerts:
+        for condition in policy.conditions:
+            windows |= {condition.short_ms, condition.long_ms}
+    if slo.calendar is not None:
+        windows.add(calendar.step_ms(slo.calendar))
+    windows.discard(slo.period_ms)
+    return sorted(windows)
+
+
+def period_window(slo: SLOSpec) -> str:
+    """The period's window name: `30d`, or the calendar spelling (`1M`) for calendar periods."""
+    return slo.calendar.label if slo.calendar is not None else format_duration(slo.period_ms)
+
+
+def _calendar_sli_rule(slo: SLOSpec, cal: CalendarWindow) -> Rule:
+    window = period_window(slo)
+    step = c.sli_error_metric(format_duration(calendar.step_ms(cal)))
+    return Rule(
+        record=c.sli_error_metric(window),
+        expr=calendar.period_sli_expr(step + label_filter(id_labels(slo)), cal),
+        labels=merge_labels(id_labels(slo), {c.SLO_WINDOW_LABEL: window}, slo.labels),
+    )
 
 
 def _sli_rule(slo: SLOSpec, window_ms: int) -> Rule:
@@ -150,19 +177,32 @@ class MetadataRulesGenerator:
                 labels=labels,
             ),
             Rule(record=c.CURRENT_BURN_RATE_METRIC, expr=burn(short), labels=labels),
-            Rule(
-                record=c.PERIOD_BURN_RATE_METRIC,
-                expr=burn(format_duration(slo.period_ms)),
-                labels=labels,
-            ),
-            Rule(
-                record=c.PERIOD_ERROR_BUDGET_REMAINING_METRIC,
-                expr=f"1 - {c.PERIOD_BURN_RATE_METRIC}{slo_filter}",
-                labels=labels,
-            ),
+            Rule(record=c.PERIOD_BURN_RATE_METRIC, expr=burn(period_window(slo)), labels=labels),
+            *_budget_remaining(slo, labels, slo_filter),
             Rule(record=c.SLO_INFO_METRIC, expr="vector(1)", labels=info_labels),
         )
         return replace(rules, meta_recordings=meta)
+
+
+def _budget_remaining(slo: SLOSpec, labels: Labels, slo_filter: str) -> tuple[Rule, ...]:
+    if slo.calendar is None:
+        expr = f"1 - {c.PERIOD_BURN_RATE_METRIC}{slo_filter}"
+        return (Rule(record=c.PERIOD_ERROR_BUDGET_REMAINING_METRIC, expr=expr, labels=labels),)
+    ids = f"{c.SLO_ID_LABEL}, {c.SLO_NAME_LABEL}, {c.SLO_SERVICE_LABEL}"
+    return (
+        Rule(
+            record=c.PERIOD_ELAPSED_METRIC, expr=calendar.elapsed_expr(slo.calendar), labels=labels
+        ),
+        Rule(
+            record=c.PERIOD_ERROR_BUDGET_REMAINING_METRIC,
+            expr=(
+                f"1 - {c.PERIOD_BURN_RATE_METRIC}{slo_filter}\n"
+                f"* on({ids})\n"
+                f"{c.PERIOD_ELAPSED_METRIC}{slo_filter}\n"
+            ),
+            labels=labels,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -173,7 +213,7 @@ class AlertRulesGenerator:
 
     def __call__(self, request: GenerationRequest, rules: SLORules) -> SLORules:
         slo, alerts = request.slo, request.alerts
-        out = []
+        out = list(policy_alert_rules(slo))
         if not slo.page_alert.disable:
             out.append(
                 _alert_rule(

@@ -15,6 +15,7 @@ class Rule:
     expr: str
     record: str = ""
     alert: str = ""
+    for_duration: str = ""  # alerting rules only; empty: fire at once
     labels: Labels = ()
     annotations: Labels = ()
 

@@ -166,9 +166,7 @@ def _fires(scenario: Scenario, at_min: int, quick: MWMBAlert, slow: MWMBAlert) -
     return False
 
 
-def _alert_tests(
-    slo: SLOSpec, alerts: MWMBAlertGroup, scenario: Scenario
-) -> list[dict[str, Any]]:
+def _alert_tests(slo: SLOSpec, alerts: MWMBAlertGroup, scenario: Scenario) -> list[dict[str, Any]]:
     series_labels = merge_labels(id_labels(slo), slo.labels)
     out = []
     names = {a.name for a in (slo.page_alert, slo.ticket_alert) if not a.disable}

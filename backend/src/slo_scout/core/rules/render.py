@@ -3,7 +3,7 @@
 Layout follows Sloth's writers so files diff cleanly against Sloth's: each document starts with
 `---` and a "generated, do not edit" comment; per SLO the groups `sloth-slo-sli-recordings-<id>`,
 `sloth-slo-meta-recordings-<id>`, `sloth-slo-alerts-<id>` (empty groups left out); a rule's keys
-in Prometheus order (record/alert, expr, labels, annotations), labels sorted; multi-line
+in Prometheus order (record/alert, expr, for, labels, annotations), labels sorted; multi-line
 expressions as literal blocks. The PrometheusRule (from Kubernetes input) has its keys sorted, as
 Kubernetes' serializer writes them, and the input's name, namespace, labels and annotations.
 """
@@ -51,6 +51,8 @@ def header(version: str) -> str:
 def _rule_dict(rule: Rule) -> dict[str, Any]:
     out: dict[str, Any] = {"record": rule.record} if rule.record else {"alert": rule.alert}
     out["expr"] = rule.expr
+    if rule.for_duration:
+        out["for"] = rule.for_duration
     if rule.labels:
         out["labels"] = dict(rule.labels)
     if rule.annotations:

@@ -37,7 +37,8 @@ class AlertWindows:
     ticket_slow: Window
 
 
-def _google(period_ms: int) -> AlertWindows:
+def google_windows(period_ms: int) -> AlertWindows:
+    """The Google SRE workbook windows Sloth ships, for any period."""
     return AlertWindows(
         slo_period_ms=period_ms,
         page_quick=Window(2, 5 * MINUTE, 1 * HOUR),
@@ -47,7 +48,7 @@ def _google(period_ms: int) -> AlertWindows:
     )
 
 
-DEFAULT_WINDOWS = (_google(30 * DAY), _google(28 * DAY))
+DEFAULT_WINDOWS = (google_windows(30 * DAY), google_windows(28 * DAY))
 
 
 class WindowsCatalog:

@@ -3,7 +3,8 @@
 Each document is recognised by its header (`version: prometheus/v1`, `apiVersion`+`kind`) the way
 Sloth's loaders match them, read into the model and validated. A bad document never hides the
 good ones: every document gets its own result with its own errors. OpenSLO v1 SLOs may refer to
-SLI, AlertPolicy and AlertCondition documents of the same text.
+SLI, AlertPolicy and AlertCondition documents of the same text or, through `shared`, of the
+other texts of the same run.
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ import yaml
 from slo_scout.core.errors import SpecError
 from slo_scout.core.specs.model import KubernetesMeta, ServiceSpec, SLOSpec, SpecKind
 from slo_scout.core.specs.openslo_v1 import read_openslo_v1
+from slo_scout.core.specs.openslo_v1_objects import (
+    SUPPORT_KINDS,
+    Objects,
+    SharedObjects,
+    support_objects,
+)
 from slo_scout.core.specs.openslo_v1alpha import read_openslo_v1alpha
 from slo_scout.core.specs.pyrra import check_pyrra
 from slo_scout.core.specs.sloth import read_kubernetes_v1, read_prometheus_v1
 
-_OPENSLO_V1_SUPPORT_KINDS = {"SLI", "AlertPolicy", "AlertCondition"}
 _OPENSLO_V1_OTHER_KINDS = {"Service", "DataSource", "AlertNotificationTarget"}
 
 
@@ -35,7 +41,9 @@ class DocumentResult:
     errors: tuple[SpecError, ...]
 
 
-def read_documents(text: str, *, source: str, period_ms: int) -> list[DocumentResult]:
+def read_documents(
+    text: str, *, source: str, period_ms: int, shared: SharedObjects | None = None
+) -> list[DocumentResult]:
     """Results for every non-empty document of `text`, numbered from 1 in file order."""
     try:
         docs = [d for d in yaml.safe_load_all(text) if d is not None]
@@ -44,9 +52,9 @@ def read_documents(text: str, *, source: str, period_ms: int) -> list[DocumentRe
         where = f" (line {mark.line + 1})" if mark is not None else ""
         err = SpecError(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", source=source)
         return [DocumentResult(0, "yaml", None, (err,))]
-    registry = _openslo_v1_registry(docs)
+    objects = Objects(support_objects(docs), shared or SharedObjects())
     return [
-        _read_one(doc, index, source=source, period_ms=period_ms, registry=registry)
+        _read_one(doc, index, source=source, period_ms=period_ms, objects=objects)
         for index, doc in enumerate(docs, start=1)
     ]
 
@@ -57,14 +65,14 @@ def _read_one(
     *,
     source: str,
     period_ms: int,
-    registry: Mapping[tuple[str, str], Mapping[str, Any]],
+    objects: Objects,
 ) -> DocumentResult:
     if not isinstance(doc, Mapping):
         err = SpecError("a spec document must be a mapping", source=source, document=index)
         return DocumentResult(index, "unknown", None, (err,))
     fmt = _format_of(doc)
     try:
-        spec, errors = _dispatch(fmt, doc, index, source, period_ms, registry)
+        spec, errors = _dispatch(fmt, doc, index, source, period_ms, objects)
     except SpecError as exc:
         return DocumentResult(index, fmt, None, (exc,))
     unique = tuple({str(e): e for e in errors}.values())
@@ -89,7 +97,7 @@ def _dispatch(
     index: int,
     source: str,
     period_ms: int,
-    registry: Mapping[tuple[str, str], Mapping[str, Any]],
+    objects: Objects,
 ) -> tuple[ServiceSpec | None, list[SpecError]]:
     where = {"source": source, "document": index, "period_ms": period_ms}
     kmeta: KubernetesMeta | None = None
@@ -104,12 +112,12 @@ def _dispatch(
         slos, errors = read_openslo_v1alpha(doc, **where)  # type: ignore[arg-type]
         kind = SpecKind.OPENSLO_V1ALPHA
     elif fmt == "openslo-v1":
-        slos, errors = read_openslo_v1(doc, registry=registry, **where)  # type: ignore[arg-type]
+        slos, errors = read_openslo_v1(doc, objects=objects, **where)  # type: ignore[arg-type]
         kind = SpecKind.OPENSLO_V1
     elif fmt == "pyrra":
         return None, check_pyrra(doc, source=source, document=index)
     elif fmt == "openslo-v1-support":
-        if doc.get("kind") in _OPENSLO_V1_SUPPORT_KINDS | _OPENSLO_V1_OTHER_KINDS:
+        if doc.get("kind") in SUPPORT_KINDS | _OPENSLO_V1_OTHER_KINDS:
             return None, []
         raise SpecError(
             f"unknown OpenSLO v1 kind {doc.get('kind')!r}",
@@ -128,14 +136,3 @@ def _dispatch(
         )
     spec = ServiceSpec(kind=kind, slos=slos, source=source, document=index, kubernetes=kmeta)
     return spec, errors
-
-
-def _openslo_v1_registry(docs: list[Any]) -> dict[tuple[str, str], Mapping[str, Any]]:
-    registry: dict[tuple[str, str], Mapping[str, Any]] = {}
-    for doc in docs:
-        if isinstance(doc, Mapping) and doc.get("apiVersion") == "openslo/v1":
-            meta = doc.get("metadata")
-            name = meta.get("name") if isinstance(meta, Mapping) else None
-            if isinstance(name, str) and doc.get("kind") in _OPENSLO_V1_SUPPORT_KINDS:
-                registry[(str(doc["kind"]), name)] = doc
-    return registry

@@ -73,6 +73,50 @@ class AlertMeta:
 
 
 @dataclass(frozen=True)
+class BurnRateCondition:
+    """An OpenSLO `burnrate` AlertCondition: the burn rate over `long_ms` and over `long_ms / 12`
+    (the short window of the Google SRE workbook, which Sloth's windows follow) compared with
+    `threshold` by `op` (a PromQL comparison), for `alert_after_ms` before firing."""
+
+    name: str
+    threshold: float
+    long_ms: int
+    op: str = ">"
+    alert_after_ms: int = 0
+
+    @property
+    def short_ms(self) -> int:
+        return self.long_ms // 12
+
+
+@dataclass(frozen=True)
+class PolicyAlert:
+    """An OpenSLO AlertPolicy: one alert rule per condition, all named after the policy."""
+
+    name: str
+    severity: str  # page or ticket (the sloth_severity label)
+    conditions: tuple[BurnRateCondition, ...]
+    labels: Labels = ()
+    annotations: Labels = ()
+
+
+@dataclass(frozen=True)
+class CalendarWindow:
+    """A calendar-aligned SLO period (OpenSLO `isRolling: false`), in UTC.
+
+    Periods are either `count` calendar months from `start_month` (`unit` "M", count 1) or fixed
+    lengths of `length_s` seconds from `start_s` (units m, h, d, w). `label` is the OpenSLO
+    spelling (`1M`), used as the period's window name in the rules.
+    """
+
+    label: str
+    unit: str
+    length_s: int = 0
+    start_s: int = 0
+    start_month: int = 1
+
+
+@dataclass(frozen=True)
 class SLOSpec:
     """One SLO, as Sloth's PromSLO. `objective` is a percent in (0, 100]; `period_ms` the window."""
 
@@ -86,6 +130,8 @@ class SLOSpec:
     labels: Labels = ()
     page_alert: AlertMeta = field(default_factory=AlertMeta)
     ticket_alert: AlertMeta = field(default_factory=AlertMeta)
+    policy_alerts: tuple[PolicyAlert, ...] = ()
+    calendar: CalendarWindow | None = None
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,16 @@ class SLOValidator:
         self._check_sli(slo.sli)
         self._check_alert("page_alert", slo.page_alert)
         self._check_alert("ticket_alert", slo.ticket_alert)
+        for policy in slo.policy_alerts:
+            self._check_alert(
+                "policy_alerts",
+                AlertMeta(
+                    disable=False,
+                    name=policy.name,
+                    labels=policy.labels,
+                    annotations=policy.annotations,
+                ),
+            )
         return self.errors
 
     def _check_sli(self, sli: SLIEvents | SLIRaw | None) -> None:
@@ -135,6 +145,8 @@ class SLOValidator:
             return
         if not alert.name:
             self.add(f"{which}.name", f"{which.replace('_', ' ')} name is required")
+        elif which == "policy_alerts" and name_problem(alert.name) is not None:
+            self.add(f"{which}.name", f"invalid alert policy name: {name_problem(alert.name)}")
         for _, problem in label_problems(alert.labels):
             self.add(f"{which}.labels", problem)
         for _, problem in label_problems(alert.annotations, annotations=True):
