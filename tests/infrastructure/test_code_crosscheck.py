@@ -175,3 +175,26 @@ def test_the_images_start_the_commands_the_pods_run() -> None:
             assert "command" not in container, f"{suffix} keeps the image's entrypoint"
         job = pod_spec(one(variant, "Job", "-migrations"))["containers"][0]  # type: ignore[index]
         assert "command" not in job and job["args"] == ["migrate"]
+
+
+def test_the_worker_metrics_the_alerts_and_dashboard_query_are_ones_the_worker_serves() -> None:
+    import re
+
+    from prometheus_client.exposition import generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+    from tests.infrastructure.chart import CHART
+
+    from slo_scout.worker.metrics import WorkerMetrics
+
+    text = generate_latest(WorkerMetrics(stale_after_s=60).registry).decode()
+    served = {s.name for f in text_string_to_metric_families(text) for s in f.samples}
+    rules = [r["expr"] for rule in of_kind("default", "PrometheusRule")
+             for g in rule.doc["spec"]["groups"] for r in g["rules"]]
+    dashboard = (CHART / "dashboards" / "slo-scout-platform.json").read_text()
+    queried = set(re.findall(r"slo_scout_worker_\w+", "\n".join([*rules, dashboard])))
+    assert {"slo_scout_worker_jobs_finished_total",
+            "slo_scout_worker_job_duration_seconds_bucket"} <= queried
+    assert queried <= served, f"not served by the worker: {queried - served}"
+    outcomes = set(re.findall(r'outcome="(\w+)"', "\n".join(rules)))
+    assert outcomes and outcomes <= {s.labels.get("outcome") for f in
+                                     text_string_to_metric_families(text) for s in f.samples}
