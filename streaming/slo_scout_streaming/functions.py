@@ -20,6 +20,7 @@ from slo_scout_streaming.stats_store import JourneyInfo, StatsStore, TraceOutcom
 from slo_scout_streaming.traces import classify
 
 OUTCOME, JOURNEY, DEAD = "O", "J", "D"
+END_OF_INPUT = 2**63 - 1
 
 
 class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
@@ -98,6 +99,9 @@ class StatsWriter(KeyedProcessFunction):  # type: ignore[misc]
             at = ctx.timer_service().current_processing_time() + self.flush_ms
             self.timer.update(at)
             ctx.timer_service().register_processing_time_timer(at)
+            # A bounded run ends without firing processing-time timers, which would lose the
+            # last partial batch; the final watermark (Long.MAX_VALUE) fires this one instead.
+            ctx.timer_service().register_event_time_timer(END_OF_INPUT)
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[str]:
         self.timer.clear()

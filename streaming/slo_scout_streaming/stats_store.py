@@ -169,7 +169,11 @@ class StatsStore:
     def _claim(self, cur: psycopg.Cursor[Any], outcomes: list[TraceOutcome]) -> list[TraceOutcome]:
         if not outcomes:
             return []
-        by_id = {o.trace_id: o for o in outcomes}
+        by_id: dict[str, TraceOutcome] = {}
+        for o in outcomes:
+            # A trace id met twice in one batch (spans later than the session gap) keeps the
+            # first session, as the ledger does across batches.
+            by_id.setdefault(o.trace_id, o)
         cur.execute(
             "INSERT INTO stream_trace_ledger (trace_id, journey_key, minute) "
             "SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[]) "
