@@ -23,6 +23,9 @@ class AuthSettings(BaseModel):
     oidc_roles_claim: str = "slo_scout_roles"
     oidc_algorithms: list[str] = ["RS256", "ES256"]
     jwks_cache_seconds: int = 300
+    # A verified API key is remembered this long (per process): a revocation or role change made
+    # through another process takes effect within it; through this process, at once. 0: off.
+    key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     # An approver may approve a change they made themselves only when this is on.
     allow_self_approval: bool = False
     # Creates (once) an admin API key with this exact value: how the first admin gets in.

@@ -13,6 +13,7 @@ from slo_scout.api import metrics, problems
 from slo_scout.api.analysis.endpoints import router as analysis_router
 from slo_scout.api.artifacts.endpoints import router as artifacts_router
 from slo_scout.api.auth import service as auth
+from slo_scout.api.auth.cache import PrincipalCache
 from slo_scout.api.auth.endpoints import router as access_router
 from slo_scout.api.auth.oidc import OidcVerifier
 from slo_scout.api.catalog.endpoints import router as catalog_router
@@ -84,6 +85,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.oidc = OidcVerifier(settings.auth)
+    app.state.principals = PrincipalCache(settings.auth.key_cache_seconds)
     app.state.metrics = metrics.ApiMetrics()
     if clock is not None:
         app.state.clock = clock

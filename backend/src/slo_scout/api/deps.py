@@ -24,7 +24,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def single_query_values(request: Request) -> None:
+# Dependencies are ``async`` even when they never await: FastAPI runs a plain ``def`` dependency
+# in a worker thread, a hand-off that costs more than the work on every request.
+
+
+async def single_query_values(request: Request) -> None:
     """No query parameter of this API is a list: a repeated one is an error, not 'last wins'."""
     keys = [k for k, _ in request.query_params.multi_items()]
     repeated = sorted({k for k in keys if keys.count(k) > 1})
@@ -33,12 +37,12 @@ def single_query_values(request: Request) -> None:
                       errors=[{"field": k, "message": "given more than once"} for k in repeated])
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     return request.app.state.clock() if hasattr(request.app.state, "clock") else datetime.now(UTC)
 
 
@@ -58,7 +62,9 @@ async def get_principal(
     settings: Settings = request.app.state.settings
     try:
         if credential.startswith("ssk_"):
-            principal = await auth.principal_for_key(session, credential)
+            principal = await auth.principal_for_key(
+                session, credential, request.app.state.principals
+            )
         else:
             principal = await auth.principal_for_token(
                 session, request.app.state.oidc, credential, settings.auth.oidc_roles_claim

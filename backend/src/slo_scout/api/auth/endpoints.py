@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from slo_scout.api.audit import repository as audit
@@ -59,7 +59,7 @@ class AuditOut(BaseModel):
 
 @router.post("/api-keys", status_code=201, response_model=KeyOut, summary="Issue an API key")
 async def create_key(
-    body: KeyRequest, session: SessionDep, principal: PrincipalDep, now: NowDep
+    body: KeyRequest, request: Request, session: SessionDep, principal: PrincipalDep, now: NowDep
 ) -> KeyOut:
     require(principal, body.team, "admin")
     subject = f"key:{body.subject}"
@@ -68,6 +68,7 @@ async def create_key(
         role=body.role, now=now,
     )
     await session.commit()
+    request.app.state.principals.clear()  # the subject's grants may have changed
     return KeyOut(key=key, prefix=stored.prefix, subject=subject, team=body.team, role=body.role)
 
 
@@ -80,7 +81,7 @@ class RevokedOut(BaseModel):
 @router.post("/api-keys/{prefix}/revoke", response_model=RevokedOut, summary="Revoke an API key")
 async def revoke_key(
     prefix: Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")],
-    session: SessionDep, principal: PrincipalDep, now: NowDep,
+    request: Request, session: SessionDep, principal: PrincipalDep, now: NowDep,
 ) -> RevokedOut:
     try:
         stored = await service.revoke_key(session, principal, prefix, now)
@@ -89,6 +90,7 @@ async def revoke_key(
     if stored is None or stored.revoked_at is None:
         raise not_found(f"API key '{prefix}'")
     await session.commit()
+    request.app.state.principals.clear()  # after the commit, so nothing re-caches the key
     return RevokedOut(prefix=stored.prefix, subject=stored.subject, revoked_at=stored.revoked_at)
 
 

@@ -2,13 +2,12 @@
 
 The key has 256 bits of randomness, so a plain SHA-256 (not a slow password hash) is enough to
 make a stolen table useless, and lets every request verify in microseconds. The prefix finds the
-row; the comparison is constant-time.
+row; the comparison of hashes is constant-time (``service.principal_for_key``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 KEY_SCHEME = "ssk"
@@ -30,7 +29,3 @@ def prefix_of(key: str) -> str | None:
     if len(parts) != 3 or parts[0] != KEY_SCHEME or not parts[1]:
         return None
     return parts[1]
-
-
-def matches(key: str, stored_hash: str) -> bool:
-    return hmac.compare_digest(hash_key(key), stored_hash)

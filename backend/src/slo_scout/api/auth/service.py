@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.api.audit import repository as audit
 from slo_scout.api.auth import keys, repository
+from slo_scout.api.auth.cache import PrincipalCache
 from slo_scout.api.auth.oidc import InvalidToken, OidcVerifier
 from slo_scout.api.auth.principal import ALL_TEAMS, ROLES, Principal
 from slo_scout.db.models import ApiKey
@@ -18,12 +20,22 @@ class Unauthenticated(Exception):
     pass
 
 
-async def principal_for_key(session: AsyncSession, key: str) -> Principal:
+async def principal_for_key(
+    session: AsyncSession, key: str, cache: PrincipalCache | None = None
+) -> Principal:
+    digest = keys.hash_key(key)
+    if cache is not None and (known := cache.get(digest)) is not None:
+        return known
+    generation = cache.generation if cache is not None else 0
     prefix = keys.prefix_of(key)
     stored = await repository.key_by_prefix(session, prefix) if prefix else None
-    if stored is None or stored.revoked_at is not None or not keys.matches(key, stored.secret_hash):
+    if stored is None or stored.revoked_at is not None or not hmac.compare_digest(
+            digest, stored.secret_hash):
         raise Unauthenticated("the API key is unknown or revoked")
-    return Principal(stored.subject, await repository.grants_of(session, stored.subject))
+    principal = Principal(stored.subject, await repository.grants_of(session, stored.subject))
+    if cache is not None:
+        cache.put(digest, principal, generation)
+    return principal
 
 
 async def principal_for_token(

@@ -6,18 +6,19 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Row, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import load_only
 
 from slo_scout.db.models import JourneyRow, JourneyStat
 
+_TABLE = JourneyRow.__table__
+_JOURNEY = _TABLE.c
 SUMMARY_COLUMNS = (
-    JourneyRow.id, JourneyRow.environment_id, JourneyRow.key, JourneyRow.name,
-    JourneyRow.entry_service, JourneyRow.entry_operation, JourneyRow.requests,
-    JourneyRow.errors, JourneyRow.latency_sketch, JourneyRow.first_seen, JourneyRow.last_seen,
+    _JOURNEY.id, _JOURNEY.environment_id, _JOURNEY.key, _JOURNEY.name, _JOURNEY.entry_service,
+    _JOURNEY.entry_operation, _JOURNEY.requests, _JOURNEY.errors, _JOURNEY.latency_sketch,
+    _JOURNEY.first_seen, _JOURNEY.last_seen,
 )
 
 
@@ -46,27 +47,34 @@ async def list_journeys(
     min_requests: int | None,
     limit: int,
     offset: int,
-) -> tuple[list[JourneyRow], int]:
-    """A page of journeys, busiest first, with the summary's columns only (no graph)."""
+) -> tuple[Sequence[Row[Any]], int]:
+    """A page of journeys, busiest first, with the summary's columns only (no graph).
+
+    Plain Core selects on the table (rows, not ORM objects): the list is the API's busiest
+    read, and identity-map bookkeeping for rows nobody changes is most of its cost."""
     conditions: list[Any] = []
     if environment_ids is not None:
-        conditions.append(JourneyRow.environment_id.in_(environment_ids))
+        conditions.append(_JOURNEY.environment_id.in_(environment_ids))
     if search:
-        conditions.append(func.lower(JourneyRow.name).contains(search.lower(), autoescape=True))
+        conditions.append(func.lower(_JOURNEY.name).contains(search.lower(), autoescape=True))
     if entry_service:
-        conditions.append(JourneyRow.entry_service == entry_service)
+        conditions.append(_JOURNEY.entry_service == entry_service)
     if min_requests is not None:
-        conditions.append(JourneyRow.requests >= min_requests)
-    total = await session.scalar(select(func.count(JourneyRow.id)).where(*conditions))
-    rows = await session.scalars(
-        select(JourneyRow)
-        .options(load_only(*SUMMARY_COLUMNS))
+        conditions.append(_JOURNEY.requests >= min_requests)
+    # the total rides along as a scalar subquery (computed once): one round trip, not two
+    counted = select(func.count()).select_from(_TABLE).where(*conditions).scalar_subquery()
+    rows = (await session.execute(
+        select(*SUMMARY_COLUMNS, counted.label("total"))
         .where(*conditions)
-        .order_by(JourneyRow.requests.desc(), JourneyRow.id)
+        .order_by(_JOURNEY.requests.desc(), _JOURNEY.id)
         .limit(limit)
         .offset(offset)
-    )
-    return list(rows), int(total or 0)
+    )).all()
+    if rows:
+        return rows, int(rows[0].total)
+    # an empty page (past the end, or nothing matches) carries no total: count on its own
+    total = await session.scalar(select(func.count()).select_from(_TABLE).where(*conditions))
+    return rows, int(total or 0)
 
 
 async def journeys_of_environment(session: AsyncSession, environment_id: int) -> list[JourneyRow]:

@@ -17,17 +17,19 @@ async def visible_environments(
     session: AsyncSession, teams: set[str] | None, service: str | None, environment: str | None
 ) -> dict[int, tuple[str, str, str]]:
     """environment id -> (team, service, environment) the caller may see, after filters."""
+    # Core columns (not ORM attributes): every list request runs this, and the ORM adds nothing
+    env, svc, team = Environment.__table__.c, Service.__table__.c, Team.__table__.c
     query = (
-        select(Environment.id, Team.name, Service.name, Environment.name)
-        .join(Service, Service.id == Environment.service_id)
-        .join(Team, Team.id == Service.team_id)
+        select(env.id, team.name, svc.name, env.name)
+        .join_from(Environment.__table__, Service.__table__, svc.id == env.service_id)
+        .join(Team.__table__, team.id == svc.team_id)
     )
     if teams is not None:
-        query = query.where(Team.name.in_(sorted(teams)))
+        query = query.where(team.name.in_(sorted(teams)))
     if service is not None:
-        query = query.where(Service.name == service)
+        query = query.where(svc.name == service)
     if environment is not None:
-        query = query.where(Environment.name == environment)
+        query = query.where(env.name == environment)
     rows = await session.execute(query)
     return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
