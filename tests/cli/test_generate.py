@@ -109,3 +109,24 @@ def test_an_unknown_default_period_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "7d" in result.output
+
+
+def test_openslo_slos_in_one_file_find_slis_in_another_file_of_the_directory(
+    tmp_path: Path,
+) -> None:
+    from tests.core.specs.test_openslo_v1 import SLI_DOC, SLO_DOC
+
+    src, out = tmp_path / "specs", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    (src / "slis.yaml").write_text(SLI_DOC)
+    (src / "slos.yaml").write_text(SLO_DOC)
+    result = runner.invoke(app, ["generate", "-i", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "slo:sli_error:ratio_rate5m" in (out / "slos.yaml").read_text()
+    assert (out / "slis.yaml").read_text() == ""  # an SLI alone generates nothing
+
+    (src / "slis.yaml").unlink()
+    result = runner.invoke(app, ["generate", "-i", str(src), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "slos.yaml, document 1, field 'spec.indicatorRef'" in result.output

@@ -14,6 +14,7 @@ from slo_scout.core.errors import SloScoutError, SpecError
 from slo_scout.core.rules import GenerateOptions, bundle
 from slo_scout.core.rules.files import generate_text
 from slo_scout.core.specs.model import labels_of
+from slo_scout.core.specs.openslo_v1_objects import shared_objects
 
 GENERATOR_VERSION = f"slo-scout-v{__version__}"
 
@@ -69,13 +70,17 @@ def generate_command(
             raise typer.BadParameter(f"{input_path} does not exist", param_hint="--input")
         rendered: dict[str, list[str]] = {}
         errors: list[SpecError] = []
+        texts = {str(source): source.read_text() for source in files.values()}
+        # OpenSLO SLOs may name SLIs and alert policies defined in the other files of the run.
+        shared = shared_objects(texts) if len(texts) > 1 else None
         for target, source in files.items():
             outcome = generate_text(
-                source.read_text(),
+                texts[str(source)],
                 source=str(source),
                 period_ms=period,
                 catalog=catalog,
                 options=options,
+                shared=shared,
             )
             errors.extend(outcome.errors)
             rendered[target] = [outcome.text]

@@ -14,6 +14,7 @@ from slo_scout.core.errors import SloScoutError, SpecError
 from slo_scout.core.rules import GenerateOptions
 from slo_scout.core.rules.files import generate_text
 from slo_scout.core.specs.model import labels_of
+from slo_scout.core.specs.openslo_v1_objects import shared_objects
 
 
 def validate_command(
@@ -60,14 +61,17 @@ def validate_command(
     seen: dict[str, str] = {}
     documents = 0
     console = stderr()
+    texts = {str(path): path.read_text() for path in files}
+    shared = shared_objects(texts) if len(texts) > 1 else None
     for path in files:
         outcome = generate_text(
-            path.read_text(),
+            texts[str(path)],
             source=str(path),
             period_ms=period,
             catalog=catalog,
             options=options,
             allow_pyrra=True,
+            shared=shared,
         )
         documents += outcome.documents
         problems.extend(outcome.errors)
