@@ -24,7 +24,12 @@ from slo_scout_collectors.otlp import (
     decode_traces,
     response,
 )
-from slo_scout_collectors.pipeline import Backpressure, KafkaPipeline, KafkaUnavailable
+from slo_scout_collectors.pipeline import (
+    Backpressure,
+    KafkaPipeline,
+    KafkaUnavailable,
+    TooLarge,
+)
 
 
 class _Receiver:
@@ -52,6 +57,10 @@ class _Receiver:
             else:
                 await self.pipeline.send_payload(signal, decoded.payload, decoded.items,
                                                  f"otlp.{signal}.protobuf")
+        except TooLarge as exc:
+            # Without RetryInfo, OTLP exporters do not retry RESOURCE_EXHAUSTED.
+            self.metrics.dropped.labels(signal, "too_large").inc()
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
         except Backpressure as exc:
             self.metrics.dropped.labels(signal, "backpressure").inc()
             await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))

@@ -31,7 +31,12 @@ from slo_scout_collectors.otlp import (
     encode_response,
     response,
 )
-from slo_scout_collectors.pipeline import Backpressure, KafkaPipeline, KafkaUnavailable
+from slo_scout_collectors.pipeline import (
+    Backpressure,
+    KafkaPipeline,
+    KafkaUnavailable,
+    TooLarge,
+)
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -169,6 +174,8 @@ class CollectorApp:
             else:
                 await self.pipeline.send_payload(signal, decoded.payload, decoded.items,
                                                  protocol)
+        except TooLarge as exc:
+            raise HttpError(413, str(exc)) from exc
         except Backpressure as exc:
             raise HttpError(429, str(exc), self.settings.retry_after_s) from exc
         except KafkaUnavailable as exc:
@@ -222,6 +229,8 @@ class CollectorApp:
                            fmt: str) -> None:
         try:
             await self.pipeline.send_payload(signal, decoded.payload, decoded.items, fmt)
+        except TooLarge as exc:
+            raise HttpError(413, str(exc)) from exc
         except Backpressure as exc:
             raise HttpError(429, str(exc), self.settings.retry_after_s) from exc
         except KafkaUnavailable as exc:

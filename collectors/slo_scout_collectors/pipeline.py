@@ -24,6 +24,10 @@ class Backpressure(Exception):
     """The buffer is full: the client should retry after a pause (429)."""
 
 
+class TooLarge(Exception):
+    """One request holds more items than the whole buffer: split it, never retry it (413)."""
+
+
 class KafkaUnavailable(Exception):
     """Kafka did not acknowledge in time: the client should retry (503)."""
 
@@ -62,8 +66,11 @@ class KafkaPipeline:
             await self._producer.stop()
 
     def _reserve(self, items: int) -> None:
-        # One request larger than the whole buffer is still let through when the buffer is empty,
-        # or it could never be accepted at all; the body size limit bounds it instead.
+        # A request larger than the whole buffer could only be let through by giving up the
+        # memory bound (a million spans decode to over a gigabyte): the client must split it.
+        if items > self.settings.max_buffered_items:
+            raise TooLarge(f"{items} items in one request; at most "
+                           f"{self.settings.max_buffered_items} are accepted: split the batch")
         if self._buffered and self._buffered + items > self.settings.max_buffered_items:
             raise Backpressure(f"{self._buffered} items already wait for Kafka")
         self._buffered += items
@@ -113,6 +120,6 @@ class KafkaPipeline:
                    ("truncated", b"true" if len(cut) < len(payload) else b"false"))
         try:
             await self.send([Record(self.settings.topics.dead_letter, cut, headers=headers)], 0)
-        except (KafkaUnavailable, Backpressure):
+        except (KafkaUnavailable, Backpressure, TooLarge):
             return
         self.metrics.dead_letters.labels(signal).inc()

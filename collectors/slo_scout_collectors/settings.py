@@ -23,10 +23,12 @@ class CollectorSettings(BaseSettings):
     grpc_port: int = 4317  # 0 turns the gRPC receiver off
     topics: Topics = Topics()
     # Items (spans, points, log records) accepted but not yet acknowledged by Kafka. Past it the
-    # collector answers 429 with Retry-After instead of growing its memory.
+    # collector answers 429 with Retry-After instead of growing its memory; one request with
+    # more items than this is refused with 413.
     max_buffered_items: int = 200_000
-    # A decompressed body larger than this is refused with 413 before it is decoded.
-    max_body_bytes: int = 64 * 1024 * 1024
+    # A decompressed body larger than this is refused with 413 before it is decoded. Decoded
+    # spans take about 20x their protobuf size; 20 MiB is the OpenTelemetry Collector's default.
+    max_body_bytes: int = 20 * 1024 * 1024
     # How long a request waits for Kafka's acknowledgement before answering 503.
     kafka_timeout_s: float = 10.0
     linger_ms: int = 5
