@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import Row
 
 from slo_scout.api.analysis import repository, service
 from slo_scout.api.analysis.schemas import (
@@ -31,7 +34,7 @@ async def _job_out(session: SessionDep, job: AnalysisJob) -> JobOut:
     return _job_body(job, svc.name, env.name)
 
 
-def _job_body(job: AnalysisJob, service_name: str, environment: str) -> JobOut:
+def _job_body(job: AnalysisJob | Row[Any], service_name: str, environment: str) -> JobOut:
     return JobOut(
         id=job.id, service=service_name, environment=environment, status=job.status,
         stage=job.stage,

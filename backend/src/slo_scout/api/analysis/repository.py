@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import Row, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.db.models import AnalysisJob, AnalysisResult, Environment, Service, Team
@@ -168,17 +168,30 @@ async def latest_result(session: AsyncSession, environment_id: int) -> AnalysisR
     )
 
 
+_JOB = AnalysisJob.__table__.c
+STATUS_COLUMNS = (
+    _JOB.id, _JOB.status, _JOB.stage, _JOB.progress, _JOB.attempts, _JOB.max_attempts,
+    _JOB.lookback_seconds, _JOB.strategy, _JOB.requested_by, _JOB.created_at, _JOB.started_at,
+    _JOB.finished_at, _JOB.timings, _JOB.error, _JOB.result_id,
+)
+
+
+_ENV, _SVC, _TEAM = Environment.__table__.c, Service.__table__.c, Team.__table__.c
+# Built once: status is polled, and building and hashing the statement cost more than running it.
+_STATUS_WITH_NAMES = (
+    select(*STATUS_COLUMNS, _TEAM.name.label("team_name"), _SVC.name.label("service_name"),
+           _ENV.name.label("environment_name"))
+    .join_from(AnalysisJob.__table__, Environment.__table__, _ENV.id == _JOB.environment_id)
+    .join(Service.__table__, _SVC.id == _ENV.service_id)
+    .join(Team.__table__, _TEAM.id == _SVC.team_id)
+    .where(_JOB.id == bindparam("job_id"))
+)
+
+
 async def job_with_names(
     session: AsyncSession, job_id: str
-) -> tuple[AnalysisJob, str, str, str] | None:
-    """A job with its team, service and environment names, in one query."""
-    row = (
-        await session.execute(
-            select(AnalysisJob, Team.name, Service.name, Environment.name)
-            .join(Environment, Environment.id == AnalysisJob.environment_id)
-            .join(Service, Service.id == Environment.service_id)
-            .join(Team, Team.id == Service.team_id)
-            .where(AnalysisJob.id == job_id)
-        )
-    ).first()
-    return None if row is None else (row[0], row[1], row[2], row[3])
+) -> tuple[Row[Any], str, str, str] | None:
+    """A job's status columns with its team, service and environment names, in one Core query
+    (no ORM object, no identity map, no lease columns)."""
+    row = (await session.execute(_STATUS_WITH_NAMES, {"job_id": job_id})).first()
+    return None if row is None else (row, row.team_name, row.service_name, row.environment_name)

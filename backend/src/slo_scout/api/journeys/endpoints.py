@@ -57,8 +57,7 @@ async def list_journeys(
         session, environment_ids=sorted(envs), search=search, entry_service=entry_service,
         min_requests=min_requests, limit=limit, offset=offset,
     )
-    items = [service.summary(r, envs[r.environment_id][1], envs[r.environment_id][2]) for r in rows]
-    return JourneyPage(items=items, total=total, limit=limit, offset=offset)
+    return service.page(rows, envs, total, limit, offset)
 
 
 async def _visible(session: SessionDep, principal: PrincipalDep, journey_id: RowId):  # type: ignore[no-untyped-def]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.api.journeys import repository
-from slo_scout.api.journeys.schemas import JourneySummary, StatPoint
+from slo_scout.api.journeys.schemas import JourneyPage, JourneySummary, StatPoint
 from slo_scout.core.journeys.sketch_codec import decode_sketch, sketch_quantiles
 from slo_scout.db.models import Environment, JourneyRow, Service, Team
 
@@ -34,16 +36,33 @@ async def visible_environments(
     return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
+def summary_fields(row: Any, service: str, environment: str) -> dict[str, Any]:
+    """A JourneySummary's fields from a journeys row (ORM object or Core row) with its names."""
+    requests = row.requests
+    sketch = row.latency_sketch
+    p50, p99 = sketch_quantiles(sketch, (0.5, 0.99)) if requests else (None, None)
+    return {
+        "id": row.id, "key": row.key, "name": row.name, "service": service,
+        "environment": environment, "entry_service": row.entry_service,
+        "entry_operation": row.entry_operation, "requests": requests, "errors": row.errors,
+        "error_ratio": row.errors / requests if requests else 0.0, "p50_s": p50, "p99_s": p99,
+        "first_seen": row.first_seen, "last_seen": row.last_seen,
+    }
+
+
 def summary(row: JourneyRow, service: str, environment: str) -> JourneySummary:
-    p50, p99 = sketch_quantiles(row.latency_sketch, (0.5, 0.99)) if row.requests else (None, None)
-    return JourneySummary(
-        id=row.id, key=row.key, name=row.name, service=service, environment=environment,
-        entry_service=row.entry_service, entry_operation=row.entry_operation,
-        requests=row.requests, errors=row.errors,
-        error_ratio=row.errors / row.requests if row.requests else 0.0,
-        p50_s=p50, p99_s=p99,
-        first_seen=row.first_seen, last_seen=row.last_seen,
-    )
+    return JourneySummary.model_validate(summary_fields(row, service, environment))
+
+
+def page(
+    rows: Sequence[Row[Any]], envs: dict[int, tuple[str, str, str]], total: int, limit: int,
+    offset: int,
+) -> JourneyPage:
+    # validated as one page (one call into pydantic-core), not one model per row
+    return JourneyPage.model_validate({
+        "items": [summary_fields(r, *envs[r.environment_id][1:]) for r in rows],
+        "total": total, "limit": limit, "offset": offset,
+    })
 
 
 async def stats_series(
