@@ -107,7 +107,8 @@ class CollectorApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _body(self, headers: dict[str, str], receive: Receive) -> bytes:
+    async def _body(self, headers: dict[str, str], receive: Receive,
+                    content_encoding: bool = True) -> bytes:
         limit = self.settings.max_body_bytes
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -124,6 +125,8 @@ class CollectorApp:
             if not event.get("more_body", False):
                 break
         body = b"".join(parts)
+        if not content_encoding:
+            return body
         encoding = headers.get("content-encoding", "identity").strip().lower()
         if encoding == "gzip":
             return _gunzip(body, limit)
@@ -192,13 +195,16 @@ class CollectorApp:
     async def _remote_write(self, path: str, headers: dict[str, str], receive: Receive,
                             send: Send) -> None:
         try:
-            body = await self._body(headers, receive)
+            # remote_write's "Content-Encoding: snappy" is its body format, read by the decoder.
+            body = await self._body(headers, receive, content_encoding=False)
             try:
-                decoded = remote_write.decode(body, headers)
+                decoded = remote_write.decode(body, headers, self.settings.max_body_bytes)
             except Undecodable as exc:
                 await self.pipeline.dead_letter("metrics", str(exc), body,
                                                 headers.get("content-type", ""))
                 raise HttpError(400, str(exc)) from exc
+            except TooLarge as exc:
+                raise HttpError(413, str(exc)) from exc
             await self._deliver_raw("metrics", "remote_write", decoded, remote_write.FORMAT)
         except HttpError as err:
             self._count_refusal("metrics", err)
