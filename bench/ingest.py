@@ -1,17 +1,30 @@
-"""Collector ingest: OTLP/HTTP protobuf requests of 1,000 spans into Kafka (tansu), in spans/s,
-beside the decode-only ceiling (the core decoder on the same bodies) measured in the same run.
+"""Streaming throughput, each beside the decode-only ceiling measured in the same run:
 
-Not measured here yet: the Flink journey job's spans/s per core (see docs/streaming.md).
+1. collector ingest: OTLP/HTTP protobuf requests of 1,000 spans into Kafka (tansu), spans/s;
+2. the Flink journey job (MiniCluster, parallelism 1, thread mode): the spans topic is filled
+   first with framed records (one trace of 20 spans each), then the job runs bounded until it
+   has consumed them all; spans/s is timed from the moment the job reports RUNNING to its end
+   (so the ~5 s of MiniCluster start are excluded, operator start-up is not), and divided by the
+   one core the job's operators run on. Beside it: the core's own work per record
+   (``decode_fragment`` + ``classify``) in-process, without Flink.
+
+``python -m bench.ingest [--job-traces N] [--skip-ingest] [--skip-job]``
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from slo_scout.core.telemetry.wire import Fragment
 
 ROOT = Path(__file__).resolve().parents[1]
 SPANS_PER_REQUEST = 1000
@@ -58,9 +71,105 @@ async def _post_all(url: str, bodies: list[bytes]) -> float:
         return len(bodies) * SPANS_PER_REQUEST / (time.perf_counter() - began)
 
 
-def main() -> None:
-    sys.path.insert(0, str(ROOT))
+def _ingest(broker: Any, bodies: list[bytes]) -> float:
     from tests.collectors.conftest import start_collector, stop_collector
+
+    collector = start_collector(broker)
+    try:
+        asyncio.run(_post_all(f"{collector.url}/v1/traces", bodies[:10]))  # warm-up
+        return asyncio.run(_post_all(f"{collector.url}/v1/traces", bodies))
+    finally:
+        stop_collector(collector)
+
+
+def _job_records(traces: int) -> list[Fragment]:
+    from slo_scout.core.telemetry import decode_bytes
+    from slo_scout.core.telemetry.wire import encode_fragments
+
+    out: list[Fragment] = []
+    for seed in range(0, traces // 50):
+        body = _bodies_for(seed)
+        out.extend(encode_fragments(decode_bytes(body, source="bench", fmt="otlp-proto")))
+    return out
+
+
+def _bodies_for(seed: int) -> bytes:
+    from tests.collectors.test_otlp_http import build_request
+
+    return build_request(traces=50, spans_per_trace=20, seed=10_000 + seed).SerializeToString()
+
+
+async def _fill(bootstrap: str, topic: str, records: list[Fragment]) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20,
+                                max_batch_size=1024 * 1024)
+    await producer.start()
+    try:
+        # Event time advances 10 ms a trace, so sessions close as the job reads, as live.
+        for i, f in enumerate(records):
+            await producer.send(topic, f.value, key=f.trace_id.encode(),
+                                timestamp_ms=1_700_000_000_000 + i * 10)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+def core_ceiling(records: list[Fragment]) -> float:
+    """The job's per-trace core work without Flink: decode the record, assemble, classify."""
+    from slo_scout_streaming.traces import classify
+
+    from slo_scout.core.telemetry.wire import decode_fragment
+
+    began = time.perf_counter()
+    spans = 0
+    for f in records:
+        trace_id, decoded = decode_fragment(f.value)
+        classify(trace_id, decoded)
+        spans += len(decoded)
+    return spans / (time.perf_counter() - began)
+
+
+def journey_job(broker: Any, records: list[Fragment], dsn: str) -> float:
+    from pyflink.common.job_client import JobClient  # noqa: F401 (PyFlink must be there)
+    from slo_scout_streaming.journey_job import build
+    from slo_scout_streaming.settings import PipelineSettings
+
+    topic = broker.topic("bench-spans", partitions=1)
+    asyncio.run(_fill(broker.bootstrap, topic, records))
+    broker.seal(topic)
+    settings = PipelineSettings(
+        bootstrap_servers=broker.bootstrap, spans_topic=topic,
+        journeys_topic=broker.topic("bench-journeys", partitions=1), database_dsn=dsn,
+        bounded=True, session_gap_s=5, lateness_s=1, restart_attempts=0, parallelism=1,
+        checkpoint_dir=Path(tempfile.mkdtemp(prefix="bench-ckpt-")).as_uri(),
+        jars_dir=str(ROOT / ".cache" / "flink-jars"), group_id=f"bench{time.time_ns()}")
+    client = build(settings).execute_async("bench journeys")
+    result = client.get_job_execution_result()
+    while client.get_job_status().result().name not in ("RUNNING", "FINISHED", "FAILED"):
+        time.sleep(0.01)
+    began = time.perf_counter()
+    result.result()
+    return sum(f.spans for f in records) / (time.perf_counter() - began)
+
+
+def _stored(dsn: str) -> int:
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT coalesce(sum(requests), 0) FROM journey_stats").fetchone()
+    return int(row[0]) if row else 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--job-traces", type=int, default=20_000,
+                        help="traces (20 spans each) for the journey job (default 20,000)")
+    parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--skip-job", action="store_true")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
     from tests.fixtures.kafka import Broker, free_port
 
     bodies = _bodies(REQUESTS)
@@ -68,18 +177,41 @@ def main() -> None:
     broker = Broker(free_port(), "memory://tansu/")
     broker.start()
     try:
-        collector = start_collector(broker)
-        try:
-            asyncio.run(_post_all(f"{collector.url}/v1/traces", bodies[:10]))  # warm-up
-            ingest = asyncio.run(_post_all(f"{collector.url}/v1/traces", bodies))
-        finally:
-            stop_collector(collector)
+        if not args.skip_ingest:
+            ingest = _ingest(broker, bodies)
+            print(f"collector OTLP/HTTP protobuf -> Kafka: {ingest:,.0f} spans/s "
+                  f"({REQUESTS} requests x {SPANS_PER_REQUEST} spans, {CONCURRENCY} clients)")
+        print(f"decode-only ceiling (core OTLP protobuf decoder, same bodies): "
+              f"{ceiling:,.0f} spans/s" + ("" if args.skip_ingest
+                                            else f" (ingest is {ingest / ceiling:.0%} of it)"))
+        if not args.skip_job:
+            _run_job_bench(broker, args.job_traces)
     finally:
         broker.stop()
-    print(f"collector OTLP/HTTP protobuf -> Kafka: {ingest:,.0f} spans/s "
-          f"({REQUESTS} requests x {SPANS_PER_REQUEST} spans, {CONCURRENCY} clients)")
-    print(f"decode-only ceiling (core decoder, same bodies): {ceiling:,.0f} spans/s "
-          f"(ingest is {ingest / ceiling:.0%} of it)")
+
+
+def _run_job_bench(broker: Any, traces: int) -> None:
+    from tests.fixtures.postgres import postgres_server
+
+    from slo_scout.db.migrate import upgrade
+
+    records = _job_records(traces)
+    core = core_ceiling(records)
+    server = postgres_server.__wrapped__()  # the test fixture's generator: start, then stop
+    pg = next(server)
+    try:
+        url = pg.create_database("bench")
+        upgrade(url)
+        dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+        rate = journey_job(broker, records, dsn)
+        stored = _stored(dsn)
+    finally:
+        next(server, None)
+    spans = sum(f.spans for f in records)
+    print(f"journey job (MiniCluster, parallelism 1, 1 core): {rate:,.0f} spans/s per core "
+          f"({len(records):,} records x 20 spans = {spans:,} spans; {stored:,} traces stored)")
+    print(f"core-only ceiling (decode_fragment + classify, same records, no Flink): "
+          f"{core:,.0f} spans/s (the job is {rate / core:.0%} of it)")
 
 
 if __name__ == "__main__":
