@@ -30,8 +30,11 @@ test: bootstrap
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
+# Each bench prints its figure beside a baseline from the same run (ratios, not bare times).
 bench: bootstrap
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench           # issue 2: decode vs assembly+fingerprint, memory at 10x input
+	$(BIN)/python -m bench.api       # issue 4: journey list and job status under concurrent load
+	$(BIN)/python -m bench.ingest    # issue 5: collector ingest and the Flink journey job
 
 helm-test: bootstrap
 	$(BIN)/python -m pytest tests/infrastructure
