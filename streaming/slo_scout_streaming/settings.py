@@ -11,6 +11,9 @@ class PipelineSettings(BaseSettings):
     bootstrap_servers: str = "127.0.0.1:9092"
     spans_topic: str = "otlp.spans"
     journeys_topic: str = "journeys.new"
+    metrics_topic: str = "otlp.metrics"
+    logs_topic: str = "otlp.logs"
+    dead_letter_topic: str = "dead.letter"
     group_id: str = "slo-scout-journeys"
     database_dsn: str = "postgresql://postgres@127.0.0.1:5432/slo_scout"
     team: str = "default"
@@ -32,3 +35,10 @@ class PipelineSettings(BaseSettings):
     # Milvus (embedding job)
     milvus_uri: str = "slo-scout-milvus.db"
     milvus_collection: str = "journeys"
+    # "auto": FLAT on Milvus Lite (exact; a catalog is small), HNSW on a server (see vectors.py).
+    milvus_index: str = "auto"
+    embedding_group_id: str = "slo-scout-embeddings"
+    embedding_batch: int = 256  # journeys.new records per poll, embedded in one model call
+    embedding_threads: int = 0  # torch CPU threads (0: torch's default)
+    # Metrics catalog and log templates job
+    catalog_group_id: str = "slo-scout-catalog"

@@ -1,0 +1,163 @@
+"""The embedding job: ``journeys.new`` -> plain-words description -> vector -> Milvus, once.
+
+Why a Kafka consumer process and not a PyFlink operator: in PyFlink's thread mode (the only mode
+this project runs; process mode needs Apache Beam) the Python interpreter lives inside the
+TaskManager's JVM through pemja, and there the model loads but the first torch operation (even
+a 3x3 matmul) never returns, with one or many torch threads. So the job is a plain aiokafka
+consumer group: it scales by partitions like a Flink source, and needs no Flink state because
+Milvus itself is the state.
+
+Delivery: offsets are committed only after the batch's rows are in Milvus (at least once), and
+a row's primary key is ``<environment>/<journey key>``, checked before embedding and written by
+upsert (at most one row per journey). ``journeys.new`` is at least once upstream too (see
+docs/streaming.md), so a journey published twice is embedded once. A record that is not a
+journey description goes to the dead-letter topic with the error class and reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from slo_scout.core.journeys.description import describe_parts
+from slo_scout.core.journeys.model import Edge, Entry
+from slo_scout_streaming.settings import PipelineSettings
+from slo_scout_streaming.stats_store import JourneyInfo
+from slo_scout_streaming.vectors import JourneyVector, JourneyVectors, row_id
+
+log = logging.getLogger("slo_scout.embedding_job")
+
+
+@dataclass
+class EmbeddingReport:
+    records: int = 0
+    embedded: int = 0
+    already_stored: int = 0
+    dead_letters: int = 0
+    ids: list[str] = field(default_factory=list)
+
+
+def describe_info(info: JourneyInfo) -> str:
+    entry = Entry(info.entry_service, info.entry_operation, info.protocol, info.span_name,
+                  info.method)
+    edges = [Edge(str(c), str(d), str(op), int(n)) for c, d, op, n in info.edges]
+    return describe_parts(entry, info.services, edges)
+
+
+def parse(value: bytes | None) -> JourneyInfo:
+    if value is None:
+        raise ValueError("empty record")
+    info = JourneyInfo.loads(value.decode("utf-8"))
+    if not info.key or not info.entry_service:
+        raise ValueError("journey key and entry service are required")
+    return info
+
+
+class EmbeddingWorker:
+    """The synchronous part (embedding and Milvus), run off the event loop."""
+
+    def __init__(self, settings: PipelineSettings) -> None:
+        from slo_scout_streaming.embedder import Embedder  # torch is loaded here only
+
+        self.settings = settings
+        self.embedder = Embedder(threads=settings.embedding_threads)
+        self.vectors = JourneyVectors(settings.milvus_uri, settings.milvus_collection,
+                                      index=settings.milvus_index)
+        self.vectors.ensure_collection()
+
+    def store(self, infos: list[JourneyInfo], report: EmbeddingReport) -> None:
+        env = self.settings.environment
+        unique = {row_id(env, i.key): i for i in infos}  # a batch may repeat a journey
+        stored = self.vectors.existing(unique)
+        report.already_stored += len(infos) - len(unique) + len(stored)
+        fresh = [(rid, info) for rid, info in sorted(unique.items()) if rid not in stored]
+        if not fresh:
+            return
+        texts = [describe_info(info) for _, info in fresh]
+        vectors = self.embedder.embed(texts)
+        self.vectors.upsert([
+            JourneyVector(info.key, info.entry_service, env, info.name, text, vector)
+            for (_, info), text, vector in zip(fresh, texts, vectors, strict=True)])
+        report.embedded += len(fresh)
+        report.ids.extend(rid for rid, _ in fresh)
+
+    def close(self) -> None:
+        self.vectors.close()
+
+
+async def _dead_letter(producer: AIOKafkaProducer, topic: str, value: bytes | None,
+                       exc: Exception) -> None:
+    headers = [("signal", b"journeys"), ("error", type(exc).__name__.encode()),
+               ("reason", str(exc).encode()[:4096])]
+    await producer.send_and_wait(topic, value or b"", headers=headers)
+
+
+async def _reached(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    for tp, end in ends.items():
+        if await consumer.position(tp) < end:
+            return False
+    return True
+
+
+async def consume(settings: PipelineSettings, worker: EmbeddingWorker) -> EmbeddingReport:
+    report = EmbeddingReport()
+    consumer = AIOKafkaConsumer(
+        settings.journeys_topic, bootstrap_servers=settings.bootstrap_servers,
+        group_id=settings.embedding_group_id, enable_auto_commit=False,
+        auto_offset_reset="earliest")
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
+    await consumer.start()
+    await producer.start()
+    try:
+        ends: dict[TopicPartition, int] | None = None
+        while True:
+            batches = await consumer.getmany(timeout_ms=500,
+                                             max_records=settings.embedding_batch)
+            infos: list[JourneyInfo] = []
+            for records in batches.values():
+                for record in records:
+                    report.records += 1
+                    try:
+                        infos.append(parse(record.value))
+                    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+                        # json.JSONDecodeError is a ValueError; a wrong field list a TypeError.
+                        log.warning("dead letter from %s@%d: %s", record.topic, record.offset,
+                                    exc)
+                        await _dead_letter(producer, settings.dead_letter_topic, record.value,
+                                           exc)
+                        report.dead_letters += 1
+            if infos:
+                await asyncio.to_thread(worker.store, infos, report)
+            if batches:
+                await consumer.commit()
+            if settings.bounded:
+                assigned = consumer.assignment()
+                if ends is None and assigned:
+                    ends = await consumer.end_offsets(list(assigned))
+                if ends is not None and not batches and await _reached(consumer, ends):
+                    return report
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+def run(settings: PipelineSettings) -> EmbeddingReport:
+    worker = EmbeddingWorker(settings)
+    try:
+        report = asyncio.run(consume(settings, worker))
+    finally:
+        worker.close()
+    log.info("embedding job: %s", json.dumps({"records": report.records,
+                                              "embedded": report.embedded,
+                                              "already_stored": report.already_stored,
+                                              "dead_letters": report.dead_letters}))
+    return report
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    run(PipelineSettings())
