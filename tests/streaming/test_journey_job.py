@@ -63,6 +63,28 @@ def _send_with_otel_sdk(endpoint: str, checkouts: int, carts: int) -> None:
         p.shutdown()
 
 
+def _embed_announced(settings: object, tmp_path: Path) -> None:
+    """The embedding job turns what the journey job announced into Milvus Lite rows."""
+    pytest.importorskip("torch", reason="torch not installed (the 'embeddings' extra)")
+    from slo_scout_streaming.embedding_job import run as embed
+    from slo_scout_streaming.vectors import JourneyVectors
+
+    embedding = settings.model_copy(update={  # type: ignore[attr-defined]
+        "milvus_uri": str(tmp_path / "milvus.db"), "embedding_group_id": f"e{time.time_ns()}"})
+    report = embed(embedding)
+    assert (report.embedded, report.already_stored) == (2, 0)
+    vectors = JourneyVectors(embedding.milvus_uri, embedding.milvus_collection)
+    try:
+        rows = vectors.client.query(embedding.milvus_collection, filter="", limit=10,
+                                    output_fields=["service", "environment", "description"])
+        assert sorted((r["service"], r["environment"], r["description"].split(" (")[0])
+                      for r in rows) == [
+            ("frontend", "production", "HTTP GET /cart entering at service frontend"),
+            ("frontend", "production", "HTTP POST /checkout entering at service frontend")]
+    finally:
+        vectors.close()
+
+
 def test_traces_from_an_instrumented_app_become_journey_stats_exactly_once(
     kafka_broker: Broker, collector: Collector, postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
@@ -96,6 +118,7 @@ def test_traces_from_an_instrumented_app_become_journey_stats_exactly_once(
 
     announced = read_topic(kafka_broker.bootstrap, journeys_topic, 2)
     assert len(announced) == 2
+    _embed_announced(settings, tmp_path)
 
     # Replaying the whole topic (as after a restore from an older checkpoint) adds nothing.
     run(settings.model_copy(update={"group_id": f"g{time.time_ns()}"}))
