@@ -25,6 +25,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from slo_scout.core.journeys.description import describe_parts
 from slo_scout.core.journeys.model import Edge, Entry
+from slo_scout_streaming.kafka_records import dead_letter, reached
 from slo_scout_streaming.settings import PipelineSettings
 from slo_scout_streaming.stats_store import JourneyInfo
 from slo_scout_streaming.vectors import JourneyVector, JourneyVectors, row_id
@@ -89,20 +90,6 @@ class EmbeddingWorker:
         self.vectors.close()
 
 
-async def _dead_letter(producer: AIOKafkaProducer, topic: str, value: bytes | None,
-                       exc: Exception) -> None:
-    headers = [("signal", b"journeys"), ("error", type(exc).__name__.encode()),
-               ("reason", str(exc).encode()[:4096])]
-    await producer.send_and_wait(topic, value or b"", headers=headers)
-
-
-async def _reached(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
-    for tp, end in ends.items():
-        if await consumer.position(tp) < end:
-            return False
-    return True
-
-
 async def consume(settings: PipelineSettings, worker: EmbeddingWorker) -> EmbeddingReport:
     report = EmbeddingReport()
     consumer = AIOKafkaConsumer(
@@ -127,8 +114,8 @@ async def consume(settings: PipelineSettings, worker: EmbeddingWorker) -> Embedd
                         # json.JSONDecodeError is a ValueError; a wrong field list a TypeError.
                         log.warning("dead letter from %s@%d: %s", record.topic, record.offset,
                                     exc)
-                        await _dead_letter(producer, settings.dead_letter_topic, record.value,
-                                           exc)
+                        await dead_letter(producer, settings.dead_letter_topic, "journeys",
+                                          record.value, exc)
                         report.dead_letters += 1
             if infos:
                 await asyncio.to_thread(worker.store, infos, report)
@@ -138,7 +125,7 @@ async def consume(settings: PipelineSettings, worker: EmbeddingWorker) -> Embedd
                 assigned = consumer.assignment()
                 if ends is None and assigned:
                     ends = await consumer.end_offsets(list(assigned))
-                if ends is not None and not batches and await _reached(consumer, ends):
+                if ends is not None and not batches and await reached(consumer, ends):
                     return report
     finally:
         await consumer.stop()
