@@ -1,31 +1,103 @@
-"""``slo-scout pipeline``: the PyFlink journey job, on a local MiniCluster or a cluster."""
+"""``slo-scout pipeline``: the streaming jobs, on a local MiniCluster or a cluster.
+
+``--job all`` (the default with ``--local``) runs the three jobs side by side: the PyFlink
+journey job in this process, and the embedding job and the catalog job (Kafka consumer groups,
+see their modules for why they are not Flink operators) as child processes with the same
+``SLO_SCOUT_PIPELINE_*`` settings. The children are stopped when the journey job ends.
+"""
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import subprocess
+import sys
+from enum import StrEnum
+
 import typer
+
+_MODULES = {"embeddings": "slo_scout_streaming.embedding_job",
+            "catalog": "slo_scout_streaming.catalog_job"}
+
+
+class Job(StrEnum):
+    all = "all"
+    journeys = "journeys"
+    embeddings = "embeddings"
+    catalog = "catalog"
+
+
+_JOB_OPTION = typer.Option(Job.all, "--job", help="Which job to run (all: the three).")
+
+
+def _start_children(jobs: list[str], env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    children = []
+    for job in jobs:
+        if job == "embeddings" and importlib.util.find_spec("torch") is None:
+            typer.echo("embedding job skipped: torch is not installed (the 'embeddings' extra)",
+                       err=True)
+            continue
+        children.append(subprocess.Popen([sys.executable, "-m", _MODULES[job]], env=env))
+    return children
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def pipeline_command(
     local: bool = typer.Option(False, "--local", help="Run on an in-process MiniCluster."),
+    job: Job = _JOB_OPTION,
     bootstrap_servers: str = typer.Option(None, "--kafka", help="Kafka bootstrap servers."),
     database: str = typer.Option(None, "--database", help="PostgreSQL DSN for journey stats."),
+    milvus: str = typer.Option(None, "--milvus",
+                               help="Milvus URI: a file for Milvus Lite, http://host:19530."),
     restore_from: str = typer.Option(None, "--restore-from",
                                      help="Checkpoint or savepoint path to resume from."),
     session_gap: float = typer.Option(None, "--session-gap", help="Trace session gap, seconds."),
 ) -> None:
-    """Turn the spans topic into journeys and per-minute stats (settings: SLO_SCOUT_PIPELINE_*)."""
+    """Journeys and stats, journey vectors, metric catalog and log templates.
+
+    Settings: SLO_SCOUT_PIPELINE_* (streaming/slo_scout_streaming/settings.py).
+    """
     try:
-        from slo_scout_streaming.journey_job import run
         from slo_scout_streaming.settings import PipelineSettings
     except ImportError as exc:
-        typer.echo(f"the pipeline needs the 'streaming' extra and PyFlink: {exc}", err=True)
+        typer.echo(f"the pipeline needs the 'streaming' extra: {exc}", err=True)
         raise typer.Exit(2) from exc
-    if not local:
-        typer.echo("Submit to a Flink cluster with: flink run --python "
-                   "streaming/slo_scout_streaming/journey_job.py (same SLO_SCOUT_PIPELINE_* "
-                   "settings); use --local for an in-process MiniCluster.", err=True)
-        raise typer.Exit(2)
     overrides = {k: v for k, v in {"bootstrap_servers": bootstrap_servers,
-                                   "database_dsn": database, "restore_from": restore_from,
+                                   "database_dsn": database, "milvus_uri": milvus,
+                                   "restore_from": restore_from,
                                    "session_gap_s": session_gap}.items() if v is not None}
-    run(PipelineSettings(**overrides))
+    settings = PipelineSettings(**overrides)
+    if job in (Job.embeddings, Job.catalog):
+        from importlib import import_module
+
+        import_module(_MODULES[job.value]).run(settings)
+        return
+    if not local:
+        typer.echo("Submit the journey job to a Flink cluster with: flink run --python "
+                   "streaming/slo_scout_streaming/journey_job.py (same SLO_SCOUT_PIPELINE_* "
+                   "settings) and run --job embeddings and --job catalog beside it; use --local "
+                   "for an in-process MiniCluster.", err=True)
+        raise typer.Exit(2)
+    try:
+        from slo_scout_streaming.journey_job import run
+    except ImportError as exc:
+        typer.echo(f"the journey job needs PyFlink (scripts/install-pyflink.sh): {exc}", err=True)
+        raise typer.Exit(2) from exc
+    env = {**os.environ, **{f"SLO_SCOUT_PIPELINE_{k.upper()}": str(v)
+                            for k, v in overrides.items()}}
+    children = _start_children(["embeddings", "catalog"], env) if job == Job.all else []
+    try:
+        run(settings)
+    finally:
+        _stop(children)
