@@ -116,16 +116,20 @@ async def _fill(bootstrap: str, topic: str, records: list[Fragment]) -> None:
 
 
 def core_ceiling(records: list[Fragment]) -> float:
-    """The job's per-trace core work without Flink: decode the record, assemble, classify."""
+    """The job's per-trace core work without Flink: decode the record, assemble, classify
+    (describing each journey once, as the job does)."""
     from slo_scout_streaming.traces import classify
 
     from slo_scout.core.telemetry.wire import decode_fragment
 
     began = time.perf_counter()
     spans = 0
+    known: set[str] = set()
     for f in records:
         trace_id, decoded = decode_fragment(f.value)
-        classify(trace_id, decoded)
+        _outcome, info = classify(trace_id, decoded, known)
+        if info is not None:
+            known.add(info.key)
         spans += len(decoded)
     return spans / (time.perf_counter() - began)
 

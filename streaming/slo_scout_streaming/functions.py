@@ -1,81 +1,57 @@
-"""The journey job's Python operators (thread mode: they run inside the TaskManager's JVM).
+"""The journey job's one Python operator (thread mode: it runs inside the TaskManager's JVM).
 
-``TraceSessions`` (keyed by trace id) keeps a trace's fragments in Flink state until no span of
-it arrived for ``gap`` of event time, then emits the trace's outcome. ``StatsWriter`` (keyed by
-a constant, one writer) buffers outcomes in *checkpointed* list state and writes them in
-batches; see ``stats_store`` for why a replay never counts a trace twice.
+``TraceSessions`` is keyed by trace id. Per trace it holds ONE value in Flink state: the event
+time at which the session closes (fixed width) followed by the trace's wire fragments, one a
+line. Each fragment re-arms an event-time timer at its timestamp + ``gap``; the timer that finds
+the stored deadline equal to its own time closes the trace, runs the core over it and appends
+the outcome to an in-memory batch that is written to PostgreSQL when it is full or
+``flush_ms`` of processing time has passed.
+
+Why the batch may live in memory although Flink does not checkpoint it: a closed trace keeps its
+state until a second timer, ``hold`` later in event time, finds its outcome written (it forces
+the write when not). A checkpoint therefore holds every trace whose outcome is not surely in the
+database, with its timers; after a restore those traces are closed and written again, and the
+store's ledger (``stats_store``) drops the ones it already has. At least once from Flink, at most
+once from the ledger. docs/streaming.md has the whole argument.
+
+Per trace that is: one key selection, per fragment one state read, one write and one timer, then
+two timer callbacks (close, release) with one read each and one clear; no second shuffle and no
+per-trace record downstream: only journeys stored for the first time leave the operator.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 from pyflink.common import Types
+from pyflink.datastream import TimeDomain
 from pyflink.datastream.functions import KeyedProcessFunction, RuntimeContext
-from pyflink.datastream.state import ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor
+from pyflink.datastream.state import ValueStateDescriptor
 
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.telemetry.wire import decode_fragment
 from slo_scout_streaming.stats_store import JourneyInfo, StatsStore, TraceOutcome
 from slo_scout_streaming.traces import classify
 
-OUTCOME, JOURNEY, DEAD = "O", "J", "D"
-END_OF_INPUT = 2**63 - 1
+log = logging.getLogger(__name__)
+
+_DEADLINE = 20  # digits of the deadline (ms) in front of the fragments
 
 
 class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
-    def __init__(self, gap_ms: int) -> None:
-        self.gap_ms = gap_ms
-        self.known: set[str] = set()
-
-    def open(self, runtime_context: RuntimeContext) -> None:
-        self.fragments = runtime_context.get_list_state(
-            ListStateDescriptor("fragments", Types.STRING()))
-        self.deadline = runtime_context.get_state(ValueStateDescriptor("deadline", Types.LONG()))
-
-    def process_element(self, value: str, ctx: KeyedProcessFunction.Context) -> Iterator[str]:
-        self.fragments.add(value)
-        deadline = max(ctx.timestamp() + self.gap_ms, self.deadline.value() or 0)
-        self.deadline.update(deadline)
-        ctx.timer_service().register_event_time_timer(deadline)
-        return iter(())
-
-    def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[str]:
-        if timestamp != self.deadline.value():
-            return  # a later span moved the session's end
-        spans = []
-        trace_id = ctx.get_current_key()
-        try:
-            for fragment in self.fragments.get():
-                spans.extend(decode_fragment(fragment)[1])
-        except DecodeError as exc:
-            yield f"{DEAD}{trace_id} {exc.message}"
-        self.fragments.clear()
-        self.deadline.clear()
-        if not spans:
-            return
-        outcome, info = classify(trace_id, spans)
-        if info.key not in self.known:
-            # Once per journey per operator instance (and again after a restart): the writer
-            # keeps descriptions in state and the store inserts a journey once.
-            self.known.add(info.key)
-            yield JOURNEY + info.dumps()
-        yield OUTCOME + outcome.dumps()
-
-
-class StatsWriter(KeyedProcessFunction):  # type: ignore[misc]
-    def __init__(self, dsn: str, team: str, environment: str, batch: int,
-                 flush_ms: int) -> None:
+    def __init__(self, gap_ms: int, hold_ms: int, dsn: str, team: str, environment: str,
+                 batch: int, flush_ms: int) -> None:
+        self.gap_ms, self.hold_ms = gap_ms, hold_ms
         self.dsn, self.team, self.environment = dsn, team, environment
         self.batch, self.flush_ms = batch, flush_ms
 
     def open(self, runtime_context: RuntimeContext) -> None:
-        self.pending = runtime_context.get_list_state(
-            ListStateDescriptor("pending", Types.STRING()))
-        self.count = runtime_context.get_state(ValueStateDescriptor("count", Types.INT()))
-        self.timer = runtime_context.get_state(ValueStateDescriptor("timer", Types.LONG()))
-        self.infos = runtime_context.get_map_state(
-            MapStateDescriptor("journeys", Types.STRING(), Types.STRING()))
+        self.trace = runtime_context.get_state(ValueStateDescriptor("trace", Types.STRING()))
+        self.infos: dict[str, JourneyInfo] = {}  # journeys described in this process
+        self.pending: dict[str, TraceOutcome] = {}  # closed, not yet written
+        self.written: set[str] = set()  # written, state not yet released
+        self.flush_at: int | None = None  # processing-time timer armed for the batch
         self.store = StatsStore(self.dsn, self.team, self.environment)
         self.store.open()
 
@@ -83,36 +59,78 @@ class StatsWriter(KeyedProcessFunction):  # type: ignore[misc]
         self.store.close()
 
     def process_element(self, value: str, ctx: KeyedProcessFunction.Context) -> Iterator[str]:
-        if value.startswith(DEAD):
-            return  # an unreadable fragment: counted by the session operator's logs only
-        if value.startswith(JOURNEY):
-            info = JourneyInfo.loads(value[1:])
-            if not self.infos.contains(info.key):
-                self.infos.put(info.key, value[1:])
-            return
-        self.pending.add(value[1:])
-        count = (self.count.value() or 0) + 1
-        self.count.update(count)
-        if count >= self.batch:
-            yield from self._flush()
-        elif self.timer.value() is None:
-            at = ctx.timer_service().current_processing_time() + self.flush_ms
-            self.timer.update(at)
-            ctx.timer_service().register_processing_time_timer(at)
-            # A bounded run ends without firing processing-time timers, which would lose the
-            # last partial batch; the final watermark (Long.MAX_VALUE) fires this one instead.
-            ctx.timer_service().register_event_time_timer(END_OF_INPUT)
+        held = self.trace.value()
+        deadline = ctx.timestamp() + self.gap_ms
+        if held is None:
+            self.trace.update(f"{deadline:0{_DEADLINE}d}{value}")
+        else:
+            current = int(held[:_DEADLINE])
+            if current <= ctx.timer_service().current_watermark():
+                # Closed already and counted: a second session of this trace id would be
+                # dropped by the ledger anyway, so its late spans are dropped here.
+                return iter(())
+            deadline = max(deadline, current)
+            self.trace.update(f"{deadline:0{_DEADLINE}d}{held[_DEADLINE:]}\n{value}")
+        ctx.timer_service().register_event_time_timer(deadline)
+        return iter(())
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[str]:
-        self.timer.clear()
-        yield from self._flush()
+        if ctx.time_domain() == TimeDomain.PROCESSING_TIME:
+            self.flush_at = None
+            yield from self._flush()
+            return
+        held = self.trace.value()
+        if held is None:
+            return
+        deadline = int(held[:_DEADLINE])
+        trace_id = ctx.get_current_key()
+        if timestamp < deadline:
+            return  # a timer of an earlier deadline, superseded by a later fragment
+        if timestamp == deadline:  # the session closes
+            self._close(trace_id, held, ctx)
+            ctx.timer_service().register_event_time_timer(deadline + self.hold_ms)
+        elif trace_id in self.written:
+            self.written.discard(trace_id)
+            self.trace.clear()
+        elif trace_id in self.pending:  # held long enough: write it now, then release
+            yield from self._flush()
+            self.written.discard(trace_id)
+            self.trace.clear()
+        else:
+            # Closed before the restore this process started from: close it again and give
+            # the batch one more hold to take it (one transaction per such trace is too slow).
+            self._close(trace_id, held, ctx)
+            ctx.timer_service().register_event_time_timer(timestamp + self.hold_ms)
+        if len(self.pending) >= self.batch:
+            yield from self._flush()
+
+    def _close(self, trace_id: str, held: str,
+               ctx: KeyedProcessFunction.OnTimerContext) -> None:
+        spans = []
+        for fragment in held[_DEADLINE:].split("\n"):
+            try:
+                spans.extend(decode_fragment(fragment)[1])
+            except DecodeError as exc:
+                log.warning("dropped an unreadable span fragment of trace %s: %s",
+                            trace_id, exc.message)
+        if not spans:
+            self.written.add(trace_id)  # nothing to store: release at the hold timer
+            return
+        outcome, info = classify(trace_id, spans, self.infos)
+        if info is not None:
+            self.infos[info.key] = info
+        self.pending[trace_id] = outcome
+        if self.flush_at is None:
+            self.flush_at = ctx.timer_service().current_processing_time() + self.flush_ms
+            ctx.timer_service().register_processing_time_timer(self.flush_at)
 
     def _flush(self) -> Iterator[str]:
-        outcomes = [TraceOutcome.loads(text) for text in self.pending.get()]
-        if outcomes:
-            infos = {o.journey_key: JourneyInfo.loads(self.infos.get(o.journey_key))
-                     for o in outcomes}
-            for info in self.store.write_batch(outcomes, infos):
-                yield info.dumps()
+        if not self.pending:
+            return
+        outcomes = list(self.pending.values())
+        infos = {o.journey_key: self.infos[o.journey_key] for o in outcomes}
+        created = self.store.write_batch(outcomes, infos)
+        self.written.update(self.pending)
         self.pending.clear()
-        self.count.clear()
+        for info in created:
+            yield info.dumps()

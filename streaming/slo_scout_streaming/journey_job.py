@@ -55,7 +55,7 @@ def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
         KafkaSource,
     )
 
-    from slo_scout_streaming.functions import StatsWriter, TraceSessions
+    from slo_scout_streaming.functions import TraceSessions
 
     conf = Configuration()
     conf.set_string("python.execution-mode", "thread")
@@ -91,16 +91,16 @@ def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
     watermarks = WatermarkStrategy.for_bounded_out_of_orderness(
         Duration.of_millis(int(settings.lateness_s * 1000)))
     spans = env.from_source(builder.build(), watermarks, "spans").uid("spans-source")
-    traces = (spans.key_by(lambda v: v[:32], key_type=Types.STRING())
-              .process(TraceSessions(int(settings.session_gap_s * 1000)),
-                       output_type=Types.STRING())
-              .uid("trace-sessions").name("trace sessions"))
-    new_journeys = (traces.key_by(lambda v: 0, key_type=Types.INT())
-                    .process(StatsWriter(settings.database_dsn, settings.team,
-                                         settings.environment, settings.write_batch,
-                                         settings.write_flush_ms),
+    # One keyed operator does it all (sessions, core, batched idempotent writes): a second
+    # shuffle into a separate writer cost a Python record and four state operations per trace.
+    new_journeys = (spans.key_by(lambda v: v[:32], key_type=Types.STRING())
+                    .process(TraceSessions(int(settings.session_gap_s * 1000),
+                                           int(settings.write_hold_s * 1000),
+                                           settings.database_dsn, settings.team,
+                                           settings.environment, settings.write_batch,
+                                           settings.write_flush_ms),
                              output_type=Types.STRING())
-                    .uid("stats-writer").name("journey stats writer").set_parallelism(1))
+                    .uid("trace-sessions-v2").name("trace sessions and journey stats"))
     sink = (KafkaSink.builder()
             .set_bootstrap_servers(settings.bootstrap_servers)
             .set_record_serializer(KafkaRecordSerializationSchema.builder()

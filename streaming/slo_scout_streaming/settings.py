@@ -30,6 +30,9 @@ class PipelineSettings(BaseSettings):
     restart_attempts: int = 10
     write_batch: int = 500
     write_flush_ms: int = 1000
+    # A closed trace keeps its state this much longer in event time, until its outcome is
+    # written (the batch is written early when it is not): what makes the in-memory batch safe.
+    write_hold_s: float = 10.0
     jars_dir: str = ".cache/flink-jars"
     bounded: bool = False  # stop at the offsets that exist at start (tests, benchmarks)
     # Milvus (embedding job)

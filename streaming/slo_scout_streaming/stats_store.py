@@ -11,7 +11,7 @@ batch in ONE PostgreSQL transaction:
 
 Because the ledger insert and the stats update commit together, a crash either stores both or
 neither, and a trace is counted at most once; the job's checkpointed state (see
-``stats_sink``) guarantees it is written at least once. docs/streaming.md has the argument.
+``functions``) guarantees it is written at least once. docs/streaming.md has the argument.
 """
 
 from __future__ import annotations
@@ -143,27 +143,28 @@ class StatsStore:
 
     def write_batch(self, outcomes: list[TraceOutcome],
                     infos: dict[str, JourneyInfo]) -> list[JourneyInfo]:
-        """Stores a batch; returns the journeys inserted for the first time."""
+        """Stores a batch; returns the journeys inserted for the first time.
+
+        Several writers (one per subtask) may run at once: each journey's row is locked before
+        its minutes are touched, and journeys are visited in key order, so two batches that
+        share journeys serialise on them and never deadlock.
+        """
         assert self.conn is not None
         created: list[JourneyInfo] = []
         with self.conn.transaction(), self.conn.cursor() as cur:
             fresh = self._claim(cur, outcomes)
-            if not fresh:
-                return created
-            groups: dict[tuple[str, int], list[TraceOutcome]] = {}
+            groups: dict[str, dict[int, list[TraceOutcome]]] = {}
             for o in fresh:
-                groups.setdefault((o.journey_key, o.minute), []).append(o)
-            ids: dict[str, int] = {}
-            for key in sorted({k for k, _ in groups}):
-                first = min(m for k, m in groups if k == key)
+                groups.setdefault(o.journey_key, {}).setdefault(o.minute, []).append(o)
+            for key in sorted(groups):
                 info = infos.get(key)
                 if info is None:
                     raise KeyError(f"no description of journey {key} in the batch")
-                ids[key], new = self._journey_id(cur, info, _ts(first))
+                minutes = groups[key]
+                journey_id, new = self._journey_id(cur, info, _ts(min(minutes)))
                 if new:
                     created.append(info)
-            for (key, minute), items in sorted(groups.items()):
-                self._add_minute(cur, ids[key], minute, items)
+                self._add(cur, journey_id, minutes)
         return created
 
     def _claim(self, cur: psycopg.Cursor[Any], outcomes: list[TraceOutcome]) -> list[TraceOutcome]:
@@ -182,16 +183,33 @@ class StatsStore:
              [_ts(o.minute) for o in by_id.values()]))
         return [by_id[row[0]] for row in cur.fetchall()]
 
-    def _add_minute(self, cur: psycopg.Cursor[Any], journey_id: int, minute: int,
-                    items: list[TraceOutcome]) -> None:
-        sketch: DDSketch = new_sketch()
-        for o in items:
-            sketch.add(o.latency_s)
-        errors = sum(o.error for o in items)
-        at = _ts(minute)
+    def _add(self, cur: psycopg.Cursor[Any], journey_id: int,
+             minutes: dict[int, list[TraceOutcome]]) -> None:
+        cur.execute("SELECT latency_sketch FROM journeys WHERE id = %s FOR UPDATE", (journey_id,))
+        total = decode_sketch(cur.fetchone()[0])  # type: ignore[index]
+        requests = errors = 0
+        for minute in sorted(minutes):
+            items = minutes[minute]
+            sketch: DDSketch = new_sketch()
+            for o in items:
+                sketch.add(o.latency_s)
+            failed = sum(o.error for o in items)
+            self._add_minute(cur, journey_id, _ts(minute), len(items), failed, sketch)
+            total.merge(sketch)
+            requests += len(items)
+            errors += failed
+        at = [_ts(min(minutes)), _ts(max(minutes))]
+        cur.execute("UPDATE journeys SET requests = requests + %s, errors = errors + %s, "
+                    "latency_sketch = %s, last_seen = GREATEST(last_seen, %s), "
+                    "first_seen = LEAST(first_seen, %s) WHERE id = %s",
+                    (requests, errors, encode_sketch(total), at[1], at[0], journey_id))
+
+    def _add_minute(self, cur: psycopg.Cursor[Any], journey_id: int, at: datetime,
+                    requests: int, errors: int, sketch: DDSketch) -> None:
+        # The journey's row lock (taken by the caller) serialises writers of its minutes.
         cur.execute("SELECT slo_scout_ensure_stats_partition(%s)", (at,))
         cur.execute("SELECT latency_sketch FROM journey_stats WHERE journey_id = %s AND "
-                    "minute = %s FOR UPDATE", (journey_id, at))
+                    "minute = %s", (journey_id, at))
         row = cur.fetchone()
         merged = sketch
         if row is not None:
@@ -203,11 +221,4 @@ class StatsStore:
             "requests = journey_stats.requests + EXCLUDED.requests, "
             "errors = journey_stats.errors + EXCLUDED.errors, "
             "latency_sketch = EXCLUDED.latency_sketch",
-            (journey_id, at, len(items), errors, encode_sketch(merged)))
-        cur.execute("SELECT latency_sketch FROM journeys WHERE id = %s FOR UPDATE", (journey_id,))
-        total = decode_sketch(cur.fetchone()[0])  # type: ignore[index]
-        total.merge(sketch)
-        cur.execute("UPDATE journeys SET requests = requests + %s, errors = errors + %s, "
-                    "latency_sketch = %s, last_seen = GREATEST(last_seen, %s), "
-                    "first_seen = LEAST(first_seen, %s) WHERE id = %s",
-                    (len(items), errors, encode_sketch(total), at, at, journey_id))
+            (journey_id, at, requests, errors, encode_sketch(merged)))
