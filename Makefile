@@ -11,10 +11,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Re-installs only when pyproject.toml changes; torch comes from the local CPU wheel.
-# PyFlink goes in without its dependencies (see scripts/install-pyflink.sh for why).
-$(STAMP): $(BIN)/python pyproject.toml scripts/install-pyflink.sh
+# PyFlink and drain3 go in without their dependencies (the scripts say why).
+$(STAMP): $(BIN)/python pyproject.toml scripts/install-pyflink.sh scripts/install-nodeps.sh
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,embeddings,streaming,infra]'
 	./scripts/install-pyflink.sh
+	./scripts/install-nodeps.sh
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 bootstrap: $(STAMP)
