@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1.7
-# Flink job image for the journey and embedding jobs, run by the Flink Kubernetes Operator
-# (`FlinkDeployment`, application mode, `PythonDriver`). Built FROM the official Flink 2.0 image.
+# Flink job image: the journey job, run by the Flink Kubernetes Operator (`FlinkDeployment`,
+# application mode, `PythonDriver`), and the embedding job, a plain Kafka consumer started from
+# the same image by a Deployment (`python -m slo_scout_streaming.embedding_job`: torch, the model
+# and pymilvus are here). Built FROM the official Flink 2.0 image.
 #
 # Base images are pinned by exact tag; the release pipeline adds digests (this repository's build
 # machine cannot reach the registry to check one, and an unchecked digest would be a guess).
@@ -67,7 +69,7 @@ ARG REVISION=unknown
 ARG SOURCE_URL=
 ARG FLINK_VERSION
 LABEL org.opencontainers.image.title="slo-scout-flink" \
-      org.opencontainers.image.description="SLO Scout journey and embedding PyFlink jobs on Flink 2.0" \
+      org.opencontainers.image.description="SLO Scout journey job on Flink 2.0 and the embedding job" \
       org.opencontainers.image.source="${SOURCE_URL}" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}" \

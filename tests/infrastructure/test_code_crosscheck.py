@@ -5,7 +5,9 @@ asked for the probe paths read from the rendered manifests)."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -123,6 +125,7 @@ def test_the_kafka_topics_in_the_chart_are_the_code_s_topics() -> None:
         "deadLetter": collector.dead_letter, "journeysNew": pipeline.journeys_topic,
     }, names
     assert pipeline.spans_topic == collector.spans
+    assert pipeline.dead_letter_topic == collector.dead_letter
     topics = {t.doc["spec"]["topicName"] for t in of_kind("default", "KafkaTopic")}
     assert topics == set(chart_names.values())
 
@@ -150,6 +153,14 @@ def test_the_commands_and_job_modules_the_pods_run_exist() -> None:
                 module = args[args.index("-pym") + 1]
                 assert importlib.util.find_spec(module) is not None, \
                     f"{manifest.ref} runs {module}, which does not exist"
+            elif container.get("command", [""])[0] == "python":
+                # A module run as a program (the embedding job, from the Flink image).
+                command = container["command"]
+                assert command[1] == "-m", f"{manifest.ref} runs {command}"
+                spec = importlib.util.find_spec(command[2])
+                assert spec is not None and spec.origin, f"{manifest.ref}: no {command[2]}"
+                source = Path(spec.origin).read_text()
+                assert 'if __name__ == "__main__":' in source, f"{command[2]} runs nothing"
             elif "command" in container:
                 command = container["command"]
                 assert command[0] == "slo-scout", f"{manifest.ref} runs {command}"
@@ -198,3 +209,59 @@ def test_the_worker_metrics_the_alerts_and_dashboard_query_are_ones_the_worker_s
     outcomes = set(re.findall(r'outcome="(\w+)"', "\n".join(rules)))
     assert outcomes and outcomes <= {s.labels.get("outcome") for f in
                                      text_string_to_metric_families(text) for s in f.samples}
+
+
+# Settings the embedding job reads whose defaults are right on Kubernetes too.
+EMBEDDING_DEFAULTS_KEPT = {"bounded", "embedding_group_id", "milvus_index"}
+
+
+def _settings_read_by(module: str) -> set[str]:
+    """Every ``settings.<field>`` (or ``self.settings.<field>``) a module's source reads."""
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin
+    tree = ast.parse(Path(spec.origin).read_text())
+
+    def is_settings(node: ast.expr) -> bool:
+        return ((isinstance(node, ast.Name) and node.id == "settings")
+                or (isinstance(node, ast.Attribute) and node.attr == "settings"))
+
+    return {node.attr for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and is_settings(node.value)}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_chart_sets_every_setting_the_embedding_job_reads(variant: str) -> None:
+    from slo_scout_streaming.settings import PipelineSettings
+
+    read = _settings_read_by("slo_scout_streaming.embedding_job")
+    assert read <= set(PipelineSettings.model_fields), read - set(PipelineSettings.model_fields)
+    assert {"milvus_uri", "milvus_collection", "journeys_topic"} <= read
+    job = one(variant, "Deployment", "-embedding-job")
+    env = {e["name"]: e.get("value") for e in pod_spec(job)["containers"][0]["env"]}  # type: ignore[index]
+    expected = {f"SLO_SCOUT_PIPELINE_{name.upper()}" for name in read - EMBEDDING_DEFAULTS_KEPT}
+    assert expected <= set(env), f"{job.ref} lacks {expected - set(env)}"
+    # ... and nothing the job does not read (a Flink setting here would be a leftover).
+    assert set(env) <= expected, f"{job.ref} sets {set(env) - expected}, which it never reads"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_embedding_job_writes_the_collection_and_environment_the_chart_names(
+        variant: str) -> None:
+    from tests.infrastructure.chart import chart
+
+    values = {**chart().values}
+    overrides = values_of(variant)
+    job = one(variant, "Deployment", "-embedding-job")
+    env = {e["name"]: e.get("value") for e in pod_spec(job)["containers"][0]["env"]}  # type: ignore[index]
+    collection = overrides.get("milvus", {}).get("collection", values["milvus"]["collection"])
+    assert env["SLO_SCOUT_PIPELINE_MILVUS_COLLECTION"] == collection
+    topics = {**values["kafka"]["topics"]["names"],
+              **overrides.get("kafka", {}).get("topics", {}).get("names", {})}
+    assert env["SLO_SCOUT_PIPELINE_JOURNEYS_TOPIC"] == topics["journeysNew"]
+    assert env["SLO_SCOUT_PIPELINE_DEAD_LETTER_TOPIC"] == topics["deadLetter"]
+    # Vectors are keyed by environment: the one the journey job records journeys under.
+    journey = one(variant, "FlinkDeployment", "-journey-job")
+    journey_env = {e["name"]: e.get("value") for e in pod_spec(journey)["containers"][0]["env"]}  # type: ignore[index]
+    assert env["SLO_SCOUT_PIPELINE_ENVIRONMENT"] == journey_env["SLO_SCOUT_PIPELINE_ENVIRONMENT"]
+    if overrides.get("milvus", {}).get("enabled", values["milvus"]["enabled"]):
+        assert env["SLO_SCOUT_PIPELINE_MILVUS_URI"].endswith("-milvus.slo.svc:19530")
