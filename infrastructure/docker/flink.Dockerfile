@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1.7
 # Flink job image: the journey job, run by the Flink Kubernetes Operator (`FlinkDeployment`,
-# application mode, `PythonDriver`), and the embedding job, a plain Kafka consumer started from
-# the same image by a Deployment (`python -m slo_scout_streaming.embedding_job`: torch, the model
-# and pymilvus are here). Built FROM the official Flink 2.0 image.
+# application mode, `PythonDriver`), and the embedding and catalog jobs, plain Kafka consumers
+# started from the same image by Deployments (`python -m slo_scout_streaming.embedding_job`:
+# torch, the model and pymilvus are here; `python -m slo_scout_streaming.catalog_job`: drain3).
+# Built FROM the official Flink 2.0 image.
 #
 # Base images are pinned by exact tag; the release pipeline adds digests (this repository's build
 # machine cannot reach the registry to check one, and an unchecked digest would be a guess).
@@ -43,6 +44,7 @@ RUN set -eux; \
 WORKDIR /src
 COPY pyproject.toml LICENSE ./
 COPY infrastructure/docker/pins.py ./pins.py
+COPY scripts/install-nodeps.sh ./install-nodeps.sh
 COPY backend ./backend
 COPY collectors ./collectors
 COPY streaming ./streaming
@@ -52,7 +54,10 @@ ARG FLINK_VERSION
 #    streaming-test) minus Milvus Lite: here the jobs reach a Milvus server by URI. 3. PyFlink
 #    without its dependencies, as scripts/install-pyflink.sh does: it would pull apache-beam
 #    (process mode only; the jobs run in thread mode), and apache-flink-libraries would
-#    duplicate the jars the image already has under FLINK_HOME.
+#    duplicate the jars the image already has under FLINK_HOME. 4. drain3 (the catalog job's
+#    log template miner) without its dependencies, by the project's own script and pin: it pins
+#    cachetools==4.2.1 and jsonpickle==1.5.1, against pymilvus' cachetools>=5 and the streaming
+#    extra's jsonpickle, both installed in step 2; importing the catalog job proves they resolve.
 RUN set -eux; \
     /opt/slo-scout/bin/python pins.py pyproject.toml --extra embeddings --only torch > /tmp/torch.txt; \
     /opt/slo-scout/bin/python pins.py pyproject.toml --extra streaming --exclude milvus-lite \
@@ -61,6 +66,8 @@ RUN set -eux; \
       -r /tmp/torch.txt; \
     /opt/slo-scout/bin/pip install --no-compile . -r /tmp/streaming.txt; \
     /opt/slo-scout/bin/pip install --no-compile --no-deps "apache-flink==${FLINK_VERSION}"; \
+    PYTHON=/opt/slo-scout/bin/python bash install-nodeps.sh; \
+    /opt/slo-scout/bin/python -c "import slo_scout_streaming.catalog_job"; \
     /opt/slo-scout/bin/python -m compileall -q /opt/slo-scout
 
 FROM ${FLINK_IMAGE} AS runtime
@@ -69,7 +76,7 @@ ARG REVISION=unknown
 ARG SOURCE_URL=
 ARG FLINK_VERSION
 LABEL org.opencontainers.image.title="slo-scout-flink" \
-      org.opencontainers.image.description="SLO Scout journey job on Flink 2.0 and the embedding job" \
+      org.opencontainers.image.description="SLO Scout journey job on Flink 2.0, the embedding and catalog jobs" \
       org.opencontainers.image.source="${SOURCE_URL}" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}" \
