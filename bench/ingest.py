@@ -5,8 +5,10 @@
    first with framed records (one trace of 20 spans each), then the job runs bounded until it
    has consumed them all; spans/s is timed from the moment the job reports RUNNING to its end
    (so the ~5 s of MiniCluster start are excluded, operator start-up is not), and divided by the
-   one core the job's operators run on. Beside it: the core's own work per record
-   (``decode_fragment`` + ``classify``) in-process, without Flink.
+   one core the job's operators run on; and the same spans divided by the CPU seconds the job's
+   JVM used meanwhile (the Python operator runs inside it), which other load on the machine
+   does not skew. Beside it: the core's own work per record (``decode_fragment`` +
+   ``classify``, each journey described once) in-process, without Flink.
 
 ``python -m bench.ingest [--job-traces N] [--skip-ingest] [--skip-job]``
 """
