@@ -56,7 +56,8 @@ def _settings_class(container_owner: str) -> type[BaseSettings]:
     return PipelineSettings
 
 
-OUR_COMPONENTS = ("api", "worker", "migrations", "collector", "journey-job", "embedding-job")
+OUR_COMPONENTS = ("api", "worker", "migrations", "collector", "journey-job", "embedding-job",
+                  "catalog-job")
 
 
 def _our_containers(variant: str):  # type: ignore[no-untyped-def]
@@ -211,8 +212,16 @@ def test_the_worker_metrics_the_alerts_and_dashboard_query_are_ones_the_worker_s
                                      text_string_to_metric_families(text) for s in f.samples}
 
 
-# Settings the embedding job reads whose defaults are right on Kubernetes too.
-EMBEDDING_DEFAULTS_KEPT = {"bounded", "embedding_group_id", "milvus_index"}
+# The consumer jobs the chart runs as Deployments: the settings each must read (a sanity check
+# of the parse) and those whose defaults are right on Kubernetes too, so the chart leaves them.
+CONSUMER_JOBS = {
+    "embedding-job": ("slo_scout_streaming.embedding_job",
+                      {"milvus_uri", "milvus_collection", "journeys_topic"},
+                      {"bounded", "embedding_group_id", "milvus_index"}),
+    "catalog-job": ("slo_scout_streaming.catalog_job",
+                    {"metrics_topic", "logs_topic", "database_dsn", "environment"},
+                    {"bounded", "catalog_group_id"}),
+}
 
 
 def _settings_read_by(module: str) -> set[str]:
@@ -229,19 +238,25 @@ def _settings_read_by(module: str) -> set[str]:
             if isinstance(node, ast.Attribute) and is_settings(node.value)}
 
 
+def _job_env(variant: str, component: str) -> tuple[str, dict[str, dict[str, object]]]:
+    job = one(variant, "Deployment", f"-{component}")
+    return job.ref, {e["name"]: e for e in pod_spec(job)["containers"][0]["env"]}  # type: ignore[index]
+
+
+@pytest.mark.parametrize("component", sorted(CONSUMER_JOBS))
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_the_chart_sets_every_setting_the_embedding_job_reads(variant: str) -> None:
+def test_the_chart_sets_every_setting_a_consumer_job_reads(variant: str, component: str) -> None:
     from slo_scout_streaming.settings import PipelineSettings
 
-    read = _settings_read_by("slo_scout_streaming.embedding_job")
+    module, must_read, defaults_kept = CONSUMER_JOBS[component]
+    read = _settings_read_by(module)
     assert read <= set(PipelineSettings.model_fields), read - set(PipelineSettings.model_fields)
-    assert {"milvus_uri", "milvus_collection", "journeys_topic"} <= read
-    job = one(variant, "Deployment", "-embedding-job")
-    env = {e["name"]: e.get("value") for e in pod_spec(job)["containers"][0]["env"]}  # type: ignore[index]
-    expected = {f"SLO_SCOUT_PIPELINE_{name.upper()}" for name in read - EMBEDDING_DEFAULTS_KEPT}
-    assert expected <= set(env), f"{job.ref} lacks {expected - set(env)}"
+    assert must_read <= read, f"{module} no longer reads {must_read - read}: is the parse right?"
+    ref, env = _job_env(variant, component)
+    expected = {f"SLO_SCOUT_PIPELINE_{name.upper()}" for name in read - defaults_kept}
+    assert expected <= set(env), f"{ref} lacks {expected - set(env)}"
     # ... and nothing the job does not read (a Flink setting here would be a leftover).
-    assert set(env) <= expected, f"{job.ref} sets {set(env) - expected}, which it never reads"
+    assert set(env) <= expected, f"{ref} sets {set(env) - expected}, which it never reads"
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -265,3 +280,75 @@ def test_the_embedding_job_writes_the_collection_and_environment_the_chart_names
     assert env["SLO_SCOUT_PIPELINE_ENVIRONMENT"] == journey_env["SLO_SCOUT_PIPELINE_ENVIRONMENT"]
     if overrides.get("milvus", {}).get("enabled", values["milvus"]["enabled"]):
         assert env["SLO_SCOUT_PIPELINE_MILVUS_URI"].endswith("-milvus.slo.svc:19530")
+
+
+def _topics(variant: str) -> dict[str, str]:
+    from tests.infrastructure.chart import chart
+
+    return {**chart().values["kafka"]["topics"]["names"],
+            **values_of(variant).get("kafka", {}).get("topics", {}).get("names", {})}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_catalog_job_reads_the_collectors_topics_and_writes_the_journey_job_s_database(
+        variant: str) -> None:
+    ref, env = _job_env(variant, "catalog-job")
+    topics = _topics(variant)
+    assert env["SLO_SCOUT_PIPELINE_METRICS_TOPIC"]["value"] == topics["metrics"], ref
+    assert env["SLO_SCOUT_PIPELINE_LOGS_TOPIC"]["value"] == topics["logs"], ref
+    assert env["SLO_SCOUT_PIPELINE_DEAD_LETTER_TOPIC"]["value"] == topics["deadLetter"], ref
+    # The topics the collectors write to are the ones it reads.
+    collector = pod_spec(one(variant, "Deployment", "-collector"))["containers"][0]  # type: ignore[index]
+    collector_env = {e["name"]: e.get("value") for e in collector["env"]}
+    for name in ("METRICS", "LOGS", "DEAD_LETTER"):
+        written = collector_env[f"SLO_SCOUT_COLLECTOR_TOPICS__{name}"]
+        assert written == env[f"SLO_SCOUT_PIPELINE_{name}_TOPIC"]["value"], name
+    # Its rows are keyed by the environment the journey job records, in the same database,
+    # so templates join the journey job's trace ledger.
+    journey = one(variant, "FlinkDeployment", "-journey-job")
+    journey_env = {e["name"]: e for e in pod_spec(journey)["containers"][0]["env"]}  # type: ignore[index]
+    for name in ("SLO_SCOUT_PIPELINE_ENVIRONMENT", "SLO_SCOUT_PIPELINE_DATABASE_DSN"):
+        assert env[name] == journey_env[name], f"{ref}: {name}"
+    assert "secretKeyRef" in env["SLO_SCOUT_PIPELINE_DATABASE_DSN"]["valueFrom"]  # type: ignore[operator]
+
+
+def _inserted_columns(module: str) -> dict[str, set[str]]:
+    """``{table: columns}`` of every ``INSERT INTO table (columns)`` in a module's SQL strings
+    (adjacent literals are one constant in the syntax tree, so split statements read whole)."""
+    import re
+
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin
+    found: dict[str, set[str]] = {}
+    for node in ast.walk(ast.parse(Path(spec.origin).read_text())):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for table, columns in re.findall(r"INSERT INTO (\w+) \(([^)]*)\)", node.value):
+                found.setdefault(table, set()).update(c.strip() for c in columns.split(","))
+    return found
+
+
+def test_the_tables_the_catalog_job_writes_are_created_by_the_migration_hook_job(
+        tmp_path: Path) -> None:
+    import os
+    import shutil
+    import sqlite3
+    import subprocess
+    import sys
+
+    written = _inserted_columns("slo_scout_streaming.catalog_store")
+    assert {"metric_catalog", "log_templates", "log_template_traces"} <= set(written)
+    # The hook Job's own command and arguments (the control plane image's entrypoint is
+    # `slo-scout`), on a SQLite file instead of the release's PostgreSQL.
+    job = pod_spec(one("default", "Job", "-migrations"))["containers"][0]  # type: ignore[index]
+    cli = shutil.which("slo-scout", path=str(Path(sys.executable).parent))
+    assert cli is not None, "the slo-scout console script is not installed in this environment"
+    db = tmp_path / "schema.db"
+    env = {**os.environ, "SLO_SCOUT_DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
+    subprocess.run([cli, *job["args"]], env=env, check=True, timeout=120, capture_output=True)
+    with sqlite3.connect(db) as conn:
+        created = {table: {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+                   for (table,) in conn.execute("SELECT name FROM sqlite_master "
+                                                "WHERE type = 'table'")}
+    for table, columns in written.items():
+        assert table in created, f"the catalog job writes {table}, which no migration creates"
+        assert columns <= created[table], f"{table} has no {columns - created[table]}"

