@@ -119,3 +119,28 @@ def test_notes_tell_how_to_reach_the_api_and_send_otlp() -> None:
     assert "OTEL_EXPORTER_OTLP_ENDPOINT=http://demo-slo-scout-collector.slo.svc:4318" in default
     assert "demo-slo-scout-collector.slo.svc:4317" in default
     assert "https://slo-scout.example.com/docs" in notes("prod")
+
+
+def test_the_catalog_job_is_on_with_streaming_and_switches_off_with_all_it_brings() -> None:
+    def catalog_objects(manifests: tuple) -> list[str]:  # type: ignore[type-arg]
+        return sorted(f"{m.kind}/{m.name}" for m in manifests
+                      if m.doc["metadata"].get("labels", {}).get("app.kubernetes.io/component")
+                      == "catalog-job")
+
+    assert catalog_objects(rendered("default")) == [
+        f"{kind}/demo-slo-scout-catalog-job"
+        for kind in ("Deployment", "NetworkPolicy", "ServiceAccount")]
+    for values in ({"streaming": {"catalogJob": {"enabled": False}}},
+                   {"streaming": {"enabled": False}}):
+        assert catalog_objects(render_with(values)) == [], values
+
+
+def test_the_schema_refuses_a_catalog_job_setting_it_does_not_have() -> None:
+    for values, where in [({"streaming": {"catalogJob": {"replicas": -1}}},
+                           "/streaming/catalogJob/replicas"),
+                          # The job polls at most 500 records; there is no batch to set.
+                          ({"streaming": {"catalogJob": {"batch": 100}}},
+                           "/streaming/catalogJob")]:
+        with pytest.raises(helm.HelmValuesError) as caught:
+            chart().validate_schema(values)
+        assert where in str(caught.value), values
