@@ -21,12 +21,13 @@ from tests.api.conftest import seed
 from tests.fixtures.control_plane import journey
 
 from slo_scout.api.analysis import service as analysis
-from slo_scout.api.analysis.history import PrometheusHistory
+from slo_scout.api.analysis.family import FROM_METADATA, FROM_NAMES, FamilyChoice, detect_sync
+from slo_scout.api.analysis.history import HistoryError, PrometheusHistory
+from slo_scout.api.analysis.recommending import Recommender
 from slo_scout.api.catalog.service import find_environment
+from slo_scout.core.slis import FamilyKind
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.db.models import AnalysisResult
-from slo_scout.settings import Settings
-from slo_scout.worker.factory import build_recommender
 from slo_scout.worker.loop import Worker
 
 PROMETHEUS, PROMTOOL = shutil.which("prometheus"), shutil.which("promtool")
@@ -145,8 +146,6 @@ def test_an_analysis_gets_targets_grounded_in_the_servers_history(
     # one hour of stored statistics: alone, far too little to back a target
     seed(migrated_url, journeys=[journey(start=end - timedelta(hours=1), minutes=60,
                                          requests_per_minute=5)])
-    settings = Settings(database_url=migrated_url,
-                        history={"prometheus_url": prometheus_url})
 
     async def go() -> AnalysisResult:
         engine = create_engine(migrated_url)
@@ -159,8 +158,9 @@ def test_an_analysis_gets_targets_grounded_in_the_servers_history(
                     session, environment_id=env.id, lookback_seconds=30 * 86400,
                     strategy="balanced", requested_by="key:test", max_attempts=1, now=end)
                 await session.commit()
-            worker = Worker(sessions, build_recommender(settings), name="history-test",
-                            clock=lambda: end)
+            # no family named: the analysis asks the server which metrics it holds
+            recommender = Recommender(None, PrometheusHistory(prometheus_url))
+            worker = Worker(sessions, recommender, name="history-test", clock=lambda: end)
             assert await worker.run_once()
             async with sessions() as session:
                 done = await analysis.get_job(session, job.id)
@@ -173,7 +173,11 @@ def test_an_analysis_gets_targets_grounded_in_the_servers_history(
 
     result = asyncio.run(go())
     assert result.summary["history_source"] == "prometheus"
+    assert result.summary["metric_family"] == FamilyKind.SPANMETRICS.value
+    assert result.summary["metric_family_source"] in (FROM_METADATA, FROM_NAMES)
+    assert result.summary["metric_family_histogram"] == "traces_span_metrics_duration_milliseconds"
     [entry] = result.recommendations
+    assert {c["family"] for c in entry["sli_candidates"]} == {FamilyKind.SPANMETRICS.value}
     recs = {r["kind"]: r for r in entry["recommendations"]}
     thirty_days = 30 * 86400 // STEP_S * CALLS_PER_STEP
     availability = recs["availability"]
@@ -185,3 +189,33 @@ def test_an_analysis_gets_targets_grounded_in_the_servers_history(
     assert latency["status"] == "ok" and latency["threshold_s"] is not None
     assert abs(latency["evidence"]["total"] - thirty_days) / thirty_days < 0.01
     assert entry["requests"] == 300  # what is stored locally; the targets rest on the history
+
+
+def test_the_family_is_detected_from_the_servers_metric_names_when_it_lists_no_metadata(
+    prometheus_url: str,
+) -> None:
+    # backfilled blocks have no scrape target, so /api/v1/metadata is empty
+    metadata = httpx.get(f"{prometheus_url}/api/v1/metadata").json()
+    assert metadata == {"status": "success", "data": {}}
+
+    chosen = asyncio.run(_detect(prometheus_url))
+    assert chosen.source == FROM_NAMES
+    assert chosen.family.kind == FamilyKind.SPANMETRICS
+    assert chosen.family.histogram == "traces_span_metrics_duration_milliseconds"
+    assert chosen.family.calls == "traces_span_metrics_calls_total"
+    assert chosen.family.unit == "ms"
+    assert detect_sync(prometheus_url) == chosen  # the command line's path finds the same
+
+
+async def _detect(url: str) -> FamilyChoice:
+    history = PrometheusHistory(url)
+    try:
+        return await history.detect_family()
+    finally:
+        await history.close()
+
+
+def test_an_unreachable_server_is_an_error_that_names_its_url() -> None:
+    url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    with pytest.raises(HistoryError, match=f"cannot reach Prometheus at {url}"):
+        asyncio.run(_detect(url))

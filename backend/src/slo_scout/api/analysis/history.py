@@ -11,6 +11,7 @@ from datetime import datetime
 
 import httpx
 
+from slo_scout.api.analysis import family
 from slo_scout.core.recommend.model import WindowCounts
 
 
@@ -40,6 +41,13 @@ class PrometheusHistory:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+    async def detect_family(self) -> family.FamilyChoice:
+        """The metric family this server holds (its metadata, else its metric names)."""
+        try:
+            return await family.detect(self._client)
+        except family.DetectionError as error:
+            raise HistoryError(str(error)) from None
 
     async def _series(self, query: str, start: int, end: int, step: int) -> dict[int, float]:
         response = await self._client.get(

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Protocol
 
+from slo_scout.api.analysis import family as families
 from slo_scout.core.journeys.model import Journey
 from slo_scout.core.recommend.journey import (
     recommend_availability_counts,
@@ -31,6 +32,8 @@ class HistorySource(Protocol):
     async def window_counts(
         self, good_query: str, total_query: str, *, now: datetime, lookback_s: int, windows: int
     ) -> list[WindowCounts]: ...
+
+    async def detect_family(self) -> families.FamilyChoice: ...
 
 
 def _plain(value: Any) -> Any:
@@ -54,25 +57,36 @@ def recommendation_dict(rec: Recommendation) -> dict[str, Any]:
 
 
 class Recommender:
-    def __init__(self, family: MetricFamily, history: HistorySource | None = None) -> None:
-        self.family = family
+    """``family`` None: detected from the history server when there is one, else the default."""
+
+    def __init__(self, family: MetricFamily | None, history: HistorySource | None = None) -> None:
+        self.configured = families.FamilyChoice(family, families.CONFIGURED) if family else None
         self.history = history
         self.history_source = history.name if history else "stored journey statistics"
 
+    async def choose_family(self) -> families.FamilyChoice:
+        """The configured family, else the one the history server holds, else the default."""
+        if self.configured is not None:
+            return self.configured
+        if self.history is not None:
+            return await self.history.detect_family()
+        return families.default()
+
     async def recommend(
-        self, journeys: list[Journey], *, now: datetime, lookback_s: int, strategy: str
+        self, journeys: list[Journey], *, now: datetime, lookback_s: int, strategy: str,
+        family: MetricFamily,
     ) -> list[dict[str, Any]]:
         chosen = Strategy(strategy)
         out = []
         for journey in sorted(journeys, key=lambda j: j.id):
             if self.history is None:
                 recs = recommend_journey(
-                    journey, self.family, strategy=chosen, now_s=int(now.timestamp()),
+                    journey, family, strategy=chosen, now_s=int(now.timestamp()),
                     lookback_s=lookback_s,
                 )
             else:
-                recs = await self._from_history(journey, chosen, now, lookback_s)
-            candidates = sli_candidates(journey, self.family)
+                recs = await self._from_history(journey, family, chosen, now, lookback_s)
+            candidates = sli_candidates(journey, family)
             out.append(
                 {
                     "journey_key": journey.id,
@@ -87,17 +101,18 @@ class Recommender:
         return out
 
     async def _from_history(
-        self, journey: Journey, strategy: Strategy, now: datetime, lookback_s: int
+        self, journey: Journey, family: MetricFamily, strategy: Strategy, now: datetime,
+        lookback_s: int,
     ) -> tuple[Recommendation, Recommendation]:
         assert self.history is not None
         window = {"now": now, "lookback_s": lookback_s, "windows": HISTORY_WINDOWS}
-        availability = sli_candidates(journey, self.family)[0]
+        availability = sli_candidates(journey, family)[0]
         counts = await self.history.window_counts(
             availability.good_query, availability.total_query, **window
         )
         by_threshold = {}
-        for threshold in self.family.buckets_s:
-            latency = sli_candidates(journey, self.family, latency_threshold_s=threshold)[1]
+        for threshold in family.buckets_s:
+            latency = sli_candidates(journey, family, latency_threshold_s=threshold)[1]
             by_threshold[threshold] = await self.history.window_counts(
                 latency.good_query, latency.total_query, **window
             )

@@ -90,8 +90,10 @@ class JobRunner:
         timings["load_s"] = round(time.perf_counter() - began, 6)
         await self._progress(job, "recommending", 0.4, timings=dict(timings))
         began = time.perf_counter()
+        chosen = await self._recommender.choose_family()
         recommendations = await self._recommender.recommend(
-            journeys, now=now, lookback_s=job.lookback_seconds, strategy=job.strategy
+            journeys, now=now, lookback_s=job.lookback_seconds, strategy=job.strategy,
+            family=chosen.family,
         )
         timings["recommend_s"] = round(time.perf_counter() - began, 6)
         await self._progress(job, "storing", 0.9, timings=dict(timings))
@@ -103,6 +105,7 @@ class JobRunner:
                 "window": {"start": start.isoformat(), "end": now.isoformat()},
                 "strategy": job.strategy,
                 "history_source": self._recommender.history_source,
+                **chosen.summary(),
             },
             "recommendations": recommendations,
             "row_ids": {r.key: r.id for r in rows},

@@ -1,0 +1,126 @@
+"""Which metric family an analysis writes its SLIs for: configured, detected, or the default.
+
+Detection asks a Prometheus-compatible server's ``/api/v1/metadata`` and hands the body to the
+core's :func:`detect_family`. Prometheus lists metadata only for targets it scrapes now, so a
+server fed by remote_write, by backfilled blocks or by a federation answers with an empty map;
+then the metric names from ``/api/v1/label/__name__/values`` stand in, typed by their suffixes
+(``_bucket`` marks a histogram's base name, ``_total`` a counter), which is all the core reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from slo_scout.core.slis import FAMILIES, FamilyKind, MetricFamily, detect_family
+
+CONFIGURED = "configured"
+FROM_METADATA = "detected from metadata"
+FROM_NAMES = "detected from metric names"
+DEFAULT = "default"
+DEFAULT_KIND = FamilyKind.SPANMETRICS
+
+METADATA_PATH = "/api/v1/metadata"
+NAMES_PATH = "/api/v1/label/__name__/values"
+
+
+class DetectionError(Exception):
+    """The server named for detection could not be asked (unreachable, or not Prometheus)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyChoice:
+    family: MetricFamily
+    source: str  # CONFIGURED, FROM_METADATA, FROM_NAMES or DEFAULT
+
+    def summary(self) -> dict[str, str]:
+        return {
+            "metric_family": self.family.kind.value,
+            "metric_family_source": self.source,
+            "metric_family_histogram": self.family.histogram,
+        }
+
+
+def configured(kind: str | None) -> FamilyChoice | None:
+    return FamilyChoice(FAMILIES[FamilyKind(kind)], CONFIGURED) if kind else None
+
+
+def default() -> FamilyChoice:
+    return FamilyChoice(FAMILIES[DEFAULT_KIND], DEFAULT)
+
+
+def metadata_from_names(names: Iterable[str]) -> dict[str, list[dict[str, str]]]:
+    """A metadata ``data`` map typed from the suffixes of bare metric names."""
+    data: dict[str, list[dict[str, str]]] = {}
+    for name in sorted(set(names)):
+        if name.endswith("_bucket"):
+            data[name.removesuffix("_bucket")] = [{"type": "histogram", "help": "", "unit": ""}]
+        elif name.endswith("_total"):
+            data[name] = [{"type": "counter", "help": "", "unit": ""}]
+    return data
+
+
+def choose(metadata: Mapping[str, Any], names: Iterable[str] | None) -> FamilyChoice:
+    """The family the server's metadata (else its metric names) shows, else the default."""
+    found = detect_family(metadata) if metadata.get("data") else None
+    if found is not None:
+        return FamilyChoice(found, FROM_METADATA)
+    if names is not None:
+        found = detect_family(metadata_from_names(names))
+        if found is not None:
+            return FamilyChoice(found, FROM_NAMES)
+    return default()
+
+
+def _body(response: httpx.Response, url: str) -> dict[str, Any]:
+    if response.status_code != 200:
+        raise DetectionError(f"{url} answered HTTP {response.status_code}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise DetectionError(f"{url} did not answer JSON: is it a Prometheus API?") from None
+    if not isinstance(body, dict) or body.get("status") != "success":
+        raise DetectionError(f"{url} did not answer a Prometheus API success body")
+    return body
+
+
+def _names(body: Mapping[str, Any]) -> list[str]:
+    data = body.get("data")
+    return [n for n in data if isinstance(n, str)] if isinstance(data, list) else []
+
+
+def _unreachable(base_url: httpx.URL, error: httpx.HTTPError) -> DetectionError:
+    reason = str(error) or type(error).__name__
+    return DetectionError(f"cannot reach Prometheus at {base_url}: {reason}")
+
+
+async def detect(client: httpx.AsyncClient) -> FamilyChoice:
+    """Ask the server behind ``client`` (its ``base_url`` is the server's root)."""
+    try:
+        metadata = _body(await client.get(METADATA_PATH), f"{client.base_url}{METADATA_PATH}")
+        if metadata.get("data"):
+            chosen = choose(metadata, None)
+            if chosen.source != DEFAULT:
+                return chosen
+        names = _body(await client.get(NAMES_PATH), f"{client.base_url}{NAMES_PATH}")
+    except httpx.HTTPError as error:
+        raise _unreachable(client.base_url, error) from None
+    return choose(metadata, _names(names))
+
+
+def detect_sync(url: str, *, timeout_s: float = 10.0) -> FamilyChoice:
+    """:func:`detect` for the command line, with its own short-lived client."""
+    with httpx.Client(base_url=url.rstrip("/"), timeout=timeout_s) as client:
+        try:
+            metadata = _body(client.get(METADATA_PATH), f"{client.base_url}{METADATA_PATH}")
+            if metadata.get("data"):
+                chosen = choose(metadata, None)
+                if chosen.source != DEFAULT:
+                    return chosen
+            names = _body(client.get(NAMES_PATH), f"{client.base_url}{NAMES_PATH}")
+        except httpx.HTTPError as error:
+            raise _unreachable(client.base_url, error) from None
+    return choose(metadata, _names(names))
