@@ -18,7 +18,7 @@ from google.protobuf import json_format
 from google.rpc import status_pb2
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from slo_scout_collectors import loki, remote_write
+from slo_scout_collectors import loki, remote_write, remote_write_v2
 from slo_scout_collectors.metrics import CollectorMetrics
 from slo_scout_collectors.otlp import (
     Decoded,
@@ -194,24 +194,41 @@ class CollectorApp:
 
     async def _remote_write(self, path: str, headers: dict[str, str], receive: Receive,
                             send: Send) -> None:
+        v2 = False
         try:
+            try:
+                v2 = remote_write_v2.message_type(headers) == remote_write_v2.V2_MESSAGE
+            except remote_write_v2.Unsupported as exc:
+                raise HttpError(415, str(exc)) from exc
             # remote_write's "Content-Encoding: snappy" is its body format, read by the decoder.
             body = await self._body(headers, receive, content_encoding=False)
+            written = remote_write_v2.Written()
             try:
-                decoded = remote_write.decode(body, headers, self.settings.max_body_bytes)
+                if v2:
+                    decoded, written = remote_write_v2.decode(body, headers,
+                                                              self.settings.max_body_bytes)
+                else:
+                    decoded = remote_write.decode(body, headers, self.settings.max_body_bytes)
+            except remote_write_v2.Unsupported as exc:
+                raise HttpError(415, str(exc)) from exc
             except Undecodable as exc:
                 await self.pipeline.dead_letter("metrics", str(exc), body,
                                                 headers.get("content-type", ""))
                 raise HttpError(400, str(exc)) from exc
             except TooLarge as exc:
                 raise HttpError(413, str(exc)) from exc
-            await self._deliver_raw("metrics", "remote_write", decoded, remote_write.FORMAT)
+            await self._deliver_raw("metrics", "remote_write", decoded,
+                                    remote_write_v2.FORMAT if v2 else remote_write.FORMAT)
         except HttpError as err:
             self._count_refusal("metrics", err)
+            # 2.0 senders read the written counts on every answer: nothing of a refused request
+            # was written.
+            extra = remote_write_v2.Written().headers() if v2 else []
             await _reply(send, err.status, err.message.encode() + b"\n", "text/plain",
-                         _retry_header(err))
+                         _retry_header(err) + extra)
             return
-        await _reply(send, 204, b"", "text/plain", remote_write.response_headers(decoded))
+        await _reply(send, 204, b"", "text/plain",
+                     written.headers() if v2 else remote_write.response_headers(decoded))
 
     async def _loki(self, path: str, headers: dict[str, str], receive: Receive,
                     send: Send) -> None:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import cramjam
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError as ProtoDecodeError
 
+from slo_scout_collectors import snappy_body
 from slo_scout_collectors.otlp import Decoded, Undecodable
-from slo_scout_collectors.pipeline import TooLarge
 
 FORMAT = "prometheus.remote_write.v1"
 _PACKAGE = "slo_scout.prometheus.v1"
@@ -53,19 +52,6 @@ def _build() -> Any:
 WriteRequest = _build()
 
 
-def _snappy_length(body: bytes) -> int:
-    # A snappy block starts with its uncompressed length as a varint.
-    length = shift = 0
-    for i, byte in enumerate(body[:10]):
-        length |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return length
-        shift += 7
-        if i == 9:
-            break
-    raise Undecodable("not snappy block data: no length preamble")
-
-
 def decode(body: bytes, headers: dict[str, str], max_bytes: int) -> Decoded:
     """Raises :class:`TooLarge` when the series would inflate past ``max_bytes``."""
     ctype = headers.get("content-type", "application/x-protobuf").split(";")[0].strip()
@@ -77,14 +63,7 @@ def decode(body: bytes, headers: dict[str, str], max_bytes: int) -> Decoded:
     encoding = headers.get("content-encoding", "snappy")
     if encoding != "snappy":
         raise Undecodable(f"content-encoding {encoding!r}: remote_write uses snappy")
-    declared = _snappy_length(body)
-    if declared > max_bytes:
-        raise TooLarge(f"remote_write body inflates to {declared} bytes, over the "
-                       f"{max_bytes}-byte limit")
-    try:
-        raw = bytes(cramjam.snappy.decompress_raw(body))
-    except cramjam.DecompressionError as exc:
-        raise Undecodable(f"not snappy block data: {exc}") from exc
+    raw = snappy_body.inflate(body, max_bytes, "remote_write")
     request = WriteRequest()
     try:
         request.ParseFromString(raw)

@@ -1,0 +1,33 @@
+"""Snappy block bodies (remote_write, Loki protobuf push): inflated only within the body limit."""
+
+from __future__ import annotations
+
+import cramjam
+
+from slo_scout_collectors.otlp import Undecodable
+from slo_scout_collectors.pipeline import TooLarge
+
+
+def declared_length(body: bytes) -> int:
+    # A snappy block starts with its uncompressed length as a varint.
+    length = shift = 0
+    for i, byte in enumerate(body[:10]):
+        length |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return length
+        shift += 7
+        if i == 9:
+            break
+    raise Undecodable("not snappy block data: no length preamble")
+
+
+def inflate(body: bytes, max_bytes: int, what: str) -> bytes:
+    """Raises :class:`TooLarge` from the length preamble, before inflating anything."""
+    declared = declared_length(body)
+    if declared > max_bytes:
+        raise TooLarge(f"{what} body inflates to {declared} bytes, over the "
+                       f"{max_bytes}-byte limit")
+    try:
+        return bytes(cramjam.snappy.decompress_raw(body))
+    except cramjam.DecompressionError as exc:
+        raise Undecodable(f"not snappy block data: {exc}") from exc
