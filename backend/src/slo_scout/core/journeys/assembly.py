@@ -68,21 +68,24 @@ def _settle(roots: list[TraceNode], problems: list[str]) -> int:
 
     A child on its parent's service inherits the parent's shift; one on another service gets
     its own (:func:`.skew.skew_delta`), which is 0 when it already fits inside the parent: that
-    common case is decided here without a call. This loop runs once per span.
+    common case is decided here without a call. This loop runs once per span, so it also checks
+    whether the children already arrived in order (the usual case) and sorts only when not, and
+    leaves never go on the stack.
     """
-    reached = 0
-    stack: list[tuple[TraceNode, int]] = [(root, 0) for root in roots]
+    reached = len(roots)
+    stack: list[tuple[TraceNode, int]] = [(root, 0) for root in roots if root.children]
     pop = stack.pop
     push = stack.append
     while stack:
         node, delta = pop()
-        reached += 1
         children = node.children
-        if not children:
-            continue
+        reached += len(children)
         service = node.span.service
         p_start = node.start_ns
         p_end = node.end_ns
+        in_order = True
+        previous: TraceNode | None = None
+        previous_start = 0
         for child in children:
             span = child.span
             start = span.start_ns
@@ -95,10 +98,20 @@ def _settle(roots: list[TraceNode], problems: list[str]) -> int:
                 shift = skew_delta(child, node)
                 if shift:
                     problems.append(skew_problem(child, node, shift))
-            child.start_ns = start + shift
-            child.end_ns = end + shift
-            push((child, shift))
-        if len(children) > 1:
+            if shift:
+                start += shift
+                child.start_ns = start
+                child.end_ns = end + shift
+            if child.children:
+                push((child, shift))
+            if in_order and previous is not None:
+                if start < previous_start or (
+                    start == previous_start and span.span_id < previous.span.span_id
+                ):
+                    in_order = False
+            previous = child
+            previous_start = start
+        if not in_order:
             children.sort(key=_order)
     return reached
 
@@ -156,22 +169,33 @@ def _ids_below(roots: list[TraceNode]) -> set[int]:
     return ids
 
 
+def _index(spans: list[Span]) -> dict[str, TraceNode] | None:
+    """One node per span id, or ``None`` when some id repeats (then :func:`_dedupe` decides)."""
+    nodes = {span.span_id: TraceNode(span, [], span.start_ns, span.end_ns) for span in spans}
+    return nodes if len(nodes) == len(spans) else None
+
+
 def assemble(trace_id: str, spans: Iterable[Span]) -> Trace:
     """Build the call tree of one trace (see the module docstring for the rules)."""
     problems: list[str] = []
-    nodes = _dedupe(spans, problems)
+    listed = spans if isinstance(spans, list) else list(spans)
+    nodes = _index(listed)
+    if nodes is None:
+        nodes = _dedupe(listed, problems)
     if not nodes:
         raise ValueError(f"trace {trace_id} has no spans")
     roots, orphans = _link(nodes)
-    roots.sort(key=_order)
-    orphans.sort(key=_order)
     if len(roots) > 1:
+        roots.sort(key=_order)
         problems.append(f"multiple roots: {len(roots)} spans name no parent")
     if orphans:
+        orphans.sort(key=_order)
         problems.append(
             f"orphans: {len(orphans)} spans name a parent that never arrived (kept as roots)"
         )
-    tops = roots + orphans
+        tops = roots + orphans
+    else:
+        tops = roots
     reached = _settle(tops, problems)
     if reached < len(nodes):
         cut = _break_cycles(nodes, _ids_below(tops), problems)
