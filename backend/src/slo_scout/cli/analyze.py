@@ -15,6 +15,7 @@ from typing import Any
 import typer
 
 from slo_scout import __version__
+from slo_scout.api.analysis import family as families
 from slo_scout.cli._console import (
     byte_progress,
     fail,
@@ -29,7 +30,7 @@ from slo_scout.core.artifacts import render_bundle
 from slo_scout.core.errors import SloScoutError
 from slo_scout.core.journeys import Discovery, discover, discovery_to_dict
 from slo_scout.core.recommend import Strategy, recommend_journey
-from slo_scout.core.slis import FAMILIES, FamilyKind
+from slo_scout.core.slis import FAMILIES, FamilyKind, MetricFamily
 from slo_scout.core.telemetry import FORMATS, CsvColumns, DecodeReport, decode_stream
 from slo_scout.core.telemetry.model import Span
 from slo_scout.report import InputSummary, render_report
@@ -48,7 +49,8 @@ Writes into --out: journeys.json (every journey with entry, services, edges, req
 error counts, latency quantiles, critical path, variants), report.html (a self-contained
 page with each journey's call graph, latency histogram and traffic over time), and the SLO
 artifacts: recommendations.yaml, Sloth, OpenSLO and Pyrra specs, Prometheus rules, Grafana
-dashboards and runbooks, with PromQL for the metrics named by --metrics.
+dashboards and runbooks, with PromQL for the metrics named by --metrics (without it, the
+metrics a Prometheus at --prometheus-url holds, else the spanmetrics connector's).
 
 Exit codes: 0 done, 1 the input is wrong (the message says where), 2 usage.
 
@@ -146,7 +148,7 @@ def write_outputs(
     out: Path,
     *,
     title: str,
-    metrics: str | None = FamilyKind.SPANMETRICS.value,
+    metrics: str | MetricFamily | None = FamilyKind.SPANMETRICS.value,
     strategy: str = Strategy.BALANCED.value,
 ) -> list[Path]:
     """journeys.json, report.html and, unless ``metrics`` is None, the artifact bundle."""
@@ -172,14 +174,16 @@ def write_outputs(
     return written
 
 
-def artifact_bundle(discovery: Discovery, metrics: str, strategy: str) -> dict[str, str]:
+def artifact_bundle(
+    discovery: Discovery, metrics: str | MetricFamily, strategy: str
+) -> dict[str, str]:
     """SLIs, recommended targets and every artifact, dated at the end of the data.
 
     "Now" is the end of the minute of the last request seen, not the wall clock: the
     recommendation's lookback then covers the whole recording (its last minute counts as
     complete, since no more of it will come), and the same input gives the same files.
     """
-    family = FAMILIES[FamilyKind(metrics)]
+    family = metrics if isinstance(metrics, MetricFamily) else FAMILIES[FamilyKind(metrics)]
     chosen = Strategy(strategy)
     journeys = sorted(discovery.journeys, key=lambda j: j.id)
     now_s = math.ceil(max(j.last_seen_ns for j in journeys) / 60e9) * 60
@@ -224,10 +228,15 @@ def analyze_command(
         "name, start_ns, end_ns or duration, service or pod, kind, status, root_marker, "
         "time_unit_ns, duration_unit_ns), or 'trainticket'. Known headers need none.",
     ),
-    metrics: FamilyKind = typer.Option(  # noqa: B008
-        FamilyKind.SPANMETRICS, help="Metrics the SLI queries use: the collector's "
+    metrics: FamilyKind | None = typer.Option(  # noqa: B008
+        None, help="Metrics the SLI queries use: the collector's "
         "spanmetrics connector (current or legacy names), Tempo's metrics-generator, or "
-        "http.server.request.duration histograms.",
+        "http.server.request.duration histograms. Default: what --prometheus-url holds, "
+        "else spanmetrics.",
+    ),
+    prometheus_url: str | None = typer.Option(
+        None, "--prometheus-url", help="A Prometheus-compatible server whose metadata (else "
+        "metric names) picks the metric family when --metrics is not given.",
     ),
     strategy: Strategy = typer.Option(  # noqa: B008
         Strategy.BALANCED, help="How boldly targets are recommended."
@@ -241,6 +250,7 @@ def analyze_command(
     if not files:
         usage_error("no input files")
     columns = parse_csv_columns(csv_columns)
+    family = _family(metrics, prometheus_url) if artifacts else None
     inputs = Inputs()
     total = sum(p.stat().st_size for p in files)
     try:
@@ -259,7 +269,7 @@ def analyze_command(
                          "check that these are trace exports")
         written = write_outputs(
             discovery, inputs, out, title="SLO Scout: journeys",
-            metrics=metrics.value if artifacts else None, strategy=strategy.value,
+            metrics=family, strategy=strategy.value,
         )
     except SloScoutError as exc:
         fail(exc)
@@ -274,6 +284,21 @@ def analyze_command(
         f"{out / 'report.html'}" + (f" and {len(written) - 2} artifact files in {out}"
                                      if len(written) > 2 else "")
     )
+
+
+def _family(metrics: FamilyKind | None, prometheus_url: str | None) -> MetricFamily:
+    if metrics is not None or not prometheus_url:
+        return FAMILIES[metrics or families.DEFAULT_KIND]
+    try:
+        chosen = families.detect_sync(prometheus_url)
+    except families.DetectionError as exc:
+        fail_message(str(exc), "check --prometheus-url, or name the metrics with --metrics")
+    if chosen.source == families.DEFAULT:
+        note(f"no known metric family at {prometheus_url}; using {chosen.family.kind.value}")
+    else:
+        note(f"metric family {chosen.family.kind.value} ({chosen.family.histogram}), "
+             f"{chosen.source} at {prometheus_url}")
+    return chosen.family
 
 
 analyze_command.__doc__ = HELP
