@@ -104,11 +104,15 @@ def _settle(roots: list[TraceNode], problems: list[str]) -> int:
                 child.end_ns = end + shift
             if child.children:
                 push((child, shift))
-            if in_order and previous is not None:
-                if start < previous_start or (
-                    start == previous_start and span.span_id < previous.span.span_id
-                ):
-                    in_order = False
+            if (
+                in_order
+                and previous is not None
+                and (
+                    start < previous_start
+                    or (start == previous_start and span.span_id < previous.span.span_id)
+                )
+            ):
+                in_order = False
             previous = child
             previous_start = start
         if not in_order:
