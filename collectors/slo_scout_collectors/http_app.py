@@ -18,7 +18,7 @@ from google.protobuf import json_format
 from google.rpc import status_pb2
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from slo_scout_collectors import loki, remote_write, remote_write_v2
+from slo_scout_collectors import loki, loki_protobuf, remote_write, remote_write_v2
 from slo_scout_collectors.metrics import CollectorMetrics
 from slo_scout_collectors.otlp import (
     Decoded,
@@ -232,14 +232,26 @@ class CollectorApp:
 
     async def _loki(self, path: str, headers: dict[str, str], receive: Receive,
                     send: Send) -> None:
+        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
         try:
-            body = await self._body(headers, receive)
+            if ctype not in ("application/json", "application/x-protobuf"):
+                raise HttpError(415, f"content-type {ctype or '(none)'!r}: Loki pushes are "
+                                     "application/json or application/x-protobuf")
+            protobuf = ctype == "application/x-protobuf"
+            # A protobuf push is a snappy block whether or not the client says so.
+            if protobuf and headers.get("content-encoding", "snappy").lower() != "snappy":
+                raise HttpError(415, "a protobuf Loki push is snappy-compressed")
+            body = await self._body(headers, receive, content_encoding=not protobuf)
             try:
-                decoded = loki.decode(body, headers)
+                if protobuf:
+                    decoded = loki_protobuf.decode(body, self.settings.max_body_bytes)
+                else:
+                    decoded = loki.decode(body, headers)
             except Undecodable as exc:
-                await self.pipeline.dead_letter("logs", str(exc), body,
-                                                headers.get("content-type", ""))
+                await self.pipeline.dead_letter("logs", str(exc), body, ctype)
                 raise HttpError(400, str(exc)) from exc
+            except TooLarge as exc:
+                raise HttpError(413, str(exc)) from exc
             await self._deliver_raw("logs", "loki", decoded, loki.FORMAT)
         except HttpError as err:
             self._count_refusal("logs", err)

@@ -2,7 +2,8 @@
 
 ``{"streams": [{"stream": {label: value}, "values": [["<unix ns>", "<line>", {meta}?], ...]}]}``
 is validated and forwarded unchanged to the logs topic, tagged ``format: loki.push.v1``. The
-protobuf encoding (snappy ``logproto.PushRequest``) is refused with 415-like 400 for now.
+protobuf encoding (snappy ``logproto.PushRequest``) is rewritten into this document by
+:mod:`slo_scout_collectors.loki_protobuf`.
 """
 
 from __future__ import annotations
