@@ -31,7 +31,7 @@ def _build() -> Any:
     def message(name: str, fields: list[tuple[str, int, int, bool, str]]) -> None:
         msg = file.message_type.add(name=name)
         for fname, number, kind, repeated, type_name in fields:
-            f = msg.field.add(name=fname, number=number, type=kind,  # type: ignore[arg-type]
+            f = msg.field.add(name=fname, number=number, type=kind,
                               label=_F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL)
             if type_name:
                 f.type_name = f".{_PACKAGE}.{type_name}"

@@ -56,7 +56,7 @@ def _build() -> Any:
         for oneof in oneofs:
             msg.oneof_decl.add(name=oneof)
         for fname, number, kind, repeated, type_name, *oneof_index in fields:
-            f = msg.field.add(name=fname, number=number, type=kind,  # type: ignore[arg-type]
+            f = msg.field.add(name=fname, number=number, type=kind,
                               label=_F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL)
             if type_name:
                 f.type_name = f".{_PACKAGE}.{type_name}"
