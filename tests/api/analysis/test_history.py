@@ -11,9 +11,13 @@ import asyncio
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 import pytest
@@ -77,14 +81,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    work = tmp_path_factory.mktemp("prometheus")
-    (work / "series.om").write_text(_openmetrics(_end(), days=31))
-    subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics",
-                    str(work / "series.om"), str(work / "data")],
-                   check=True, capture_output=True, timeout=300)
-    (work / "prometheus.yml").write_text("global:\n  scrape_interval: 1m\n")
+@contextmanager
+def _prometheus(work: Path, config: str) -> Iterator[str]:
+    (work / "prometheus.yml").write_text(config)
     port = _free_port()
     log = (work / "prometheus.log").open("wb")
     server = subprocess.Popen(
@@ -109,6 +108,63 @@ def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    work = tmp_path_factory.mktemp("prometheus")
+    (work / "series.om").write_text(_openmetrics(_end(), days=31))
+    subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics",
+                    str(work / "series.om"), str(work / "data")],
+                   check=True, capture_output=True, timeout=300)
+    with _prometheus(work, "global:\n  scrape_interval: 1m\n") as url:
+        yield url
+
+
+# What a collector's spanmetrics connector with `histogram.unit: s` exposes for Prometheus to
+# scrape (the metadata API lists only scraped metrics).
+EXPOSITION = f"""# HELP traces_span_metrics_calls_total Number of calls
+# TYPE traces_span_metrics_calls_total counter
+traces_span_metrics_calls_total{{{LABELS},status_code="STATUS_CODE_UNSET"}} 10
+# HELP traces_span_metrics_duration_seconds Duration of spans
+# TYPE traces_span_metrics_duration_seconds histogram
+traces_span_metrics_duration_seconds_bucket{{{LABELS},le="0.1"}} 9
+traces_span_metrics_duration_seconds_bucket{{{LABELS},le="+Inf"}} 10
+traces_span_metrics_duration_seconds_sum{{{LABELS}}} 0.5
+traces_span_metrics_duration_seconds_count{{{LABELS}}} 10
+"""
+
+
+class _Exposition(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = EXPOSITION.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def scraping_prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    target = ThreadingHTTPServer(("127.0.0.1", 0), _Exposition)
+    thread = threading.Thread(target=target.serve_forever, daemon=True)
+    thread.start()
+    config = ("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: collector\n"
+              f"    static_configs:\n      - targets: ['127.0.0.1:{target.server_port}']\n")
+    try:
+        with _prometheus(tmp_path_factory.mktemp("scraping"), config) as url:
+            for _ in range(300):  # until the first scrape has filled the metadata
+                if httpx.get(f"{url}/api/v1/metadata").json()["data"]:
+                    break
+                time.sleep(0.1)
+            yield url
+    finally:
+        target.shutdown()
+        target.server_close()
 
 
 def test_the_loaded_history_covers_the_lookback(prometheus_url: str) -> None:
@@ -213,6 +269,17 @@ async def _detect(url: str) -> FamilyChoice:
         return await history.detect_family()
     finally:
         await history.close()
+
+
+def test_the_family_and_its_unit_are_detected_from_the_metadata_of_scraped_metrics(
+    scraping_prometheus_url: str,
+) -> None:
+    chosen = asyncio.run(_detect(scraping_prometheus_url))
+    assert chosen.source == FROM_METADATA
+    assert chosen.family.kind == FamilyKind.SPANMETRICS
+    assert chosen.family.histogram == "traces_span_metrics_duration_seconds"
+    assert chosen.family.unit == "s"
+    assert chosen.family.le_for(0.1) == 0.1  # boundaries in seconds, as the server has them
 
 
 def test_an_unreachable_server_is_an_error_that_names_its_url() -> None:
