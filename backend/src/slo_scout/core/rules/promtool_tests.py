@@ -95,11 +95,15 @@ def build_suite(
                 "input_series": [
                     {
                         "series": bad_series,
-                        "values": _values(scenario, budget, requests_per_minute, True),
+                        "values": series_values(
+                            scenario.segments, budget, requests_per_minute, True
+                        ),
                     },
                     {
                         "series": good_series,
-                        "values": _values(scenario, budget, requests_per_minute, False),
+                        "values": series_values(
+                            scenario.segments, budget, requests_per_minute, False
+                        ),
                     },
                 ],
                 "alert_rule_test": _alert_tests(slo, alerts, scenario),
@@ -109,11 +113,15 @@ def build_suite(
     return yaml.safe_dump(suite, sort_keys=False, default_flow_style=False, width=1000)
 
 
-def _values(scenario: Scenario, budget: float, rpm: float, bad: bool) -> str:
+def series_values(
+    segments: tuple[tuple[int, float], ...], budget: float, rpm: float, bad: bool
+) -> str:
+    """Expanding notation of the bad (or good) counter: one sample a minute from minute 0, the
+    increase up to minute i being minute i's share of `rpm` at that segment's burn rate."""
     parts = []
     value = float(_BASE)
     first = True
-    for minutes, burn in scenario.segments:
+    for minutes, burn in segments:
         ratio = burn * budget
         step = rpm * ratio if bad else rpm * (1 - ratio)
         if first:

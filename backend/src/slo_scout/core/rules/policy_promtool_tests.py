@@ -1,0 +1,212 @@
+"""`promtool test rules` suites that prove when OpenSLO alert policy alerts fire, and when not.
+
+For every condition of every policy of an events SLO, the scenarios of `policy_scenarios` (a
+sustained burn just above the threshold, half the threshold, a spike the long window dilutes, a
+burst shorter than alertAfter) become test groups: the SLI's bad and good counters, and at the
+minutes around every change the model predicts, the firing alerts of every policy
+(`alert_rule_test`) and the pending ones (`promql_expr_test` on the `ALERTS` series the rule
+evaluation writes), so the `for:` delay is seen both before and after it elapses. Every policy is
+asserted in every scenario (all see the same traffic) except at a minute where its state is
+undecided; the condition a scenario is built for is decided throughout, or the builder refuses.
+
+The suite sets `group_eval_order` (SLI recordings before alerts): without it promtool evaluates
+a file's groups in Go's random map order, and an alert would read the SLI of the minute before in
+some runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+from slo_scout.core import conventions as c
+from slo_scout.core.errors import SpecError
+from slo_scout.core.rules.labels import id_labels, label_filter
+from slo_scout.core.rules.policy_scenarios import (
+    REQUESTS_PER_MINUTE,
+    PolicyRule,
+    Traffic,
+    Tri,
+    all_of,
+    budget_of,
+    firing,
+    holds,
+    policy_rules,
+    policy_scenarios,
+)
+from slo_scout.core.specs.model import Labels, SLIEvents, SLOSpec, merge_labels
+
+# Counters start this many minutes of traffic above zero. rate() extrapolates a window that
+# reaches before the first sample by half a sample interval, or only to where the counter would
+# have been zero when that is nearer; starting near zero, the good counter would take the second
+# rule and the bad one the first, and their ratio would drift from the one the model predicts.
+_BASE_MINUTES = 1000
+
+
+def build_policy_suite(
+    *,
+    rule_file: str,
+    slo: SLOSpec,
+    bad_series: str,
+    good_series: str,
+    requests_per_minute: int = REQUESTS_PER_MINUTE,
+) -> str:
+    """YAML text of a promtool test file proving every alert policy of `slo` in `rule_file`.
+
+    `bad_series` and `good_series` are concrete series that the SLI's error query counts and does
+    not count; its total query must count both.
+    """
+    if not isinstance(slo.sli, SLIEvents):
+        raise SpecError(f"SLO {slo.id!r}: promtool suites need an events SLI", field="sli")
+    rules = policy_rules(slo)
+    if not rules:
+        raise SpecError(f"SLO {slo.id!r} has no alert policies", field="policy_alerts")
+    _refuse_templates(rules)
+    unit = requests_per_minute * budget_of(slo)
+    tests = []
+    for rule in rules:
+        for scenario in policy_scenarios(slo, rule, requests_per_minute):
+            traffic = Traffic(scenario.segments)
+            states = [(r, *_timeline(r, traffic)) for r in rules]
+            tests.append(
+                {
+                    "name": f"{rule.policy.name}/{rule.condition.name} {scenario.name}",
+                    "interval": "1m",
+                    "input_series": [
+                        {
+                            "series": series,
+                            "values": counter_values(
+                                scenario.segments, requests_per_minute, unit, bad
+                            ),
+                        }
+                        for series, bad in ((bad_series, True), (good_series, False))
+                    ],
+                    "alert_rule_test": list(_alert_tests(slo, states, scenario.eval_minutes)),
+                    "promql_expr_test": list(_pending_tests(slo, states, scenario.eval_minutes)),
+                }
+            )
+    suite = {
+        "rule_files": [rule_file],
+        "evaluation_interval": "1m",
+        "group_eval_order": group_eval_order(slo),
+        "tests": tests,
+    }
+    return yaml.safe_dump(suite, sort_keys=False, default_flow_style=False, width=1000)
+
+
+_State = tuple[PolicyRule, list[Tri], list[Tri]]
+
+
+def group_eval_order(slo: SLOSpec) -> list[str]:
+    """The SLO's groups, alerts last: without an order promtool evaluates a file's groups in Go's
+    random map order, so an alert would read the SLI of the minute before in some runs."""
+    return [
+        prefix + slo.id
+        for prefix in (
+            c.SLI_RECORDINGS_GROUP_PREFIX,
+            c.META_RECORDINGS_GROUP_PREFIX,
+            c.ALERTS_GROUP_PREFIX,
+        )
+    ]
+
+
+def counter_values(
+    segments: tuple[tuple[int, float], ...], requests_per_minute: int, unit: float, bad: bool
+) -> str:
+    """Expanding notation of the bad (or good) counter, one sample a minute from minute 0; `unit`
+    is the bad requests a minute at a burn rate of 1.
+
+    Counts are whole numbers, so promtool adds them up exactly: with fractional steps its running
+    sum drifts by a few ULPs, and where the next segment starts from the exact value, one ULP
+    below the drifted one, rate() sees a counter reset and a burst of a million errors.
+    """
+    parts, value = [], _BASE_MINUTES * requests_per_minute
+    for index, (minutes, burn) in enumerate(segments):
+        bad_count = round(burn * unit)
+        step = bad_count if bad else requests_per_minute - bad_count
+        start, count = (value, minutes) if index == 0 else (value + step, minutes - 1)
+        parts.append(f"{start}+{step}x{count}")
+        value = start + step * count
+    return " ".join(parts)
+
+
+def _timeline(rule: PolicyRule, traffic: Traffic) -> tuple[list[Tri], list[Tri]]:
+    held = holds(rule, traffic)
+    return held, firing(rule, held)
+
+
+def _names(states: list[_State]) -> list[str]:
+    return sorted({rule.policy.name for rule, _, _ in states})
+
+
+def _alert_tests(
+    slo: SLOSpec, states: list[_State], minutes: tuple[int, ...]
+) -> Iterator[dict[str, Any]]:
+    for at in minutes:
+        for name in _names(states):
+            fired = [(rule, f[at]) for rule, _, f in states if rule.policy.name == name]
+            if any(state is None for _, state in fired):
+                continue
+            expected = [_expected_alert(slo, rule) for rule, state in fired if state]
+            yield {"eval_time": f"{at}m", "alertname": name, "exp_alerts": expected}
+
+
+def _pending_tests(
+    slo: SLOSpec, states: list[_State], minutes: tuple[int, ...]
+) -> Iterator[dict[str, Any]]:
+    """Pending alerts, through the ALERTS series the rule evaluation writes."""
+    for at in minutes:
+        for name in _names(states):
+            pending = [
+                all_of(h[at], not f[at] if f[at] is not None else None)
+                for rule, h, f in states
+                if rule.policy.name == name
+            ]
+            if None in pending:
+                continue
+            samples = {
+                _pending_series(slo, rule)
+                for (rule, _, _), state in zip(
+                    (s for s in states if s[0].policy.name == name), pending, strict=True
+                )
+                if state
+            }
+            yield {
+                "expr": f'ALERTS{{alertname="{name}", alertstate="pending"}}',
+                "eval_time": f"{at}m",
+                "exp_samples": [{"labels": s, "value": 1} for s in sorted(samples)],
+            }
+
+
+def _alert_labels(slo: SLOSpec, rule: PolicyRule) -> Labels:
+    series = merge_labels(id_labels(slo), slo.labels)
+    return merge_labels(series, {c.SLO_SEVERITY_LABEL: rule.policy.severity}, rule.policy.labels)
+
+
+def _expected_alert(slo: SLOSpec, rule: PolicyRule) -> dict[str, dict[str, str]]:
+    severity = rule.policy.severity
+    title = f"({severity}) {slo.service} {slo.name} SLO error budget burn rate is too fast."
+    summary = f"{slo.service} {slo.name} SLO error budget burn rate is over expected."
+    annotations = merge_labels({"title": title, "summary": summary}, rule.policy.annotations)
+    return {"exp_labels": dict(_alert_labels(slo, rule)), "exp_annotations": dict(annotations)}
+
+
+def _pending_series(slo: SLOSpec, rule: PolicyRule) -> str:
+    labels = merge_labels(
+        _alert_labels(slo, rule), {"alertname": rule.policy.name, "alertstate": "pending"}
+    )
+    return "ALERTS" + label_filter(labels)
+
+
+def _refuse_templates(rules: tuple[PolicyRule, ...]) -> None:
+    """Templated labels or annotations expand at run time; the suite could not predict them."""
+    for rule in rules:
+        for key, value in rule.policy.labels + rule.policy.annotations:
+            if "{{" in value:
+                raise SpecError(
+                    f"policy {rule.policy.name!r}: {key} is a template, which a suite cannot "
+                    "predict",
+                    field="policy_alerts",
+                )
