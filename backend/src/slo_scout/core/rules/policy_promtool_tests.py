@@ -36,13 +36,8 @@ from slo_scout.core.rules.policy_scenarios import (
     policy_rules,
     policy_scenarios,
 )
+from slo_scout.core.rules.promtool_tests import counter_values, group_eval_order
 from slo_scout.core.specs.model import Labels, SLIEvents, SLOSpec, merge_labels
-
-# Counters start this many minutes of traffic above zero. rate() extrapolates a window that
-# reaches before the first sample by half a sample interval, or only to where the counter would
-# have been zero when that is nearer; starting near zero, the good counter would take the second
-# rule and the bad one the first, and their ratio would drift from the one the model predicts.
-_BASE_MINUTES = 1000
 
 
 def build_policy_suite(
@@ -97,39 +92,6 @@ def build_policy_suite(
 
 
 _State = tuple[PolicyRule, list[Tri], list[Tri]]
-
-
-def group_eval_order(slo: SLOSpec) -> list[str]:
-    """The SLO's groups, alerts last: without an order promtool evaluates a file's groups in Go's
-    random map order, so an alert would read the SLI of the minute before in some runs."""
-    return [
-        prefix + slo.id
-        for prefix in (
-            c.SLI_RECORDINGS_GROUP_PREFIX,
-            c.META_RECORDINGS_GROUP_PREFIX,
-            c.ALERTS_GROUP_PREFIX,
-        )
-    ]
-
-
-def counter_values(
-    segments: tuple[tuple[int, float], ...], requests_per_minute: int, unit: float, bad: bool
-) -> str:
-    """Expanding notation of the bad (or good) counter, one sample a minute from minute 0; `unit`
-    is the bad requests a minute at a burn rate of 1.
-
-    Counts are whole numbers, so promtool adds them up exactly: with fractional steps its running
-    sum drifts by a few ULPs, and where the next segment starts from the exact value, one ULP
-    below the drifted one, rate() sees a counter reset and a burst of a million errors.
-    """
-    parts, value = [], _BASE_MINUTES * requests_per_minute
-    for index, (minutes, burn) in enumerate(segments):
-        bad_count = round(burn * unit)
-        step = bad_count if bad else requests_per_minute - bad_count
-        start, count = (value, minutes) if index == 0 else (value + step, minutes - 1)
-        parts.append(f"{start}+{step}x{count}")
-        value = start + step * count
-    return " ".join(parts)
 
 
 def _timeline(rule: PolicyRule, traffic: Traffic) -> tuple[list[Tri], list[Tri]]:

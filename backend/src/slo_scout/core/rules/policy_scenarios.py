@@ -8,8 +8,9 @@ condition has held at every evaluation for `alertAfter`. For counters sampled on
   (t - W, t], or in (0, t] while less than W minutes of data exist. That is what `rate()` gives
   here, not an approximation: with samples on the minute grid a full window has samples at both
   ends, so nothing is extrapolated, and a window reaching before the data extrapolates the bad and
-  the good counter by the same factor (both start far above zero), which cancels in the ratio. A minute is left undecided only
-  when a ratio is within a millionth of the threshold, where float rounding could decide.
+  the good counter by the same factor (both start far above zero), which cancels in the ratio. A
+  minute is left undecided only when a ratio is within a millionth of the threshold, where float
+  rounding could decide.
 - The condition cannot hold at minute 0 (a rate needs two samples). The alert fires at t when the
   condition held at every evaluation t - D ... t, D being alertAfter in minutes, rounded up
   (Prometheus fires at the first evaluation at least `for` after the one that made the alert

@@ -11,8 +11,11 @@ SLI queries select, at a constant request rate) through three scenarios on the r
 
 Expected alerts at each evaluation time are computed from the ideal window ratios (errors over
 traffic within each window) and the alert conditions, so the page and ticket expectations are
-derived, not written by hand; a time whose ratios sit within 10% of a threshold is refused, since
-Prometheus' rate() extrapolation could go either way there.
+derived, not written by hand; a time whose ratios sit within 10% of a threshold is refused.
+
+Counters count whole requests (`counter_values`) from far above zero, and the suite orders the
+SLO's groups (`group_eval_order`, alerts last), so what promtool computes is what the model
+predicts; OpenSLO alert policies get their own suites (`policy_promtool_tests`).
 """
 
 from __future__ import annotations
@@ -26,11 +29,14 @@ from slo_scout.core import conventions as c
 from slo_scout.core.errors import SpecError
 from slo_scout.core.rules.burn import MWMBAlert, MWMBAlertGroup
 from slo_scout.core.rules.generators import id_labels
-from slo_scout.core.rules.gofloat import go_g
 from slo_scout.core.specs.durations import MINUTE
 from slo_scout.core.specs.model import AlertMeta, SLIEvents, SLOSpec, merge_labels
 
-_BASE = 1_000_000  # counters start high so rate() never extrapolates to zero
+# Counters start this many minutes of traffic above zero. rate() extrapolates a window that
+# reaches before the first sample by half a sample interval, or only to where the counter would
+# have been zero when that is nearer; starting near zero, the good counter would take the second
+# rule and the bad one the first, and their ratio would drift from the one the model predicts.
+_BASE_MINUTES = 1000
 _MARGIN = 0.10
 
 
@@ -72,7 +78,7 @@ def build_suite(
     alerts: MWMBAlertGroup,
     bad_series: str,
     good_series: str,
-    requests_per_minute: float = 1000.0,
+    requests_per_minute: int = 1_000_000,
     scenarios: tuple[Scenario, ...] | None = None,
 ) -> str:
     """YAML text of a promtool test file for `rule_file` (a path relative to the test file).
@@ -83,6 +89,7 @@ def build_suite(
     if not isinstance(slo.sli, SLIEvents):
         raise SpecError(f"SLO {slo.id!r}: promtool suites need an events SLI", field="sli")
     budget = (100 - slo.objective) / 100
+    unit = requests_per_minute * budget
     tests = []
     for scenario in scenarios or default_scenarios(alerts):
         for _segment_minutes, burn in scenario.segments:
@@ -95,43 +102,60 @@ def build_suite(
                 "input_series": [
                     {
                         "series": bad_series,
-                        "values": series_values(
-                            scenario.segments, budget, requests_per_minute, True
+                        "values": counter_values(
+                            scenario.segments, requests_per_minute, unit, True
                         ),
                     },
                     {
                         "series": good_series,
-                        "values": series_values(
-                            scenario.segments, budget, requests_per_minute, False
+                        "values": counter_values(
+                            scenario.segments, requests_per_minute, unit, False
                         ),
                     },
                 ],
                 "alert_rule_test": _alert_tests(slo, alerts, scenario),
             }
         )
-    suite = {"rule_files": [rule_file], "evaluation_interval": "1m", "tests": tests}
+    suite = {
+        "rule_files": [rule_file],
+        "evaluation_interval": "1m",
+        "group_eval_order": group_eval_order(slo),
+        "tests": tests,
+    }
     return yaml.safe_dump(suite, sort_keys=False, default_flow_style=False, width=1000)
 
 
-def series_values(
-    segments: tuple[tuple[int, float], ...], budget: float, rpm: float, bad: bool
+def counter_values(
+    segments: tuple[tuple[int, float], ...], requests_per_minute: int, unit: float, bad: bool
 ) -> str:
-    """Expanding notation of the bad (or good) counter: one sample a minute from minute 0, the
-    increase up to minute i being minute i's share of `rpm` at that segment's burn rate."""
-    parts = []
-    value = float(_BASE)
-    first = True
-    for minutes, burn in segments:
-        ratio = burn * budget
-        step = rpm * ratio if bad else rpm * (1 - ratio)
-        if first:
-            parts.append(f"{go_g(value)}+{go_g(step)}x{minutes}")
-            first = False
-        else:
-            value += step
-            parts.append(f"{go_g(value)}+{go_g(step)}x{minutes - 1}")
-        value += step * (minutes if len(parts) == 1 else minutes - 1)
+    """Expanding notation of the bad (or good) counter, one sample a minute from minute 0; `unit`
+    is the bad requests a minute at a burn rate of 1.
+
+    Counts are whole numbers, so promtool adds them up exactly: with fractional steps its running
+    sum drifts by a few ULPs, and where the next segment starts from the exact value, one ULP
+    below the drifted one, rate() sees a counter reset and a burst of a million errors.
+    """
+    parts, value = [], _BASE_MINUTES * requests_per_minute
+    for index, (minutes, burn) in enumerate(segments):
+        bad_count = round(burn * unit)
+        step = bad_count if bad else requests_per_minute - bad_count
+        start, count = (value, minutes) if index == 0 else (value + step, minutes - 1)
+        parts.append(f"{start}+{step}x{count}")
+        value = start + step * count
     return " ".join(parts)
+
+
+def group_eval_order(slo: SLOSpec) -> list[str]:
+    """The SLO's groups, alerts last: without an order promtool evaluates a file's groups in Go's
+    random map order, so an alert would read the SLI of the minute before in some runs."""
+    return [
+        prefix + slo.id
+        for prefix in (
+            c.SLI_RECORDINGS_GROUP_PREFIX,
+            c.META_RECORDINGS_GROUP_PREFIX,
+            c.ALERTS_GROUP_PREFIX,
+        )
+    ]
 
 
 def _ratio(scenario: Scenario, at_min: int, window_min: int) -> float:
