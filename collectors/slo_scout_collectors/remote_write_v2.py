@@ -1,9 +1,9 @@
 """Prometheus remote_write 2.0: a snappy-compressed ``io.prometheus.write.v2.Request``.
 
-The schema (prometheus/prompb/io/prometheus/write/v2/types.proto) is rebuilt here from descriptors,
-in a private pool, so no generated code or protoc is needed. A request is validated (label
-references inside the symbols table, a ``__name__`` on every series, samples or histograms but not
-both) and forwarded uncompressed to the metrics topic, tagged ``format:
+The schema (message classes built from descriptors) lives in the core
+(``slo_scout.core.telemetry.remote_write_v2``), shared with the catalog job. A request is validated
+(label references inside the symbols table, a ``__name__`` on every series, samples or histograms
+but not both) and forwarded uncompressed to the metrics topic, tagged ``format:
 prometheus.remote_write.v2``. Unlike 1.0 it carries each series' type, unit and help.
 
 Content negotiation follows the 2.0 specification: the ``proto`` parameter of ``Content-Type``
@@ -16,18 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError as ProtoDecodeError
 
+from slo_scout.core.telemetry.remote_write_v2 import FORMAT_V2 as FORMAT
+from slo_scout.core.telemetry.remote_write_v2 import V1_MESSAGE, V2_MESSAGE, Request
 from slo_scout_collectors import snappy_body
 from slo_scout_collectors.otlp import Decoded, Undecodable
 
-FORMAT = "prometheus.remote_write.v2"
-V1_MESSAGE = "prometheus.WriteRequest"
-V2_MESSAGE = "io.prometheus.write.v2.Request"
-_PACKAGE = "io.prometheus.write.v2"
-_F = descriptor_pb2.FieldDescriptorProto
-_Field = tuple[str, int, int, bool, str] | tuple[str, int, int, bool, str, int]
+__all__ = ["FORMAT", "V1_MESSAGE", "V2_MESSAGE", "Request", "Unsupported", "Written", "decode",
+           "message_type"]
 
 
 class Unsupported(Exception):
@@ -45,66 +42,6 @@ class Written:
         return [(prefix + b"samples-written", str(self.samples).encode()),
                 (prefix + b"histograms-written", str(self.histograms).encode()),
                 (prefix + b"exemplars-written", str(self.exemplars).encode())]
-
-
-def _build() -> Any:
-    file = descriptor_pb2.FileDescriptorProto(name="io/prometheus/write/v2/types.proto",
-                                              package=_PACKAGE, syntax="proto3")
-
-    def message(name: str, fields: list[_Field], oneofs: tuple[str, ...] = ()) -> None:
-        msg = file.message_type.add(name=name)
-        for oneof in oneofs:
-            msg.oneof_decl.add(name=oneof)
-        for fname, number, kind, repeated, type_name, *oneof_index in fields:
-            f = msg.field.add(name=fname, number=number, type=kind,
-                              label=_F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL)
-            if type_name:
-                f.type_name = f".{_PACKAGE}.{type_name}"
-            if oneof_index:
-                f.oneof_index = oneof_index[0]
-
-    message("Request", [("symbols", 4, _F.TYPE_STRING, True, ""),
-                        ("timeseries", 5, _F.TYPE_MESSAGE, True, "TimeSeries")])
-    message("TimeSeries", [("labels_refs", 1, _F.TYPE_UINT32, True, ""),
-                           ("samples", 2, _F.TYPE_MESSAGE, True, "Sample"),
-                           ("histograms", 3, _F.TYPE_MESSAGE, True, "Histogram"),
-                           ("exemplars", 4, _F.TYPE_MESSAGE, True, "Exemplar"),
-                           ("metadata", 5, _F.TYPE_MESSAGE, False, "Metadata"),
-                           ("created_timestamp", 6, _F.TYPE_INT64, False, "")])
-    message("Exemplar", [("labels_refs", 1, _F.TYPE_UINT32, True, ""),
-                         ("value", 2, _F.TYPE_DOUBLE, False, ""),
-                         ("timestamp", 3, _F.TYPE_INT64, False, "")])
-    message("Sample", [("value", 1, _F.TYPE_DOUBLE, False, ""),
-                       ("timestamp", 2, _F.TYPE_INT64, False, "")])
-    # The type enum is read as a plain integer: 0 unspecified .. 7 stateset.
-    message("Metadata", [("type", 1, _F.TYPE_UINT32, False, ""),
-                         ("help_ref", 3, _F.TYPE_UINT32, False, ""),
-                         ("unit_ref", 4, _F.TYPE_UINT32, False, "")])
-    message("BucketSpan", [("offset", 1, _F.TYPE_SINT32, False, ""),
-                           ("length", 2, _F.TYPE_UINT32, False, "")])
-    message("Histogram", [("count_int", 1, _F.TYPE_UINT64, False, "", 0),
-                          ("count_float", 2, _F.TYPE_DOUBLE, False, "", 0),
-                          ("sum", 3, _F.TYPE_DOUBLE, False, ""),
-                          ("schema", 4, _F.TYPE_SINT32, False, ""),
-                          ("zero_threshold", 5, _F.TYPE_DOUBLE, False, ""),
-                          ("zero_count_int", 6, _F.TYPE_UINT64, False, "", 1),
-                          ("zero_count_float", 7, _F.TYPE_DOUBLE, False, "", 1),
-                          ("negative_spans", 8, _F.TYPE_MESSAGE, True, "BucketSpan"),
-                          ("negative_deltas", 9, _F.TYPE_SINT64, True, ""),
-                          ("negative_counts", 10, _F.TYPE_DOUBLE, True, ""),
-                          ("positive_spans", 11, _F.TYPE_MESSAGE, True, "BucketSpan"),
-                          ("positive_deltas", 12, _F.TYPE_SINT64, True, ""),
-                          ("positive_counts", 13, _F.TYPE_DOUBLE, True, ""),
-                          ("reset_hint", 14, _F.TYPE_UINT32, False, ""),
-                          ("timestamp", 15, _F.TYPE_INT64, False, ""),
-                          ("custom_values", 16, _F.TYPE_DOUBLE, True, "")],
-            oneofs=("count", "zero_count"))
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(file)
-    return message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{_PACKAGE}.Request"))
-
-
-Request = _build()
 
 
 def message_type(headers: dict[str, str]) -> str:

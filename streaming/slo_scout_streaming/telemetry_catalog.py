@@ -1,10 +1,12 @@
 """What the catalog job reads from the metrics and logs topics.
 
 Metrics records (``otlp.metrics``) are one request each, tagged with a ``format`` header by the
-collector: ``prometheus.remote_write.v1`` (an uncompressed ``prometheus.WriteRequest``) or the
-OTLP protocol name (``otlp_http``/``otlp_grpc``: an ``ExportMetricsServiceRequest``). From each
-we keep only *which* metrics exist with which label names and type: what the SLI generator needs
-to pick a family (``slo_scout.core.slis.detect_family``), never the samples.
+collector: ``prometheus.remote_write.v1`` (an uncompressed ``prometheus.WriteRequest``),
+``prometheus.remote_write.v2`` (an uncompressed ``io.prometheus.write.v2.Request``, which carries
+each series' type) or the OTLP protocol name (``otlp_http``/``otlp_grpc``: an
+``ExportMetricsServiceRequest``). From each we keep only *which* metrics exist with which label
+names and type: what the SLI generator needs to pick a family
+(``slo_scout.core.slis.detect_family``), never the samples.
 
 Logs records (``otlp.logs``): ``loki.push.v1`` (Loki push JSON) or OTLP
 (``ExportLogsServiceRequest``). We keep the error lines (OTLP severity ERROR and above; Loki
@@ -23,7 +25,11 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 
-REMOTE_WRITE = "prometheus.remote_write.v1"
+from slo_scout.core.errors import DecodeError
+from slo_scout.core.telemetry import remote_write_v2
+
+REMOTE_WRITE = remote_write_v2.FORMAT_V1
+REMOTE_WRITE_V2 = remote_write_v2.FORMAT_V2
 LOKI = "loki.push.v1"
 _ERROR_SEVERITY = 17  # OTLP SEVERITY_NUMBER_ERROR; WARN is 13-16
 _ERROR_LEVELS = {"error", "err", "fatal", "critical", "crit", "panic", "emergency", "alert"}
@@ -39,7 +45,8 @@ _SERVICE_LABELS = ("service_name", "service", "app", "application", "job")
 class MetricSeen:
     metric: str
     label_keys: tuple[str, ...]
-    metric_type: str  # counter | gauge | histogram | summary | unknown
+    metric_type: str  # counter | gauge | histogram | summary | unknown (2.0: also gaugehistogram,
+    # info, stateset)
     source: str
 
 
@@ -80,19 +87,21 @@ def _remote_write_metrics(payload: bytes) -> set[MetricSeen]:
     request.ParseFromString(payload)
     seen: set[MetricSeen] = set()
     for series in request.timeseries:
-        labels = {label.name for label in series.labels}
         name = next((label.value for label in series.labels if label.name == "__name__"), "")
         if not name:
             continue
-        labels.discard("__name__")
-        kind = "unknown"  # remote_write 1.0 carries no types: read them from the names
-        if name.endswith("_bucket") and "le" in labels:
-            name, kind = name[: -len("_bucket")], "histogram"
-            labels.discard("le")
-        elif name.endswith("_total"):
-            kind = "counter"
-        seen.add(MetricSeen(name, tuple(sorted(labels)), kind, REMOTE_WRITE))
+        # remote_write 1.0 carries no types: they are read from the names.
+        found = remote_write_v2.infer_from_name(name, (label.name for label in series.labels))
+        seen.add(MetricSeen(found.metric, found.label_keys, found.metric_type, REMOTE_WRITE))
     return seen
+
+
+def _remote_write_v2_metrics(payload: bytes) -> set[MetricSeen]:
+    try:
+        found = remote_write_v2.series_metrics(remote_write_v2.parse_request(payload))
+    except DecodeError as exc:
+        raise ValueError(str(exc)) from exc
+    return {MetricSeen(m.metric, m.label_keys, m.metric_type, REMOTE_WRITE_V2) for m in found}
 
 
 def _otlp_metrics(payload: bytes, source: str) -> set[MetricSeen]:
@@ -119,6 +128,8 @@ def metrics_seen(payload: bytes, fmt: str) -> set[MetricSeen]:
     """Raises ``google.protobuf.message.DecodeError`` or ``ValueError`` for a bad record."""
     if fmt == REMOTE_WRITE:
         return _remote_write_metrics(payload)
+    if fmt == REMOTE_WRITE_V2:
+        return _remote_write_v2_metrics(payload)
     if fmt.startswith("otlp"):
         return _otlp_metrics(payload, fmt)
     raise ValueError(f"unknown metrics format {fmt!r}")
