@@ -115,9 +115,45 @@ def describe(node: TraceNode) -> Entry:
     span's own name; a candidate that says nothing gives way to the next.
     """
     span = node.span
-    if not span.attributes:
+    attributes = span.attributes
+    if not attributes:
         return _describe_by_name(span.service, span.name)
-    return _describe(span.service, span.name, span.kind, tuple(span.attributes.items()))
+    route = attributes.get("http.route")
+    if route is not None:
+        routed = _describe_routed(
+            span.service,
+            span.name,
+            route,
+            attributes.get("http.request.method"),
+            attributes.get("http.method"),
+        )
+        if routed is not None:
+            return routed
+    return _describe(span.service, span.name, span.kind, tuple(attributes.items()))
+
+
+# A route that names the request decides the entry alone: keying on it (not on every attribute,
+# some of which, like url.path, differ per request) keeps routed spans from missing the cache.
+@lru_cache(maxsize=4096)
+def _describe_routed(
+    service: str,
+    name: str,
+    route: AttrValue,
+    request_method: AttrValue | None,
+    legacy_method: AttrValue | None,
+) -> Entry | None:
+    """``_describe``'s answer when ``http.route`` is its first candidate and names the request."""
+    if not isinstance(route, str) or not route:
+        return None
+    operation = template_path(route) if looks_like_path(route) else route
+    if is_generic_name(operation, service):
+        return None
+    methods: dict[str, AttrValue] = {}
+    if request_method is not None:
+        methods["http.request.method"] = request_method
+    if legacy_method is not None:
+        methods["http.method"] = legacy_method
+    return _entry(service, name, _method(name, methods), "http", operation)
 
 
 # Keyed by everything the answer depends on; the same few attribute sets repeat per request kind.
