@@ -72,7 +72,7 @@ from slo_scout.core.journeys.fingerprint import (
     shape_hash,
 )
 from slo_scout.core.journeys.keystats import KeyStats
-from slo_scout.core.journeys.model import Entry, Journey, Trace
+from slo_scout.core.journeys.model import Entry, Journey, Trace, TraceNode
 from slo_scout.core.journeys.naming import distinctive_call, humanize, journey_name
 from slo_scout.core.journeys.templating import template_operation
 
@@ -81,6 +81,14 @@ _PPB: Final = 1_000_000_000
 
 _Call = tuple[str, str]
 _Key = tuple[Entry, frozenset[_Call]]
+
+
+def _key_parts(trace: Trace) -> tuple[TraceNode, Entry, frozenset[_Call]]:
+    """The entry node, entry and direct calls (empty for a named entry) of ``trace``'s key."""
+    node, entry = find_entry(trace)
+    if not is_generic_entry(entry):
+        return node, entry, frozenset()
+    return node, entry, frozenset(direct_calls(canonical_shape(node)))
 
 
 def key_text(entry: Entry, direct: frozenset[_Call]) -> str:
@@ -125,6 +133,17 @@ class JourneyCatalog:
         shares = _critical_shares(trace)
         stats.record(trace, node, shape, shape_hash(shape), shares)
         return stats.key_id
+
+    def key_of(self, trace: Trace) -> str:
+        """The key id :meth:`add` would return for ``trace``, recording nothing.
+
+        A named entry's key needs no canonical shape; a generic one's needs the direct calls.
+        """
+        _, entry, direct = _key_parts(trace)
+        stats = self._keys.get((entry, direct))
+        if stats is not None:
+            return stats.key_id
+        return hashlib.sha1(key_text(entry, direct).encode()).hexdigest()[:12]
 
     def merge(self, other: JourneyCatalog) -> None:
         """Fold ``other``'s traffic into this catalog (``other`` is left unchanged)."""
