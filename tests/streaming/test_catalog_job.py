@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import cramjam
 import httpx
@@ -22,6 +23,7 @@ from tests.fixtures.kafka import Broker
 from tests.fixtures.postgres import PostgresServer
 
 from slo_scout.core.slis import FamilyKind, detect_family
+from slo_scout.core.telemetry.remote_write_v2 import FORMAT_V2, Request
 from slo_scout.db.migrate import upgrade
 
 pytest.importorskip("drain3", reason="drain3 not installed (scripts/install-nodeps.sh)")
@@ -48,6 +50,20 @@ def _remote_write_body() -> bytes:
     series("traces_spanmetrics_latency_bucket", le="0.5", **base)
     series("traces_spanmetrics_latency_bucket", le="+Inf", **base)
     return bytes(cramjam.snappy.compress_raw(request.SerializeToString()))
+
+
+def _remote_write_v2_request() -> Any:
+    """Typed series (2.0 carries metadata.type): a native histogram and a gauge."""
+    symbols = ["", "__name__", "checkout_request_duration_seconds", "route", "/pay",
+               "checkout_inflight_requests", "service_name", "checkout"]
+    request = Request(symbols=symbols)
+    duration = request.timeseries.add(labels_refs=[1, 2, 3, 4])
+    duration.histograms.add(count_int=1, sum=0.2, schema=0, timestamp=int(time.time() * 1000))
+    duration.metadata.type = 3  # METRIC_TYPE_HISTOGRAM
+    inflight = request.timeseries.add(labels_refs=[1, 5, 6, 7])
+    inflight.samples.add(value=4.0, timestamp=int(time.time() * 1000))
+    inflight.metadata.type = 2  # METRIC_TYPE_GAUGE
+    return request
 
 
 def _otlp_metrics_body() -> bytes:
@@ -95,6 +111,10 @@ def _post(collector: Collector) -> None:
               "x-prometheus-remote-write-version": "0.1.0"}
         assert http.post("/api/v1/write", content=_remote_write_body(), headers=rw
                          ).status_code == 204
+        v2 = {"content-type": "application/x-protobuf;proto=io.prometheus.write.v2.Request",
+              "content-encoding": "snappy", "x-prometheus-remote-write-version": "2.0.0"}
+        body = cramjam.snappy.compress_raw(_remote_write_v2_request().SerializeToString())
+        assert http.post("/api/v1/write", content=bytes(body), headers=v2).status_code == 204
         assert http.post("/v1/metrics", content=_otlp_metrics_body(), headers=proto
                          ).status_code == 200
         assert http.post("/v1/logs", content=_otlp_logs_body(), headers=proto).status_code == 200
@@ -132,12 +152,16 @@ def test_metric_families_and_error_templates_are_recorded_for_the_generators(
         database_dsn=dsn, environment="staging", bounded=True,
         catalog_group_id=f"c{time.time_ns()}")
     report = run(settings)
-    assert (report.records, report.error_lines, report.dead_letters) == (5, 4, 1)
+    assert (report.records, report.error_lines, report.dead_letters) == (6, 4, 1)
 
     with psycopg.connect(dsn) as conn:
         rows = conn.execute("SELECT environment, metric, label_keys, metric_type, source "
                             "FROM metric_catalog ORDER BY metric").fetchall()
         assert rows == [
+            ("staging", "checkout_inflight_requests", "service_name", "gauge",
+             "prometheus.remote_write.v2"),
+            ("staging", "checkout_request_duration_seconds", "route", "histogram",
+             "prometheus.remote_write.v2"),
             ("staging", "http.server.request.duration", "http.request.method,http.route",
              "histogram", "otlp_http"),
             ("staging", "traces_spanmetrics_calls_total", ",".join(SPANMETRICS_LABELS),
@@ -172,3 +196,25 @@ def test_metric_families_and_error_templates_are_recorded_for_the_generators(
 
     dead = read_topic(kafka_broker.bootstrap, collector.dead_letter_topic, 1)
     assert [dict(r.headers).get("error") for r in dead] == [b"DecodeError"]
+
+
+def test_metrics_seen_reads_a_v2_request_with_its_declared_types() -> None:
+    from slo_scout_streaming.telemetry_catalog import MetricSeen, metrics_seen
+
+    request = _remote_write_v2_request()
+    request.symbols.extend(["calls_total"])
+    untyped = request.timeseries.add(labels_refs=[1, 8, 6, 7])  # type 0: read from the name
+    untyped.samples.add(value=1.0, timestamp=1)
+    assert sorted(metrics_seen(request.SerializeToString(), FORMAT_V2)) == [
+        MetricSeen("calls_total", ("service_name",), "counter", FORMAT_V2),
+        MetricSeen("checkout_inflight_requests", ("service_name",), "gauge", FORMAT_V2),
+        MetricSeen("checkout_request_duration_seconds", ("route",), "histogram", FORMAT_V2)]
+
+
+def test_a_v2_request_with_a_reference_outside_its_symbols_is_a_bad_record() -> None:
+    from slo_scout_streaming.telemetry_catalog import metrics_seen
+
+    request = _remote_write_v2_request()
+    request.timeseries[1].labels_refs[3] = 40
+    with pytest.raises(ValueError, match=r"record 1, field 'labels_refs': 40 is outside"):
+        metrics_seen(request.SerializeToString(), FORMAT_V2)
