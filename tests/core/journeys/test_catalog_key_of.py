@@ -8,9 +8,7 @@ from slo_scout.core.journeys import JourneyCatalog, assemble
 
 
 def _traces(**options):
-    return [
-        (kind, assemble(spans[0].trace_id, spans)) for kind, spans in shop_traffic(**options)
-    ]
+    return [(kind, assemble(spans[0].trace_id, spans)) for kind, spans in shop_traffic(**options)]
 
 
 def test_key_of_gives_the_id_add_returns_for_generic_and_named_entries_and_records_nothing():
