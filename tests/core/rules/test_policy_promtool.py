@@ -288,3 +288,24 @@ def test_a_templated_policy_annotation_is_refused() -> None:
     templated = dataclasses.replace(slo, policy_alerts=(policy,))
     with pytest.raises(SpecError, match="template"):
         build_policy_suite(rule_file="r.yaml", slo=templated, bad_series=BAD, good_series=GOOD)
+
+
+@needs_promtool
+def test_a_policy_with_two_conditions_is_refused_since_its_alert_series_collide(
+    tmp_path: Path,
+) -> None:
+    policy = (
+        "ShopBurn",
+        "page",
+        [("fast", "gte", 14.4, "1h", "2m"), ("slow", "gt", 6, "6h", "15m")],
+    )
+    rules, slo = _generate(openslo([policy]))
+    with pytest.raises(SpecError, match="ALERTS_FOR_STATE series collide"):
+        build_policy_suite(rule_file="r.yaml", slo=slo, bad_series=BAD, good_series=GOOD)
+    # Why: a suite for the first condition alone, run on the file with both rules, stops at the
+    # first minute both are active.
+    one = dataclasses.replace(slo.policy_alerts[0], conditions=slo.policy_alerts[0].conditions[:1])
+    _write(tmp_path, rules, dataclasses.replace(slo, policy_alerts=(one,)))
+    result = _promtool_test(tmp_path)
+    assert result.returncode != 0
+    assert "duplicate sample for timestamp" in result.stdout + result.stderr

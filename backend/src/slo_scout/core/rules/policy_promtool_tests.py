@@ -58,7 +58,7 @@ def build_policy_suite(
     rules = policy_rules(slo)
     if not rules:
         raise SpecError(f"SLO {slo.id!r} has no alert policies", field="policy_alerts")
-    _refuse_templates(rules)
+    _refuse_unpredictable(slo, rules)
     unit = requests_per_minute * budget_of(slo)
     tests = []
     for rule in rules:
@@ -162,8 +162,21 @@ def _pending_series(slo: SLOSpec, rule: PolicyRule) -> str:
     return "ALERTS" + label_filter(labels)
 
 
-def _refuse_templates(rules: tuple[PolicyRule, ...]) -> None:
-    """Templated labels or annotations expand at run time; the suite could not predict them."""
+def _refuse_unpredictable(slo: SLOSpec, rules: tuple[PolicyRule, ...]) -> None:
+    """Policies whose alerts a suite cannot predict.
+
+    Templated labels or annotations expand at run time. Two conditions of one policy give two
+    rules with the same name and labels, so their `ALERTS_FOR_STATE` series (value: when each
+    became active) collide; Prometheus rejects the second sample at that time ("duplicate sample
+    for timestamp"), and promtool stops the test there.
+    """
+    for policy in slo.policy_alerts:
+        if len(policy.conditions) > 1:
+            raise SpecError(
+                f"policy {policy.name!r}: its {len(policy.conditions)} conditions give alert "
+                "rules with the same name and labels, whose ALERTS_FOR_STATE series collide",
+                field="policy_alerts",
+            )
     for rule in rules:
         for key, value in rule.policy.labels + rule.policy.annotations:
             if "{{" in value:
