@@ -16,7 +16,6 @@ from google.protobuf.message import DecodeError as ProtoDecodeError
 from slo_scout_collectors import snappy_body
 from slo_scout_collectors.otlp import Decoded, Undecodable
 
-FORMAT = "prometheus.remote_write.v1"
 _PACKAGE = "slo_scout.prometheus.v1"
 _F = descriptor_pb2.FieldDescriptorProto
 
