@@ -13,9 +13,11 @@ from typing import Any
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError as ProtoDecodeError
 
+from slo_scout.core.telemetry.remote_write_v2 import FORMAT_V1
 from slo_scout_collectors import snappy_body
 from slo_scout_collectors.otlp import Decoded, Undecodable
 
+FORMAT = FORMAT_V1
 _PACKAGE = "slo_scout.prometheus.v1"
 _F = descriptor_pb2.FieldDescriptorProto
 
