@@ -9,7 +9,9 @@ from slo_scout.settings import Settings
 
 
 def build_recommender(settings: Settings) -> Recommender:
-    family = FAMILIES[FamilyKind(settings.history.metric_family or FamilyKind.SPANMETRICS.value)]
+    # No configured family: the analysis asks the Prometheus server, else uses spanmetrics.
+    configured = settings.history.metric_family
+    family = FAMILIES[FamilyKind(configured)] if configured else None
     history = None
     if settings.history.prometheus_url:
         token = settings.history.bearer_token
