@@ -37,16 +37,18 @@ def _canonical_children(children: list[TraceNode], depth: int) -> tuple[Shape, .
         return _CUT
     if len(children) == 1:
         # Chains (a client span and the server span it calls) are the common case: no grouping,
-        # and no call at all for a leaf.
+        # and a leaf's one-shape tuple comes from a cache.
         only = children[0]
         span = only.span
         below = only.children
+        if not below:
+            return _only_leaf(span.service, span.name)
         return (
             (
                 span.service,
                 template_operation(span.name),
                 False,
-                _canonical_children(below, depth + 1) if below else (),
+                _canonical_children(below, depth + 1),
             ),
         )
     groups: dict[tuple[str, str], list[TraceNode]] = {}
@@ -74,6 +76,12 @@ def _canonical_children(children: list[TraceNode], depth: int) -> tuple[Shape, .
         )
     shapes.sort()
     return tuple(shapes)
+
+
+# An only child that calls nothing ends most chains; its whole (one-shape) tuple is reused.
+@lru_cache(maxsize=16384)
+def _only_leaf(service: str, name: str) -> tuple[Shape, ...]:
+    return ((service, template_operation(name), False, ()),)
 
 
 def canonical_shape(entry: TraceNode) -> Shape:
