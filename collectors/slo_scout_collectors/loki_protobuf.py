@@ -13,29 +13,20 @@ import re
 from typing import Any
 
 import orjson
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError as ProtoDecodeError
 
+from slo_scout.core.telemetry.proto_schema import F as _F
+from slo_scout.core.telemetry.proto_schema import Schema
 from slo_scout_collectors import snappy_body
 from slo_scout_collectors.otlp import Decoded, Undecodable
 
 _PACKAGE = "logproto"
-_F = descriptor_pb2.FieldDescriptorProto
 _NANOS = 1_000_000_000
 
 
 def _build() -> Any:
-    file = descriptor_pb2.FileDescriptorProto(name="pkg/push/push.proto", package=_PACKAGE,
-                                              syntax="proto3")
-
-    def message(name: str, fields: list[tuple[str, int, int, bool, str]]) -> None:
-        msg = file.message_type.add(name=name)
-        for fname, number, kind, repeated, type_name in fields:
-            f = msg.field.add(name=fname, number=number, type=kind,
-                              label=_F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL)
-            if type_name:
-                f.type_name = f".{_PACKAGE}.{type_name}"
-
+    schema = Schema("pkg/push/push.proto", _PACKAGE)
+    message = schema.message
     message("PushRequest", [("streams", 1, _F.TYPE_MESSAGE, True, "StreamAdapter"),
                             ("format", 2, _F.TYPE_STRING, False, "")])
     message("StreamAdapter", [("labels", 1, _F.TYPE_STRING, False, ""),
@@ -50,9 +41,7 @@ def _build() -> Any:
                              ("line", 2, _F.TYPE_STRING, False, ""),
                              ("structuredMetadata", 3, _F.TYPE_MESSAGE, True,
                               "LabelPairAdapter")])
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(file)
-    return message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{_PACKAGE}.PushRequest"))
+    return schema.message_class("PushRequest")
 
 
 PushRequest = _build()

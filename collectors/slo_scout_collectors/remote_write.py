@@ -1,57 +1,21 @@
 """Prometheus remote_write 1.0: a snappy-compressed ``prometheus.WriteRequest``.
 
-The message classes are built from a descriptor here (the schema is small and stable), so no
-generated code or protoc is needed. Series are forwarded unchanged to the metrics topic, tagged
+The message class is built from descriptors in the core (the catalog job reads the same).
+Series are forwarded unchanged to the metrics topic, tagged
 ``format: prometheus.remote_write.v1``; the SLI generator reads which families and label sets
 exist from there.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError as ProtoDecodeError
 
+from slo_scout.core.telemetry.remote_write_v1 import WriteRequest
 from slo_scout.core.telemetry.remote_write_v2 import FORMAT_V1
 from slo_scout_collectors import snappy_body
 from slo_scout_collectors.otlp import Decoded, Undecodable
 
 FORMAT = FORMAT_V1
-_PACKAGE = "slo_scout.prometheus.v1"
-_F = descriptor_pb2.FieldDescriptorProto
-
-
-def _build() -> Any:
-    file = descriptor_pb2.FileDescriptorProto(name="slo_scout/prometheus_remote.proto",
-                                              package=_PACKAGE, syntax="proto3")
-
-    def message(name: str, fields: list[tuple[str, int, int, bool, str]]) -> None:
-        msg = file.message_type.add(name=name)
-        for fname, number, kind, repeated, type_name in fields:
-            f = msg.field.add(name=fname, number=number, type=kind,  # type: ignore[arg-type]
-                              label=_F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL)
-            if type_name:
-                f.type_name = f".{_PACKAGE}.{type_name}"
-
-    message("Label", [("name", 1, _F.TYPE_STRING, False, ""),
-                      ("value", 2, _F.TYPE_STRING, False, "")])
-    message("Sample", [("value", 1, _F.TYPE_DOUBLE, False, ""),
-                       ("timestamp", 2, _F.TYPE_INT64, False, "")])
-    # Exemplars (3) and native histograms (4) are kept on the wire as the raw bytes they are.
-    message("TimeSeries", [("labels", 1, _F.TYPE_MESSAGE, True, "Label"),
-                           ("samples", 2, _F.TYPE_MESSAGE, True, "Sample"),
-                           ("exemplars", 3, _F.TYPE_BYTES, True, ""),
-                           ("histograms", 4, _F.TYPE_BYTES, True, "")])
-    message("WriteRequest", [("timeseries", 1, _F.TYPE_MESSAGE, True, "TimeSeries"),
-                             ("metadata", 3, _F.TYPE_BYTES, True, "")])
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(file)
-    return message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{_PACKAGE}.WriteRequest"))
-
-
-WriteRequest = _build()
-
 
 def decode(body: bytes, headers: dict[str, str], max_bytes: int) -> Decoded:
     """Raises :class:`TooLarge` when the series would inflate past ``max_bytes``."""

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 
 from slo_scout.core.errors import DecodeError
-from slo_scout.core.telemetry import remote_write_v2
+from slo_scout.core.telemetry import remote_write_v1, remote_write_v2
 
 REMOTE_WRITE = remote_write_v2.FORMAT_V1
 REMOTE_WRITE_V2 = remote_write_v2.FORMAT_V2
@@ -57,33 +56,8 @@ class ErrorLine:
     trace_id: str | None
 
 
-def _remote_write_class() -> Any:
-    # Only the label lists are read; samples, exemplars and histograms are skipped as unknown
-    # fields. The schema is prometheus/prompb/remote.proto and types.proto.
-    f = descriptor_pb2.FieldDescriptorProto
-    file = descriptor_pb2.FileDescriptorProto(name="slo_scout_streaming/remote.proto",
-                                              package="slo_scout_streaming.prom",
-                                              syntax="proto3")
-    label = file.message_type.add(name="Label")
-    label.field.add(name="name", number=1, type=f.TYPE_STRING, label=f.LABEL_OPTIONAL)
-    label.field.add(name="value", number=2, type=f.TYPE_STRING, label=f.LABEL_OPTIONAL)
-    series = file.message_type.add(name="TimeSeries")
-    series.field.add(name="labels", number=1, type=f.TYPE_MESSAGE, label=f.LABEL_REPEATED,
-                     type_name=".slo_scout_streaming.prom.Label")
-    request = file.message_type.add(name="WriteRequest")
-    request.field.add(name="timeseries", number=1, type=f.TYPE_MESSAGE, label=f.LABEL_REPEATED,
-                      type_name=".slo_scout_streaming.prom.TimeSeries")
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(file)
-    return message_factory.GetMessageClass(
-        pool.FindMessageTypeByName("slo_scout_streaming.prom.WriteRequest"))
-
-
-_WriteRequest = _remote_write_class()
-
-
 def _remote_write_metrics(payload: bytes) -> set[MetricSeen]:
-    request = _WriteRequest()
+    request = remote_write_v1.WriteRequest()
     request.ParseFromString(payload)
     seen: set[MetricSeen] = set()
     for series in request.timeseries:

@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError as ProtoDecodeError
 
 from slo_scout.core.errors import DecodeError
+from slo_scout.core.telemetry.proto_schema import F as _F
+from slo_scout.core.telemetry.proto_schema import Schema
 
 # Values of the ``format`` header the collector puts on each record of the metrics topic.
 FORMAT_V1 = "prometheus.remote_write.v1"
@@ -28,8 +29,6 @@ V1_MESSAGE = "prometheus.WriteRequest"
 V2_MESSAGE = "io.prometheus.write.v2.Request"
 
 _PACKAGE = "io.prometheus.write.v2"
-_F = descriptor_pb2.FieldDescriptorProto
-_Field = tuple[str, int, int, bool, str] | tuple[str, int, int, bool, str, int]
 
 # Metadata.MetricType, named as the Prometheus metadata API names types (what detect_family
 # reads). 0 (unspecified) is absent: it falls back to the name.
@@ -42,21 +41,8 @@ _FAMILY_SUFFIXES = {"histogram": (("_bucket", "le"), ("_sum", ""), ("_count", ""
 
 
 def _build() -> Any:
-    file = descriptor_pb2.FileDescriptorProto(name="io/prometheus/write/v2/types.proto",
-                                              package=_PACKAGE, syntax="proto3")
-
-    def message(name: str, fields: list[_Field], oneofs: tuple[str, ...] = ()) -> None:
-        msg = file.message_type.add(name=name)
-        for oneof in oneofs:
-            msg.oneof_decl.add(name=oneof)
-        for fname, number, kind, repeated, type_name, *oneof_index in fields:
-            f = msg.field.add(name=fname, number=number, type=kind,
-                              label=_F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL)
-            if type_name:
-                f.type_name = f".{_PACKAGE}.{type_name}"
-            if oneof_index:
-                f.oneof_index = oneof_index[0]
-
+    schema = Schema("io/prometheus/write/v2/types.proto", _PACKAGE)
+    message = schema.message
     message("Request", [("symbols", 4, _F.TYPE_STRING, True, ""),
                         ("timeseries", 5, _F.TYPE_MESSAGE, True, "TimeSeries")])
     message("TimeSeries", [("labels_refs", 1, _F.TYPE_UINT32, True, ""),
@@ -93,9 +79,7 @@ def _build() -> Any:
                           ("timestamp", 15, _F.TYPE_INT64, False, ""),
                           ("custom_values", 16, _F.TYPE_DOUBLE, True, "")],
             oneofs=("count", "zero_count"))
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(file)
-    return message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{_PACKAGE}.Request"))
+    return schema.message_class("Request")
 
 
 Request: Any = _build()
