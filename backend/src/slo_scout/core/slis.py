@@ -119,47 +119,54 @@ class MetricFamily:
         return replace(self, unit=unit, buckets=buckets, histogram=base)
 
 
-_SPAN_ERROR = ("status_code", "=", "STATUS_CODE_ERROR")
+def _span_family(
+    kind: FamilyKind,
+    calls: str,
+    histogram: str,
+    unit: str,
+    buckets: tuple[float, ...],
+    service_label: str,
+) -> MetricFamily:
+    """A span-derived family: span name and kind select the entry, the span status its errors."""
+    return MetricFamily(
+        kind,
+        calls=calls,
+        histogram=histogram,
+        unit=unit,
+        buckets=buckets,
+        service_label=service_label,
+        operation_label="span_name",
+        kind_label="span_kind",
+        error_label="status_code",
+        error_match="=",
+        error_value="STATUS_CODE_ERROR",
+    )
+
 
 FAMILIES: Mapping[FamilyKind, MetricFamily] = {
-    FamilyKind.SPANMETRICS: MetricFamily(
+    FamilyKind.SPANMETRICS: _span_family(
         FamilyKind.SPANMETRICS,
-        calls="traces_span_metrics_calls_total",
-        histogram="traces_span_metrics_duration_milliseconds",
-        unit="ms",
-        buckets=SPANMETRICS_BUCKETS_MS,
-        service_label="service_name",
-        operation_label="span_name",
-        kind_label="span_kind",
-        error_label=_SPAN_ERROR[0],
-        error_match=_SPAN_ERROR[1],
-        error_value=_SPAN_ERROR[2],
+        "traces_span_metrics_calls_total",
+        "traces_span_metrics_duration_milliseconds",
+        "ms",
+        SPANMETRICS_BUCKETS_MS,
+        "service_name",
     ),
-    FamilyKind.SPANMETRICS_LEGACY: MetricFamily(
+    FamilyKind.SPANMETRICS_LEGACY: _span_family(
         FamilyKind.SPANMETRICS_LEGACY,
-        calls="calls_total",
-        histogram="duration_milliseconds",
-        unit="ms",
-        buckets=SPANMETRICS_BUCKETS_MS,
-        service_label="service_name",
-        operation_label="span_name",
-        kind_label="span_kind",
-        error_label=_SPAN_ERROR[0],
-        error_match=_SPAN_ERROR[1],
-        error_value=_SPAN_ERROR[2],
+        "calls_total",
+        "duration_milliseconds",
+        "ms",
+        SPANMETRICS_BUCKETS_MS,
+        "service_name",
     ),
-    FamilyKind.TEMPO: MetricFamily(
+    FamilyKind.TEMPO: _span_family(
         FamilyKind.TEMPO,
-        calls="traces_spanmetrics_calls_total",
-        histogram="traces_spanmetrics_latency",
-        unit="s",
-        buckets=TEMPO_BUCKETS_S,
-        service_label="service",
-        operation_label="span_name",
-        kind_label="span_kind",
-        error_label=_SPAN_ERROR[0],
-        error_match=_SPAN_ERROR[1],
-        error_value=_SPAN_ERROR[2],
+        "traces_spanmetrics_calls_total",
+        "traces_spanmetrics_latency",
+        "s",
+        TEMPO_BUCKETS_S,
+        "service",
     ),
     FamilyKind.HTTP_SERVER: MetricFamily(
         FamilyKind.HTTP_SERVER,
