@@ -13,6 +13,7 @@ from slo_scout.core.journeys.model import Journey
 from slo_scout.core.recommend.history import (
     DEFAULT_LOOKBACK_S,
     DEFAULT_WINDOWS,
+    Window,
     availability_counts,
     latency_counts,
     split_history,
@@ -120,10 +121,7 @@ def recommend_latency(
     windows: int = DEFAULT_WINDOWS,
 ) -> Recommendation:
     parts = split_history(journey, now_s=now_s, lookback_s=lookback_s, windows=windows)
-    by_threshold = {b: latency_counts(parts, b) for b in family.buckets_s}
-    return recommend_latency_counts(
-        journey.id, by_threshold, strategy=strategy, objective=objective
-    )
+    return _latency_from_parts(journey.id, parts, family, strategy=strategy, objective=objective)
 
 
 def recommend_journey(
@@ -137,12 +135,26 @@ def recommend_journey(
     latency_objective: float = DEFAULT_LATENCY_OBJECTIVE,
 ) -> tuple[Recommendation, Recommendation]:
     """Availability and latency recommendations for ``journey``."""
-    common = {"now_s": now_s, "lookback_s": lookback_s, "windows": windows}
+    parts = split_history(journey, now_s=now_s, lookback_s=lookback_s, windows=windows)
     return (
-        recommend_availability(journey, strategy=strategy, **common),
-        recommend_latency(
-            journey, family, strategy=strategy, objective=latency_objective, **common
+        recommend_availability_counts(journey.id, availability_counts(parts), strategy=strategy),
+        _latency_from_parts(
+            journey.id, parts, family, strategy=strategy, objective=latency_objective
         ),
+    )
+
+
+def _latency_from_parts(
+    journey_id: str,
+    parts: Sequence[Window],
+    family: MetricFamily,
+    *,
+    strategy: Strategy,
+    objective: float,
+) -> Recommendation:
+    by_threshold = {b: latency_counts(parts, b) for b in family.buckets_s}
+    return recommend_latency_counts(
+        journey_id, by_threshold, strategy=strategy, objective=objective
     )
 
 
