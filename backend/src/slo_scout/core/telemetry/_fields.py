@@ -1,4 +1,8 @@
-"""Value spellings every format shares: span kinds, status codes, integers written as text."""
+"""Value spellings every format shares: span kinds, status codes, integers written as text.
+
+Also the shape of a problem inside one record (:class:`FieldError`) and of its field path, so
+the JSON decoders name a bad field the same way.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +33,34 @@ _STATUS_BY_NAME: Final[dict[str, StatusCode]] = {
 KEPT_PARENTS: Final[frozenset[str]] = frozenset(
     key.rsplit(".", n)[0] for key in KEPT_ATTRIBUTES for n in range(1, key.count(".") + 1)
 )
+
+
+class FieldError(Exception):
+    """A problem inside one span; ``field`` is relative to the object being decoded."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def join_field(path: str, field: str) -> str:
+    """``field`` under ``path``: ``a.b``, or ``a[0]`` for an index; either may be empty."""
+    if not path:
+        return field
+    if not field:
+        return path
+    return f"{path}{field}" if field.startswith("[") else f"{path}.{field}"
+
+
+def required_int(value: object, field: str) -> int:
+    """:func:`as_int` of a value that must be present; :class:`FieldError` otherwise."""
+    if value is None:
+        raise FieldError("missing", field)
+    number = as_int(value)
+    if number is None:
+        raise FieldError(f"not an integer: {str(value)[:48]!r}", field)
+    return number
 
 
 def as_int(value: object) -> int | None:

@@ -21,7 +21,14 @@ from typing import Any, Final
 import orjson
 
 from slo_scout.core.telemetry._context import Context
-from slo_scout.core.telemetry._fields import as_int, as_kind, as_status
+from slo_scout.core.telemetry._fields import (
+    FieldError,
+    as_int,
+    as_kind,
+    as_status,
+    join_field,
+    required_int,
+)
 from slo_scout.core.telemetry._ids import SPAN_BYTES, TRACE_BYTES, derived_id, hex_id
 from slo_scout.core.telemetry.model import (
     KEPT_ATTRIBUTES,
@@ -34,13 +41,6 @@ from slo_scout.core.telemetry.model import (
 
 BATCH_SIZE: Final = 4096
 _US: Final = 1000
-
-
-class _Bad(Exception):
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def decode_jaeger(chunks: Iterable[bytes], ctx: Context) -> Iterator[list[Span]]:
@@ -70,17 +70,19 @@ def decode_jaeger(chunks: Iterable[bytes], ctx: Context) -> Iterator[list[Span]]
     batch: list[Span] = []
     for path, trace in traces:
         spans = _trace_spans(trace)
-        if isinstance(spans, _Bad):
+        if isinstance(spans, FieldError):
             ctx.bad(
-                ctx.error(spans.message, record=path or "trace", field=_join(path, spans.field))
+                ctx.error(
+                    spans.message, record=path or "trace", field=join_field(path, spans.field)
+                )
             )
             continue
         processes = trace.get("processes") or {}
         for si, raw in enumerate(spans):
             try:
                 batch.append(_span(raw, processes))
-            except _Bad as bad:
-                field = _join(f"{_join(path, 'spans')}[{si}]", bad.field)
+            except FieldError as bad:
+                field = join_field(f"{join_field(path, 'spans')}[{si}]", bad.field)
                 ctx.bad(ctx.error(bad.message, record=counter, field=field))
             counter += 1
             if len(batch) >= BATCH_SIZE:
@@ -90,61 +92,53 @@ def decode_jaeger(chunks: Iterable[bytes], ctx: Context) -> Iterator[list[Span]]
         yield batch
 
 
-def _join(path: str, field: str) -> str:
-    if not path:
-        return field
-    if not field:
-        return path
-    return f"{path}{field}" if field.startswith("[") else f"{path}.{field}"
-
-
-def _trace_spans(trace: Any) -> list[Any] | _Bad:
+def _trace_spans(trace: Any) -> list[Any] | FieldError:
     if type(trace) is not dict:
-        return _Bad("expected a trace object", "")
+        return FieldError("expected a trace object", "")
     spans = trace.get("spans")
     if type(spans) is not list:
-        return _Bad("expected a list of spans", "spans")
+        return FieldError("expected a list of spans", "spans")
     processes = trace.get("processes")
     if processes is not None and type(processes) is not dict:
-        return _Bad("expected an object", "processes")
+        return FieldError("expected an object", "processes")
     return spans
 
 
 def jaeger_id(value: Any, nbytes: int, field: str) -> str:
     if value is None or value == "":
-        raise _Bad("missing", field)
+        raise FieldError("missing", field)
     if type(value) is not str:
-        raise _Bad("expected a string", field)
+        raise FieldError("expected a string", field)
     return hex_id(value, nbytes) or derived_id(value, nbytes)
 
 
 def _span(raw: Any, processes: dict[str, Any]) -> Span:
     if type(raw) is not dict:
-        raise _Bad("expected a span object", "")
+        raise FieldError("expected a span object", "")
     trace_id = jaeger_id(raw.get("traceID"), TRACE_BYTES, "traceID")
     span_id = jaeger_id(raw.get("spanID"), SPAN_BYTES, "spanID")
     parent_id = _parent(raw, trace_id)
     name = raw.get("operationName", "")
     if type(name) is not str:
-        raise _Bad("expected a string", "operationName")
+        raise FieldError("expected a string", "operationName")
     start = _micros(raw.get("startTime"), "startTime")
     duration = _micros(raw.get("duration", 0), "duration")
     if start <= 0:
-        raise _Bad(
+        raise FieldError(
             f"must be a positive Unix time in microseconds, got {raw.get('startTime')}", "startTime"
         )
     if duration < 0:
-        raise _Bad(f"negative duration {raw.get('duration')}", "duration")
+        raise FieldError(f"negative duration {raw.get('duration')}", "duration")
     service = _service(raw, processes)
     kind: SpanKind = "unspecified"
     status: StatusCode = "unset"
     attrs: dict[str, AttrValue] = {}
     tags = raw.get("tags") or []
     if type(tags) is not list:
-        raise _Bad("expected a list", "tags")
+        raise FieldError("expected a list", "tags")
     for ti, tag in enumerate(tags):
         if type(tag) is not dict or type(tag.get("key")) is not str:
-            raise _Bad("expected a tag object with a string key", f"tags[{ti}]")
+            raise FieldError("expected a tag object with a string key", f"tags[{ti}]")
         key = tag["key"]
         if key == "span.kind":
             kind = as_kind(tag.get("value")) or "unspecified"
@@ -172,14 +166,14 @@ def _span(raw: Any, processes: dict[str, Any]) -> Span:
 def _parent(raw: dict[str, Any], trace_id: str) -> str | None:
     refs = raw.get("references") or []
     if type(refs) is not list:
-        raise _Bad("expected a list", "references")
+        raise FieldError("expected a list", "references")
     chosen: dict[str, str | None] = {}
     for ri, ref in enumerate(refs):
         if type(ref) is not dict:
-            raise _Bad("expected a reference object", f"references[{ri}]")
+            raise FieldError("expected a reference object", f"references[{ri}]")
         ref_type = ref.get("refType", "CHILD_OF")
         if type(ref_type) is not str:
-            raise _Bad("expected a string", f"references[{ri}].refType")
+            raise FieldError("expected a string", f"references[{ri}].refType")
         ref_trace = ref.get("traceID")
         if (
             ref_trace is not None
@@ -197,12 +191,7 @@ def _parent(raw: dict[str, Any], trace_id: str) -> str | None:
 
 
 def _micros(value: Any, field: str) -> int:
-    if value is None:
-        raise _Bad("missing", field)
-    number = as_int(value)
-    if number is None:
-        raise _Bad(f"not an integer: {str(value)[:48]!r}", field)
-    return number * _US
+    return required_int(value, field) * _US
 
 
 def _service(raw: dict[str, Any], processes: dict[str, Any]) -> str:
@@ -211,11 +200,11 @@ def _service(raw: dict[str, Any], processes: dict[str, Any]) -> str:
     if process is None:
         pid = raw.get("processID")
         if type(pid) is not str or pid not in processes:
-            raise _Bad(f"unknown process {pid!r}", "processID")
+            raise FieldError(f"unknown process {pid!r}", "processID")
         process = processes[pid]
         field = f"processes.{pid}"
     if type(process) is not dict or type(process.get("serviceName")) is not str:
-        raise _Bad("expected a process with a serviceName", field)
+        raise FieldError("expected a process with a serviceName", field)
     return process["serviceName"] or "unknown_service"
 
 
@@ -227,11 +216,11 @@ def _tag_value(tag: dict[str, Any], field: str) -> AttrValue | None:
     if kind == "int64":
         number = as_int(value)
         if number is None:
-            raise _Bad(f"not an integer: {str(value)[:48]!r}", field)
+            raise FieldError(f"not an integer: {str(value)[:48]!r}", field)
         return number
     if kind == "bool" and type(value) is str:
         return value.lower() == "true"
     if type(value) in (str, int, float, bool):
         result: AttrValue = value
         return result
-    raise _Bad(f"expected a scalar, got {type(value).__name__}", field)
+    raise FieldError(f"expected a scalar, got {type(value).__name__}", field)

@@ -27,7 +27,15 @@ from typing import Any, Final
 import orjson
 
 from slo_scout.core.telemetry._context import Context
-from slo_scout.core.telemetry._fields import KEPT_PARENTS, as_int, as_kind, as_status
+from slo_scout.core.telemetry._fields import (
+    KEPT_PARENTS,
+    FieldError,
+    as_int,
+    as_kind,
+    as_status,
+    join_field,
+    required_int,
+)
 from slo_scout.core.telemetry._ids import SPAN_BYTES, TRACE_BYTES, base64_id, hex_id
 from slo_scout.core.telemetry._stream import first_line, iter_lines
 from slo_scout.core.telemetry.model import (
@@ -58,15 +66,6 @@ BATCH_SIZE: Final = 4096
 _WRAPPERS: Final = ("result", "trace")
 _ZERO_PARENTS: Final = frozenset({"0" * 16, "AAAAAAAAAAA=", "AAAAAAAAAAA"})
 _DOUBLE_WORDS: Final = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
-
-
-class _Bad(Exception):
-    """A problem inside one span; ``field`` is relative to the object being decoded."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def decode_otlp_json(chunks: Iterable[bytes], ctx: Context) -> Iterator[list[Span]]:
@@ -165,23 +164,25 @@ def _resource_spans(
     out: list[Span] = []
     try:
         if type(rs) is not dict:
-            raise _Bad("expected an object", "")
+            raise FieldError("expected an object", "")
         service = _service(rs.get("resource"))
         scope_key = "scopeSpans" if "scopeSpans" in rs else "instrumentationLibrarySpans"
         scopes = _list(rs.get(scope_key), scope_key)
-    except _Bad as bad:
-        ctx.bad(ctx.error(bad.message, record=record or path, field=_join(path, bad.field)))
+    except FieldError as bad:
+        ctx.bad(ctx.error(bad.message, record=record or path, field=join_field(path, bad.field)))
         return out
     for si, scope in enumerate(scopes):
         scope_path = f"{path}.{scope_key}[{si}]"
         try:
             if type(scope) is not dict:
-                raise _Bad("expected an object", "")
+                raise FieldError("expected an object", "")
             spans = _list(scope.get("spans"), "spans")
-        except _Bad as bad:
+        except FieldError as bad:
             ctx.bad(
                 ctx.error(
-                    bad.message, record=record or scope_path, field=_join(scope_path, bad.field)
+                    bad.message,
+                    record=record or scope_path,
+                    field=join_field(scope_path, bad.field),
                 )
             )
             continue
@@ -190,23 +191,17 @@ def _resource_spans(
             counter[0] += 1
             try:
                 out.append(_span(raw, service))
-            except _Bad as bad:
-                field = _join(f"{scope_path}.spans[{pi}]", bad.field)
+            except FieldError as bad:
+                field = join_field(f"{scope_path}.spans[{pi}]", bad.field)
                 ctx.bad(ctx.error(bad.message, record=record or index, field=field))
     return out
-
-
-def _join(path: str, field: str) -> str:
-    if not field:
-        return path
-    return f"{path}{field}" if field.startswith("[") else f"{path}.{field}"
 
 
 def _list(value: Any, field: str) -> list[Any]:
     if value is None:
         return []
     if type(value) is not list:
-        raise _Bad("expected a list", field)
+        raise FieldError("expected a list", field)
     return value
 
 
@@ -214,7 +209,7 @@ def _service(resource: Any) -> str:
     if resource is None:
         return service_from_resource({})
     if type(resource) is not dict:
-        raise _Bad("expected an object", "resource")
+        raise FieldError("expected an object", "resource")
     attrs = _attributes(
         resource.get("attributes"), RESOURCE_KEYS, RESOURCE_PARENTS, "resource.attributes"
     )
@@ -223,7 +218,7 @@ def _service(resource: Any) -> str:
 
 def _span(raw: Any, service: str) -> Span:
     if type(raw) is not dict:
-        raise _Bad("expected a span object", "")
+        raise FieldError("expected a span object", "")
     trace_id = _id(raw.get("traceId"), TRACE_BYTES, "traceId")
     span_id = _id(raw.get("spanId"), SPAN_BYTES, "spanId")
     parent = raw.get("parentSpanId")
@@ -235,22 +230,22 @@ def _span(raw: Any, service: str) -> Span:
     )
     name = raw.get("name", "")
     if type(name) is not str:
-        raise _Bad("expected a string", "name")
+        raise FieldError("expected a string", "name")
     kind = as_kind(raw.get("kind", 0))
     if kind is None:
-        raise _Bad(f"unknown span kind {raw.get('kind')!r}", "kind")
+        raise FieldError(f"unknown span kind {raw.get('kind')!r}", "kind")
     start = _time(raw.get("startTimeUnixNano"), "startTimeUnixNano")
     end = _time(raw.get("endTimeUnixNano"), "endTimeUnixNano")
     if end < start:
-        raise _Bad(f"the span ends ({end}) before it starts ({start})", "endTimeUnixNano")
+        raise FieldError(f"the span ends ({end}) before it starts ({start})", "endTimeUnixNano")
     status: StatusCode = "unset"
     raw_status = raw.get("status")
     if raw_status is not None:
         if type(raw_status) is not dict:
-            raise _Bad("expected an object", "status")
+            raise FieldError("expected an object", "status")
         code = as_status(raw_status.get("code", 0))
         if code is None:
-            raise _Bad(f"unknown status code {raw_status.get('code')!r}", "status.code")
+            raise FieldError(f"unknown status code {raw_status.get('code')!r}", "status.code")
         status = code
     attrs = _attributes(raw.get("attributes"), KEPT_ATTRIBUTES, KEPT_PARENTS, "attributes")
     return Span(
@@ -270,23 +265,21 @@ def _span(raw: Any, service: str) -> Span:
 
 def _id(value: Any, nbytes: int, field: str) -> str:
     if value is None or value == "":
-        raise _Bad("missing", field)
+        raise FieldError("missing", field)
     if type(value) is not str:
-        raise _Bad("expected a string", field)
+        raise FieldError("expected a string", field)
     out = hex_id(value, nbytes) if len(value) == 2 * nbytes else base64_id(value, nbytes)
     if out is None:
-        raise _Bad(f"not a {nbytes}-byte id in hex or base64 (or all zeros): {value[:48]!r}", field)
+        raise FieldError(
+            f"not a {nbytes}-byte id in hex or base64 (or all zeros): {value[:48]!r}", field
+        )
     return out
 
 
 def _time(value: Any, field: str) -> int:
-    if value is None:
-        raise _Bad("missing", field)
-    number = as_int(value)
-    if number is None:
-        raise _Bad(f"not an integer: {str(value)[:48]!r}", field)
+    number = required_int(value, field)
     if number <= 0:
-        raise _Bad(f"must be a positive Unix time in nanoseconds, got {number}", field)
+        raise FieldError(f"must be a positive Unix time in nanoseconds, got {number}", field)
     return number
 
 
@@ -297,7 +290,7 @@ def _attributes(
     if items is None:
         return out
     if type(items) is not list:
-        raise _Bad("expected a list", path)
+        raise FieldError("expected a list", path)
     _collect(items, "", wanted, parents, path, out)
     return out
 
@@ -312,7 +305,7 @@ def _collect(
 ) -> None:
     for i, kv in enumerate(items):
         if type(kv) is not dict or type(kv.get("key")) is not str:
-            raise _Bad("expected an object with a string key", f"{path}[{i}]")
+            raise FieldError("expected an object with a string key", f"{path}[{i}]")
         key = prefix + kv["key"]
         if key in wanted:
             value = _any(kv.get("value"), f"{path}[{i}].value")
@@ -334,28 +327,28 @@ def _any(value: Any, path: str) -> AttrValue | None:
     if value is None:
         return None
     if type(value) is not dict:
-        raise _Bad("expected an AnyValue object", path)
+        raise FieldError("expected an AnyValue object", path)
     if "stringValue" in value:
         text = value["stringValue"]
         if type(text) is not str:
-            raise _Bad("expected a string", f"{path}.stringValue")
+            raise FieldError("expected a string", f"{path}.stringValue")
         return text
     if "intValue" in value:
         number = as_int(value["intValue"])
         if number is None:
-            raise _Bad(f"not an integer: {str(value['intValue'])[:48]!r}", f"{path}.intValue")
+            raise FieldError(f"not an integer: {str(value['intValue'])[:48]!r}", f"{path}.intValue")
         return number
     if "boolValue" in value:
         flag = value["boolValue"]
         if type(flag) is not bool:
-            raise _Bad("expected true or false", f"{path}.boolValue")
+            raise FieldError("expected true or false", f"{path}.boolValue")
         return flag
     if "doubleValue" in value:
         return _double(value["doubleValue"], f"{path}.doubleValue")
     if "arrayValue" in value:
         array = value["arrayValue"]
         if type(array) is not dict:
-            raise _Bad("expected an object", f"{path}.arrayValue")
+            raise FieldError("expected an object", f"{path}.arrayValue")
         items = _list(array.get("values"), f"{path}.arrayValue.values")
         parts = [_any(item, f"{path}.arrayValue.values[{i}]") for i, item in enumerate(items)]
         return ",".join(_text(p) for p in parts if p is not None)
@@ -364,7 +357,7 @@ def _any(value: Any, path: str) -> AttrValue | None:
         try:
             return base64.b64decode(data, validate=True).hex()
         except (TypeError, ValueError, binascii.Error) as exc:
-            raise _Bad("expected a base64 string", f"{path}.bytesValue") from exc
+            raise FieldError("expected a base64 string", f"{path}.bytesValue") from exc
     return None
 
 
@@ -378,7 +371,7 @@ def _double(raw: Any, path: str) -> float:
             return float(raw)
         except ValueError:
             pass
-    raise _Bad(f"not a number: {str(raw)[:48]!r}", path)
+    raise FieldError(f"not a number: {str(raw)[:48]!r}", path)
 
 
 def _text(value: AttrValue) -> str:
