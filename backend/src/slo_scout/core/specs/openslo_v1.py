@@ -25,7 +25,7 @@ from slo_scout.core.specs.model import SLIEvents, SLIRaw, SLOSpec
 from slo_scout.core.specs.openslo_v1_objects import Objects
 from slo_scout.core.specs.openslo_v1_policies import read_policies
 from slo_scout.core.specs.openslo_v1_windows import openslo_duration, read_time_window
-from slo_scout.core.specs.openslo_v1alpha import good_total_error_ratio
+from slo_scout.core.specs.openslo_v1alpha import good_total_error_ratio, objective_validator
 from slo_scout.core.specs.validation import SLOValidator, check_unique_ids
 
 __all__ = ["API_VERSION", "openslo_duration", "read_openslo_v1"]
@@ -71,14 +71,11 @@ def read_openslo_v1(
             calendar=calendar,
         )
         slos.append(slo)
-        validator = SLOValidator(
-            source=source,
-            document=document,
-            paths={
-                "id": "metadata.name",
-                "name": "metadata.name",
-                "service": "spec.service",
-                "objective": f"{where}.target",
+        validator = objective_validator(
+            source,
+            document,
+            where,
+            {
                 "period": "spec.timeWindow",
                 "sli": sli_path,
                 "sli.error_query": f"{sli_path}.bad",

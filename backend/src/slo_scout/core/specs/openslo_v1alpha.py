@@ -39,6 +39,27 @@ def good_total_error_ratio(good: str, total: str) -> str:
     return _ERROR_RATIO_TEMPLATE.format(good=good, total=total)
 
 
+def objective_validator(
+    source: str, document: int, where: str, paths: Mapping[str, str]
+) -> SLOValidator:
+    """The validator of the SLO read from the OpenSLO objective at ``where``.
+
+    Both OpenSLO versions name the SLO after ``metadata.name`` and keep ``service`` and the
+    objective's ``target`` at the same paths; ``paths`` adds the version's own fields.
+    """
+    return SLOValidator(
+        source=source,
+        document=document,
+        paths={
+            "id": "metadata.name",
+            "name": "metadata.name",
+            "service": "spec.service",
+            "objective": f"{where}.target",
+            **paths,
+        },
+    )
+
+
 def read_openslo_v1alpha(
     doc: Mapping[str, Any], *, source: str, document: int, period_ms: int
 ) -> tuple[tuple[SLOSpec, ...], list[SpecError]]:
@@ -70,17 +91,11 @@ def read_openslo_v1alpha(
             ticket_alert=AlertMeta(disable=True),
         )
         slos.append(slo)
-        validator = SLOValidator(
-            source=source,
-            document=document,
-            paths={
-                "id": "metadata.name",
-                "name": "metadata.name",
-                "service": "spec.service",
-                "objective": f"{where}.target",
-                "sli": f"{where}.ratioMetrics",
-                "sli.error_ratio_query": f"{where}.ratioMetrics",
-            },
+        validator = objective_validator(
+            source,
+            document,
+            where,
+            {"sli": f"{where}.ratioMetrics", "sli.error_ratio_query": f"{where}.ratioMetrics"},
         )
         errors.extend(validator.check(slo))
     group = SLOValidator(source=source, document=document, paths={"name": "metadata.name"})
