@@ -17,11 +17,12 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from google.protobuf.message import DecodeError as ProtoDecodeError
 
 from slo_scout_streaming.catalog_store import CatalogStore
-from slo_scout_streaming.kafka_records import dead_letter, reached
+from slo_scout_streaming.consumer import Batches, consume_topics
+from slo_scout_streaming.kafka_records import dead_letter
 from slo_scout_streaming.log_templates import TemplateCount, TemplateMiners
 from slo_scout_streaming.settings import PipelineSettings
 from slo_scout_streaming.telemetry_catalog import MetricSeen, error_lines, metrics_seen
@@ -70,47 +71,31 @@ class CatalogWorker:
 
 async def consume(settings: PipelineSettings, worker: CatalogWorker) -> CatalogReport:
     report = CatalogReport()
-    consumer = AIOKafkaConsumer(
-        settings.metrics_topic, settings.logs_topic, bootstrap_servers=settings.bootstrap_servers,
-        group_id=settings.catalog_group_id, enable_auto_commit=False,
-        auto_offset_reset="earliest")
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
-    await consumer.start()
-    await producer.start()
-    try:
-        ends: dict[TopicPartition, int] | None = None
-        while True:
-            batches = await consumer.getmany(timeout_ms=500, max_records=500)
-            metrics: set[MetricSeen] = set()
-            templates: dict[str, TemplateCount] = {}
-            latest = 0
-            for records in batches.values():
-                for record in records:
-                    report.records += 1
-                    latest = max(latest, record.timestamp)
-                    try:
-                        worker.take(record, metrics, templates, report)
-                    except _BAD_RECORD as exc:
-                        log.warning("dead letter from %s@%d: %s: %s", record.topic,
-                                    record.offset, type(exc).__name__, exc)
-                        signal = "metrics" if record.topic == settings.metrics_topic else "logs"
-                        await dead_letter(producer, settings.dead_letter_topic, signal,
-                                          record.value, exc)
-                        report.dead_letters += 1
-            if metrics or templates:
-                seen_at = datetime.fromtimestamp(latest / 1000, UTC)
-                await asyncio.to_thread(worker.store.write, metrics, templates, seen_at)
-            if batches:
-                await consumer.commit()
-            if settings.bounded:
-                assigned = consumer.assignment()
-                if ends is None and len(assigned) >= 1:
-                    ends = await consumer.end_offsets(list(assigned))
-                if ends is not None and not batches and await reached(consumer, ends):
-                    return report
-    finally:
-        await consumer.stop()
-        await producer.stop()
+
+    async def handle(batches: Batches, producer: AIOKafkaProducer) -> None:
+        metrics: set[MetricSeen] = set()
+        templates: dict[str, TemplateCount] = {}
+        latest = 0
+        for records in batches.values():
+            for record in records:
+                report.records += 1
+                latest = max(latest, record.timestamp)
+                try:
+                    worker.take(record, metrics, templates, report)
+                except _BAD_RECORD as exc:
+                    log.warning("dead letter from %s@%d: %s: %s", record.topic,
+                                record.offset, type(exc).__name__, exc)
+                    signal = "metrics" if record.topic == settings.metrics_topic else "logs"
+                    await dead_letter(producer, settings.dead_letter_topic, signal,
+                                      record.value, exc)
+                    report.dead_letters += 1
+        if metrics or templates:
+            seen_at = datetime.fromtimestamp(latest / 1000, UTC)
+            await asyncio.to_thread(worker.store.write, metrics, templates, seen_at)
+
+    await consume_topics(settings, (settings.metrics_topic, settings.logs_topic),
+                         settings.catalog_group_id, 500, handle)
+    return report
 
 
 def run(settings: PipelineSettings) -> CatalogReport:

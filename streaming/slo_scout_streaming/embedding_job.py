@@ -21,11 +21,12 @@ import json
 import logging
 from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from slo_scout.core.journeys.description import describe_parts
 from slo_scout.core.journeys.model import Edge, Entry
-from slo_scout_streaming.kafka_records import dead_letter, reached
+from slo_scout_streaming.consumer import Batches, consume_topics
+from slo_scout_streaming.kafka_records import dead_letter
 from slo_scout_streaming.settings import PipelineSettings
 from slo_scout_streaming.stats_store import JourneyInfo
 from slo_scout_streaming.vectors import JourneyVector, JourneyVectors, row_id
@@ -92,44 +93,26 @@ class EmbeddingWorker:
 
 async def consume(settings: PipelineSettings, worker: EmbeddingWorker) -> EmbeddingReport:
     report = EmbeddingReport()
-    consumer = AIOKafkaConsumer(
-        settings.journeys_topic, bootstrap_servers=settings.bootstrap_servers,
-        group_id=settings.embedding_group_id, enable_auto_commit=False,
-        auto_offset_reset="earliest")
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
-    await consumer.start()
-    await producer.start()
-    try:
-        ends: dict[TopicPartition, int] | None = None
-        while True:
-            batches = await consumer.getmany(timeout_ms=500,
-                                             max_records=settings.embedding_batch)
-            infos: list[JourneyInfo] = []
-            for records in batches.values():
-                for record in records:
-                    report.records += 1
-                    try:
-                        infos.append(parse(record.value))
-                    except (ValueError, TypeError, UnicodeDecodeError) as exc:
-                        # json.JSONDecodeError is a ValueError; a wrong field list a TypeError.
-                        log.warning("dead letter from %s@%d: %s", record.topic, record.offset,
-                                    exc)
-                        await dead_letter(producer, settings.dead_letter_topic, "journeys",
-                                          record.value, exc)
-                        report.dead_letters += 1
-            if infos:
-                await asyncio.to_thread(worker.store, infos, report)
-            if batches:
-                await consumer.commit()
-            if settings.bounded:
-                assigned = consumer.assignment()
-                if ends is None and assigned:
-                    ends = await consumer.end_offsets(list(assigned))
-                if ends is not None and not batches and await reached(consumer, ends):
-                    return report
-    finally:
-        await consumer.stop()
-        await producer.stop()
+
+    async def handle(batches: Batches, producer: AIOKafkaProducer) -> None:
+        infos: list[JourneyInfo] = []
+        for records in batches.values():
+            for record in records:
+                report.records += 1
+                try:
+                    infos.append(parse(record.value))
+                except (ValueError, TypeError, UnicodeDecodeError) as exc:
+                    # json.JSONDecodeError is a ValueError; a wrong field list a TypeError.
+                    log.warning("dead letter from %s@%d: %s", record.topic, record.offset, exc)
+                    await dead_letter(producer, settings.dead_letter_topic, "journeys",
+                                      record.value, exc)
+                    report.dead_letters += 1
+        if infos:
+            await asyncio.to_thread(worker.store, infos, report)
+
+    await consume_topics(settings, (settings.journeys_topic,), settings.embedding_group_id,
+                         settings.embedding_batch, handle)
+    return report
 
 
 def run(settings: PipelineSettings) -> EmbeddingReport:
