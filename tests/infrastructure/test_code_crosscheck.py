@@ -224,8 +224,12 @@ CONSUMER_JOBS = {
 }
 
 
-def _settings_read_by(module: str) -> set[str]:
-    """Every ``settings.<field>`` (or ``self.settings.<field>``) a module's source reads."""
+def _settings_read_by(module: str, seen: set[str] | None = None) -> set[str]:
+    """Every ``settings.<field>`` (or ``self.settings.<field>``) a module's source reads,
+    following its imports of other streaming modules (a job's shared consumer loop reads
+    settings on the job's behalf)."""
+    seen = set() if seen is None else seen
+    seen.add(module)
     spec = importlib.util.find_spec(module)
     assert spec is not None and spec.origin
     tree = ast.parse(Path(spec.origin).read_text())
@@ -234,8 +238,21 @@ def _settings_read_by(module: str) -> set[str]:
         return ((isinstance(node, ast.Name) and node.id == "settings")
                 or (isinstance(node, ast.Attribute) and node.attr == "settings"))
 
-    return {node.attr for node in ast.walk(tree)
+    read = {node.attr for node in ast.walk(tree)
             if isinstance(node, ast.Attribute) and is_settings(node.value)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "slo_scout_streaming":
+            imported = [f"slo_scout_streaming.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "slo_scout_streaming."):
+            imported = [node.module or ""]
+        else:
+            continue
+        for name in imported:
+            if name not in seen and name != "slo_scout_streaming.settings" \
+                    and importlib.util.find_spec(name) is not None:
+                read |= _settings_read_by(name, seen)
+    return read
 
 
 def _job_env(variant: str, component: str) -> tuple[str, dict[str, dict[str, object]]]:
