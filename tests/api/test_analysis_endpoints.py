@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from tests.api.analysis_run import run_worker as _run_worker
 from tests.api.conftest import NOW, seed
 from tests.fixtures.control_plane import journey
-
-from slo_scout.api.analysis.recommending import Recommender
-from slo_scout.core.slis import FAMILIES, FamilyKind
-from slo_scout.db.engine import create_engine, session_factory
-from slo_scout.worker.loop import Worker
-
-
-def _run_worker(url: str) -> None:
-    async def go() -> None:
-        engine = create_engine(url)
-        try:
-            worker = Worker(session_factory(engine), Recommender(FAMILIES[FamilyKind.SPANMETRICS]),
-                            name="test-worker", clock=lambda: NOW)
-            while await worker.run_once():
-                pass
-        finally:
-            await engine.dispose()
-
-    asyncio.run(go())
 
 
 def test_analyze_returns_202_and_the_job_reports_its_result(
