@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEMO_OUT ?= demo-out
 
-.PHONY: demo test bench golden helm-test clean bootstrap
+.PHONY: demo test bench golden helm-test clean bootstrap compiled
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,14 +21,22 @@ $(STAMP): $(BIN)/python pyproject.toml scripts/install-pyflink.sh scripts/instal
 bootstrap: $(STAMP)
 	./scripts/bootstrap-system.sh
 	./scripts/fetch-flink-jars.sh
+	$(BIN)/python scripts/compile-hot-path.py
+
+# The trace hot path compiled with mypyc (slo_scout/speedups.py); a no-op when current.
+compiled: $(STAMP)
+	$(BIN)/python scripts/compile-hot-path.py
 
 demo: bootstrap
 	$(BIN)/slo-scout demo --out $(DEMO_OUT)
 
 test: bootstrap
 	$(BIN)/lint-imports --config pyproject.toml
-	$(BIN)/ruff check backend collectors streaming tests bench
+	$(BIN)/ruff check backend collectors streaming tests bench scripts
 	$(BIN)/mypy
+	# The hot path's sources are the reference: its tests run on them, then everything compiled.
+	SLO_SCOUT_PURE_PYTHON=1 $(BIN)/python -m pytest -q tests/core/telemetry tests/core/journeys \
+		tests/core/simulate tests/test_speedups.py
 	$(BIN)/python -m pytest
 
 # Each bench prints its figure beside a baseline from the same run (ratios, not bare times).
@@ -44,4 +52,5 @@ golden: bootstrap
 	$(BIN)/python -m tests.golden.regenerate
 
 clean:
+	-$(BIN)/python scripts/compile-hot-path.py --clean
 	rm -rf $(VENV) .cache $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache

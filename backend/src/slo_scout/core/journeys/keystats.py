@@ -133,7 +133,9 @@ class KeyStats:
                 push((child, service))
 
     def copy(self) -> KeyStats:
-        return copy.deepcopy(self)
+        # The entry is an immutable value, shared rather than copied (a compiled frozen class
+        # cannot be rebuilt by deepcopy's setattr); everything else is this accumulator's own.
+        return copy.deepcopy(self, {id(self.entry): self.entry})
 
     def merge(self, other: KeyStats) -> None:
         if other.requests:

@@ -22,13 +22,27 @@ def new_sketch() -> DDSketch:
     return DDSketch(relative_accuracy=SKETCH_RELATIVE_ACCURACY)
 
 
-@dataclass(slots=True)
+# A hand-written ``__init__`` (not the dataclass one) so a compiled build compiles it too; see
+# slo_scout.core.telemetry.model.Span.
+@dataclass(slots=True, init=False)
 class TraceNode:
     span: Span
-    children: list[TraceNode] = field(default_factory=list)
+    children: list[TraceNode]
     # start/end after clock-skew correction; the span itself is left as decoded.
-    start_ns: int = 0
-    end_ns: int = 0
+    start_ns: int
+    end_ns: int
+
+    def __init__(
+        self,
+        span: Span,
+        children: list[TraceNode] | None = None,
+        start_ns: int = 0,
+        end_ns: int = 0,
+    ) -> None:
+        self.span = span
+        self.children = [] if children is None else children
+        self.start_ns = start_ns
+        self.end_ns = end_ns
 
 
 @dataclass(slots=True)

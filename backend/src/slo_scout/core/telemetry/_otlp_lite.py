@@ -1,15 +1,22 @@
-"""A trimmed, wire-compatible schema of ``ExportTraceServiceRequest`` for the hot path.
+"""Trimmed, wire-compatible schemas of ``ExportTraceServiceRequest`` for the hot path.
 
 Decoding a million spans a second in Python is bounded by how many Python objects each span
 costs. The official classes (``opentelemetry-proto``) wrap every attribute, every ``AnyValue`` and
-the status in their own message objects. This schema reads the same bytes but declares:
+the status in their own message objects. These schemas read the same bytes but declare:
 
-- span attributes as ``repeated bytes``: each attribute arrives as its raw ``KeyValue`` encoding,
-  and the decoder recognises the kept keys by their encoded prefix without building a message;
 - resource and status as ``bytes``, parsed with the official classes only when present;
-- nothing else of a span (events, links, trace state): upb skips those fields in C.
+- nothing else of a span (events, links, trace state): upb skips those fields in C;
+- span attributes in one of two ways:
 
-Field numbers are read from the official descriptors, so the two schemas cannot drift apart. The
+  - :data:`LiteRequest` (the fast loop) declares them as a *singular* message with no fields.
+    The protobuf rule that repeated occurrences of a singular message merge makes upb
+    concatenate every ``KeyValue``'s body into that one message as unknown fields, so a span's
+    whole attribute list comes out as one ``bytes`` (its serialization): one object per span
+    instead of one per attribute, and a ready-made cache key.
+  - :data:`CarefulRequest` (the loop that names bad fields) declares them ``repeated bytes``,
+    one raw ``KeyValue`` each, so an error can name ``attributes[i]``.
+
+Field numbers are read from the official descriptors, so the schemas cannot drift apart. The
 legacy ``instrumentation_library_spans`` (field 1000, dropped from the official proto in 2022) is
 declared too, since old SDKs still send it.
 """
@@ -26,18 +33,35 @@ LEGACY_LIBRARY_SPANS_FIELD: Final = 1000
 
 _F = descriptor_pb2.FieldDescriptorProto
 _PACKAGE: Final = "slo_scout.otlp_lite.v1"
+_Field = tuple[str, int, int, bool, str]
 
 
 def _number(message: Any, name: str) -> int:
     return int(message.DESCRIPTOR.fields_by_name[name].number)
 
 
-def _build() -> Any:
+def _span_fields(attributes: _Field) -> list[_Field]:
+    span = trace_pb2.Span
+    return [
+        ("trace_id", _number(span, "trace_id"), _F.TYPE_BYTES, False, ""),
+        ("span_id", _number(span, "span_id"), _F.TYPE_BYTES, False, ""),
+        ("parent_span_id", _number(span, "parent_span_id"), _F.TYPE_BYTES, False, ""),
+        ("name", _number(span, "name"), _F.TYPE_STRING, False, ""),
+        # An enum on the wire is a varint; int32 keeps unknown values instead of failing.
+        ("kind", _number(span, "kind"), _F.TYPE_INT32, False, ""),
+        ("start_time_unix_nano", _number(span, "start_time_unix_nano"), _F.TYPE_FIXED64, False, ""),
+        ("end_time_unix_nano", _number(span, "end_time_unix_nano"), _F.TYPE_FIXED64, False, ""),
+        attributes,
+        ("status", _number(span, "status"), _F.TYPE_BYTES, False, ""),
+    ]
+
+
+def _build(package: str, attributes: _Field, extra: list[tuple[str, list[_Field]]]) -> Any:
     file = descriptor_pb2.FileDescriptorProto(
-        name="slo_scout/otlp_lite.proto", package=_PACKAGE, syntax="proto3"
+        name=f"{package.replace('.', '/')}.proto", package=package, syntax="proto3"
     )
 
-    def message(name: str, fields: list[tuple[str, int, int, bool, str]]) -> None:
+    def message(name: str, fields: list[_Field]) -> None:
         msg = file.message_type.add(name=name)
         for field_name, number, kind, repeated, type_name in fields:
             field = msg.field.add(
@@ -47,71 +71,44 @@ def _build() -> Any:
                 label=_F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL,
             )
             if type_name:
-                field.type_name = f".{_PACKAGE}.{type_name}"
+                field.type_name = f".{package}.{type_name}"
 
-    span = trace_pb2.Span
-    message(
-        "Span",
-        [
-            ("trace_id", _number(span, "trace_id"), _F.TYPE_BYTES, False, ""),
-            ("span_id", _number(span, "span_id"), _F.TYPE_BYTES, False, ""),
-            ("parent_span_id", _number(span, "parent_span_id"), _F.TYPE_BYTES, False, ""),
-            ("name", _number(span, "name"), _F.TYPE_STRING, False, ""),
-            # An enum on the wire is a varint; int32 keeps unknown values instead of failing.
-            ("kind", _number(span, "kind"), _F.TYPE_INT32, False, ""),
-            (
-                "start_time_unix_nano",
-                _number(span, "start_time_unix_nano"),
-                _F.TYPE_FIXED64,
-                False,
-                "",
-            ),
-            ("end_time_unix_nano", _number(span, "end_time_unix_nano"), _F.TYPE_FIXED64, False, ""),
-            ("attributes", _number(span, "attributes"), _F.TYPE_BYTES, True, ""),
-            ("status", _number(span, "status"), _F.TYPE_BYTES, False, ""),
-        ],
-    )
+    for name, fields in extra:
+        message(name, fields)
+    message("Span", _span_fields(attributes))
     scope_spans = trace_pb2.ScopeSpans
     message("ScopeSpans", [("spans", _number(scope_spans, "spans"), _F.TYPE_MESSAGE, True, "Span")])
     resource_spans = trace_pb2.ResourceSpans
+    scopes = ("scope_spans", _number(resource_spans, "scope_spans"))
     message(
         "ResourceSpans",
         [
             ("resource", _number(resource_spans, "resource"), _F.TYPE_BYTES, False, ""),
-            (
-                "scope_spans",
-                _number(resource_spans, "scope_spans"),
-                _F.TYPE_MESSAGE,
-                True,
-                "ScopeSpans",
-            ),
-            (
-                "instrumentation_library_spans",
-                LEGACY_LIBRARY_SPANS_FIELD,
-                _F.TYPE_MESSAGE,
-                True,
-                "ScopeSpans",
-            ),
+            (*scopes, _F.TYPE_MESSAGE, True, "ScopeSpans"),
+            ("instrumentation_library_spans", LEGACY_LIBRARY_SPANS_FIELD, _F.TYPE_MESSAGE, True,
+             "ScopeSpans"),
         ],
     )
     request = trace_service_pb2.ExportTraceServiceRequest
     message(
         "ExportTraceServiceRequest",
-        [
-            (
-                "resource_spans",
-                _number(request, "resource_spans"),
-                _F.TYPE_MESSAGE,
-                True,
-                "ResourceSpans",
-            )
-        ],
+        [("resource_spans", _number(request, "resource_spans"), _F.TYPE_MESSAGE, True,
+          "ResourceSpans")],
     )
     pool = descriptor_pool.DescriptorPool()
     pool.Add(file)
     return message_factory.GetMessageClass(
-        pool.FindMessageTypeByName(f"{_PACKAGE}.ExportTraceServiceRequest")
+        pool.FindMessageTypeByName(f"{package}.ExportTraceServiceRequest")
     )
 
 
-LiteRequest: Final[Any] = _build()
+_ATTRIBUTES: Final = _number(trace_pb2.Span, "attributes")
+
+LiteRequest: Final[Any] = _build(
+    f"{_PACKAGE}.fast",
+    ("attributes", _ATTRIBUTES, _F.TYPE_MESSAGE, False, "AttributeBlob"),
+    [("AttributeBlob", [])],
+)
+CarefulRequest: Final[Any] = _build(
+    f"{_PACKAGE}.careful", ("attributes", _ATTRIBUTES, _F.TYPE_BYTES, True, ""), []
+)

@@ -8,7 +8,9 @@ request under 16 MiB. That first byte tells the two apart.
 
 This is the hot path. Each ScopeSpans is first decoded by a tight loop that only checks the
 invariants cheaply (see :mod:`._otlp_lite`); if anything in it looks wrong, that ScopeSpans is
-decoded again by a careful loop that names the bad span and field and keeps the good ones.
+decoded again, from the careful schema, by a loop that names the bad span and field and keeps the
+good ones. A message the fast schema cannot parse at all (a corrupt attribute fails the merged
+attribute message) is decoded carefully throughout.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from slo_scout.core.errors import DecodeError
 from slo_scout.core.telemetry._context import Context
 from slo_scout.core.telemetry._fields import KEPT_PARENTS, KIND_BY_NUMBER, STATUS_BY_NUMBER
 from slo_scout.core.telemetry._otlp_json import RESOURCE_KEYS, RESOURCE_PARENTS
-from slo_scout.core.telemetry._otlp_lite import LiteRequest
+from slo_scout.core.telemetry._otlp_lite import CarefulRequest, LiteRequest
 from slo_scout.core.telemetry.model import (
     KEPT_ATTRIBUTES,
     AttrValue,
@@ -143,8 +145,8 @@ class _Decoder:
     """Per-decode state: the running span number and caches of repeated attribute values.
 
     Spans of one kind of request carry the same few attribute encodings over and over, so the
-    kept attributes are looked up once per distinct *list* of raw attributes (a tuple of their
-    encodings), and the error verdict once per such list and span kind. The dicts in the cache
+    kept attributes are looked up once per distinct *list* of raw attributes (its encoding, one
+    ``bytes``), and the error verdict once per such list and span kind. The dicts in the cache
     are shared by every span with that list: spans are treated as immutable after decoding.
     Caches are emptied when full, so memory stays bounded however many distinct values pass.
     """
@@ -153,13 +155,49 @@ class _Decoder:
         self.ctx = ctx
         self.counter = 0
         self.values: dict[bytes, dict[str, AttrValue]] = {}
-        self.attr_sets: dict[tuple[bytes, ...], _AttrSet] = {}
+        self.attr_sets: dict[bytes, _AttrSet] = {}
         self.statuses: dict[bytes, StatusCode] = {}
 
     def message(self, data: bytes, record: str | None) -> Iterator[list[Span]]:
-        request = LiteRequest()
         try:
-            request.ParseFromString(data)
+            request = LiteRequest.FromString(data)
+        except ProtoDecodeError:
+            yield from self._message_careful(data, record)
+            return
+        careful: Any = None  # the careful schema's parse of ``data``, made when first needed
+        batch: list[Span] = []
+        for ri, rs in enumerate(request.resource_spans):
+            path = f"resourceSpans[{ri}]"
+            try:
+                service = _service(rs.resource)
+            except _Bad as bad:
+                self._bad_resource(bad, path, record)
+                continue
+            for key, field, scopes in (
+                ("scopeSpans", "scope_spans", rs.scope_spans),
+                ("instrumentationLibrarySpans", "instrumentation_library_spans",
+                 rs.instrumentation_library_spans),
+            ):
+                for si, scope in enumerate(scopes):
+                    spans = scope.spans
+                    first = self.counter
+                    self.counter += len(spans)
+                    try:
+                        self._fast(spans, service, batch)
+                    except (_Slow, IndexError, ProtoDecodeError):
+                        if careful is None:
+                            careful = CarefulRequest.FromString(data)
+                        slow = getattr(careful.resource_spans[ri], field)[si].spans
+                        self._careful(slow, service, f"{path}.{key}[{si}]", record, first, batch)
+                if len(batch) >= BATCH_SIZE:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    def _message_careful(self, data: bytes, record: str | None) -> Iterator[list[Span]]:
+        try:
+            request = CarefulRequest.FromString(data)
         except ProtoDecodeError as exc:
             what = "not a valid ExportTraceServiceRequest (truncated or corrupt)"
             self.ctx.bad(self.ctx.error(f"{what}: {exc}", record=record or "message"))
@@ -170,27 +208,22 @@ class _Decoder:
             try:
                 service = _service(rs.resource)
             except _Bad as bad:
-                self.ctx.bad(
-                    self.ctx.error(bad.message, record=record or path, field=f"{path}.{bad.field}")
-                )
+                self._bad_resource(bad, path, record)
                 continue
             for key, scopes in (
                 ("scopeSpans", rs.scope_spans),
                 ("instrumentationLibrarySpans", rs.instrumentation_library_spans),
             ):
                 for si, scope in enumerate(scopes):
-                    spans = scope.spans
                     first = self.counter
-                    self.counter += len(spans)
-                    try:
-                        self._fast(spans, service, batch)
-                    except (_Slow, IndexError, ProtoDecodeError):
-                        self._careful(spans, service, f"{path}.{key}[{si}]", record, first, batch)
-                if len(batch) >= BATCH_SIZE:
-                    yield batch
-                    batch = []
+                    self.counter += len(scope.spans)
+                    self._careful(scope.spans, service, f"{path}.{key}[{si}]", record, first, batch)
         if batch:
             yield batch
+
+    def _bad_resource(self, bad: _Bad, path: str, record: str | None) -> None:
+        field = f"{path}.{bad.field}"
+        self.ctx.bad(self.ctx.error(bad.message, record=record or path, field=field))
 
     def _fast(self, spans: Any, service: str, batch: list[Span]) -> None:
         out: list[Span] = []
@@ -200,23 +233,26 @@ class _Decoder:
         kinds_get = _KIND.get
         zero_trace = _ZERO_TRACE
         zero_span = _ZERO_SPAN
+        # Spans of one trace usually arrive together: reuse the last trace id's text, which also
+        # shares one string (and its cached hash) among them for the assembler's lookups.
+        last_tid = b""
+        trace_id = ""
         for s in spans:
             tid = s.trace_id
+            if tid != last_tid:
+                if len(tid) != 16 or tid == zero_trace:
+                    raise _Slow
+                last_tid = tid
+                trace_id = tid.hex()
             sid = s.span_id
             pid = s.parent_span_id
             start = s.start_time_unix_nano
             end = s.end_time_unix_nano
-            if (
-                len(tid) != 16
-                or len(sid) != 8
-                or not start
-                or end < start
-                or tid == zero_trace
-                or sid == zero_span
-                or (pid and len(pid) != 8)
+            if len(sid) != 8 or not start or end < start or sid == zero_span or (
+                pid and len(pid) != 8
             ):
                 raise _Slow
-            raw_attrs = tuple(s.attributes)
+            raw_attrs = s.attributes.SerializeToString()
             found = sets_get(raw_attrs)
             if found is None:
                 found = self._attr_set(raw_attrs)
@@ -235,7 +271,7 @@ class _Decoder:
                 failed = verdict if verdict is not None else _verdict(attrs, verdicts, kind)
             append(
                 Span(
-                    tid.hex(),
+                    trace_id,
                     sid.hex(),
                     pid.hex() if pid and pid != zero_span else None,
                     service,
@@ -250,24 +286,39 @@ class _Decoder:
             )
         batch.extend(out)
 
-    def _attr_set(self, raw_attrs: tuple[bytes, ...]) -> _AttrSet:
-        """The kept attributes of one raw attribute list; raises :class:`_Slow` on odd input."""
+    def _attr_set(self, blob: bytes) -> _AttrSet:
+        """The kept attributes of one span's attribute blob; raises :class:`_Slow` on odd input.
+
+        The blob is the span's ``KeyValue`` bodies back to back (see :mod:`._otlp_lite`). Each is
+        expected as its key (field 1) then, unless empty, its value (field 2), the order every
+        encoder writes; anything else is left to the careful loop, which reads each attribute.
+        """
         prefix_get = _PREFIX.get
         values_get = self.values.get
         attrs: dict[str, AttrValue] = {}
-        for kv in raw_attrs:
-            if prefix_get(kv[: 2 + kv[1]]) is not None:
+        pos = 0
+        size = len(blob)
+        while pos < size:
+            start = pos
+            if blob[pos] != 0x0A:
+                raise _Slow
+            key_end = _skip(blob, pos + 1)
+            pos = key_end
+            if pos < size and blob[pos] == 0x12:
+                pos = _skip(blob, pos + 1)
+            if pos > size:
+                raise _Slow
+            if prefix_get(blob[start:key_end]) is not None:
+                kv = blob[start:pos]
                 found = values_get(kv)
                 if found is None:
                     found = self._value(kv)
                 if found:
                     attrs.update(found)
-            elif kv[0] != 0x0A:
-                raise _Slow  # the key is not the first field: let the careful loop read it
         entry: _AttrSet = (attrs, None if _ERROR_KEYS.isdisjoint(attrs) else {})
         if len(self.attr_sets) >= _SET_CACHE_LIMIT:
             self.attr_sets.clear()
-        self.attr_sets[raw_attrs] = entry
+        self.attr_sets[blob] = entry
         return entry
 
     def _value(self, kv: bytes) -> dict[str, AttrValue]:
@@ -297,6 +348,21 @@ class _Decoder:
             except _Bad as bad:
                 field = f"{path}.spans[{pi}].{bad.field}"
                 self.ctx.bad(self.ctx.error(bad.message, record=record or first + pi, field=field))
+
+
+def _skip(data: bytes, pos: int) -> int:
+    """The end of the length-delimited field whose length varint starts at ``pos``."""
+    length = 0
+    shift = 0
+    while True:
+        byte = data[pos]  # IndexError past the end: the fast loop hands over to the careful one
+        pos += 1
+        length |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return pos + length
+        shift += 7
+        if shift > 63:
+            raise _Slow
 
 
 def _span_careful(s: Any, service: str) -> Span:

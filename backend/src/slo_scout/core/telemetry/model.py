@@ -19,7 +19,7 @@ it does so on copies.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final, Literal
 
 AttrValue = str | int | float | bool
@@ -71,7 +71,10 @@ KEPT_ATTRIBUTES: Final[frozenset[str]] = frozenset(
 _GRPC_SERVER_ERRORS: Final[frozenset[int]] = frozenset({2, 4, 12, 13, 14, 15})
 
 
-@dataclass(slots=True)
+# ``init=False`` with a hand-written ``__init__``: when this module is compiled (see
+# slo_scout/speedups.py), a dataclass-generated ``__init__`` would stay interpreted Python and set
+# each field through a descriptor; this one is compiled with the rest.
+@dataclass(slots=True, init=False)
 class Span:
     trace_id: str
     span_id: str
@@ -81,9 +84,35 @@ class Span:
     kind: SpanKind
     start_ns: int
     end_ns: int
-    status: StatusCode = "unset"
-    error: bool = False
-    attributes: dict[str, AttrValue] = field(default_factory=dict)
+    status: StatusCode
+    error: bool
+    attributes: dict[str, AttrValue]
+
+    def __init__(
+        self,
+        trace_id: str,
+        span_id: str,
+        parent_id: str | None,
+        service: str,
+        name: str,
+        kind: SpanKind,
+        start_ns: int,
+        end_ns: int,
+        status: StatusCode = "unset",
+        error: bool = False,
+        attributes: dict[str, AttrValue] | None = None,
+    ) -> None:
+        self.trace_id = trace_id
+        self.span_id = span_id
+        self.parent_id = parent_id
+        self.service = service
+        self.name = name
+        self.kind = kind
+        self.start_ns = start_ns
+        self.end_ns = end_ns
+        self.status = status
+        self.error = error
+        self.attributes = {} if attributes is None else attributes
 
     @property
     def duration_ns(self) -> int:
