@@ -5,7 +5,10 @@
     python scripts/compile-hot-path.py --clean   remove the compiled modules (pure Python again)
 
 Idempotent: the digest of the sources and the compiler version is recorded after a build, and a
-build whose digest matches is skipped. C files and objects go to .cache/mypyc, never the tree.
+build whose digest matches is skipped. The package is compiled in a copy under .cache/mypyc
+(with the C files, objects and mypy's cache) and only the extension modules are put beside
+the sources. The mypy options are this repository's pyproject.toml, also when compiling an
+installed tree (an image runs this script against site-packages).
 Needs a C compiler and the Python headers (Debian: gcc, python3-dev; pyenv builds ship them).
 """
 
@@ -14,18 +17,24 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import sys
 from pathlib import Path
 
 from slo_scout import speedups
 
-BUILD = Path(__file__).resolve().parent.parent / ".cache" / "mypyc"
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / ".cache" / "mypyc"
+# Named, not found by walking up from the sources: an installed tree (an image's site-packages)
+# has no pyproject.toml above it, and the build must type the code as `make` does.
+CONFIG = ROOT / "pyproject.toml"
 
 
 def clean() -> None:
     group = speedups.SOURCE_ROOT.joinpath(*speedups.GROUP.split("."))
     for path in [p for m in speedups.MODULES for p in speedups.extensions(m)] + [
-        Path(f"{group}{suffix}") for suffix in (".so", *_suffixes())
+        # mypyc names the group's shared library <group>__mypyc<suffix>.
+        Path(f"{group}{tail}{suffix}") for tail in ("", "__mypyc") for suffix in _suffixes()
     ]:
         path.unlink(missing_ok=True)
     speedups.DIGEST_FILE.unlink(missing_ok=True)
@@ -50,9 +59,17 @@ def build() -> None:
     clean()
     paths = [str(speedups.source(m).relative_to(speedups.SOURCE_ROOT)) for m in speedups.MODULES]
     print(f"hot path: compiling {len(paths)} modules with mypyc (about a minute)...", flush=True)
-    with contextlib.chdir(speedups.SOURCE_ROOT):
+    # Compiled in a copy of the package alone: mypy takes the sources' root for project code, and
+    # in an installed tree that root is site-packages, whose every distribution would then be
+    # typed as ours (a top-level typing_extensions.py there even stops the build).
+    stage = BUILD / "src"
+    shutil.rmtree(stage, ignore_errors=True)
+    shutil.copytree(speedups.SOURCE_ROOT / "slo_scout", stage / "slo_scout",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyd", "*.digest"))
+    with contextlib.chdir(stage):
         extensions = mypycify(
-            paths, opt_level="3", group_name=speedups.GROUP, target_dir=str(BUILD / "c")
+            ["--config-file", str(CONFIG), *paths],
+            opt_level="3", group_name=speedups.GROUP, target_dir=str(BUILD / "c"),
         )
         setup(
             name="slo-scout-hot-path",
@@ -62,6 +79,8 @@ def build() -> None:
                 "--build-temp", str(BUILD / "temp"), "--build-lib", str(BUILD / "lib"),
             ],
         )
+    for built in sorted({p for suffix in _suffixes() for p in stage.rglob(f"*{suffix}")}):
+        shutil.copy2(built, speedups.SOURCE_ROOT / built.relative_to(stage))
     speedups.DIGEST_FILE.write_text(wanted + "\n")
     print(f"hot path: compiled {len(speedups.compiled())} modules")
 
@@ -76,6 +95,8 @@ def main() -> int:
         print("hot path: compiled modules removed; the pure Python sources run")
         return 0
     os.environ.setdefault("MYPYC_OPT_LEVEL", "3")
+    # mypy's cache would otherwise land beside the sources, inside an image's site-packages.
+    os.environ.setdefault("MYPY_CACHE_DIR", str(BUILD / "mypy"))
     build()
     return 0
 

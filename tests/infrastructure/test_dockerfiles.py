@@ -1,9 +1,11 @@
-"""Each runtime's Dockerfile is multi-stage, pinned, non-root, health-checked and labelled; the
-Flink image builds FROM flink 2.0 and fetches the two Kafka connector jars with checksums."""
+"""Each runtime's Dockerfile is multi-stage, pinned, non-root, health-checked and labelled, and
+compiles the trace hot path in its build stage; the Flink image builds FROM flink 2.0 and fetches
+the two Kafka connector jars with checksums."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -133,7 +135,7 @@ def _pins(argv: list[str]) -> subprocess.CompletedProcess[str]:
                            *argv], capture_output=True, text=True, check=False)
 
 
-@pytest.mark.parametrize("name", ["collector", "flink"])
+@pytest.mark.parametrize("name", sorted(IMAGES))
 def test_the_packages_the_images_pick_from_pyproject_exist_there(name: str) -> None:
     calls = _pins_calls(name)
     assert calls, "the image takes its pins from pyproject.toml through pins.py"
@@ -143,7 +145,7 @@ def test_the_packages_the_images_pick_from_pyproject_exist_there(name: str) -> N
         assert all("==" in line for line in result.stdout.splitlines())
 
 
-@pytest.mark.parametrize("name", ["collector", "flink"])
+@pytest.mark.parametrize("name", sorted(IMAGES))
 def test_the_images_install_no_test_only_package(name: str) -> None:
     import tomllib
 
@@ -198,3 +200,116 @@ def test_the_flink_image_installs_drain3_at_the_pinned_version_without_its_depen
     [argv] = [a for a in _pins_calls("flink") if "streaming" in a]
     streaming = {re.split(r"[\[=]", line)[0] for line in _pins(argv).stdout.splitlines()}
     assert {"jsonpickle", "pymilvus"} <= streaming, streaming
+
+
+def _stages(name: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each stage's name (its ``AS``) and its instructions, in order."""
+    stages: list[tuple[str, list[tuple[str, str]]]] = []
+    for instruction in _parsed(name).structure:
+        kind, value = instruction["instruction"], instruction["value"]
+        if kind == "FROM":
+            words = value.split()
+            stages.append((words[2] if len(words) == 3 and words[1].lower() == "as" else "", []))
+        elif stages:
+            stages[-1][1].append((kind, value))
+    return stages
+
+
+def _hot_path_stage(name: str) -> tuple[str, list[tuple[str, str]]]:
+    stages = _stages(name)
+    compiling = [stage for stage in stages
+                 if any(k == "RUN" and "compile-hot-path.py" in v for k, v in stage[1])]
+    assert len(compiling) == 1, f"{name}: the hot path is compiled in {len(compiling)} stages"
+    assert compiling[0] is not stages[-1], "the compiler stays out of the runtime stage"
+    return compiling[0]
+
+
+def _hot_path_run(name: str) -> str:
+    [run] = [v for k, v in _hot_path_stage(name)[1] if k == "RUN" and "compile-hot-path.py" in v]
+    return run
+
+
+@pytest.mark.parametrize("name", sorted(IMAGES))
+def test_the_image_compiles_the_hot_path_in_site_packages_in_its_build_stage(name: str) -> None:
+    stage, steps = _hot_path_stage(name)
+    runs = [v for k, v in steps if k == "RUN"]
+    copies = [v for k, v in steps if k == "COPY"]
+    # gcc and the libc headers in the build stage only (the Python headers come with the base).
+    assert any(re.search(r"apt-get install -y --no-install-recommends [^;&]*gcc libc6-dev", run)
+               and "rm -rf /var/lib/apt/lists/*" in run for run in runs), runs
+    runtime = _stages(name)[-1][1]
+    assert not any("gcc" in v for k, v in runtime if k == "RUN")
+    # The script sits in scripts/ beside pyproject.toml: it takes its mypy options from there.
+    assert "scripts/compile-hot-path.py ./scripts/compile-hot-path.py" in copies
+    assert any(copy.startswith("pyproject.toml ") for copy in copies)
+    # It runs with the venv's Python after the package is installed there, so
+    # speedups.SOURCE_ROOT is the venv's site-packages; mypy comes from /tmp/mypyc, then goes.
+    installed = next(i for i, run in enumerate(runs)
+                     if re.search(r"pip install --no-compile \. ", run))
+    compiled = runs.index(_hot_path_run(name))
+    assert installed < compiled
+    run = runs[compiled]
+    steps_in_order = ["--extra dev --only mypy > /tmp/mypy.txt",
+                      "pip install --no-compile --target /tmp/mypyc -r /tmp/mypy.txt",
+                      "PYTHONPATH=/tmp/mypyc /opt/slo-scout/bin/python scripts/compile-hot-path.py",
+                      "rm -rf /tmp/mypyc",
+                      "/opt/slo-scout/bin/python -c"]
+    at = [run.find(step) for step in steps_in_order]
+    assert -1 not in at and at == sorted(at), dict(zip(steps_in_order, at, strict=True))
+    assert any(re.search(r"compileall -q /opt/slo-scout", r) for r in runs)
+    # The runtime stage takes the venv, extension modules included, from this stage.
+    assert f"--from={stage} /opt/slo-scout /opt/slo-scout" in [v for k, v in runtime
+                                                                if k == "COPY"]
+    assert not any("/tmp/mypyc" in v for k, v in runtime)
+
+
+@pytest.mark.parametrize("name", sorted(IMAGES))
+def test_the_image_compiles_with_the_mypy_pinned_in_the_dev_extra(name: str) -> None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    [argv] = [a for a in _pins_calls(name) if a[a.index("--extra") + 1] == "dev"]
+    assert argv == ["--extra", "dev", "--only", "mypy"]
+    result = _pins(argv)
+    assert result.returncode == 0, result.stderr
+    pin = result.stdout.strip()
+    assert re.fullmatch(r"mypy==[\w.]+", pin), pin
+    # Generated C depends on the compiler: the images compile with the mypy `make` compiles with.
+    try:
+        assert version("mypy") == pin.removeprefix("mypy=="), "make compiles with another mypy"
+    except PackageNotFoundError:
+        pytest.skip("mypy (the dev extra) is not installed here")
+
+
+def _hot_path_check() -> str:
+    """The Python code each image runs to prove its hot path loads compiled without mypy."""
+    checks = set()
+    for name in IMAGES:
+        match = re.search(r'/opt/slo-scout/bin/python -c "([^"]+)"\s*$', _hot_path_run(name))
+        assert match, f"{name}: the hot path RUN does not end with the import check"
+        checks.add(re.sub(r"\s+", " ", match.group(1)))
+    assert len(checks) == 1, "the images check their hot path differently"
+    return checks.pop()
+
+
+def _run_check(prelude: str, *, pure: bool) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "SLO_SCOUT_PURE_PYTHON"}
+    if pure:
+        env["SLO_SCOUT_PURE_PYTHON"] = "1"
+    return subprocess.run([sys.executable, "-c", prelude + _hot_path_check()], env=env,
+                          capture_output=True, text=True, check=False, timeout=120)
+
+
+def test_the_images_hot_path_check_fails_on_the_sources_and_on_a_shipped_mypy() -> None:
+    from slo_scout import speedups
+
+    # As in an image, where mypy is gone: find_spec answers None for a module set to None.
+    no_mypy = "import sys; sys.modules['mypy'] = None; "
+    sources = _run_check(no_mypy, pure=True)
+    assert sources.returncode == 1, sources.stderr
+    assert all(module in sources.stderr for module in speedups.MODULES), sources.stderr
+    if speedups.compiled() != list(speedups.MODULES):
+        pytest.skip("the hot path is not compiled here (`make compiled`)")
+    shipped = _run_check("", pure=False)
+    assert shipped.returncode != 0 and "mypy ships" in shipped.stderr, shipped.stderr
+    compiled = _run_check(no_mypy, pure=False)
+    assert compiled.returncode == 0, compiled.stderr
