@@ -157,6 +157,7 @@ class _Decoder:
         self.values: dict[bytes, dict[str, AttrValue]] = {}
         self.attr_sets: dict[bytes, _AttrSet] = {}
         self.statuses: dict[bytes, StatusCode] = {}
+        self.names: dict[str, str] = {}
 
     def message(self, data: bytes, record: str | None) -> Iterator[list[Span]]:
         try:
@@ -230,6 +231,8 @@ class _Decoder:
         append = out.append
         sets_get = self.attr_sets.get
         statuses_get = self.statuses.get
+        names = self.names
+        names_get = names.get
         kinds_get = _KIND.get
         zero_trace = _ZERO_TRACE
         zero_span = _ZERO_SPAN
@@ -252,6 +255,14 @@ class _Decoder:
                 pid and len(pid) != 8
             ):
                 raise _Slow
+            # A few operation names repeat across all spans: share one string per name (one
+            # object fewer per span to allocate and free, and its hash is computed once).
+            name = s.name
+            shared = names_get(name)
+            if shared is None:
+                if len(names) >= _CACHE_LIMIT:
+                    names.clear()
+                names[name] = shared = name
             raw_attrs = s.attributes.SerializeToString()
             found = sets_get(raw_attrs)
             if found is None:
@@ -275,7 +286,7 @@ class _Decoder:
                     sid.hex(),
                     pid.hex() if pid and pid != zero_span else None,
                     service,
-                    s.name,
+                    shared,
                     kind,
                     start,
                     end,
