@@ -148,7 +148,8 @@ class _Decoder:
     kept attributes are looked up once per distinct *list* of raw attributes (its encoding, one
     ``bytes``), and the error verdict once per such list and span kind. The dicts in the cache
     are shared by every span with that list: spans are treated as immutable after decoding.
-    Caches are emptied when full, so memory stays bounded however many distinct values pass.
+    Operation names and trace ids are shared strings too. Caches are emptied when full, so
+    memory stays bounded however many distinct values pass.
     """
 
     def __init__(self, ctx: Context) -> None:
@@ -158,6 +159,7 @@ class _Decoder:
         self.attr_sets: dict[bytes, _AttrSet] = {}
         self.statuses: dict[bytes, StatusCode] = {}
         self.names: dict[str, str] = {}
+        self.trace_ids: dict[bytes, str] = {}
 
     def message(self, data: bytes, record: str | None) -> Iterator[list[Span]]:
         try:
@@ -236,17 +238,19 @@ class _Decoder:
         kinds_get = _KIND.get
         zero_trace = _ZERO_TRACE
         zero_span = _ZERO_SPAN
-        # Spans of one trace usually arrive together: reuse the last trace id's text, which also
-        # shares one string (and its cached hash) among them for the assembler's lookups.
-        last_tid = b""
-        trace_id = ""
+        # One string per open trace id, shared by its spans: an allocation saved per span, and
+        # the assembler's lookups by trace id reuse its cached hash.
+        tids = self.trace_ids
+        tids_get = tids.get
         for s in spans:
             tid = s.trace_id
-            if tid != last_tid:
+            trace_id = tids_get(tid)
+            if trace_id is None:
                 if len(tid) != 16 or tid == zero_trace:
                     raise _Slow
-                last_tid = tid
-                trace_id = tid.hex()
+                if len(tids) >= _CACHE_LIMIT:
+                    tids.clear()
+                tids[tid] = trace_id = tid.hex()
             sid = s.span_id
             pid = s.parent_span_id
             start = s.start_time_unix_nano
