@@ -39,6 +39,17 @@ def request(n, *, start_ms, total_ms=100, backend_ms=80, failed=False, backend_f
     return assemble(trace_id, [root, child])
 
 
+def test_rates_are_over_the_whole_input_window_not_each_journeys_own():
+    catalog = JourneyCatalog()
+    for n in range(10):  # one request every 10 s: the input covers 90 s
+        catalog.add(request(n, start_ms=n * 10_000))
+    lone = span(trace_id=f"{99:032x}", span_id=f"{99:08x}00000001", service="web",
+                name="GET /health", start_ns=T + 45_000 * MS, end_ns=T + 45_001 * MS)
+    catalog.add(assemble(lone.trace_id, [lone]))
+    rates = {j.entry.operation: j.rate_per_s for j in catalog.journeys()}
+    assert rates == {"/orders/{id}": 10 / 90, "/health": 1 / 90}
+
+
 def test_a_journey_counts_requests_errors_latency_minutes_and_samples():
     catalog = JourneyCatalog()
     for n in range(10):

@@ -188,6 +188,10 @@ class JourneyCatalog:
                 root = parent[root]
             groups.setdefault(root, []).append(stats)
         base_of = {stats.key_id: stats for stats in self._keys.values()}
+        seen = [stats for stats in self._keys.values() if stats.requests]
+        window_ns = (
+            max(s.last_ns for s in seen) - min(s.first_ns for s in seen) if seen else 0
+        )
         frequency = _call_frequency(groups)
         journeys: list[Journey] = []
         for root_id, members in groups.items():
@@ -204,7 +208,7 @@ class JourneyCatalog:
             else:
                 purpose = humanize(base.entry.operation)
             name = journey_name(base.entry, purpose, callees)
-            journeys.append(combined.to_journey(root_id, base.fingerprint, name))
+            journeys.append(combined.to_journey(root_id, base.fingerprint, name, window_ns))
         journeys.sort(key=lambda j: (-j.requests, j.name, j.id))
         return journeys
 

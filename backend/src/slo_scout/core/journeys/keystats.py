@@ -179,7 +179,9 @@ class KeyStats:
         }
         return sorted(services)
 
-    def to_journey(self, journey_id: str, fingerprint: str, name: str) -> Journey:
+    def to_journey(
+        self, journey_id: str, fingerprint: str, name: str, window_ns: int = 0
+    ) -> Journey:
         ranked = sorted(self.variants.items(), key=lambda item: (-item[1].requests, item[0]))
         main_shape = ranked[0][1].shape
         variants = tuple(
@@ -222,4 +224,5 @@ class KeyStats:
             sample_trace_ids=tuple(trace_id for _, trace_id in self.samples),
             variants=variants,
             minutes=copy.deepcopy(self.minutes),
+            window_ns=window_ns,
         )

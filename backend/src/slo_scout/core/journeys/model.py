@@ -125,6 +125,9 @@ class Journey:
     sample_trace_ids: tuple[str, ...]
     variants: tuple[Variant, ...]
     minutes: dict[int, MinuteStats]  # minute start (Unix seconds) -> stats
+    # What the rate is measured over: first to last request of everything discovered together
+    # (a journey seen once in an hour is not "1 per second"); 0: this journey's own first..last.
+    window_ns: int = 0
 
     @property
     def error_ratio(self) -> float:
@@ -132,8 +135,8 @@ class Journey:
 
     @property
     def rate_per_s(self) -> float:
-        span_s = max((self.last_seen_ns - self.first_seen_ns) / 1e9, 1.0)
-        return self.requests / span_s
+        window_ns = self.window_ns or self.last_seen_ns - self.first_seen_ns
+        return self.requests / max(window_ns / 1e9, 1.0)
 
     def quantile(self, q: float) -> float | None:
         """Latency quantile in seconds; ``None`` when no request was seen."""
