@@ -30,11 +30,11 @@ compiled: $(STAMP)
 demo: bootstrap
 	$(BIN)/slo-scout demo --out $(DEMO_OUT)
 
+# The hot path's sources are the reference: its tests run on them, then everything compiled.
 test: bootstrap
 	$(BIN)/lint-imports --config pyproject.toml
 	$(BIN)/ruff check backend collectors streaming tests bench scripts
 	$(BIN)/mypy
-	# The hot path's sources are the reference: its tests run on them, then everything compiled.
 	SLO_SCOUT_PURE_PYTHON=1 $(BIN)/python -m pytest -q tests/core/telemetry tests/core/journeys \
 		tests/core/simulate tests/test_speedups.py
 	$(BIN)/python -m pytest
@@ -45,7 +45,8 @@ bench: bootstrap
 	$(BIN)/python -m bench.api       # issue 4: journey list and job status under concurrent load
 	$(BIN)/python -m bench.ingest    # issue 5: collector ingest and the Flink journey job
 
-helm-test: bootstrap
+helm-# The hot path's sources are the reference: its tests run on them, then everything compiled.
+test: bootstrap
 	$(BIN)/python -m pytest tests/infrastructure
 
 golden: bootstrap
