@@ -28,6 +28,7 @@ from rich.table import Table
 from bench.memory import measure
 from bench.throughput import decode_only, fingerprint_path, full_discovery
 from bench.workload import write_spans
+from slo_scout import speedups
 
 GOAL_RATE = 300_000
 GOAL_RATIO = 1 / 3
@@ -117,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     if not out.is_terminal:
         out = Console(highlight=False, width=120)  # a log or a pipe: keep each table row on a line
     err = Console(stderr=True, highlight=False)
-    out.print(f"SLO Scout benchmark · Python {platform.python_version()} · {platform.machine()}")
+    compiled = len(speedups.in_use())
+    hot_path = (f"hot path compiled ({compiled} of {len(speedups.MODULES)} modules)" if compiled
+                else "hot path from Python sources")
+    out.print(f"SLO Scout benchmark · Python {platform.python_version()} · {platform.machine()} · "
+              f"{hot_path}")
     with tempfile.TemporaryDirectory(prefix="slo-scout-bench-") as tmp:
         if not args.skip_throughput:
             throughput(args.spans, Path(tmp), out, err, not args.default_gc)

@@ -24,12 +24,15 @@ def test_the_make_build_compiles_every_hot_module_from_the_current_sources() -> 
         pytest.skip("this run tests the pure Python sources")
     assert speedups.compiled() == list(speedups.MODULES)
     assert speedups.stale() == []
+    assert speedups.in_use() == list(speedups.MODULES)
     assert _origin(dict(os.environ)).endswith(".so")
 
 
 def test_pure_python_mode_imports_the_sources_even_when_compiled() -> None:
     env = {**os.environ, "SLO_SCOUT_PURE_PYTHON": "1"}
     assert _origin(env) == str(speedups.source("slo_scout.core.journeys.assembly"))
+    if os.environ.get("SLO_SCOUT_PURE_PYTHON") == "1":  # this process is make test's pure run
+        assert speedups.in_use() == []
 
 
 def test_the_digest_covers_every_hot_source(tmp_path) -> None:

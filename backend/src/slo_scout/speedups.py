@@ -18,6 +18,7 @@ exist (:func:`use_sources`): to tell a compiler difference from a bug, and to te
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.metadata
@@ -76,6 +77,17 @@ def digest(root: Path = SOURCE_ROOT) -> str:
 def compiled() -> list[str]:
     """The modules that have a compiled twin on disk."""
     return [module for module in MODULES if extensions(module)]
+
+
+def in_use() -> list[str]:
+    """The hot modules this process runs compiled (importing them if need be)."""
+    return [
+        module
+        for module in MODULES
+        if isinstance(
+            importlib.import_module(module).__loader__, importlib.machinery.ExtensionFileLoader
+        )
+    ]
 
 
 def stale() -> list[str]:
