@@ -58,6 +58,15 @@ _PREFIX: Final[dict[bytes, str]] = {
 }
 
 
+# (JSON name, schema field) of a resource's scopes; old SDKs send the legacy one.
+_SCOPE_FIELDS: Final = (
+    ("scopeSpans", "scope_spans"),
+    ("instrumentationLibrarySpans", "instrumentation_library_spans"),
+)
+# (resource index, schema field, scope index, JSON path, service, the ScopeSpans message)
+_Scope = tuple[int, str, int, str, str, Any]
+
+
 class _Slow(Exception):
     """The fast loop met something it does not check precisely; decode this scope carefully."""
 
@@ -169,32 +178,20 @@ class _Decoder:
             return
         careful: Any = None  # the careful schema's parse of ``data``, made when first needed
         batch: list[Span] = []
-        for ri, rs in enumerate(request.resource_spans):
-            path = f"resourceSpans[{ri}]"
+        for ri, field, si, path, service, scope in self._scopes(request, record):
+            spans = scope.spans
+            first = self.counter
+            self.counter += len(spans)
             try:
-                service = _service(rs.resource)
-            except _Bad as bad:
-                self._bad_resource(bad, path, record)
-                continue
-            for key, field, scopes in (
-                ("scopeSpans", "scope_spans", rs.scope_spans),
-                ("instrumentationLibrarySpans", "instrumentation_library_spans",
-                 rs.instrumentation_library_spans),
-            ):
-                for si, scope in enumerate(scopes):
-                    spans = scope.spans
-                    first = self.counter
-                    self.counter += len(spans)
-                    try:
-                        self._fast(spans, service, batch)
-                    except (_Slow, IndexError, ProtoDecodeError):
-                        if careful is None:
-                            careful = CarefulRequest.FromString(data)
-                        slow = getattr(careful.resource_spans[ri], field)[si].spans
-                        self._careful(slow, service, f"{path}.{key}[{si}]", record, first, batch)
-                if len(batch) >= BATCH_SIZE:
-                    yield batch
-                    batch = []
+                self._fast(spans, service, batch)
+            except (_Slow, IndexError, ProtoDecodeError):
+                if careful is None:
+                    careful = CarefulRequest.FromString(data)
+                slow = getattr(careful.resource_spans[ri], field)[si].spans
+                self._careful(slow, service, path, record, first, batch)
+            if len(batch) >= BATCH_SIZE:
+                yield batch
+                batch = []
         if batch:
             yield batch
 
@@ -206,6 +203,15 @@ class _Decoder:
             self.ctx.bad(self.ctx.error(f"{what}: {exc}", record=record or "message"))
             return
         batch: list[Span] = []
+        for _, _, _, path, service, scope in self._scopes(request, record):
+            first = self.counter
+            self.counter += len(scope.spans)
+            self._careful(scope.spans, service, path, record, first, batch)
+        if batch:
+            yield batch
+
+    def _scopes(self, request: Any, record: str | None) -> Iterator[_Scope]:
+        """Every ScopeSpans of ``request`` under a resource that decodes (others are reported)."""
         for ri, rs in enumerate(request.resource_spans):
             path = f"resourceSpans[{ri}]"
             try:
@@ -213,16 +219,9 @@ class _Decoder:
             except _Bad as bad:
                 self._bad_resource(bad, path, record)
                 continue
-            for key, scopes in (
-                ("scopeSpans", rs.scope_spans),
-                ("instrumentationLibrarySpans", rs.instrumentation_library_spans),
-            ):
-                for si, scope in enumerate(scopes):
-                    first = self.counter
-                    self.counter += len(scope.spans)
-                    self._careful(scope.spans, service, f"{path}.{key}[{si}]", record, first, batch)
-        if batch:
-            yield batch
+            for key, field in _SCOPE_FIELDS:
+                for si, scope in enumerate(getattr(rs, field)):
+                    yield ri, field, si, f"{path}.{key}[{si}]", service, scope
 
     def _bad_resource(self, bad: _Bad, path: str, record: str | None) -> None:
         field = f"{path}.{bad.field}"
