@@ -30,7 +30,7 @@ RUN python pins.py pyproject.toml --extra streaming \
  && /opt/slo-scout/bin/python -m compileall -q /opt/slo-scout
 # The trace hot path compiled with mypyc in site-packages (slo_scout/speedups.py; the script
 # compiles a copy of the package, so mypy types it as `make` does). mypy runs from /tmp/mypyc on
-# PYTHONPATH and never enters the venv that ships; the check proves the nine modules load compiled
+# PYTHONPATH and never enters the venv that ships; the check proves the hot modules load compiled
 # without it.
 RUN python pins.py pyproject.toml --extra dev --only mypy > /tmp/mypy.txt \
  && /opt/slo-scout/bin/pip install --no-compile --target /tmp/mypyc -r /tmp/mypy.txt \

@@ -41,6 +41,7 @@ MODULES: Final = (
     "slo_scout.core.journeys.templating",
     "slo_scout.core.journeys.entry",
     "slo_scout.core.journeys.fingerprint",
+    "slo_scout.core.journeys.critical_path",
 )
 # Shared runtime library of the compiled group; inside the package so editable installs find it.
 GROUP: Final = "slo_scout.core._compiled"
