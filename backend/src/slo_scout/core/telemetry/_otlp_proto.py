@@ -217,15 +217,12 @@ class _Decoder:
             try:
                 service = _service(rs.resource)
             except _Bad as bad:
-                self._bad_resource(bad, path, record)
+                where = f"{path}.{bad.field}"
+                self.ctx.bad(self.ctx.error(bad.message, record=record or path, field=where))
                 continue
             for key, field in _SCOPE_FIELDS:
                 for si, scope in enumerate(getattr(rs, field)):
                     yield ri, field, si, f"{path}.{key}[{si}]", service, scope
-
-    def _bad_resource(self, bad: _Bad, path: str, record: str | None) -> None:
-        field = f"{path}.{bad.field}"
-        self.ctx.bad(self.ctx.error(bad.message, record=record or path, field=field))
 
     def _fast(self, spans: Any, service: str, batch: list[Span]) -> None:
         out: list[Span] = []
