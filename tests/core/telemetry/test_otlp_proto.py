@@ -155,3 +155,59 @@ def test_gzip_protobuf_is_decompressed_as_it_streams() -> None:
     data = gzip.compress(framed(otlp_request(three_spans()).SerializeToString()))
     chunks = [data[i : i + 3] for i in range(0, len(data), 3)]
     assert [s for b in decode_stream(chunks, source="t.pb.gz") for s in b] == three_spans()
+
+
+# Spans whose attributes are written byte by byte: the fast path reads a span's attributes as
+# one merged blob and must agree with the official parser on every valid encoding.
+def _field(tag: int, payload: bytes) -> bytes:
+    return bytes([tag]) + varint(len(payload)) + payload
+
+
+def _key(key: str) -> bytes:
+    return _field(0x0A, key.encode())
+
+
+def _text(value: str) -> bytes:
+    return _field(0x12, _field(0x0A, value.encode()))  # AnyValue{string_value}
+
+
+def _attribute(*fields: bytes) -> bytes:
+    return _field(0x4A, b"".join(fields))  # Span.attributes (field 9), one KeyValue
+
+
+def _request_with(*raw_attributes: bytes) -> bytes:
+    """One request with the three spans, the first carrying ``raw_attributes`` as written."""
+    request = otlp_request(three_spans())
+    first = request.resource_spans[0]
+    del first.scope_spans[0].spans[0].attributes[:]
+    span_bytes = first.scope_spans[0].spans[0].SerializeToString() + b"".join(raw_attributes)
+    resource = _field(0x0A, first.resource.SerializeToString())
+    rebuilt = _field(0x0A, resource + _field(0x12, _field(0x12, span_bytes)))
+    rest = b"".join(_field(0x0A, rs.SerializeToString()) for rs in request.resource_spans[1:])
+    return rebuilt + rest
+
+
+def test_attributes_in_any_valid_encoding_decode_as_the_official_parser_reads_them() -> None:
+    data = _request_with(
+        _attribute(_text("/items/{id}"), _key("http.route")),  # value before key
+        _attribute(_key("http.request.method")),  # no value at all
+        _attribute(_key("x" * 200), _text("a key longer than 127 bytes")),
+        _attribute(_key("db.system"), _text("postgresql")),
+    )
+    official = ExportTraceServiceRequest.FromString(data)
+    assert len(official.resource_spans[0].scope_spans[0].spans[0].attributes) == 4
+    decoded = decode_bytes(data, source="odd.pb")
+    assert decoded[0].attributes == {"http.route": "/items/{id}", "db.system": "postgresql"}
+    assert decoded[1:] == three_spans()[1:]
+
+
+def test_a_corrupt_attribute_is_named_and_the_other_spans_are_kept() -> None:
+    # The value claims 9 bytes where 2 follow, inside a correctly sized KeyValue.
+    data = _request_with(_attribute(_key("http.route"), b"\x12\x09ab"))
+    with pytest.raises(DecodeError) as raised:
+        decode_bytes(data, source="corrupt.pb")
+    assert raised.value.field == "resourceSpans[0].scopeSpans[0].spans[0].attributes[0]"
+    report = DecodeReport()
+    kept = decode_bytes(data, source="corrupt.pb", skip_invalid=True, report=report)
+    assert kept == three_spans()[1:]
+    assert report.bad_records == 1
