@@ -9,6 +9,7 @@ from tests.core.journeys.traffic import shop_traffic
 
 from slo_scout.core.journeys import JourneyCatalog, assemble, discover, discovery_to_dict
 from slo_scout.core.journeys.discovery import Discovery
+from slo_scout.core.journeys.model import new_sketch, quantile
 
 T = 1_700_000_020_000_000_000  # 40 s into a minute
 MS = 1_000_000
@@ -184,3 +185,17 @@ def test_journeys_json_is_byte_identical_on_rerun_and_has_the_documented_fields(
     assert first["minutes"][0]["start_unix_s"] % 60 == 0
     requests = [j["requests"] for j in doc["journeys"]]
     assert requests == sorted(requests, reverse=True)
+
+
+def test_quantiles_are_by_nearest_rank_so_p99_of_a_few_requests_is_the_slowest():
+    few = new_sketch()
+    for seconds in (0.059, 0.928):
+        few.add(seconds)
+    assert abs(quantile(few, 0.99) - 0.928) <= 0.928 * 0.01
+    assert abs(quantile(few, 0.5) - 0.059) <= 0.059 * 0.01
+    many = new_sketch()
+    for ms in range(1, 1001):
+        many.add(ms / 1000)
+    for q in (0.5, 0.9, 0.99):
+        assert quantile(many, q) == many.get_quantile_value(q)  # on many requests they agree
+    assert quantile(new_sketch(), 0.99) is None

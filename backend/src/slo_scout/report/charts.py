@@ -17,7 +17,7 @@ from ddsketch import DDSketch
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from slo_scout.core.journeys.model import Journey, StepShare
+from slo_scout.core.journeys.model import Journey, StepShare, quantile
 
 _INK = "#1f2937"
 _ACCENT = "#2563eb"
@@ -105,7 +105,7 @@ def traffic_timeline(journey: Journey, salt: str) -> str | None:
     ax.bar(xs, [s.errors for s in stats], width=0.9, color=_ERROR, label="errors")
     ax.set_xlabel("minutes since first request")
     ax.set_ylabel("requests / minute")
-    p99 = [s.latency.get_quantile_value(0.99) if s.requests else None for s in stats]
+    p99 = [quantile(s.latency, 0.99) if s.requests else None for s in stats]
     right = ax.twinx()
     right.plot([x for x, v in zip(xs, p99, strict=True) if v is not None],
                [v * 1000.0 for v in p99 if v is not None],

@@ -22,6 +22,7 @@ from slo_scout.api.journeys.schemas import (
     JourneyStats,
 )
 from slo_scout.api.problems import Problem, not_found
+from slo_scout.core.journeys.model import quantile
 from slo_scout.core.journeys.sketch_codec import decode_sketch
 from slo_scout.core.slis import FAMILIES, FamilyKind, sli_candidates
 
@@ -81,8 +82,8 @@ async def journey_detail(
     return JourneyDetail(
         **base.model_dump(), protocol=row.protocol, span_name=row.span_name, method=row.method,
         fingerprint=row.fingerprint,
-        p90_s=sketch.get_quantile_value(0.9) if has else None,
-        p95_s=sketch.get_quantile_value(0.95) if has else None,
+        p90_s=quantile(sketch, 0.9) if has else None,
+        p95_s=quantile(sketch, 0.95) if has else None,
         graph=JourneyGraph(nodes=list(row.services), edges=[GraphEdge(**e) for e in row.edges]),
         critical_path=[CriticalStep(**s) for s in row.critical_path],
         sample_trace_ids=list(row.sample_trace_ids),

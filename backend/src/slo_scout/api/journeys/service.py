@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.api.journeys import repository
 from slo_scout.api.journeys.schemas import JourneyPage, JourneySummary, StatPoint
+from slo_scout.core.journeys.model import quantile
 from slo_scout.core.journeys.sketch_codec import decode_sketch, sketch_quantiles
 from slo_scout.db.models import Environment, JourneyRow, Service, Team
 
@@ -86,7 +87,7 @@ async def stats_series(
         points.append(StatPoint(
             start=slot, requests=requests,
             errors=sum(r.errors for r in group),  # type: ignore[attr-defined]
-            p50_s=sketch.get_quantile_value(0.5) if has else None,
-            p99_s=sketch.get_quantile_value(0.99) if has else None,
+            p50_s=quantile(sketch, 0.5) if has else None,
+            p99_s=quantile(sketch, 0.99) if has else None,
         ))
     return points

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from slo_scout.core.journeys.assembler import DEFAULT_IDLE_NS, TraceAssembler
 from slo_scout.core.journeys.catalog import JourneyCatalog
-from slo_scout.core.journeys.model import Journey, MinuteStats
+from slo_scout.core.journeys.model import Journey, MinuteStats, quantile
 from slo_scout.core.telemetry.model import Span
 
 QUANTILES: Final = (("p50", 0.50), ("p90", 0.90), ("p95", 0.95), ("p99", 0.99))
@@ -64,7 +64,7 @@ def _quantiles_ms(journey_or_minute: Journey | MinuteStats) -> dict[str, float |
     sketch = journey_or_minute.latency
     if not sketch.count:
         return {name: None for name, _ in QUANTILES}
-    return {name: _ms(sketch.get_quantile_value(q)) for name, q in QUANTILES}
+    return {name: _ms(quantile(sketch, q)) for name, q in QUANTILES}
 
 
 def _minutes(minutes: Mapping[int, MinuteStats]) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ddsketch import DDSketch
 
-from slo_scout.core.journeys.model import SKETCH_RELATIVE_ACCURACY, new_sketch
+from slo_scout.core.journeys.model import SKETCH_RELATIVE_ACCURACY, new_sketch, quantile
 
 
 def _bins(store: Any) -> list[list[float]]:
@@ -66,4 +66,4 @@ def sketch_quantiles(text: str, quantiles: tuple[float, ...]) -> tuple[float | N
     sketch = decode_sketch(text)
     if sketch.count <= 0:
         return tuple(None for _ in quantiles)
-    return tuple(sketch.get_quantile_value(q) for q in quantiles)
+    return tuple(quantile(sketch, q) for q in quantiles)
