@@ -10,6 +10,7 @@ from tests.core.journeys.traffic import shop_traffic
 from slo_scout.core.journeys import JourneyCatalog, assemble, discover, discovery_to_dict
 from slo_scout.core.journeys.discovery import Discovery
 from slo_scout.core.journeys.model import new_sketch, quantile
+from slo_scout.core.journeys.naming import distinctive_calls
 
 T = 1_700_000_020_000_000_000  # 40 s into a minute
 MS = 1_000_000
@@ -199,3 +200,19 @@ def test_quantiles_are_by_nearest_rank_so_p99_of_a_few_requests_is_the_slowest()
     for q in (0.5, 0.9, 0.99):
         assert quantile(many, q) == many.get_quantile_value(q)  # on many requests they agree
     assert quantile(new_sketch(), 0.99) is None
+
+
+def test_a_generic_journey_with_no_call_of_its_own_is_named_by_the_pair_only_it_makes():
+    home = {("catalog", "ListProducts"), ("ad", "GetAds"), ("cart", "GetCart")}
+    cart = {("cart", "GetCart"), ("recommendation", "ListRecommendations"), ("shipping", "Quote")}
+    product = {("catalog", "GetProduct"), ("ad", "GetAds"),
+               ("recommendation", "ListRecommendations")}
+    add = {("catalog", "GetProduct"), ("cart", "AddItem")}
+    pages = [frozenset(p) for p in (home, cart, product, add)]
+    assert distinctive_calls(product, [p for p in pages if p != product]) == [
+        ("ad", "GetAds"),
+        ("catalog", "GetProduct"),
+    ]
+    assert distinctive_calls(home, [p for p in pages if p != home]) == [("catalog", "ListProducts")]
+    # Calls that a sibling makes all of: the rarest alone.
+    assert distinctive_calls({("cart", "GetCart")}, [frozenset(home)]) == [("cart", "GetCart")]

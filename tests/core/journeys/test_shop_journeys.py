@@ -95,7 +95,7 @@ def test_generic_journeys_are_named_by_their_distinguishing_downstream_work():
     assert names == [
         "add item (frontend HTTP POST → cart, catalog)",
         "convert (frontend HTTP POST → cart, currency, recommendation, shipping)",
-        "get ads (frontend HTTP POST → ad, catalog, recommendation)",
+        "get ads + get product (frontend HTTP POST → ad, catalog, recommendation)",
         "list products (frontend HTTP POST → ad, catalog, recommendation)",
         "send confirmation (frontend HTTP POST → cart, email, loyalty, payment, +1 more)",
     ]

@@ -73,7 +73,7 @@ from slo_scout.core.journeys.fingerprint import (
 )
 from slo_scout.core.journeys.keystats import KeyStats
 from slo_scout.core.journeys.model import Entry, Journey, Trace, TraceNode
-from slo_scout.core.journeys.naming import distinctive_call, humanize, journey_name
+from slo_scout.core.journeys.naming import distinctive_calls, humanize, journey_name
 from slo_scout.core.journeys.templating import template_operation
 
 MIN_BASE_SHARE: Final = (2, 3)  # |B| / |K| >= 2/3, compared in integers
@@ -192,7 +192,7 @@ class JourneyCatalog:
         window_ns = (
             max(s.last_ns for s in seen) - min(s.first_ns for s in seen) if seen else 0
         )
-        frequency = _call_frequency(groups)
+        families = _generic_families(groups)
         journeys: list[Journey] = []
         for root_id, members in groups.items():
             base = base_of[root_id]
@@ -202,9 +202,10 @@ class JourneyCatalog:
                 combined.merge(extra)
             callees = combined.direct_services()
             if base.generic:
-                calls = {call for member in members for call in member.direct}
-                pick = distinctive_call(calls, frequency.get(base.entry, {}))
-                purpose = humanize(pick[1]) if pick else "no downstream calls"
+                family = families[base.entry]
+                siblings = [calls for key, calls in family.items() if key != root_id]
+                picked = distinctive_calls(family[root_id], siblings)
+                purpose = " + ".join(humanize(op) for _, op in picked) or "no downstream calls"
             else:
                 purpose = humanize(base.entry.operation)
             name = journey_name(base.entry, purpose, callees)
@@ -252,19 +253,16 @@ def fold_optional_steps(members: list[KeyStats]) -> dict[str, str]:
     return parent
 
 
-def _call_frequency(groups: dict[str, list[KeyStats]]) -> dict[Entry, dict[_Call, int]]:
-    """Per generic entry: in how many of its journeys each direct call appears."""
-    frequency: dict[Entry, dict[_Call, int]] = {}
-    for members in groups.values():
-        if not members[0].generic:
-            continue
-        seen: set[_Call] = set()
-        for member in members:
-            seen.update(member.direct)
-        counts = frequency.setdefault(members[0].entry, {})
-        for call in seen:
-            counts[call] = counts.get(call, 0) + 1
-    return frequency
+def _generic_families(
+    groups: dict[str, list[KeyStats]],
+) -> dict[Entry, dict[str, frozenset[_Call]]]:
+    """Per generic entry: each of its journeys (by id) and the direct calls its keys make."""
+    families: dict[Entry, dict[str, frozenset[_Call]]] = {}
+    for root_id, members in groups.items():
+        if members[0].generic:
+            calls = frozenset(call for member in members for call in member.direct)
+            families.setdefault(members[0].entry, {})[root_id] = calls
+    return families
 
 
 def repeated_direct_calls(shape: Shape) -> set[_Call]:

@@ -4,7 +4,8 @@ A journey is named ``<what it does> (<entry> → <services it calls>)``, for exa
 ``trips left (ts-travel-service /api/v1/travelservice/trips/left → ts-basic-service,
 ts-seat-service)``. "What it does" comes from the entry's operation; when the entry is generic
 (every request enters through the same ``frontend HTTP POST``) it comes from the journey's most
-distinctive downstream call: the one the fewest sibling journeys make.
+distinctive downstream calls: the fewest that no sibling journey makes all of
+(:func:`distinctive_calls`).
 
 A variant's difference is told against the journey's most common shape: ``skips X``,
 ``adds Y``, ``repeats Z`` (X, Y, Z are ``service operation``).
@@ -12,6 +13,7 @@ A variant's difference is told against the journey's most common shape: ``skips 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Final
@@ -60,12 +62,23 @@ def journey_name(entry: Entry, purpose: str, callees: Sequence[str]) -> str:
     return f"{purpose} ({where})"
 
 
-def distinctive_call(
-    calls: Iterable[tuple[str, str]], frequency: dict[tuple[str, str], int]
-) -> tuple[str, str] | None:
-    """The call fewest sibling journeys make (ties: alphabetical)."""
-    ranked = sorted(calls, key=lambda call: (frequency.get(call, 0), call))
-    return ranked[0] if ranked else None
+_Call = tuple[str, str]
+
+
+def distinctive_calls(calls: Iterable[_Call], siblings: Sequence[frozenset[_Call]]) -> list[_Call]:
+    """The fewest calls (one, else two) that no sibling journey makes all of.
+
+    Rarer calls (made by fewer siblings) are tried first, ties alphabetical. A product page whose
+    every call some other page also makes is told apart by a pair (``get ads + list
+    recommendations``: the home page shows ads, the cart lists recommendations, only the product
+    page does both). When no pair sets it apart, the rarest call alone.
+    """
+    ranked = sorted(calls, key=lambda call: (sum(call in other for other in siblings), call))
+    for size in (1, 2):
+        for combo in itertools.combinations(ranked, size):
+            if not any(all(call in other for call in combo) for other in siblings):
+                return list(combo)
+    return ranked[:1]
 
 
 _Step = tuple[str, str]
