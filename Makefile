@@ -45,8 +45,7 @@ bench: bootstrap
 	$(BIN)/python -m bench.api       # issue 4: journey list and job status under concurrent load
 	$(BIN)/python -m bench.ingest    # issue 5: collector ingest and the Flink journey job
 
-helm-# The hot path's sources are the reference: its tests run on them, then everything compiled.
-test: bootstrap
+helm-test: bootstrap
 	$(BIN)/python -m pytest tests/infrastructure
 
 golden: bootstrap
