@@ -58,7 +58,7 @@ def build() -> None:
     wanted = speedups.digest()
     clean()
     paths = [str(speedups.source(m).relative_to(speedups.SOURCE_ROOT)) for m in speedups.MODULES]
-    print(f"hot path: compiling {len(paths)} modules with mypyc (about a minute)...", flush=True)
+    print(f"hot path: compiling {len(paths)} modules with mypyc (under a minute)...", flush=True)
     # Compiled in a copy of the package alone: mypy takes the sources' root for project code, and
     # in an installed tree that root is site-packages, whose every distribution would then be
     # typed as ours (a top-level typing_extensions.py there even stops the build).
