@@ -1,11 +1,12 @@
 """The trace hot path's compiled twins: which modules have one, and whether they are current.
 
 Decoding, assembly and fingerprinting run once per span, and the 300,000 spans a second one core
-must take through them is more than CPython's interpreter gives this code. ``scripts/compile-hot-path.py`` (run by ``make``)
-compiles the modules in :data:`MODULES` with mypyc into extension modules beside their sources;
-Python imports an extension module before the ``.py`` of the same name. The sources stay the
-reference: they are plain, type-checked Python, run unchanged where nothing was compiled (a
-``pip install`` without a C compiler), and ``make test`` runs the core's tests on both.
+must take through them is more than CPython's interpreter gives this code.
+``scripts/compile-hot-path.py`` (run by ``make``) compiles the modules in :data:`MODULES` with
+mypyc into extension modules beside their sources; Python imports an extension module before
+the ``.py`` of the same name. The sources stay the reference: they are plain, type-checked
+Python, run unchanged where nothing was compiled (a ``pip install`` without a C compiler), and
+``make test`` runs the core's tests on both.
 
 An extension module built from older sources would shadow an edited ``.py`` silently, so the
 build records a digest of what it compiled (:data:`DIGEST_FILE`); :func:`stale` compares it
