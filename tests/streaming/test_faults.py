@@ -23,21 +23,13 @@ from tests.collectors.conftest import Collector, start_collector, stop_collector
 from tests.collectors.test_otlp_http import PROTO, build_request
 from tests.fixtures.kafka import Broker, S3Server, s3_broker, s3_server  # noqa: F401
 from tests.fixtures.postgres import PostgresServer
+from tests.streaming.flink import JARS, need_flink
 
 from slo_scout.core.telemetry.model import Span
 from slo_scout.core.telemetry.wire import encode_fragments
 from slo_scout.db.migrate import upgrade
 
-ROOT = Path(__file__).resolve().parents[2]
-JARS = ROOT / ".cache" / "flink-jars"
-
 pytestmark = pytest.mark.slow
-
-
-def _need_flink() -> None:
-    pytest.importorskip("pyflink", reason="PyFlink not installed (scripts/install-pyflink.sh)")
-    if not (JARS / "kafka-clients-3.9.1.jar").exists():
-        pytest.skip("Kafka connector jars missing (scripts/fetch-flink-jars.sh)")
 
 
 def _database(postgres_server: PostgresServer) -> str:
@@ -150,7 +142,7 @@ def _run_job_to_the_end(broker: Broker, topic: str, dsn: str, tmp: Path) -> None
 def test_a_broker_restart_mid_stream_loses_no_acknowledged_span_and_counts_none_twice(
     s3_broker: Broker, postgres_server: PostgresServer, tmp_path: Path  # noqa: F811
 ) -> None:
-    _need_flink()
+    need_flink()
     dsn = _database(postgres_server)
     collector = start_collector(s3_broker, kafka_timeout_s="2", retry_after_s="1")
     try:
@@ -274,7 +266,7 @@ def _wait(what: str, condition: object, timeout: float, job: subprocess.Popen[by
 def test_a_journey_job_killed_mid_stream_and_restored_from_its_checkpoint_counts_exactly_once(
     kafka_broker: Broker, postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
-    _need_flink()
+    need_flink()
     dsn = _database(postgres_server)
     topic = kafka_broker.topic("spans", partitions=1)
     checkpoints = tmp_path / "checkpoints"

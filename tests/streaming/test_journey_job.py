@@ -11,20 +11,12 @@ from tests.collectors.conftest import Collector
 from tests.collectors.topics import read_topic
 from tests.fixtures.kafka import Broker
 from tests.fixtures.postgres import PostgresServer
+from tests.streaming.flink import JARS, need_flink
 
 from slo_scout.core.journeys.sketch_codec import decode_sketch
 from slo_scout.db.migrate import upgrade
 
-ROOT = Path(__file__).resolve().parents[2]
-JARS = ROOT / ".cache" / "flink-jars"
-
 pytestmark = pytest.mark.slow
-
-
-def _need_flink() -> None:
-    pytest.importorskip("pyflink", reason="PyFlink not installed (scripts/install-pyflink.sh)")
-    if not (JARS / "kafka-clients-3.9.1.jar").exists():
-        pytest.skip("Kafka connector jars missing (scripts/fetch-flink-jars.sh)")
 
 
 def _send_with_otel_sdk(endpoint: str, checkouts: int, carts: int) -> None:
@@ -88,7 +80,7 @@ def _embed_announced(settings: object, tmp_path: Path) -> None:
 def test_traces_from_an_instrumented_app_become_journey_stats_exactly_once(
     kafka_broker: Broker, collector: Collector, postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
-    _need_flink()
+    need_flink()
     from slo_scout_streaming.journey_job import run
     from slo_scout_streaming.settings import PipelineSettings
 
