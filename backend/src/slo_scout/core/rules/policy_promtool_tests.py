@@ -19,8 +19,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import yaml
-
 from slo_scout.core import conventions as c
 from slo_scout.core.errors import SpecError
 from slo_scout.core.rules.labels import id_labels, label_filter
@@ -36,7 +34,7 @@ from slo_scout.core.rules.policy_scenarios import (
     policy_rules,
     policy_scenarios,
 )
-from slo_scout.core.rules.promtool_tests import counter_values, group_eval_order
+from slo_scout.core.rules.promtool_tests import counter_values, suite_yaml
 from slo_scout.core.specs.model import Labels, SLIEvents, SLOSpec, merge_labels
 
 
@@ -82,13 +80,7 @@ def build_policy_suite(
                     "promql_expr_test": list(_pending_tests(slo, states, scenario.eval_minutes)),
                 }
             )
-    suite = {
-        "rule_files": [rule_file],
-        "evaluation_interval": "1m",
-        "group_eval_order": group_eval_order(slo),
-        "tests": tests,
-    }
-    return yaml.safe_dump(suite, sort_keys=False, default_flow_style=False, width=1000)
+    return suite_yaml(slo, rule_file, tests)
 
 
 _State = tuple[PolicyRule, list[Tri], list[Tri]]

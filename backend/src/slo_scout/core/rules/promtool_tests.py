@@ -116,6 +116,11 @@ def build_suite(
                 "alert_rule_test": _alert_tests(slo, alerts, scenario),
             }
         )
+    return suite_yaml(slo, rule_file, tests)
+
+
+def suite_yaml(slo: SLOSpec, rule_file: str, tests: list[dict[str, Any]]) -> str:
+    """The ``promtool test rules`` file: the tests against ``rule_file``, one sample a minute."""
     suite = {
         "rule_files": [rule_file],
         "evaluation_interval": "1m",
