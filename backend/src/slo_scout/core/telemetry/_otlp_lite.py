@@ -25,90 +25,59 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
-LEGACY_LIBRARY_SPANS_FIELD: Final = 1000
+from slo_scout.core.telemetry.proto_schema import F, Field, Schema
 
-_F = descriptor_pb2.FieldDescriptorProto
+LEGACY_LIBRARY_SPANS_FIELD: Final = 1000
 _PACKAGE: Final = "slo_scout.otlp_lite.v1"
-_Field = tuple[str, int, int, bool, str]
 
 
 def _number(message: Any, name: str) -> int:
     return int(message.DESCRIPTOR.fields_by_name[name].number)
 
 
-def _span_fields(attributes: _Field) -> list[_Field]:
+def _build(variant: str, attributes: Field) -> Any:
+    package = f"{_PACKAGE}.{variant}"
+    schema = Schema(f"{package.replace('.', '/')}.proto", package)
     span = trace_pb2.Span
-    return [
-        ("trace_id", _number(span, "trace_id"), _F.TYPE_BYTES, False, ""),
-        ("span_id", _number(span, "span_id"), _F.TYPE_BYTES, False, ""),
-        ("parent_span_id", _number(span, "parent_span_id"), _F.TYPE_BYTES, False, ""),
-        ("name", _number(span, "name"), _F.TYPE_STRING, False, ""),
+    schema.message("AttributeBlob", [])
+    schema.message("Span", [
+        ("trace_id", _number(span, "trace_id"), F.TYPE_BYTES, False, ""),
+        ("span_id", _number(span, "span_id"), F.TYPE_BYTES, False, ""),
+        ("parent_span_id", _number(span, "parent_span_id"), F.TYPE_BYTES, False, ""),
+        ("name", _number(span, "name"), F.TYPE_STRING, False, ""),
         # An enum on the wire is a varint; int32 keeps unknown values instead of failing.
-        ("kind", _number(span, "kind"), _F.TYPE_INT32, False, ""),
-        ("start_time_unix_nano", _number(span, "start_time_unix_nano"), _F.TYPE_FIXED64, False, ""),
-        ("end_time_unix_nano", _number(span, "end_time_unix_nano"), _F.TYPE_FIXED64, False, ""),
+        ("kind", _number(span, "kind"), F.TYPE_INT32, False, ""),
+        ("start_time_unix_nano", _number(span, "start_time_unix_nano"), F.TYPE_FIXED64, False, ""),
+        ("end_time_unix_nano", _number(span, "end_time_unix_nano"), F.TYPE_FIXED64, False, ""),
         attributes,
-        ("status", _number(span, "status"), _F.TYPE_BYTES, False, ""),
-    ]
-
-
-def _build(package: str, attributes: _Field, extra: list[tuple[str, list[_Field]]]) -> Any:
-    file = descriptor_pb2.FileDescriptorProto(
-        name=f"{package.replace('.', '/')}.proto", package=package, syntax="proto3"
-    )
-
-    def message(name: str, fields: list[_Field]) -> None:
-        msg = file.message_type.add(name=name)
-        for field_name, number, kind, repeated, type_name in fields:
-            field = msg.field.add(
-                name=field_name,
-                number=number,
-                type=kind,
-                label=_F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL,
-            )
-            if type_name:
-                field.type_name = f".{package}.{type_name}"
-
-    for name, fields in extra:
-        message(name, fields)
-    message("Span", _span_fields(attributes))
+        ("status", _number(span, "status"), F.TYPE_BYTES, False, ""),
+    ])
     scope_spans = trace_pb2.ScopeSpans
-    message("ScopeSpans", [("spans", _number(scope_spans, "spans"), _F.TYPE_MESSAGE, True, "Span")])
+    schema.message("ScopeSpans", [
+        ("spans", _number(scope_spans, "spans"), F.TYPE_MESSAGE, True, "Span"),
+    ])
     resource_spans = trace_pb2.ResourceSpans
-    scopes = ("scope_spans", _number(resource_spans, "scope_spans"))
-    message(
-        "ResourceSpans",
-        [
-            ("resource", _number(resource_spans, "resource"), _F.TYPE_BYTES, False, ""),
-            (*scopes, _F.TYPE_MESSAGE, True, "ScopeSpans"),
-            ("instrumentation_library_spans", LEGACY_LIBRARY_SPANS_FIELD, _F.TYPE_MESSAGE, True,
-             "ScopeSpans"),
-        ],
-    )
+    schema.message("ResourceSpans", [
+        ("resource", _number(resource_spans, "resource"), F.TYPE_BYTES, False, ""),
+        ("scope_spans", _number(resource_spans, "scope_spans"), F.TYPE_MESSAGE, True,
+         "ScopeSpans"),
+        ("instrumentation_library_spans", LEGACY_LIBRARY_SPANS_FIELD, F.TYPE_MESSAGE, True,
+         "ScopeSpans"),
+    ])
     request = trace_service_pb2.ExportTraceServiceRequest
-    message(
-        "ExportTraceServiceRequest",
-        [("resource_spans", _number(request, "resource_spans"), _F.TYPE_MESSAGE, True,
-          "ResourceSpans")],
-    )
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(file)
-    return message_factory.GetMessageClass(
-        pool.FindMessageTypeByName(f"{package}.ExportTraceServiceRequest")
-    )
+    schema.message("ExportTraceServiceRequest", [
+        ("resource_spans", _number(request, "resource_spans"), F.TYPE_MESSAGE, True,
+         "ResourceSpans"),
+    ])
+    return schema.message_class("ExportTraceServiceRequest")
 
 
 _ATTRIBUTES: Final = _number(trace_pb2.Span, "attributes")
 
 LiteRequest: Final[Any] = _build(
-    f"{_PACKAGE}.fast",
-    ("attributes", _ATTRIBUTES, _F.TYPE_MESSAGE, False, "AttributeBlob"),
-    [("AttributeBlob", [])],
+    "fast", ("attributes", _ATTRIBUTES, F.TYPE_MESSAGE, False, "AttributeBlob")
 )
-CarefulRequest: Final[Any] = _build(
-    f"{_PACKAGE}.careful", ("attributes", _ATTRIBUTES, _F.TYPE_BYTES, True, ""), []
-)
+CarefulRequest: Final[Any] = _build("careful", ("attributes", _ATTRIBUTES, F.TYPE_BYTES, True, ""))
