@@ -16,7 +16,7 @@ from slo_scout.core.errors import SpecError
 from slo_scout.core.rules import calendar
 from slo_scout.core.rules.burn import MWMBAlert
 from slo_scout.core.rules.gofloat import go_f, go_g
-from slo_scout.core.rules.labels import id_labels, label_filter
+from slo_scout.core.rules.labels import burn_annotations, id_labels, label_filter
 from slo_scout.core.rules.model import GenerationRequest, Rule, SLORules
 from slo_scout.core.rules.policy_alerts import policy_alert_rules
 from slo_scout.core.specs.durations import format_duration, go_hours
@@ -262,18 +262,11 @@ def _alert_rule(
         ")\n"
     )
     severity = quick.severity
-    service, slo_label = c.SLO_SERVICE_LABEL, c.SLO_NAME_LABEL
-    extra_annotations = {
-        "title": f"({severity}) {{{{$labels.{service}}}}} {{{{$labels.{slo_label}}}}} SLO error "
-        "budget burn rate is too fast.",
-        "summary": f"{{{{$labels.{service}}}}} {{{{$labels.{slo_label}}}}} SLO error budget burn "
-        "rate is over expected.",
-    }
     return Rule(
         alert=name,
         expr=expr,
         labels=merge_labels({c.SLO_SEVERITY_LABEL: severity}, labels),
-        annotations=merge_labels(extra_annotations, annotations),
+        annotations=merge_labels(burn_annotations(severity), annotations),
     )
 
 

@@ -1,4 +1,5 @@
-"""The SLO identity labels of every generated rule, and the PromQL filter that selects them."""
+"""The SLO identity labels of every generated rule, the PromQL filter that selects them, and the
+annotations Sloth gives its burn-rate alerts."""
 
 from __future__ import annotations
 
@@ -10,6 +11,17 @@ def id_labels(slo: SLOSpec) -> Labels:
     return merge_labels(
         {c.SLO_ID_LABEL: slo.id, c.SLO_NAME_LABEL: slo.name, c.SLO_SERVICE_LABEL: slo.service}
     )
+
+
+def burn_annotations(severity: str) -> Labels:
+    """Sloth's title and summary of a burn-rate alert (templated on the alert's labels)."""
+    service, slo_label = c.SLO_SERVICE_LABEL, c.SLO_NAME_LABEL
+    return merge_labels({
+        "title": f"({severity}) {{{{$labels.{service}}}}} {{{{$labels.{slo_label}}}}} SLO error "
+        "budget burn rate is too fast.",
+        "summary": f"{{{{$labels.{service}}}}} {{{{$labels.{slo_label}}}}} SLO error budget burn "
+        "rate is over expected.",
+    })
 
 
 def label_filter(labels: Labels) -> str:

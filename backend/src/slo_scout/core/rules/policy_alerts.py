@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from slo_scout.core import conventions as c
 from slo_scout.core.rules.gofloat import go_g
-from slo_scout.core.rules.labels import id_labels, label_filter
+from slo_scout.core.rules.labels import burn_annotations, id_labels, label_filter
 from slo_scout.core.rules.model import Rule
 from slo_scout.core.specs.durations import format_duration
 from slo_scout.core.specs.model import BurnRateCondition, PolicyAlert, SLOSpec, merge_labels
@@ -49,17 +49,10 @@ def condition_expr(slo: SLOSpec, condition: BurnRateCondition) -> str:
 
 def _rule(slo: SLOSpec, policy: PolicyAlert, condition: BurnRateCondition) -> Rule:
     severity = policy.severity
-    service, slo_label = c.SLO_SERVICE_LABEL, c.SLO_NAME_LABEL
-    annotations = {
-        "title": f"({severity}) {{{{$labels.{service}}}}} {{{{$labels.{slo_label}}}}} SLO error "
-        "budget burn rate is too fast.",
-        "summary": f"{{{{$labels.{service}}}}} {{{{$labels.{slo_label}}}}} SLO error budget burn "
-        "rate is over expected.",
-    }
     return Rule(
         alert=policy.name,
         expr=condition_expr(slo, condition),
         for_duration=format_duration(condition.alert_after_ms) if condition.alert_after_ms else "",
         labels=merge_labels({c.SLO_SEVERITY_LABEL: severity}, policy.labels),
-        annotations=merge_labels(annotations, policy.annotations),
+        annotations=merge_labels(burn_annotations(severity), policy.annotations),
     )
