@@ -10,8 +10,8 @@ from sqlalchemy import text
 from tests.fixtures.control_plane import journey
 
 from slo_scout.api.catalog.service import ensure_environment
-from slo_scout.api.journeys import repository
-from slo_scout.api.journeys.store import store_journeys
+from slo_scout.control.journeys import repository
+from slo_scout.control.journeys.store import store_journeys
 from slo_scout.db.engine import create_engine, session_factory
 
 START = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)  # 60 minutes across a month boundary

@@ -8,7 +8,7 @@ from tests.fixtures.control_plane import journey
 
 from slo_scout.api.analysis import service as analysis
 from slo_scout.api.catalog.service import ensure_environment
-from slo_scout.api.journeys.store import store_journeys
+from slo_scout.control.journeys.store import store_journeys
 from slo_scout.db.engine import create_engine, session_factory
 
 NOW = datetime(2026, 11, 2, tzinfo=UTC)

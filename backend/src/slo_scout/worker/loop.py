@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from slo_scout.api.analysis import repository
 from slo_scout.api.analysis.recommending import Recommender
 from slo_scout.api.analysis.runner import JobRunner
-from slo_scout.api.journeys import repository as journeys_repo
+from slo_scout.control.journeys import repository as journeys_repo
 from slo_scout.db.models import AnalysisJob
 from slo_scout.worker.metrics import WorkerMetrics
 

@@ -11,8 +11,7 @@ from pydantic import BeforeValidator
 from slo_scout.api.analysis.recommending import candidate_dict
 from slo_scout.api.auth.guard import require
 from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep, SettingsDep
-from slo_scout.api.journeys import repository, service
-from slo_scout.api.journeys.convert import journey_from_row
+from slo_scout.api.journeys import service
 from slo_scout.api.journeys.schemas import (
     CriticalStep,
     GraphEdge,
@@ -22,6 +21,8 @@ from slo_scout.api.journeys.schemas import (
     JourneyStats,
 )
 from slo_scout.api.problems import Problem, not_found
+from slo_scout.control.journeys import repository
+from slo_scout.control.journeys.convert import journey_from_row
 from slo_scout.core.journeys.model import quantile
 from slo_scout.core.journeys.sketch_codec import decode_sketch
 from slo_scout.core.slis import FAMILIES, FamilyKind, sli_candidates

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slo_scout.api.journeys import repository
 from slo_scout.api.journeys.schemas import JourneyPage, JourneySummary, StatPoint
+from slo_scout.control.journeys import repository
 from slo_scout.core.journeys.model import quantile
 from slo_scout.core.journeys.sketch_codec import decode_sketch, sketch_quantiles
 from slo_scout.db.models import Environment, JourneyRow, Service, Team

@@ -16,10 +16,10 @@ from slo_scout.api.audit import repository as audit
 from slo_scout.api.auth.guard import require
 from slo_scout.api.auth.principal import Principal
 from slo_scout.api.catalog import repository as catalog
-from slo_scout.api.journeys import repository as journeys
 from slo_scout.api.problems import Problem, conflict, forbidden, not_found
 from slo_scout.api.slos import repository
 from slo_scout.api.slos.schemas import SloByHand, SloEdit, SloFromRecommendation
+from slo_scout.control.journeys import repository as journeys
 from slo_scout.core.slis import slug
 from slo_scout.db.models import Slo, SloRevision
 

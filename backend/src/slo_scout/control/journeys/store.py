@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slo_scout.api.journeys import repository
-from slo_scout.api.journeys.convert import minute_to_datetime, ns_to_datetime, row_from_journey
+from slo_scout.control.journeys import repository
+from slo_scout.control.journeys.convert import minute_to_datetime, ns_to_datetime, row_from_journey
 from slo_scout.core.journeys.model import Journey
 from slo_scout.core.journeys.sketch_codec import decode_sketch, encode_sketch, merge_encoded
 from slo_scout.db.models import JourneyRow

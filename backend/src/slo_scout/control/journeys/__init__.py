@@ -1,0 +1,1 @@
+"""Journeys: per-key statistics, read-time folding, and the stored folded view."""
