@@ -33,7 +33,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from slo_scout.api.catalog.service import ensure_environment
+from slo_scout.control.catalog.service import ensure_environment
 from slo_scout.db import migrate
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.db.models import AnalysisJob, JourneyRow

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import NOW, seed
 from tests.fixtures.control_plane import journey
 
-from slo_scout.api.analysis.recommending import Recommender
+from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.core.slis import FAMILIES, FamilyKind
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.worker.loop import Worker

@@ -10,7 +10,7 @@ from tests.fixtures.postgres import postgres_server  # noqa: F401
 from tests.worker.jobs import NOW, seed_and_enqueue  # noqa: F401
 
 from slo_scout.api.app import create_app
-from slo_scout.api.catalog.service import ensure_environment
+from slo_scout.control.catalog.service import ensure_environment
 from slo_scout.control.journeys.store import store_journeys
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.settings import Settings

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from tests.fixtures.control_plane import journey
 
-from slo_scout.api.catalog.service import ensure_environment
+from slo_scout.control.catalog.service import ensure_environment
 from slo_scout.control.journeys import repository
 from slo_scout.control.journeys.store import store_journeys
 from slo_scout.db.engine import create_engine, session_factory

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from tests.fixtures.control_plane import journey
 
-from slo_scout.api.analysis import service as analysis
-from slo_scout.api.catalog.service import ensure_environment
+from slo_scout.control.analysis import service as analysis
+from slo_scout.control.catalog.service import ensure_environment
 from slo_scout.control.journeys.store import store_journeys
 from slo_scout.db.engine import create_engine, session_factory
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from tests.worker.jobs import NOW, seed_and_enqueue
 
-from slo_scout.api.analysis import repository
-from slo_scout.api.analysis.recommending import Recommender
+from slo_scout.control.analysis import repository
+from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.core.slis import FAMILIES, FamilyKind
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.db.models import AnalysisResult

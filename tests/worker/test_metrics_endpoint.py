@@ -13,9 +13,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from tests.worker.jobs import NOW, seed_and_enqueue
 
-from slo_scout.api.analysis import repository
-from slo_scout.api.analysis.history import PrometheusHistory
-from slo_scout.api.analysis.recommending import Recommender
+from slo_scout.control.analysis import repository
+from slo_scout.control.analysis.history import PrometheusHistory
+from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.core.slis import FAMILIES, FamilyKind
 from slo_scout.db import migrate
 from slo_scout.db.engine import create_engine, session_factory

@@ -24,11 +24,11 @@ import pytest
 from tests.api.conftest import seed
 from tests.fixtures.control_plane import journey
 
-from slo_scout.api.analysis import service as analysis
-from slo_scout.api.analysis.family import FROM_METADATA, FROM_NAMES, FamilyChoice, detect_sync
-from slo_scout.api.analysis.history import HistoryError, PrometheusHistory
-from slo_scout.api.analysis.recommending import Recommender
-from slo_scout.api.catalog.service import find_environment
+from slo_scout.control.analysis import service as analysis
+from slo_scout.control.analysis.family import FROM_METADATA, FROM_NAMES, FamilyChoice, detect_sync
+from slo_scout.control.analysis.history import HistoryError, PrometheusHistory
+from slo_scout.control.analysis.recommending import Recommender
+from slo_scout.control.catalog.service import find_environment
 from slo_scout.core.slis import FamilyKind
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.db.models import AnalysisResult

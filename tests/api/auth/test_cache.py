@@ -9,9 +9,9 @@ from sqlalchemy import update
 from tests.api.conftest import ADMIN_KEY, NOW, seed, settings_for
 
 from slo_scout.api.app import create_app
-from slo_scout.api.auth.cache import PrincipalCache
-from slo_scout.api.auth.keys import hash_key
-from slo_scout.api.auth.principal import Principal
+from slo_scout.control.auth.cache import PrincipalCache
+from slo_scout.control.auth.keys import hash_key
+from slo_scout.control.auth.principal import Principal
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.db.models import ApiKey
 

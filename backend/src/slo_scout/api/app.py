@@ -1,4 +1,9 @@
-"""The FastAPI application: routers under /api/v1, problem+json errors, metrics, health."""
+"""The FastAPI application: routers under /api/v1, problem+json errors, metrics, health.
+
+The API knows no other runtime: whoever starts it may hand it a ``background`` factory (the
+command line hands ``serve --with-worker`` the analysis worker), which gets the app's sessions
+once the database is open and runs for as long as the app does.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +11,39 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
 from fastapi import APIRouter, Depends, FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from slo_scout.api import metrics, problems
 from slo_scout.api.analysis.endpoints import router as analysis_router
 from slo_scout.api.artifacts.endpoints import router as artifacts_router
-from slo_scout.api.auth import service as auth
-from slo_scout.api.auth.cache import PrincipalCache
 from slo_scout.api.auth.endpoints import router as access_router
-from slo_scout.api.auth.oidc import OidcVerifier
 from slo_scout.api.catalog.endpoints import router as catalog_router
 from slo_scout.api.deps import single_query_values
 from slo_scout.api.health.endpoints import router as health_router
 from slo_scout.api.ingest.endpoints import router as ingest_router
 from slo_scout.api.journeys.endpoints import router as journeys_router
 from slo_scout.api.slos.endpoints import router as slos_router
+from slo_scout.control.auth import service as auth
+from slo_scout.control.auth.cache import PrincipalCache
+from slo_scout.control.auth.oidc import OidcVerifier
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
+
+
+class Background(Protocol):
+    """Work that runs beside the API in its event loop until asked to stop."""
+
+    async def run_forever(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+BackgroundFactory = Callable[[async_sessionmaker[AsyncSession]], Background]
 
 
 def _utc_now() -> datetime:
@@ -40,7 +58,7 @@ def _routers() -> list[APIRouter]:
 def create_app(
     settings: Settings | None = None,
     *,
-    run_worker: bool = False,
+    background: BackgroundFactory | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
@@ -57,21 +75,14 @@ def create_app(
                     session, bootstrap.get_secret_value(), (clock or _utc_now)()
                 )
                 await session.commit()
-        worker_task = None
-        if run_worker:
-            from slo_scout.worker.factory import build_recommender
-            from slo_scout.worker.loop import Worker
-
-            worker = Worker(app.state.sessions, build_recommender(settings),
-                            lease_seconds=settings.jobs.lease_seconds,
-                            poll_seconds=settings.jobs.poll_seconds)
-            worker_task = asyncio.create_task(worker.run_forever())
+        companion = background(app.state.sessions) if background is not None else None
+        task = asyncio.create_task(companion.run_forever()) if companion is not None else None
         try:
             yield
         finally:
-            if worker_task is not None:
-                worker.stop()
-                await worker_task
+            if companion is not None and task is not None:
+                companion.stop()
+                await task
             await engine.dispose()
 
     app = FastAPI(

@@ -10,9 +10,9 @@ from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slo_scout.api.auth import service as auth
-from slo_scout.api.auth.principal import Principal
 from slo_scout.api.problems import Problem
+from slo_scout.control.auth import service as auth
+from slo_scout.control.auth.principal import Principal
 from slo_scout.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="An API key (ssk_...) or an OIDC JWT")

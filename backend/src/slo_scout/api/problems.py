@@ -14,6 +14,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from slo_scout.control.errors import (
+    Conflict,
+    ControlError,
+    Forbidden,
+    InvalidField,
+    NotFound,
+    NothingToRender,
+)
 from slo_scout.core.errors import DecodeError, InsufficientDataError, SloScoutError, SpecError
 
 PROBLEM = "application/problem+json"
@@ -78,6 +86,25 @@ CORE_ERRORS: list[tuple[type[SloScoutError], int, str]] = [
 ]
 
 
+# control layer refusal -> (HTTP status, title); the most specific class wins.
+CONTROL_ERRORS: list[tuple[type[ControlError], int, str]] = [
+    (NotFound, 404, "Not Found"),
+    (Forbidden, 403, "Forbidden"),
+    (Conflict, 409, "Conflict"),
+    (InvalidField, 422, "Invalid Request"),
+    (NothingToRender, 422, "Nothing To Render"),
+    (ControlError, 422, "Invalid Request"),
+]
+
+
+def control_problem(error: ControlError) -> Problem:
+    status, title = next((s, t) for c, s, t in CONTROL_ERRORS if isinstance(error, c))
+    errors = None
+    if isinstance(error, InvalidField):
+        errors = [{"field": error.field, "message": error.message}]
+    return Problem(status, title, error.detail, errors=errors)
+
+
 def problem_response(
     status: int, title: str, detail: str, *, instance: str, errors: list[dict[str, Any]] | None,
     headers: dict[str, str] | None = None, extensions: dict[str, Any] | None = None,
@@ -105,6 +132,10 @@ def install(app: FastAPI) -> None:
             exc.status, exc.title, exc.detail, instance=request.url.path, errors=exc.errors,
             headers=exc.headers, extensions=exc.extensions,
         )
+
+    @app.exception_handler(ControlError)
+    async def _control(request: Request, exc: ControlError) -> JSONResponse:
+        return await _problem(request, control_problem(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

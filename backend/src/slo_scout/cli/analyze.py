@@ -15,7 +15,6 @@ from typing import Any
 import typer
 
 from slo_scout import __version__
-from slo_scout.api.analysis import family as families
 from slo_scout.cli._console import (
     byte_progress,
     fail,
@@ -26,6 +25,7 @@ from slo_scout.cli._console import (
     usage_error,
 )
 from slo_scout.cli.gc_tuning import batch_gc
+from slo_scout.control.analysis import family as families
 from slo_scout.core.artifacts import render_bundle
 from slo_scout.core.errors import SloScoutError
 from slo_scout.core.journeys import Discovery, discover, discovery_to_dict

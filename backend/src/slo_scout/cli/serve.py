@@ -7,12 +7,36 @@ logs are off: request counts and latencies are on ``/metrics``.
 from __future__ import annotations
 
 import gc
+from typing import TYPE_CHECKING
 
 import typer
 import uvicorn
 
 from slo_scout.db import migrate
-from slo_scout.settings import get_settings
+from slo_scout.settings import Settings, get_settings
+from slo_scout.worker.factory import build_worker
+from slo_scout.worker.loop import Worker
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+
+def build_app(settings: Settings, *, with_worker: bool) -> FastAPI:
+    """The API, with the analysis worker running in its event loop when ``with_worker``: the
+    same worker ``slo-scout worker`` runs (leases, polling, retention pass), from the same
+    :func:`~slo_scout.worker.factory.build_worker`."""
+    # imported here, not above: every command's module loads with `slo-scout`, and only this
+    # one needs the web framework
+    from slo_scout.api.app import create_app
+
+    if not with_worker:
+        return create_app(settings)
+
+    def worker(sessions: async_sessionmaker[AsyncSession]) -> Worker:
+        return build_worker(settings, sessions)
+
+    return create_app(settings, background=worker)
 
 
 def serve_command(
@@ -29,9 +53,7 @@ def serve_command(
     settings = get_settings()
     if migrate_first:
         migrate.upgrade(settings.sqlalchemy_url())
-    from slo_scout.api.app import create_app
-
-    app = create_app(settings, run_worker=with_worker)
+    app = build_app(settings, with_worker=with_worker)
     # The imported framework is ~150,000 long-lived objects: a full collection walks them all and
     # stalls every request in flight for tens of milliseconds. Frozen, they are never walked.
     gc.collect()

@@ -12,23 +12,14 @@ from slo_scout.cli._console import usage_error
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.settings import get_settings
 from slo_scout.worker.endpoint import MetricsEndpoint
-from slo_scout.worker.factory import build_recommender
-from slo_scout.worker.loop import Worker
+from slo_scout.worker.factory import build_worker
 from slo_scout.worker.metrics import WorkerMetrics
 
 
 async def _run(name: str | None, once: bool, metrics: WorkerMetrics | None) -> None:
     settings = get_settings()
     engine = create_engine(settings.sqlalchemy_url())
-    worker = Worker(
-        session_factory(engine),
-        build_recommender(settings),
-        name=name,
-        lease_seconds=settings.jobs.lease_seconds,
-        poll_seconds=settings.jobs.poll_seconds,
-        retention_days=settings.stats_retention_days,
-        metrics=metrics,
-    )
+    worker = build_worker(settings, session_factory(engine), name=name, metrics=metrics)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, worker.stop)

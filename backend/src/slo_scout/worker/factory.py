@@ -1,11 +1,22 @@
-"""Builds the worker's collaborators from settings (the one place that reads them)."""
+"""Builds the worker and its collaborators from settings (the one place that reads them).
+
+``slo-scout worker`` and ``slo-scout serve --with-worker`` both call :func:`build_worker`, so the
+embedded worker leases, polls and runs the retention pass exactly as a separate one does.
+"""
 
 from __future__ import annotations
 
-from slo_scout.api.analysis.history import PrometheusHistory
-from slo_scout.api.analysis.recommending import Recommender
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from slo_scout.control.analysis.history import PrometheusHistory
+from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.core.slis import FAMILIES, FamilyKind
 from slo_scout.settings import Settings
+from slo_scout.worker.loop import Worker, utc_now
+from slo_scout.worker.metrics import WorkerMetrics
 
 
 def build_recommender(settings: Settings) -> Recommender:
@@ -21,3 +32,25 @@ def build_recommender(settings: Settings) -> Recommender:
             timeout_s=settings.history.timeout_seconds,
         )
     return Recommender(family, history)
+
+
+def build_worker(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    name: str | None = None,
+    metrics: WorkerMetrics | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Worker:
+    """The analysis worker over ``sessions``, with the job lease, the poll interval and the
+    statistics retention the settings give."""
+    return Worker(
+        sessions,
+        build_recommender(settings),
+        name=name,
+        lease_seconds=settings.jobs.lease_seconds,
+        poll_seconds=settings.jobs.poll_seconds,
+        retention_days=settings.stats_retention_days,
+        clock=clock,
+        metrics=metrics,
+    )

@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from slo_scout.api.analysis import repository
-from slo_scout.api.analysis.recommending import Recommender
-from slo_scout.api.analysis.runner import JobRunner
+from slo_scout.control.analysis import repository
+from slo_scout.control.analysis.recommending import Recommender
+from slo_scout.control.analysis.runner import JobRunner
 from slo_scout.control.journeys import repository as journeys_repo
 from slo_scout.db.models import AnalysisJob
 from slo_scout.worker.metrics import WorkerMetrics

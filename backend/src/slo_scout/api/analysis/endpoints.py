@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import Row
 
-from slo_scout.api.analysis import repository, service
 from slo_scout.api.analysis.schemas import (
     AnalyzeRequest,
     JobLinks,
@@ -15,12 +14,13 @@ from slo_scout.api.analysis.schemas import (
     ResultOut,
     parse_lookback,
 )
-from slo_scout.api.audit import repository as audit
-from slo_scout.api.auth.guard import require
-from slo_scout.api.catalog import repository as catalog
-from slo_scout.api.catalog.service import NotFound, find_environment
 from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep, SettingsDep
 from slo_scout.api.problems import not_found
+from slo_scout.control.analysis import repository, service
+from slo_scout.control.audit import repository as audit
+from slo_scout.control.auth.guard import require
+from slo_scout.control.catalog import repository as catalog
+from slo_scout.control.catalog.service import find_environment
 from slo_scout.db.models import AnalysisJob
 
 router = APIRouter(tags=["analysis"])
@@ -55,12 +55,9 @@ async def analyze(
     body: AnalyzeRequest, request: Request, response: Response, session: SessionDep,
     principal: PrincipalDep, settings: SettingsDep, now: NowDep,
 ) -> JobOut:
-    try:
-        team, svc, env = await find_environment(
-            session, service=body.service, environment=body.environment
-        )
-    except NotFound as missing:
-        raise not_found(missing.what) from None
+    team, svc, env = await find_environment(
+        session, service=body.service, environment=body.environment
+    )
     require(principal, team.name, "editor")
     job = await service.enqueue(
         session, environment_id=env.id, lookback_seconds=parse_lookback(body.lookback),

@@ -9,13 +9,15 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from slo_scout.api.artifacts import repository, service
-from slo_scout.api.catalog.service import NotFound, find_environment
 from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep, SettingsDep
-from slo_scout.api.journeys.service import visible_environments
 from slo_scout.api.problems import not_found
 from slo_scout.api.slos.schemas import Review
-from slo_scout.api.slos.service import team_of_environment
+from slo_scout.control.artifacts import repository, service
+from slo_scout.control.catalog.service import (
+    find_environment,
+    team_of_environment,
+    visible_environments,
+)
 from slo_scout.db.models import ArtifactBundle
 
 router = APIRouter(tags=["artifacts"])
@@ -78,11 +80,8 @@ async def create_bundle(
     body: BundleRequest, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
     now: NowDep,
 ) -> BundleOut:
-    try:
-        _, _, env = await find_environment(session, service=body.service,
-                                           environment=body.environment)
-    except NotFound as missing:
-        raise not_found(missing.what) from None
+    _, _, env = await find_environment(session, service=body.service,
+                                       environment=body.environment)
     bundle = await service.create(session, env.id, principal, now,
                                   settings.history.metric_family)
     out = await _out(session, bundle)

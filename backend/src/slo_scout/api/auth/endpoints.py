@@ -8,14 +8,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from slo_scout.api.audit import repository as audit
-from slo_scout.api.auth import service
-from slo_scout.api.auth.guard import require
-from slo_scout.api.auth.principal import ALL_TEAMS
-from slo_scout.api.catalog import repository as catalog
-from slo_scout.api.catalog.service import ensure_environment
 from slo_scout.api.deps import NowDep, PrincipalDep, SessionDep
-from slo_scout.api.problems import conflict, forbidden, not_found
+from slo_scout.api.problems import conflict, not_found
+from slo_scout.control.audit import repository as audit
+from slo_scout.control.auth import service
+from slo_scout.control.auth.guard import require
+from slo_scout.control.auth.principal import ALL_TEAMS
+from slo_scout.control.catalog import repository as catalog
+from slo_scout.control.catalog.service import ensure_environment
 
 router = APIRouter(tags=["access"])
 
@@ -83,10 +83,7 @@ async def revoke_key(
     prefix: Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")],
     request: Request, session: SessionDep, principal: PrincipalDep, now: NowDep,
 ) -> RevokedOut:
-    try:
-        stored = await service.revoke_key(session, principal, prefix, now)
-    except PermissionError as denied:
-        raise forbidden(str(denied)) from None
+    stored = await service.revoke_key(session, principal, prefix, now)
     if stored is None or stored.revoked_at is None:
         raise not_found(f"API key '{prefix}'")
     await session.commit()

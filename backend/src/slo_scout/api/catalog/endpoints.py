@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from slo_scout.api.auth.guard import require
-from slo_scout.api.catalog import repository
 from slo_scout.api.deps import PrincipalDep, SessionDep
 from slo_scout.api.problems import not_found
+from slo_scout.control.auth.guard import require
+from slo_scout.control.catalog import repository
 
 router = APIRouter(tags=["services"])
 

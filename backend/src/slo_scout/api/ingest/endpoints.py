@@ -15,11 +15,11 @@ from typing import Annotated, Any, Literal, get_args
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from slo_scout.api.auth.guard import require
 from slo_scout.api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
 from slo_scout.api.ingest import service
 from slo_scout.api.ingest.schemas import IngestOut, RecordProblem
 from slo_scout.api.problems import Problem
+from slo_scout.control.auth.guard import require
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.telemetry import FORMATS
 

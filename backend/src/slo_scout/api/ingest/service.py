@@ -14,8 +14,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slo_scout.api.catalog import repository as catalog
-from slo_scout.api.catalog.service import ensure_environment
+from slo_scout.control.catalog import repository as catalog
+from slo_scout.control.catalog.service import ensure_environment
 from slo_scout.control.journeys.store import store_journeys
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.journeys import Discovery, Journey, discover

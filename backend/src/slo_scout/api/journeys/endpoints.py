@@ -8,8 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BeforeValidator
 
-from slo_scout.api.analysis.recommending import candidate_dict
-from slo_scout.api.auth.guard import require
 from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep, SettingsDep
 from slo_scout.api.journeys import service
 from slo_scout.api.journeys.schemas import (
@@ -21,6 +19,8 @@ from slo_scout.api.journeys.schemas import (
     JourneyStats,
 )
 from slo_scout.api.problems import Problem, not_found
+from slo_scout.control.analysis.recommending import candidate_dict
+from slo_scout.control.auth.guard import require
 from slo_scout.control.journeys import repository
 from slo_scout.control.journeys.convert import journey_from_row
 from slo_scout.core.journeys.model import quantile

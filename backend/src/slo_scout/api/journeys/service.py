@@ -1,40 +1,23 @@
-"""Journey reads: lists visible to the caller, detail, statistics over time. Never commits."""
+"""Journey bodies from the control layer's reads: list pages, summaries, statistics over time.
+
+What a caller may see is the catalog's (``control.catalog.service.visible_environments``,
+re-exported here for the endpoints); the statistics are bucketed in ``control.series``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.api.journeys.schemas import JourneyPage, JourneySummary, StatPoint
-from slo_scout.control.journeys import repository
-from slo_scout.core.journeys.model import quantile
-from slo_scout.core.journeys.sketch_codec import decode_sketch, sketch_quantiles
-from slo_scout.db.models import Environment, JourneyRow, Service, Team
-
-
-async def visible_environments(
-    session: AsyncSession, teams: set[str] | None, service: str | None, environment: str | None
-) -> dict[int, tuple[str, str, str]]:
-    """environment id -> (team, service, environment) the caller may see, after filters."""
-    # Core columns (not ORM attributes): every list request runs this, and the ORM adds nothing
-    env, svc, team = Environment.__table__.c, Service.__table__.c, Team.__table__.c
-    query = (
-        select(env.id, team.name, svc.name, env.name)
-        .join_from(Environment.__table__, Service.__table__, svc.id == env.service_id)
-        .join(Team.__table__, team.id == svc.team_id)
-    )
-    if teams is not None:
-        query = query.where(team.name.in_(sorted(teams)))
-    if service is not None:
-        query = query.where(svc.name == service)
-    if environment is not None:
-        query = query.where(env.name == environment)
-    rows = await session.execute(query)
-    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+from slo_scout.control import series
+from slo_scout.control.catalog.service import visible_environments as visible_environments
+from slo_scout.core.journeys.sketch_codec import sketch_quantiles
+from slo_scout.db.models import JourneyRow
 
 
 def summary_fields(row: Any, service: str, environment: str) -> dict[str, Any]:
@@ -69,25 +52,6 @@ def page(
 async def stats_series(
     session: AsyncSession, journey_id: int, start: datetime, end: datetime, step_minutes: int
 ) -> list[StatPoint]:
-    rows = await repository.stats_between(session, [journey_id], start, end)
-    step = timedelta(minutes=step_minutes)
-    buckets: dict[datetime, list[object]] = {}
-    for row in rows:
-        slot = start + ((row.minute - start) // step) * step
-        buckets.setdefault(slot, []).append(row)
-    points = []
-    for slot in sorted(buckets):
-        group = buckets[slot]
-        sketch = None
-        for row in group:
-            part = decode_sketch(row.latency_sketch)  # type: ignore[attr-defined]
-            sketch = part if sketch is None else (sketch.merge(part) or sketch)
-        requests = sum(r.requests for r in group)  # type: ignore[attr-defined]
-        has = sketch is not None and sketch.count > 0
-        points.append(StatPoint(
-            start=slot, requests=requests,
-            errors=sum(r.errors for r in group),  # type: ignore[attr-defined]
-            p50_s=quantile(sketch, 0.5) if has else None,
-            p99_s=quantile(sketch, 0.99) if has else None,
-        ))
-    return points
+    points = await series.stats_series(session, journey_id, start, end, step_minutes)
+    return [StatPoint(start=p.start, requests=p.requests, errors=p.errors, p50_s=p.p50_s,
+                      p99_s=p.p99_s) for p in points]

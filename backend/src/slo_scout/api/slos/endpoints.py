@@ -8,8 +8,6 @@ from fastapi import APIRouter, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep, SettingsDep
-from slo_scout.api.journeys.service import visible_environments
-from slo_scout.api.slos import repository, service
 from slo_scout.api.slos.schemas import (
     Review,
     RevisionOut,
@@ -20,6 +18,8 @@ from slo_scout.api.slos.schemas import (
     SloPage,
     SloStatus,
 )
+from slo_scout.control.catalog.service import team_of_environment, visible_environments
+from slo_scout.control.slos import repository, service
 from slo_scout.db.models import Slo
 
 router = APIRouter(tags=["slos"])
@@ -38,7 +38,7 @@ def _out(slo: Slo, team: str, svc: str, env: str) -> SloOut:
 
 
 async def _one(session: AsyncSession, slo: Slo) -> SloOut:
-    return _out(slo, *await service.team_of_environment(session, slo.environment_id))
+    return _out(slo, *await team_of_environment(session, slo.environment_id))
 
 
 @router.get("/slos", response_model=SloPage, summary="SLOs you may see")
@@ -63,7 +63,9 @@ async def list_slos(
 async def create_slo(
     body: SloByHand, session: SessionDep, principal: PrincipalDep, now: NowDep
 ) -> SloOut:
-    slo = await service.create_by_hand(session, body, principal, now)
+    slo = await service.create_by_hand(
+        session, service.SloByHand(**body.model_dump()), principal, now
+    )
     out = await _one(session, slo)
     await session.commit()
     return out
@@ -74,7 +76,9 @@ async def create_slo(
 async def adopt_recommendation(
     body: SloFromRecommendation, session: SessionDep, principal: PrincipalDep, now: NowDep
 ) -> SloOut:
-    slo = await service.create_from_recommendation(session, body, principal, now)
+    slo = await service.create_from_recommendation(
+        session, service.SloFromRecommendation(**body.model_dump()), principal, now
+    )
     out = await _one(session, slo)
     await session.commit()
     return out
@@ -90,7 +94,8 @@ async def get_slo(slo_id: RowId, session: SessionDep, principal: PrincipalDep) -
 async def edit_slo(
     slo_id: RowId, body: SloEdit, session: SessionDep, principal: PrincipalDep, now: NowDep
 ) -> SloOut:
-    slo = await service.edit(session, slo_id, body, principal, now)
+    changes = body.model_dump(exclude_unset=True, exclude={"comment"})
+    slo = await service.edit(session, slo_id, changes, body.comment, principal, now)
     out = await _one(session, slo)
     await session.commit()
     return out

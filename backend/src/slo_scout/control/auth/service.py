@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slo_scout.api.audit import repository as audit
-from slo_scout.api.auth import keys, repository
-from slo_scout.api.auth.cache import PrincipalCache
-from slo_scout.api.auth.oidc import InvalidToken, OidcVerifier
-from slo_scout.api.auth.principal import ALL_TEAMS, ROLES, Principal
+from slo_scout.control.audit import repository as audit
+from slo_scout.control.auth import keys, repository
+from slo_scout.control.auth.cache import PrincipalCache
+from slo_scout.control.auth.oidc import InvalidToken, OidcVerifier
+from slo_scout.control.auth.principal import ALL_TEAMS, ROLES, Principal
+from slo_scout.control.errors import Forbidden
 from slo_scout.db.models import ApiKey
 
 
@@ -117,7 +118,7 @@ async def revoke_key(
         teams = await repository.grants_of(session, stored.subject)
         short = sorted(t for t in teams or {ALL_TEAMS: ""} if not principal.can(t, "admin"))
         if short:
-            raise PermissionError(f"revoking this key needs the admin role in: {', '.join(short)}")
+            raise Forbidden(f"revoking this key needs the admin role in: {', '.join(short)}")
     if stored.revoked_at is None:
         stored.revoked_at = now
         await session.flush()

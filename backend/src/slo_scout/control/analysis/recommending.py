@@ -13,7 +13,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Protocol
 
-from slo_scout.api.analysis import family as families
+from slo_scout.control.analysis import family as families
 from slo_scout.core.journeys.model import Journey
 from slo_scout.core.recommend.journey import (
     recommend_availability_counts,

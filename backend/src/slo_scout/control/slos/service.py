@@ -6,20 +6,22 @@ make the change being approved (unless self-approval is configured). Never commi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slo_scout.api.analysis import repository as analysis
-from slo_scout.api.audit import repository as audit
-from slo_scout.api.auth.guard import require
-from slo_scout.api.auth.principal import Principal
-from slo_scout.api.catalog import repository as catalog
-from slo_scout.api.problems import Problem, conflict, forbidden, not_found
-from slo_scout.api.slos import repository
-from slo_scout.api.slos.schemas import SloByHand, SloEdit, SloFromRecommendation
+from slo_scout.control.analysis import repository as analysis
+from slo_scout.control.audit import repository as audit
+from slo_scout.control.auth.guard import require
+from slo_scout.control.auth.principal import Principal
+from slo_scout.control.catalog import repository as catalog
+from slo_scout.control.catalog.service import team_of_environment
+from slo_scout.control.errors import Conflict, Forbidden, InvalidField, NotFound
 from slo_scout.control.journeys import repository as journeys
+from slo_scout.control.slos import repository
 from slo_scout.core.slis import slug
 from slo_scout.db.models import Slo, SloRevision
 
@@ -27,23 +29,35 @@ SNAPSHOT_FIELDS = ("name", "journey_id", "sli_kind", "objective", "threshold_sec
                    "window_days", "description", "status")
 
 
-def _invalid(field: str, message: str) -> Problem:
-    return Problem(422, "Invalid Request", f"{field}: {message}",
-                   errors=[{"field": field, "message": message}])
+@dataclass(frozen=True, slots=True)
+class SloByHand:
+    """An SLO written by hand; the runtime checked each field's shape, this layer the rest."""
+
+    service: str
+    environment: str
+    journey_id: int
+    name: str
+    sli_kind: str
+    objective: float
+    threshold_seconds: float | None
+    window_days: int
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class SloFromRecommendation:
+    """An SLO adopting one recommendation of an analysis result."""
+
+    result_id: int
+    journey_key: str
+    sli_kind: str
+    name: str | None
+    window_days: int
+    description: str
 
 
 def snapshot(slo: Slo) -> dict[str, Any]:
     return {name: getattr(slo, name) for name in SNAPSHOT_FIELDS}
-
-
-async def team_of_environment(session: AsyncSession, environment_id: int) -> tuple[str, str, str]:
-    """(team, service, environment) names of an environment."""
-    env = await catalog.get_environment_by_id(session, environment_id)
-    assert env is not None
-    service = await catalog.get_service_by_id(session, env.service_id)
-    assert service is not None
-    team = await catalog.team_of_service(session, service.id)
-    return team.name, service.name, env.name
 
 
 async def _revise(
@@ -68,7 +82,7 @@ async def _new(
     **fields: Any,
 ) -> Slo:
     if await repository.by_name(session, environment_id, fields["name"]) is not None:
-        raise conflict(f"an SLO named '{fields['name']}' exists in this environment already")
+        raise Conflict(f"an SLO named '{fields['name']}' exists in this environment already")
     slo = await repository.add(session, Slo(
         environment_id=environment_id, status="proposed", version=1,
         last_changed_by=principal.subject, created_at=now, updated_at=now, **fields,
@@ -84,8 +98,8 @@ async def create_by_hand(
     require(principal, team, "editor")
     journey = await journeys.get_journey(session, body.journey_id)
     if journey is None or journey.environment_id != env:
-        raise _invalid("journey_id", f"journey {body.journey_id} is not in "
-                       f"{body.service}/{body.environment}")
+        raise InvalidField("journey_id", f"journey {body.journey_id} is not in "
+                           f"{body.service}/{body.environment}")
     return await _new(
         session, principal, now, env, journey_id=journey.id, name=body.name,
         sli_kind=body.sli_kind, objective=body.objective,
@@ -99,19 +113,20 @@ async def create_from_recommendation(
 ) -> Slo:
     result = await analysis.get_result(session, body.result_id)
     if result is None:
-        raise not_found(f"analysis result {body.result_id}")
+        raise NotFound(f"analysis result {body.result_id}")
     team, _, _ = await team_of_environment(session, result.environment_id)
     require(principal, team, "editor")
     entry = next((e for e in result.recommendations if e["journey_key"] == body.journey_key),
                  None)
     if entry is None:
-        raise _invalid("journey_key", f"result {body.result_id} has no journey "
-                       f"'{body.journey_key}'")
+        raise InvalidField("journey_key", f"result {body.result_id} has no journey "
+                           f"'{body.journey_key}'")
     rec = next((r for r in entry["recommendations"] if r["kind"] == body.sli_kind), None)
     if rec is None or rec["status"] != "ok" or rec["objective"] is None:
         status = rec["status"] if rec else "missing"
-        raise _invalid("sli_kind", f"the {body.sli_kind} recommendation is '{status}': there "
-                       "is no backed objective to adopt; create this SLO by hand instead")
+        raise InvalidField("sli_kind", f"the {body.sli_kind} recommendation is '{status}': "
+                           "there is no backed objective to adopt; create this SLO by hand "
+                           "instead")
     journey = await journeys.get_by_key(session, result.environment_id, body.journey_key)
     name = body.name or slug(f"{entry['journey_name']}-{body.sli_kind}")
     return await _new(
@@ -128,10 +143,10 @@ async def _environment(session: AsyncSession, service: str, environment: str
                        ) -> tuple[str, str, int]:
     found = await catalog.get_service(session, service)
     if found is None:
-        raise not_found(f"service '{service}'")
+        raise NotFound(f"service '{service}'")
     env = await catalog.get_environment(session, found.id, environment)
     if env is None:
-        raise not_found(f"environment '{environment}' of service '{service}'")
+        raise NotFound(f"environment '{environment}' of service '{service}'")
     team = await catalog.team_of_service(session, found.id)
     return team.name, found.name, env.id
 
@@ -139,32 +154,34 @@ async def _environment(session: AsyncSession, service: str, environment: str
 async def visible(session: AsyncSession, principal: Principal, slo_id: int, role: str) -> Slo:
     slo = await repository.get(session, slo_id)
     if slo is None:
-        raise not_found(f"SLO {slo_id}")
+        raise NotFound(f"SLO {slo_id}")
     team, _, _ = await team_of_environment(session, slo.environment_id)
     require(principal, team, role)
     return slo
 
 
 async def edit(
-    session: AsyncSession, slo_id: int, body: SloEdit, principal: Principal, now: datetime
+    session: AsyncSession, slo_id: int, changes: Mapping[str, Any], comment: str | None,
+    principal: Principal, now: datetime,
 ) -> Slo:
+    """``changes``: only the fields the caller gave (a given None clears a threshold)."""
     slo = await visible(session, principal, slo_id, "editor")
-    changes = body.model_dump(exclude_unset=True, exclude={"comment"})
     if not changes or all(getattr(slo, k) == v for k, v in changes.items()):
-        raise _invalid("body", "change at least one of name, objective, threshold_seconds, "
-                       "window_days, description")
+        raise InvalidField("body", "change at least one of name, objective, "
+                           "threshold_seconds, window_days, description")
     if changes.get("name") and changes["name"] != slo.name and await repository.by_name(
             session, slo.environment_id, changes["name"]) is not None:
-        raise conflict(f"an SLO named '{changes['name']}' exists in this environment already")
+        raise Conflict(f"an SLO named '{changes['name']}' exists in this environment already")
     if "threshold_seconds" in changes and (slo.sli_kind == "latency") != (
             changes["threshold_seconds"] is not None):
-        raise _invalid("threshold_seconds", "latency SLOs need one; availability SLOs have none")
+        raise InvalidField("threshold_seconds",
+                           "latency SLOs need one; availability SLOs have none")
     for name, value in changes.items():
         setattr(slo, name, value)
     slo.status, slo.version = "proposed", slo.version + 1
     slo.last_changed_by, slo.updated_at = principal.subject, now
     await session.flush()
-    await _revise(session, slo, "edit", principal, body.comment, now)
+    await _revise(session, slo, "edit", principal, comment, now)
     return slo
 
 
@@ -174,11 +191,11 @@ async def review(
 ) -> Slo:
     slo = await visible(session, principal, slo_id, "approver")
     if slo.status != "proposed":
-        raise conflict(f"SLO {slo_id} is {slo.status}; only a proposed SLO can be reviewed "
+        raise Conflict(f"SLO {slo_id} is {slo.status}; only a proposed SLO can be reviewed "
                        "(edit it to propose a new version)")
     if verdict == "approve" and slo.last_changed_by == principal.subject and (
             not allow_self_approval):
-        raise forbidden("you made the change being approved; another approver must approve it")
+        raise Forbidden("you made the change being approved; another approver must approve it")
     slo.status = "approved" if verdict == "approve" else "rejected"
     slo.updated_at = now
     await session.flush()

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from slo_scout.api.analysis import repository
-from slo_scout.api.analysis.recommending import Recommender
+from slo_scout.control.analysis import repository
+from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.control.journeys import repository as journeys_repo
 from slo_scout.control.journeys.convert import journey_from_row
 from slo_scout.core.errors import SloScoutError

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout import __version__
-from slo_scout.api.analysis import repository as analysis
+from slo_scout.control.analysis import repository as analysis
 from slo_scout.control.journeys import repository as journeys_repo
 from slo_scout.control.journeys.convert import journey_from_row
 from slo_scout.core.artifacts import render_bundle

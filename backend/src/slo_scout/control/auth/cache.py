@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from slo_scout.api.auth.principal import Principal
+from slo_scout.control.auth.principal import Principal
 
 
 class PrincipalCache:

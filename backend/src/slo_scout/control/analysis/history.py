@@ -11,7 +11,7 @@ from datetime import datetime
 
 import httpx
 
-from slo_scout.api.analysis import family
+from slo_scout.control.analysis import family
 from slo_scout.core.recommend.model import WindowCounts
 
 

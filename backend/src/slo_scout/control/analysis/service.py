@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slo_scout.api.analysis import repository
+from slo_scout.control.analysis import repository
 from slo_scout.db.models import AnalysisJob, AnalysisResult
 
 

@@ -13,13 +13,13 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slo_scout.api.artifacts import rendering, repository
-from slo_scout.api.audit import repository as audit
-from slo_scout.api.auth.guard import require
-from slo_scout.api.auth.principal import Principal
-from slo_scout.api.problems import Problem, conflict, forbidden, not_found
-from slo_scout.api.slos import repository as slos
-from slo_scout.api.slos.service import team_of_environment
+from slo_scout.control.artifacts import rendering, repository
+from slo_scout.control.audit import repository as audit
+from slo_scout.control.auth.guard import require
+from slo_scout.control.auth.principal import Principal
+from slo_scout.control.catalog.service import team_of_environment
+from slo_scout.control.errors import Conflict, Forbidden, NotFound, NothingToRender
+from slo_scout.control.slos import repository as slos
 from slo_scout.db.models import ArtifactBundle
 
 
@@ -32,9 +32,8 @@ async def create(
     approved = await slos.of_environment(session, environment_id, "approved")
     files = await rendering.render(session, approved, metric_family=metric_family, now=now)
     if len(files) <= 1:  # recommendations.yaml alone: nothing an SLO tool could load
-        raise Problem(422, "Nothing To Render",
-                      f"{service}/{environment} has no approved SLO with a journey; approve one "
-                      "first")
+        raise NothingToRender(f"{service}/{environment} has no approved SLO with a journey; "
+                              "approve one first")
     digests = {p: hashlib.sha256(t.encode()).hexdigest() for p, t in files.items()}
     bundle = await repository.add(session, ArtifactBundle(
         environment_id=environment_id, result_id=None,
@@ -53,7 +52,7 @@ async def visible(session: AsyncSession, principal: Principal, bundle_id: int, r
                   ) -> ArtifactBundle:
     bundle = await repository.get(session, bundle_id)
     if bundle is None:
-        raise not_found(f"artifact bundle {bundle_id}")
+        raise NotFound(f"artifact bundle {bundle_id}")
     team, _, _ = await team_of_environment(session, bundle.environment_id)
     require(principal, team, role)
     return bundle
@@ -65,9 +64,9 @@ async def approve(
 ) -> ArtifactBundle:
     bundle = await visible(session, principal, bundle_id, "approver")
     if bundle.status != "proposed":
-        raise conflict(f"artifact bundle {bundle_id} is {bundle.status} already")
+        raise Conflict(f"artifact bundle {bundle_id} is {bundle.status} already")
     if bundle.created_by == principal.subject and not allow_self_approval:
-        raise forbidden("you rendered this bundle; another approver must approve it")
+        raise Forbidden("you rendered this bundle; another approver must approve it")
     bundle.status, bundle.approved_by, bundle.approved_at = "approved", principal.subject, now
     await session.flush()
     team, _, _ = await team_of_environment(session, bundle.environment_id)

@@ -1,0 +1,1 @@
+"""Analysis jobs: the durable queue, the runner, SLI families, history and recommendations."""

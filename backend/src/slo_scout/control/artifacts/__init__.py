@@ -1,0 +1,1 @@
+"""Artifact bundles: the approved SLOs of an environment rendered, reviewed and diffed."""

@@ -1,0 +1,1 @@
+"""Teams, services and environments, and which of them a caller may see."""

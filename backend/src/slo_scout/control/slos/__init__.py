@@ -1,0 +1,1 @@
+"""SLOs and their reviews: proposed, edited, approved or rejected, each step a revision."""
