@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,6 +25,7 @@ from slo_scout_streaming.catalog_store import CatalogStore
 from slo_scout_streaming.consumer import Batches, consume_topics
 from slo_scout_streaming.kafka_records import dead_letter
 from slo_scout_streaming.log_templates import TemplateCount, TemplateMiners
+from slo_scout_streaming.schema import SchemaError, check_schema
 from slo_scout_streaming.settings import PipelineSettings
 from slo_scout_streaming.telemetry_catalog import MetricSeen, error_lines, metrics_seen
 
@@ -99,6 +101,7 @@ async def consume(settings: PipelineSettings, worker: CatalogWorker) -> CatalogR
 
 
 def run(settings: PipelineSettings) -> CatalogReport:
+    check_schema(settings.database_dsn)
     worker = CatalogWorker(settings)
     try:
         report = asyncio.run(consume(settings, worker))
@@ -110,4 +113,7 @@ def run(settings: PipelineSettings) -> CatalogReport:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
-    run(PipelineSettings())
+    try:
+        run(PipelineSettings())
+    except SchemaError as exc:
+        sys.exit(f"catalog job: {exc}")

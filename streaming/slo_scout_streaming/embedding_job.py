@@ -20,6 +20,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
@@ -29,7 +30,7 @@ from slo_scout_streaming.consumer import Batches, consume_topics
 from slo_scout_streaming.kafka_records import dead_letter
 from slo_scout_streaming.settings import PipelineSettings
 from slo_scout_streaming.stats_store import JourneyInfo
-from slo_scout_streaming.vectors import JourneyVector, JourneyVectors, row_id
+from slo_scout_streaming.vectors import JourneyVector, JourneyVectors, is_lite, row_id
 
 log = logging.getLogger("slo_scout.embedding_job")
 
@@ -67,6 +68,8 @@ class EmbeddingWorker:
 
         self.settings = settings
         self.embedder = Embedder(threads=settings.embedding_threads)
+        if is_lite(settings.milvus_uri):  # the data dir may not exist yet on a first run
+            Path(settings.milvus_uri).parent.mkdir(parents=True, exist_ok=True)
         self.vectors = JourneyVectors(settings.milvus_uri, settings.milvus_collection,
                                       index=settings.milvus_index)
         self.vectors.ensure_collection()

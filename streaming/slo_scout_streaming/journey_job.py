@@ -12,12 +12,17 @@ import os
 import sys
 from pathlib import Path
 
+from slo_scout_streaming.schema import SchemaError, check_schema
 from slo_scout_streaming.settings import PipelineSettings
 
 JARS = ("flink-connector-kafka-4.0.1-2.0.jar", "kafka-clients-3.9.1.jar")
 
 
-def _prepare_python() -> None:
+def _prepare_python(settings: PipelineSettings) -> None:
+    # Flink's logs of a local run go to the data dir; PyFlink's default is a folder inside
+    # the installed package (the virtualenv).
+    Path(settings.log_dir).mkdir(parents=True, exist_ok=True)
+    os.environ["FLINK_LOG_DIR"] = settings.log_dir
     # The embedded interpreter inside the JVM must see this environment's packages; the
     # loopback worker pool PyFlink starts for local runs serves only process mode (Beam).
     # An editable install puts our packages on sys.path through an import hook, which the
@@ -42,13 +47,32 @@ def jar_urls(settings: PipelineSettings) -> list[str]:
     return [(folder / j).as_uri() for j in JARS]
 
 
+def _restart_strategy(conf, settings: PipelineSettings) -> None:  # type: ignore[no-untyped-def]
+    # Exponential backoff: a database or broker outage of minutes is waited out by a few
+    # restarts from the last checkpoint, not spent in a burst of them.
+    if not settings.restart_attempts:
+        conf.set_string("restart-strategy.type", "none")
+        return
+    prefix = "restart-strategy.exponential-delay."
+    conf.set_string("restart-strategy.type", "exponential-delay")
+    for key, value in {
+            "initial-backoff": f"{int(settings.restart_initial_backoff_s * 1000)} ms",
+            "max-backoff": f"{int(settings.restart_max_backoff_s * 1000)} ms",
+            "backoff-multiplier": "2.0",
+            "jitter-factor": "0.1",
+            "reset-backoff-threshold": f"{int(settings.restart_reset_after_s * 1000)} ms",
+            "attempts-before-reset-backoff": str(settings.restart_attempts)}.items():
+        conf.set_string(prefix + key, value)
+
+
 def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
-    _prepare_python()
+    _prepare_python(settings)
     from pyflink.common import Configuration, Duration, Types, WatermarkStrategy
     from pyflink.common.serialization import SimpleStringSchema
     from pyflink.datastream import CheckpointingMode, StreamExecutionEnvironment
     from pyflink.datastream.connectors.base import DeliveryGuarantee
     from pyflink.datastream.connectors.kafka import (
+        KafkaOffsetResetStrategy,
         KafkaOffsetsInitializer,
         KafkaRecordSerializationSchema,
         KafkaSink,
@@ -65,12 +89,7 @@ def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
     conf.set_string("execution.checkpointing.externalized-checkpoint-retention",
                     "RETAIN_ON_CANCELLATION")
     conf.set_string("execution.checkpointing.num-retained", "3")
-    if settings.restart_attempts:
-        conf.set_string("restart-strategy.type", "fixed-delay")
-        conf.set_string("restart-strategy.fixed-delay.attempts", str(settings.restart_attempts))
-        conf.set_string("restart-strategy.fixed-delay.delay", "2 s")
-    else:
-        conf.set_string("restart-strategy.type", "none")
+    _restart_strategy(conf, settings)
     if settings.restore_from:
         conf.set_string("execution.state-recovery.path", settings.restore_from)
     env = StreamExecutionEnvironment.get_execution_environment(conf)
@@ -78,18 +97,28 @@ def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
     env.set_parallelism(settings.parallelism)
     env.enable_checkpointing(settings.checkpoint_interval_ms, CheckpointingMode.EXACTLY_ONCE)
 
+    # A restore (--restore-from) takes its offsets from the checkpoint. A plain start resumes
+    # from the offsets the group committed at its last completed checkpoint, and a group with
+    # none (a first start) reads from the earliest record. What a plain restart gives up is
+    # the state: sessions that were open at that checkpoint lose their earlier fragments.
     builder = (KafkaSource.builder()
                .set_bootstrap_servers(settings.bootstrap_servers)
                .set_topics(settings.spans_topic)
                .set_group_id(settings.group_id)
-               .set_starting_offsets(KafkaOffsetsInitializer.earliest())
+               .set_starting_offsets(KafkaOffsetsInitializer.committed_offsets(
+                   KafkaOffsetResetStrategy.EARLIEST))
+               .set_property("commit.offsets.on.checkpoint", "true")
                .set_value_only_deserializer(SimpleStringSchema()))
     if settings.bounded:
         builder = builder.set_bounded(KafkaOffsetsInitializer.latest())
     # Event time is the Kafka record timestamp, which the collector sets to the fragment's
-    # latest span end; lateness bounds how far out of order fragments may arrive.
+    # latest span end; lateness bounds how far out of order fragments may arrive. The
+    # watermark is the least over the partitions; a partition quiet for idleness_s is left
+    # out of it, so one idle partition does not hold back every trace.
     watermarks = WatermarkStrategy.for_bounded_out_of_orderness(
         Duration.of_millis(int(settings.lateness_s * 1000)))
+    if settings.idleness_s > 0:
+        watermarks = watermarks.with_idleness(Duration.of_millis(int(settings.idleness_s * 1000)))
     spans = env.from_source(builder.build(), watermarks, "spans").uid("spans-source")
     # One keyed operator does it all (sessions, core, batched idempotent writes): a second
     # shuffle into a separate writer cost a Python record and four state operations per trace.
@@ -114,8 +143,13 @@ def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
 
 
 def run(settings: PipelineSettings) -> None:
+    """Checks the database's schema, then runs the job (until the end of a bounded input)."""
+    check_schema(settings.database_dsn)
     build(settings).execute("slo-scout journeys")
 
 
 if __name__ == "__main__":
-    run(PipelineSettings())
+    try:
+        run(PipelineSettings())
+    except SchemaError as exc:
+        sys.exit(f"journey job: {exc}")

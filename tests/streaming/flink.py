@@ -1,13 +1,16 @@
-"""What the Flink job tests need on this machine: PyFlink and the Kafka connector jars."""
+"""What the Flink job tests need on this machine: PyFlink and the Kafka connector jars.
+
+The jars are read where the job looks for them by default (inside the installation, put there
+by ``scripts/fetch-flink-jars.sh``), so the tests prove the default works.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from slo_scout_streaming.journey_job import JARS as JAR_NAMES
+from slo_scout_streaming.settings import default_jars_dir
 
-JARS = Path(__file__).resolve().parents[2] / ".cache" / "flink-jars"
+JARS = default_jars_dir()
 
 
 def need_flink() -> None:

@@ -11,6 +11,10 @@ def collect_command(
     http_port: int = typer.Option(None, "--http-port", help="OTLP/HTTP port (4318)."),
     grpc_port: int = typer.Option(None, "--grpc-port", help="OTLP/gRPC port (4317; 0: off)."),
     host: str = typer.Option(None, "--host", help="Address to listen on (0.0.0.0)."),
+    no_idempotence: bool = typer.Option(
+        False, "--no-idempotence",
+        help="Produce without the idempotent producer, for a broker that lacks InitProducerId "
+             "(tansu; default: SLO_SCOUT_COLLECTOR_IDEMPOTENT, on)."),
 ) -> None:
     """Receive telemetry and produce it to Kafka; answers only after Kafka acknowledged."""
     try:
@@ -21,5 +25,7 @@ def collect_command(
         raise typer.Exit(2) from exc
     overrides = {k: v for k, v in {"bootstrap_servers": bootstrap_servers,
                                    "http_port": http_port, "grpc_port": grpc_port,
-                                   "host": host}.items() if v is not None}
+                                   "host": host,
+                                   "idempotent": False if no_idempotence else None,
+                                   }.items() if v is not None}
     run(CollectorSettings(**overrides))
