@@ -49,6 +49,8 @@ class Worker:
         metrics: WorkerMetrics | None = None,
     ) -> None:
         self.name = name or default_worker_name()
+        self.lease_seconds, self.poll_seconds = lease_seconds, poll_seconds
+        self.retention_days = retention_days
         self._sessions = sessions
         self._lease = timedelta(seconds=lease_seconds)
         self._poll = poll_seconds
