@@ -5,13 +5,12 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.fixtures.control_plane import database_url, migrated_url  # noqa: F401
+from tests.fixtures.control_plane import database_url, migrated_url, seed_keys  # noqa: F401
 from tests.fixtures.postgres import postgres_server  # noqa: F401
 from tests.worker.jobs import NOW, seed_and_enqueue  # noqa: F401
 
 from slo_scout.api.app import create_app
 from slo_scout.control.catalog.service import ensure_environment
-from slo_scout.control.journeys.store import store_journeys
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.settings import Settings
 
@@ -43,7 +42,7 @@ def seed(url: str, team: str = "shop", service: str = "shop-frontend", journeys=
                 _, _, env = await ensure_environment(
                     session, team=team, service=service, environment="prod", now=NOW
                 )
-                await store_journeys(session, env.id, list(journeys))
+                await seed_keys(session, env.id, list(journeys), NOW)
                 await session.commit()
         finally:
             await engine.dispose()

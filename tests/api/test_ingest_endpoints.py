@@ -19,12 +19,13 @@ def _spans(count: int, **kwargs: object) -> list[dict[str, object]]:
 
 def test_an_otlp_json_body_becomes_a_journey_with_minute_statistics(client: TestClient) -> None:
     response = client.post(
-        "/api/v1/ingest/traces", params={"team": "shop", "environment": "prod"},
+        "/api/v1/ingest/traces", params={"team": "shop", "environment": "prod", "flush": "true"},
         content=otlp_json(_spans(90)), headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["accepted_spans"], body["traces"], body["journeys"]) == (180, 90, 1)
+    assert (body["waiting_traces"], body["duplicate_traces"], body["fragments"]) == (0, 0, [])
     assert body["rejected_records"] == 0 and body["services"] == ["shop-frontend"]
     assert body["minute_rows"] == 2  # 90 traces one second apart span two minutes
     [journey] = client.get("/api/v1/journeys", params={"environment": "prod"}).json()["items"]
@@ -38,12 +39,19 @@ def test_an_otlp_json_body_becomes_a_journey_with_minute_statistics(client: Test
     assert 'slo_scout_ingest_requests_total{outcome="accepted"} 1.0' in metrics
 
 
+def _post(client: TestClient, body: bytes, **params: str) -> dict[str, object]:
+    response = client.post("/api/v1/ingest/traces", params={"team": "shop", **params},
+                           content=body)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
 def test_gzip_protobuf_batches_merge_into_the_same_journey(client: TestClient) -> None:
     spans = _spans(20, status=500)
-    for half in (spans[:20], spans[20:]):
+    for half, flush in ((spans[:20], "false"), (spans[20:], "true")):
         response = client.post(
-            "/api/v1/ingest/traces", params={"team": "shop"}, content=gzip.compress(
-                otlp_proto(half)),
+            "/api/v1/ingest/traces", params={"team": "shop", "flush": flush},
+            content=gzip.compress(otlp_proto(half)),
             headers={"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"},
         )
         assert response.status_code == 200, response.text
@@ -51,25 +59,59 @@ def test_gzip_protobuf_batches_merge_into_the_same_journey(client: TestClient) -
     assert (journey["requests"], journey["errors"]) == (20, 20)
 
 
-def test_a_bad_record_is_a_400_naming_it_while_the_good_ones_are_stored(
+def test_a_trace_split_across_uploads_is_one_request_of_its_journey(client: TestClient) -> None:
+    """Collectors send a trace in pieces: roots in one upload, children in the next."""
+    spans = _spans(10)
+    roots, children = spans[0::2], spans[1::2]
+    first = _post(client, otlp_json(roots))
+    assert (first["traces"], first["waiting_traces"]) == (0, 10)
+    assert client.get("/api/v1/journeys").json()["items"] == []
+    second = _post(client, otlp_json(children), flush="true")
+    assert (second["traces"], second["journeys"], second["fragments"]) == (10, 1, [])
+    [journey] = client.get("/api/v1/journeys").json()["items"]
+    assert journey["requests"] == 10
+    detail = client.get(f"/api/v1/journeys/{journey['id']}").json()
+    assert detail["name"] == "checkout (shop-frontend POST /checkout)"
+
+
+def test_resending_an_upload_counts_nothing_twice(client: TestClient) -> None:
+    body = otlp_json(_spans(30))
+    _post(client, body, flush="true")
+    again = _post(client, body, flush="true")
+    assert (again["traces"], again["late_spans"]) == (0, 60)
+    [journey] = client.get("/api/v1/journeys").json()["items"]
+    assert journey["requests"] == 30
+    stats = client.get(f"/api/v1/journeys/{journey['id']}/stats", params={
+        "start": (START - timedelta(minutes=5)).isoformat(), "end": NOW.isoformat(),
+        "step_minutes": 60}).json()
+    assert sum(p["requests"] for p in stats["points"]) == 30
+
+
+def test_a_trace_whose_root_never_arrives_is_a_fragment_never_a_journey(
     client: TestClient,
 ) -> None:
+    spans = _spans(3)
+    orphans = spans[1::2]  # the children only: their roots never come
+    body = _post(client, otlp_json(orphans), flush="true")
+    assert body["journeys"] == 0
+    assert body["fragments"] == [{"entry": "shop-frontend Charge", "traces": 3,
+                                  "samples": [f"{i + 1:032x}" for i in range(3)]}]
+    assert client.get("/api/v1/journeys").json()["items"] == []
+
+
+def test_a_bad_record_is_named_while_the_good_ones_are_stored(client: TestClient) -> None:
+    """OTLP-style partial success: the good records count, the bad one is named, and the
+    answer is not an error the client would retry with the whole body."""
     spans = _spans(10)
     spans[3]["traceId"] = "not-hex"
-    response = client.post("/api/v1/ingest/traces", params={"team": "shop"},
-                           content=otlp_json(spans))
-    assert response.status_code == 400
-    assert response.headers["content-type"] == "application/problem+json"
-    problem = response.json()
-    assert problem["accepted_spans"] == 19 and problem["rejected_records"] == 1
-    assert problem["errors"][0]["field"] == "resourceSpans[0].scopeSpans[0].spans[3].traceId"
-    assert "record 3" in problem["detail"]
+    body = _post(client, otlp_json(spans), flush="true")
+    assert body["accepted_spans"] == 19 and body["rejected_records"] == 1
+    assert body["problems"][0]["field"] == (  # type: ignore[index]
+        "resourceSpans[0].scopeSpans[0].spans[3].traceId")
     [journey] = client.get("/api/v1/journeys").json()["items"]
     assert journey["requests"] == 10  # only a child span was bad: every request still counts
-    skipped = client.post("/api/v1/ingest/traces", params={"skip_invalid": "true"},
-                          content=otlp_json(spans))
-    assert skipped.status_code == 200 and skipped.json()["rejected_records"] == 1
-    assert skipped.json()["problems"][0]["field"].endswith("spans[3].traceId")
+    metrics = client.get("/metrics").text
+    assert 'slo_scout_ingest_requests_total{outcome="partial"} 1.0' in metrics
 
 
 def test_unreadable_bodies_and_unknown_teams_are_problems(client: TestClient) -> None:

@@ -7,11 +7,10 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
-from tests.fixtures.control_plane import journey
+from tests.fixtures.control_plane import journey, seed_keys
 
 from slo_scout.control.catalog.service import ensure_environment
 from slo_scout.control.journeys import repository
-from slo_scout.control.journeys.store import store_journeys
 from slo_scout.db.engine import create_engine, session_factory
 
 START = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)  # 60 minutes across a month boundary
@@ -27,7 +26,7 @@ def test_stats_merge_on_reingest_and_old_data_is_dropped(migrated_url: str) -> N
                     session, team="t", service="s", environment="prod", now=START
                 )
                 for _ in range(2):  # the same traffic twice: counts add, sketches merge
-                    await store_journeys(session, env.id, [journey(start=START, minutes=60)])
+                    await seed_keys(session, env.id, [journey(start=START, minutes=60)], START)
                 await session.commit()
             async with sessions() as session:
                 [row] = await repository.journeys_of_environment(session, env.id)

@@ -38,6 +38,15 @@ class JobSettings(BaseModel):
     poll_seconds: float = 1.0
 
 
+class IngestSettings(BaseModel):
+    """How uploaded spans wait for the rest of their trace (``control.journeys.pending``)."""
+
+    # a trace is complete once no span of it arrived for this long (the stream's session gap)
+    trace_gap_seconds: float = 10.0
+    # spans waiting over all environments; past it the oldest traces are counted as they are
+    max_waiting_spans: int = 1_000_000
+
+
 class HistorySettings(BaseModel):
     """A Prometheus-compatible server (Prometheus, Mimir, VictoriaMetrics) to read SLI history."""
 
@@ -69,6 +78,7 @@ class Settings(BaseSettings):
     max_ingest_bytes: int = 64 * 1024 * 1024
     auth: AuthSettings = AuthSettings()
     jobs: JobSettings = JobSettings()
+    ingest: IngestSettings = IngestSettings()
     history: HistorySettings = HistorySettings()
 
     def sqlalchemy_url(self) -> str:

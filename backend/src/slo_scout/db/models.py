@@ -89,6 +89,60 @@ class JourneyStat(Base):
     latency_sketch: Mapped[str] = mapped_column(Text)
 
 
+class JourneyKey(Base):
+    """One structural key (the fingerprint before folding) and its mergeable summary."""
+
+    __tablename__ = "journey_keys"
+    __table_args__ = (UniqueConstraint("environment_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    # the folded journey the key belongs to now (folding may move it as traffic arrives)
+    journey_id: Mapped[int | None] = mapped_column(
+        ForeignKey("journeys.id", ondelete="SET NULL"), index=True
+    )
+    summary: Mapped[str] = mapped_column(Text)  # core.journeys.keystats_codec
+    requests: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime]
+
+
+class JourneyKeyStat(Base):
+    """One key's requests, errors and latency sketch in one minute."""
+
+    __tablename__ = "journey_key_stats"
+    key_id: Mapped[int] = mapped_column(
+        ForeignKey("journey_keys.id", ondelete="CASCADE"), primary_key=True
+    )
+    minute: Mapped[datetime] = mapped_column(primary_key=True, index=True)
+    requests: Mapped[int] = mapped_column(BigInteger)
+    errors: Mapped[int] = mapped_column(BigInteger)
+    latency_sketch: Mapped[str] = mapped_column(Text)
+
+
+class TraceLedgerEntry(Base):
+    """Every trace counted, whatever path it came by: counting is exactly once."""
+
+    __tablename__ = "trace_ledger"
+    trace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    journey_key: Mapped[str | None] = mapped_column(String(64))  # None: a fragment
+    minute: Mapped[datetime] = mapped_column(index=True)
+    recorded_at: Mapped[datetime]
+
+
+class PendingSpans(Base):
+    """Spans of an uploaded trace that may not be complete yet (core.telemetry.wire text)."""
+
+    __tablename__ = "pending_spans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team: Mapped[str | None] = mapped_column(String(100))
+    environment: Mapped[str] = mapped_column(String(100))
+    trace_id: Mapped[str] = mapped_column(String(64), index=True)
+    spans: Mapped[str] = mapped_column(Text)
+    span_count: Mapped[int] = mapped_column(Integer)
+    last_end_ns: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class AnalysisJob(Base):
     __tablename__ = "analysis_jobs"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

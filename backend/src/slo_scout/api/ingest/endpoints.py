@@ -1,15 +1,16 @@
 """POST /ingest/traces: trace files and OTLP payloads for embedded use.
 
 The body is OTLP/JSON, OTLP protobuf (``application/x-protobuf``), Jaeger or Zipkin JSON, or a
-CSV span table, plain or gzip. Good records are always stored. With ``skip_invalid`` bad records
-are skipped and listed in a 200 answer; without it any bad record makes the answer a 400
-problem naming the record and field, and that problem still reports what was stored, so a
-client must not resend the whole body.
+CSV span table, plain or gzip. Good records are always kept and bad ones named (record, field):
+the answer is a partial success (200, with ``rejected_records`` and ``problems``) unless no span
+at all could be read (400). Spans wait for the rest of their trace (``control.journeys.pending``)
+and each trace is counted once (the trace ledger), so resending an upload counts nothing twice.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Query, Request
@@ -17,9 +18,11 @@ from starlette.concurrency import run_in_threadpool
 
 from slo_scout.api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
 from slo_scout.api.ingest import service
-from slo_scout.api.ingest.schemas import IngestOut, RecordProblem
+from slo_scout.api.ingest.schemas import FragmentOut, IngestOut, RecordProblem
 from slo_scout.api.problems import Problem
 from slo_scout.control.auth.guard import require
+from slo_scout.control.journeys import pending
+from slo_scout.control.journeys.recording import MissingTeam, teams_of
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.telemetry import FORMATS
 
@@ -66,7 +69,7 @@ def _problem_of(error: DecodeError) -> RecordProblem:
 @router.post(
     "/ingest/traces", response_model=IngestOut, openapi_extra=_BODY_DOC,
     summary="Ingest a trace file or OTLP payload",
-    responses={400: {"description": "bad records (the good ones were stored)"},
+    responses={400: {"description": "nothing readable (no span was kept)"},
                413: {"description": "body too large"}},
 )
 async def ingest_traces(
@@ -77,7 +80,12 @@ async def ingest_traces(
         min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
         description="team of services seen for the first time")] = None,
     fmt: Annotated[Format | None, Query(alias="format")] = None,
-    skip_invalid: bool = False,
+    flush: Annotated[bool, Query(
+        description="the upload is complete: count every waiting trace of the environment "
+        "now instead of after the trace gap")] = False,
+    skip_invalid: Annotated[bool, Query(
+        description="kept for compatibility: bad records are always skipped and named, and "
+        "the good ones kept (partial success)")] = False,
     source: Annotated[str, Query(min_length=1, max_length=200)] = "request body",
 ) -> IngestOut:
     metrics = request.app.state.metrics
@@ -96,43 +104,60 @@ async def ingest_traces(
         raise Problem(422, "Invalid Request", "the body holds no spans: send a trace file or "
                       "an OTLP export request with spans",
                       errors=[{"field": "body", "message": "no spans"}])
-    discovery = await run_in_threadpool(service.discover_journeys, decoded.spans)
+    entries = await run_in_threadpool(service.entry_services, decoded.spans)
     try:
-        teams = await service.teams_of(session, discovery.journeys, team)
-    except service.MissingTeam as missing:
+        teams = await teams_of(session, entries, team)
+    except MissingTeam as missing:
         metrics.ingest_requests.labels("refused").inc()
-        raise Problem(422, "Invalid Request",
-                      f"name a team (?team=) for new services: {', '.join(missing.services)}",
-                      errors=[{"field": "team", "message": "required for new services"}]) from None
+        raise _missing_team(missing) from None
     for name in sorted(set(teams.values())):
         require(principal, name, "editor")
-    stored = await service.store(session, discovery, teams, environment=environment, now=now)
+    try:
+        held = await pending.hold_and_close(
+            session, decoded.spans, environment=environment, team=team, now=now,
+            gap=timedelta(seconds=settings.ingest.trace_gap_seconds), flush=flush,
+            max_spans=settings.ingest.max_waiting_spans)
+    except MissingTeam as missing:
+        metrics.ingest_requests.labels("refused").inc()
+        raise _missing_team(missing) from None
     await session.commit()
+    stored = held.recorded
     problems = [_problem_of(p) for p in decoded.report.problems]
     if decoded.fatal is not None:
         problems.append(_problem_of(decoded.fatal))
     rejected = decoded.report.bad_records + (1 if decoded.fatal is not None else 0)
     out = IngestOut(
-        accepted_spans=stored.spans, rejected_records=rejected, traces=stored.traces,
-        journeys=stored.journeys, new_journeys=stored.new_journeys,
-        minute_rows=stored.minute_rows, services=stored.services, problems=problems,
+        accepted_spans=len(decoded.spans) - held.late_spans, rejected_records=rejected,
+        traces=stored.traces, waiting_traces=held.waiting_traces,
+        duplicate_traces=stored.duplicates, late_spans=held.late_spans,
+        journeys=stored.journeys, new_journeys=len(stored.new_journeys),
+        minute_rows=stored.minute_rows, services=stored.services,
+        fragments=[FragmentOut(entry=f.label, traces=f.traces,
+                               samples=[trace_id for _, trace_id in f.samples])
+                   for f in stored.fragments],
+        problems=problems,
     )
-    metrics.ingest_spans.inc(stored.spans)
+    metrics.ingest_spans.inc(len(decoded.spans))
     metrics.ingest_rejected.inc(rejected)
     metrics.ingest_latency.observe(time.perf_counter() - began)
-    if decoded.fatal is not None or (rejected and (not skip_invalid or not stored.spans)):
+    if rejected and not decoded.spans:
         metrics.ingest_requests.labels("rejected").inc()
         first = problems[0]
         raise Problem(
             400, "Unreadable Telemetry",
             f"{rejected} record(s) could not be read, first: {first.message} "
-            f"(record {first.record}, field {first.field}); {stored.spans} good span(s) were "
-            "stored: fix or drop the bad records, or send skip_invalid=true",
+            f"(record {first.record}, field {first.field}); no span could be kept",
             errors=[_error_entry(p) for p in problems],
             extensions=out.model_dump(exclude={"problems"}),
         )
     metrics.ingest_requests.labels("partial" if rejected else "accepted").inc()
     return out
+
+
+def _missing_team(missing: MissingTeam) -> Problem:
+    return Problem(422, "Invalid Request",
+                   f"name a team (?team=) for new services: {', '.join(missing.services)}",
+                   errors=[{"field": "team", "message": "required for new services"}])
 
 
 def _error_entry(problem: RecordProblem) -> dict[str, Any]:

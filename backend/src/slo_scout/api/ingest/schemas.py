@@ -12,12 +12,25 @@ class RecordProblem(BaseModel):
     message: str
 
 
-class IngestOut(BaseModel):
-    accepted_spans: int = Field(description="spans decoded and stored")
-    rejected_records: int = Field(description="records skipped as unreadable")
+class FragmentOut(BaseModel):
+    entry: str = Field(description="the topmost span that arrived (service and operation)")
     traces: int
+    samples: list[str] = Field(description="a few of the fragments' trace ids")
+
+
+class IngestOut(BaseModel):
+    accepted_spans: int = Field(description="spans decoded and kept (counted or waiting)")
+    rejected_records: int = Field(description="records skipped as unreadable")
+    traces: int = Field(description="traces counted now (this upload's and earlier ones')")
+    waiting_traces: int = Field(
+        description="traces of this upload waiting for more spans: counted when quiet for the "
+        "trace gap, or at once with flush=true")
+    duplicate_traces: int = Field(description="complete traces counted before: not again")
+    late_spans: int = Field(description="spans of traces already counted: dropped")
     journeys: int
     new_journeys: int
     minute_rows: int = Field(description="per-minute statistics rows written or merged")
     services: list[str]
+    fragments: list[FragmentOut] = Field(
+        description="traces whose root never arrived: counted apart, never journeys")
     problems: list[RecordProblem] = Field(description="the first bad records, at most 100")

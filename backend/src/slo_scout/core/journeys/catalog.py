@@ -71,6 +71,7 @@ from slo_scout.core.journeys.fingerprint import (
     direct_calls,
     shape_hash,
 )
+from slo_scout.core.journeys.fragments import FragmentStats, fragment_key
 from slo_scout.core.journeys.keystats import KeyStats
 from slo_scout.core.journeys.model import Entry, Journey, Trace, TraceNode
 from slo_scout.core.journeys.naming import distinctive_calls, humanize, journey_name
@@ -103,21 +104,33 @@ class JourneyCatalog:
 
     def __init__(self) -> None:
         self._keys: dict[_Key, KeyStats] = {}
+        self._fragments: dict[tuple[str, str], FragmentStats] = {}
         self.traces = 0
         self.spans = 0
         self.incomplete_traces = 0
         self.problems: Counter[str] = Counter()
         self._parent: dict[str, str] | None = None  # rule 4's folds, until the next change
 
-    def add(self, trace: Trace) -> str:
-        """Account ``trace`` to its journey key; returns the key's stable id."""
-        self._parent = None
+    def add(self, trace: Trace) -> str | None:
+        """Account ``trace`` to its journey key; returns the key's stable id.
+
+        A fragment (its root never arrived, see ``fragments.py``) is counted apart and has no
+        key: ``None``.
+        """
         self.traces += 1
         self.spans += trace.span_count
         if trace.incomplete:
             self.incomplete_traces += 1
         if trace.problems:
             self.problems.update({problem.split(":", 1)[0] for problem in trace.problems})
+        if trace.fragment:
+            where = fragment_key(trace)
+            fragment = self._fragments.get(where)
+            if fragment is None:
+                fragment = self._fragments[where] = FragmentStats(*where)
+            fragment.record(trace)
+            return None
+        self._parent = None
         node, entry = find_entry(trace)
         shape = canonical_shape(node)
         generic = is_generic_entry(entry)
@@ -152,12 +165,35 @@ class JourneyCatalog:
         self.spans += other.spans
         self.incomplete_traces += other.incomplete_traces
         self.problems.update(other.problems)
-        for key, theirs in other._keys.items():
-            mine = self._keys.get(key)
-            if mine is None:
-                self._keys[key] = theirs.copy()
-            else:
-                mine.merge(theirs)
+        for theirs in other._keys.values():
+            self.add_key(theirs)
+        for where, fragment in other._fragments.items():
+            mine_fragment = self._fragments.get(where)
+            if mine_fragment is None:
+                mine_fragment = self._fragments[where] = FragmentStats(*where)
+            mine_fragment.merge(fragment)
+
+    def add_key(self, theirs: KeyStats) -> None:
+        """Merge one key's accumulated statistics (a copy; ``theirs`` is left unchanged).
+
+        How the stored runtimes rebuild an environment's catalog from its per-key rows: the
+        folding and naming that :meth:`journeys` then does are the same as for one pass.
+        """
+        self._parent = None
+        key: _Key = (theirs.entry, theirs.direct)
+        mine = self._keys.get(key)
+        if mine is None:
+            self._keys[key] = theirs.copy()
+        else:
+            mine.merge(theirs)
+
+    def key_stats(self) -> list[KeyStats]:
+        """Every key's accumulator (owned by the catalog: copy before changing), by id."""
+        return sorted(self._keys.values(), key=lambda stats: stats.key_id)
+
+    def fragments(self) -> list[FragmentStats]:
+        """Fragments by where they start, most traces first."""
+        return sorted(self._fragments.values(), key=lambda f: (-f.traces, f.label))
 
     def _bases(self) -> dict[str, str]:
         """Key id -> id of the key it folds into (rule 4), for generic entries only."""

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from slo_scout.core.journeys.assembler import DEFAULT_IDLE_NS, TraceAssembler
 from slo_scout.core.journeys.catalog import JourneyCatalog
+from slo_scout.core.journeys.fragments import FragmentStats
 from slo_scout.core.journeys.model import Journey, MinuteStats, quantile
 from slo_scout.core.telemetry.model import Span
 
@@ -29,6 +30,7 @@ class Discovery:
     trace_count: int
     span_count: int
     incomplete_traces: int
+    fragments: list[FragmentStats] = field(default_factory=list)
     problems: dict[str, int] = field(default_factory=dict)  # problem kind -> traces with it
 
 
@@ -46,6 +48,7 @@ def discover(batches: Iterable[list[Span]], *, idle_ns: int = DEFAULT_IDLE_NS) -
         trace_count=catalog.traces,
         span_count=catalog.spans,
         incomplete_traces=catalog.incomplete_traces,
+        fragments=catalog.fragments(),
         problems=dict(sorted(catalog.problems.items())),
     )
 
@@ -140,4 +143,17 @@ def discovery_to_dict(discovery: Discovery) -> dict[str, Any]:
         "incomplete_traces": discovery.incomplete_traces,
         "problems": dict(sorted(discovery.problems.items())),
         "journeys": [journey_to_dict(journey) for journey in discovery.journeys],
+        "fragments": [fragment_to_dict(fragment) for fragment in discovery.fragments],
+    }
+
+
+def fragment_to_dict(fragment: FragmentStats) -> dict[str, Any]:
+    """Traces whose root never arrived, by their topmost span: never a journey."""
+    return {
+        "entry": fragment.label,
+        "service": fragment.service,
+        "operation": fragment.operation,
+        "traces": fragment.traces,
+        "spans": fragment.spans,
+        "samples": [trace_id for _, trace_id in fragment.samples],
     }

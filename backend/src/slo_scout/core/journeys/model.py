@@ -74,6 +74,14 @@ class Trace:
         """The main root: the earliest parent-less span (the request's entry)."""
         return self.roots[0]
 
+    @property
+    def fragment(self) -> bool:
+        """The request's root never arrived: every top span names a parent that is missing.
+
+        A fragment says nothing about which request it was part of, so it is never a journey.
+        """
+        return self.roots[0].span.parent_id is not None
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:

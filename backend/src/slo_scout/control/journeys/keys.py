@@ -1,0 +1,267 @@
+"""SQL for journey keys, their minutes, the trace ledger and spans waiting for their trace.
+
+Plain statements, no rules: ``merge`` and ``recording`` decide what to write. Never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from slo_scout.core.journeys.model import MinuteStats
+from slo_scout.core.journeys.sketch_codec import decode_sketch, encode_sketch
+from slo_scout.db.models import (
+    Environment,
+    JourneyKey,
+    JourneyKeyStat,
+    JourneyStat,
+    PendingSpans,
+    TraceLedgerEntry,
+)
+
+MinuteKey = tuple[int, datetime]  # (journey or key row id, minute)
+
+
+def _insert(session: AsyncSession) -> Any:
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+
+
+async def lock_environment(session: AsyncSession, environment_id: int) -> None:
+    """Writers of one environment take turns: its folding reads every key it has.
+
+    SQLite has one writer at a time already; PostgreSQL locks the environment's row.
+    """
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(
+            select(Environment.id).where(Environment.id == environment_id).with_for_update()
+        )
+
+
+async def keys_of_environment(session: AsyncSession, environment_id: int) -> list[JourneyKey]:
+    rows = await session.scalars(
+        select(JourneyKey).where(JourneyKey.environment_id == environment_id)
+    )
+    return list(rows)
+
+
+async def keys_of_journeys(
+    session: AsyncSession, journey_ids: Sequence[int]
+) -> dict[int, list[int]]:
+    """journey id -> the ids of its keys."""
+    if not journey_ids:
+        return {}
+    rows = await session.execute(
+        select(JourneyKey.journey_id, JourneyKey.id).where(JourneyKey.journey_id.in_(journey_ids))
+    )
+    out: dict[int, list[int]] = {}
+    for journey_id, key_id in rows:
+        if journey_id is not None:
+            out.setdefault(journey_id, []).append(key_id)
+    return out
+
+
+async def add_key(session: AsyncSession, row: JourneyKey) -> JourneyKey:
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def point_keys(session: AsyncSession, journey_of_key: Mapping[int, int]) -> None:
+    """Files keys under the journeys they fold into now."""
+    for key_id, journey_id in journey_of_key.items():
+        await session.execute(
+            update(JourneyKey).where(JourneyKey.id == key_id).values(journey_id=journey_id)
+        )
+
+
+async def merge_minutes(
+    session: AsyncSession, table: type[JourneyStat] | type[JourneyKeyStat],
+    deltas: Mapping[MinuteKey, MinuteStats],
+) -> int:
+    """Adds per-minute deltas to the rows of ``table`` (counts add, sketches merge)."""
+    if not deltas:
+        return 0
+    owner = table.journey_id if table is JourneyStat else table.key_id  # type: ignore[union-attr]
+    ids = sorted({owner_id for owner_id, _ in deltas})
+    minutes = sorted({minute for _, minute in deltas})
+    stored = await session.execute(
+        select(owner, table.minute, table.requests, table.errors, table.latency_sketch)
+        .where(owner.in_(ids), table.minute.in_(minutes))
+    )
+    current = {(row[0], row[1]): row for row in stored}
+    values = []
+    for (owner_id, minute), delta in sorted(deltas.items()):
+        row = current.get((owner_id, minute))
+        sketch = delta.latency
+        requests, errors = delta.requests, delta.errors
+        if row is not None:
+            sketch = decode_sketch(row.latency_sketch)
+            sketch.merge(delta.latency)
+            requests += row.requests
+            errors += row.errors
+        values.append({owner.key: owner_id, "minute": minute, "requests": requests,
+                       "errors": errors, "latency_sketch": encode_sketch(sketch)})
+    await replace_minutes(session, table, values)
+    return len(values)
+
+
+async def replace_minutes(
+    session: AsyncSession, table: type[JourneyStat] | type[JourneyKeyStat],
+    values: list[dict[str, Any]],
+) -> None:
+    if not values:
+        return
+    owner = "journey_id" if table is JourneyStat else "key_id"
+    statement = _insert(session)(table.__table__)
+    statement = statement.on_conflict_do_update(
+        index_elements=[owner, "minute"],
+        set_={column: statement.excluded[column]
+              for column in ("requests", "errors", "latency_sketch")},
+    )
+    await session.execute(statement, values)
+
+
+async def key_minutes(
+    session: AsyncSession, key_ids: Sequence[int]
+) -> list[tuple[int, datetime, int, int, str]]:
+    """Every stored minute of these keys: (key id, minute, requests, errors, sketch)."""
+    if not key_ids:
+        return []
+    rows = await session.execute(
+        select(JourneyKeyStat.key_id, JourneyKeyStat.minute, JourneyKeyStat.requests,
+               JourneyKeyStat.errors, JourneyKeyStat.latency_sketch)
+        .where(JourneyKeyStat.key_id.in_(key_ids))
+    )
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+async def clear_journey_minutes(session: AsyncSession, journey_ids: Iterable[int]) -> None:
+    ids = sorted(journey_ids)
+    if ids:
+        await session.execute(delete(JourneyStat).where(JourneyStat.journey_id.in_(ids)))
+
+
+async def drop_key_minutes_before(session: AsyncSession, cutoff: datetime) -> int:
+    result = await session.execute(delete(JourneyKeyStat).where(JourneyKeyStat.minute < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# -- the trace ledger -------------------------------------------------------------------------
+
+async def counted(session: AsyncSession, trace_ids: Sequence[str]) -> set[str]:
+    """The trace ids among ``trace_ids`` that were counted already."""
+    found: set[str] = set()
+    for start in range(0, len(trace_ids), 5000):
+        chunk = trace_ids[start:start + 5000]
+        rows = await session.scalars(
+            select(TraceLedgerEntry.trace_id).where(TraceLedgerEntry.trace_id.in_(chunk))
+        )
+        found.update(rows)
+    return found
+
+
+async def claim(
+    session: AsyncSession, entries: Sequence[tuple[str, str | None, datetime]], now: datetime
+) -> set[str]:
+    """Records (trace id, journey key, minute) entries; returns the ids that were new."""
+    claimed: set[str] = set()
+    insert = _insert(session)
+    for start in range(0, len(entries), 2000):
+        chunk = entries[start:start + 2000]
+        statement = (
+            insert(TraceLedgerEntry.__table__)
+            .values([{"trace_id": t, "journey_key": k, "minute": m, "recorded_at": now}
+                     for t, k, m in chunk])
+            .on_conflict_do_nothing(index_elements=["trace_id"])
+            .returning(TraceLedgerEntry.__table__.c.trace_id)
+        )
+        claimed.update((await session.execute(statement)).scalars())
+    return claimed
+
+
+async def drop_ledger_before(session: AsyncSession, cutoff: datetime) -> int:
+    result = await session.execute(
+        delete(TraceLedgerEntry).where(TraceLedgerEntry.minute < cutoff)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# -- spans waiting for the rest of their trace --------------------------------------------------
+
+async def add_pending(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(PendingSpans.__table__.insert(), rows)
+
+
+async def pending_ready(
+    session: AsyncSession, environment: str, quiet_since: datetime | None
+) -> list[str]:
+    """Trace ids of ``environment`` whose latest spans arrived before ``quiet_since``
+    (every waiting trace when it is ``None``), oldest first, each once."""
+    statement = (
+        select(PendingSpans.trace_id, PendingSpans.received_at)
+        .where(PendingSpans.environment == environment)
+    )
+    latest: dict[str, datetime] = {}
+    for trace_id, received in await session.execute(statement):
+        if trace_id not in latest or received > latest[trace_id]:
+            latest[trace_id] = received
+    ready = [t for t, at in latest.items() if quiet_since is None or at < quiet_since]
+    return sorted(ready, key=lambda t: (latest[t], t))
+
+
+async def pending_span_count(session: AsyncSession) -> int:
+    total = await session.scalar(text("SELECT coalesce(sum(span_count), 0) FROM pending_spans"))
+    return int(total or 0)
+
+
+async def oldest_pending(session: AsyncSession, environment: str, spans: int) -> list[str]:
+    """The oldest waiting traces of ``environment`` holding at least ``spans`` spans."""
+    rows = await session.execute(
+        select(PendingSpans.trace_id, PendingSpans.span_count)
+        .where(PendingSpans.environment == environment)
+        .order_by(PendingSpans.received_at, PendingSpans.id)
+    )
+    chosen: dict[str, None] = {}
+    total = 0
+    for trace_id, count in rows:
+        if total >= spans:
+            break
+        chosen[trace_id] = None
+        total += count
+    return list(chosen)
+
+
+async def take_pending(
+    session: AsyncSession, environment: str, trace_ids: Sequence[str]
+) -> list[PendingSpans]:
+    """Removes and returns the waiting rows of these traces (with a row lock on PostgreSQL, so
+    two requests never both close a trace)."""
+    taken: list[PendingSpans] = []
+    for start in range(0, len(trace_ids), 2000):
+        chunk = trace_ids[start:start + 2000]
+        statement = select(PendingSpans).where(
+            PendingSpans.environment == environment, PendingSpans.trace_id.in_(chunk)
+        ).order_by(PendingSpans.id)
+        if session.bind.dialect.name == "postgresql":
+            statement = statement.with_for_update(skip_locked=True)
+        rows = list(await session.scalars(statement))
+        if rows:
+            await session.execute(
+                delete(PendingSpans).where(PendingSpans.id.in_([r.id for r in rows]))
+            )
+        taken.extend(rows)
+    return taken
+
+
+async def pending_environments(session: AsyncSession) -> list[tuple[str, str | None]]:
+    rows = await session.execute(
+        select(PendingSpans.environment, PendingSpans.team).distinct()
+    )
+    return sorted({(env, team) for env, team in rows}, key=lambda x: (x[0], x[1] or ""))

@@ -1,0 +1,88 @@
+"""Uploaded spans wait for the rest of their trace before the trace is classified.
+
+Collectors and SDKs send a trace in several requests (each service exports its own spans, in
+batches). Classifying what one request holds would turn the halves of a trace into two
+requests: a root with "no downstream calls" and a fragment. So uploaded spans are kept in
+``pending_spans`` (by trace id, in the wire format the stream uses) until their trace has been
+quiet for ``gap`` (the stream's session window, by arrival time), or the client says the
+upload is complete (``flush``), or the waiting spans pass ``max_spans`` (oldest traces close
+first). Spans of a trace counted already arrive too late: they are dropped and counted as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from slo_scout.control.journeys import keys
+from slo_scout.control.journeys.recording import Recorded, record_traces
+from slo_scout.core.journeys import Trace, assemble
+from slo_scout.core.telemetry.model import Span
+from slo_scout.core.telemetry.wire import decode_fragment, encode_fragments
+
+
+@dataclass
+class Held:
+    recorded: Recorded
+    waiting_traces: int  # of this upload, still waiting for more spans
+    late_spans: int  # arrived after their trace was counted
+
+
+def _rows(spans: Sequence[Span], environment: str, team: str | None,
+          now: datetime) -> list[dict[str, object]]:
+    return [
+        {"team": team, "environment": environment, "trace_id": fragment.trace_id,
+         "spans": fragment.value.decode(), "span_count": fragment.spans,
+         "last_end_ns": fragment.timestamp_ms * 1_000_000, "received_at": now}
+        for fragment in encode_fragments(spans)
+    ]
+
+
+async def hold_and_close(
+    session: AsyncSession, spans: Sequence[Span], *, environment: str, team: str | None,
+    now: datetime, gap: timedelta, flush: bool, max_spans: int,
+) -> Held:
+    """Adds ``spans`` to the waiting traces, then records every trace of ``environment`` that
+    is complete by the rules above."""
+    ids = sorted({span.trace_id for span in spans})
+    late = await keys.counted(session, ids)
+    kept = [span for span in spans if span.trace_id not in late]
+    await keys.add_pending(session, _rows(kept, environment, team, now))
+    ready = await keys.pending_ready(session, environment, None if flush else now - gap)
+    over = await keys.pending_span_count(session) - max_spans
+    if over > 0:
+        ready = list(dict.fromkeys([*ready, *await keys.oldest_pending(session, environment,
+                                                                         over)]))
+    recorded = await close(session, ready, environment=environment, team=team, now=now)
+    waiting = len({span.trace_id for span in kept} - set(ready))
+    return Held(recorded, waiting, len(spans) - len(kept))
+
+
+async def close(
+    session: AsyncSession, trace_ids: Sequence[str], *, environment: str, team: str | None,
+    now: datetime,
+) -> Recorded:
+    """Assembles and records the waiting traces ``trace_ids`` of ``environment``."""
+    grouped: dict[str, list[Span]] = {}
+    named: str | None = team
+    for row in await keys.take_pending(session, environment, trace_ids):
+        grouped.setdefault(row.trace_id, []).extend(decode_fragment(row.spans)[1])
+        named = named or row.team
+    traces: list[Trace] = [assemble(trace_id, spans) for trace_id, spans in grouped.items()]
+    return await record_traces(session, traces, environment=environment, team=named, now=now)
+
+
+async def close_idle(session: AsyncSession, *, now: datetime, gap: timedelta) -> Recorded:
+    """Records every waiting trace, in every environment, that has been quiet for ``gap``."""
+    total = Recorded()
+    for environment, team in await keys.pending_environments(session):
+        ready = await keys.pending_ready(session, environment, now - gap)
+        if ready:
+            done = await close(session, ready, environment=environment, team=team, now=now)
+            total.traces += done.traces
+            total.spans += done.spans
+            total.new_journeys.extend(done.new_journeys)
+    return total

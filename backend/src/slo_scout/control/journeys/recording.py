@@ -1,0 +1,109 @@
+"""Complete traces in, counted exactly once, merged into their environments' journeys.
+
+The path every runtime's traffic takes once its traces are complete (API ingest after its
+spans stopped arriving, the stream's writer at the end of a session window):
+
+1. The trace ledger drops traces counted before (a resent upload, a replay after a restore).
+2. The rest go through the core's catalog: per structural key, mergeable statistics; traces
+   whose root never arrived are fragments, counted apart and never journeys.
+3. Keys are filed under their entry service's environment (a new service joins the team the
+   caller names; a known one keeps its team) and merged there (``merge.merge_keys``).
+
+Never commits: the ledger and the statistics commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from slo_scout.control.catalog import repository as catalog_repo
+from slo_scout.control.catalog.service import ensure_environment
+from slo_scout.control.journeys import keys
+from slo_scout.control.journeys.convert import minute_to_datetime
+from slo_scout.control.journeys.merge import merge_keys
+from slo_scout.core.journeys import Journey, JourneyCatalog, Trace
+from slo_scout.core.journeys.fragments import FragmentStats
+from slo_scout.core.journeys.keystats import KeyStats
+
+
+class MissingTeam(Exception):
+    """Services seen for the first time, and no team named for them."""
+
+    def __init__(self, services: list[str]) -> None:
+        super().__init__(", ".join(services))
+        self.services = services
+
+
+@dataclass
+class Recorded:
+    traces: int = 0  # counted now
+    spans: int = 0
+    duplicates: int = 0  # counted before (ledger): not counted again
+    journeys: int = 0  # journeys the recorded traffic belongs to
+    new_journeys: list[Journey] = field(default_factory=list)
+    minute_rows: int = 0
+    services: list[str] = field(default_factory=list)
+    fragments: list[FragmentStats] = field(default_factory=list)
+
+
+_Entry = tuple[str, str | None, datetime]  # a ledger entry: trace id, journey key, minute
+
+
+def _catalog(traces: Sequence[Trace]) -> tuple[JourneyCatalog, list[_Entry]]:
+    catalog = JourneyCatalog()
+    entries = []
+    for trace in traces:
+        key = catalog.add(trace)
+        entries.append((trace.trace_id, key, minute_to_datetime(trace.root.start_ns // 10**9)))
+    return catalog, entries
+
+
+async def record_traces(
+    session: AsyncSession, traces: Sequence[Trace], *, environment: str, team: str | None,
+    now: datetime,
+) -> Recorded:
+    """Counts ``traces`` (complete, each id once) in the journeys of ``environment``."""
+    seen = await keys.counted(session, [t.trace_id for t in traces])
+    fresh = [t for t in traces if t.trace_id not in seen]
+    catalog, entries = _catalog(fresh)
+    claimed = await keys.claim(session, entries, now)
+    if len(claimed) < len(fresh):  # another writer counted some of them since: leave those
+        fresh = [t for t in fresh if t.trace_id in claimed]
+        catalog, _ = _catalog(fresh)
+    recorded = Recorded(traces=len(fresh), spans=catalog.spans,
+                        duplicates=len(traces) - len(fresh), fragments=catalog.fragments())
+    by_service: dict[str, list[KeyStats]] = {}
+    for stats in catalog.key_stats():
+        by_service.setdefault(stats.entry.service, []).append(stats)
+    teams = await teams_of(session, sorted(by_service), team)
+    for service, deltas in sorted(by_service.items()):
+        _, _, env = await ensure_environment(
+            session, team=teams[service], service=service, environment=environment, now=now)
+        merged = await merge_keys(session, env.id, deltas, now)
+        mine = {merged.journey_of_key[stats.key_id] for stats in deltas}
+        recorded.journeys += sum(1 for j in merged.journeys if j.id in mine)
+        recorded.new_journeys.extend(merged.new_journeys)
+        recorded.minute_rows += merged.minute_rows
+    recorded.services = sorted(by_service)
+    return recorded
+
+
+async def teams_of(session: AsyncSession, services: list[str], team: str | None) -> dict[str, str]:
+    """entry service -> its team (known services keep theirs); raises when one has none."""
+    teams: dict[str, str] = {}
+    missing = []
+    for name in services:
+        found = await catalog_repo.get_service(session, name)
+        if found is not None:
+            teams[name] = (await catalog_repo.team_of_service(session, found.id)).name
+        elif team is not None:
+            teams[name] = team
+        else:
+            missing.append(name)
+    if missing:
+        raise MissingTeam(missing)
+    return teams
