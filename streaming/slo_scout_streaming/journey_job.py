@@ -65,6 +65,21 @@ def _restart_strategy(conf, settings: PipelineSettings) -> None:  # type: ignore
         conf.set_string(prefix + key, value)
 
 
+def _committed_or_earliest():  # type: ignore[no-untyped-def]
+    """``KafkaOffsetsInitializer.committed_offsets(EARLIEST)``, built through the gateway.
+
+    PyFlink's own helper names the reset strategy by its class in the *SQL* connector jar, where
+    Kafka's classes are shaded; the job runs the plain connector with kafka-clients beside it.
+    """
+    from pyflink.datastream.connectors.kafka import KafkaOffsetsInitializer
+    from pyflink.java_gateway import get_gateway
+
+    jvm = get_gateway().jvm
+    initializer = jvm.org.apache.flink.connector.kafka.source.enumerator.initializer
+    reset = jvm.org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST
+    return KafkaOffsetsInitializer(initializer.OffsetsInitializer.committedOffsets(reset))
+
+
 def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
     _prepare_python(settings)
     from pyflink.common import Configuration, Duration, Types, WatermarkStrategy
@@ -72,7 +87,6 @@ def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
     from pyflink.datastream import CheckpointingMode, StreamExecutionEnvironment
     from pyflink.datastream.connectors.base import DeliveryGuarantee
     from pyflink.datastream.connectors.kafka import (
-        KafkaOffsetResetStrategy,
         KafkaOffsetsInitializer,
         KafkaRecordSerializationSchema,
         KafkaSink,
@@ -105,8 +119,7 @@ def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
                .set_bootstrap_servers(settings.bootstrap_servers)
                .set_topics(settings.spans_topic)
                .set_group_id(settings.group_id)
-               .set_starting_offsets(KafkaOffsetsInitializer.committed_offsets(
-                   KafkaOffsetResetStrategy.EARLIEST))
+               .set_starting_offsets(_committed_or_earliest())
                .set_property("commit.offsets.on.checkpoint", "true")
                .set_value_only_deserializer(SimpleStringSchema()))
     if settings.bounded:
