@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from slo_scout_streaming.schema import SchemaError, check_schema
 from slo_scout_streaming.settings import PipelineSettings
@@ -47,7 +48,7 @@ def jar_urls(settings: PipelineSettings) -> list[str]:
     return [(folder / j).as_uri() for j in JARS]
 
 
-def _restart_strategy(conf, settings: PipelineSettings) -> None:  # type: ignore[no-untyped-def]
+def _restart_strategy(conf: Any, settings: PipelineSettings) -> None:
     # Exponential backoff: a database or broker outage of minutes is waited out by a few
     # restarts from the last checkpoint, not spent in a burst of them.
     if not settings.restart_attempts:
@@ -65,7 +66,7 @@ def _restart_strategy(conf, settings: PipelineSettings) -> None:  # type: ignore
         conf.set_string(prefix + key, value)
 
 
-def _committed_or_earliest():  # type: ignore[no-untyped-def]
+def _committed_or_earliest() -> Any:
     """``KafkaOffsetsInitializer.committed_offsets(EARLIEST)``, built through the gateway.
 
     PyFlink's own helper names the reset strategy by its class in the *SQL* connector jar, where

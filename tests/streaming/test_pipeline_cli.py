@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import psutil
 import pytest
@@ -32,9 +33,10 @@ def _dsn(url: str) -> str:
 
 
 def _pipeline(*args: str, env: dict[str, str] | None = None,
-              **popen: object) -> subprocess.Popen[bytes]:
+              out: int | IO[bytes] = subprocess.PIPE,
+              err: int | IO[bytes] = subprocess.PIPE) -> subprocess.Popen[bytes]:
     return subprocess.Popen([SLO_SCOUT, "pipeline", *args], env={**os.environ, **(env or {})},
-                            **popen)  # type: ignore[call-overload]
+                            stdout=out, stderr=err)
 
 
 @pytest.mark.parametrize("job", ["all", "journeys", "catalog"])
@@ -42,8 +44,7 @@ def test_the_pipeline_refuses_a_database_that_was_never_migrated_and_says_what_t
     postgres_server: PostgresServer, tmp_path: Path, job: str
 ) -> None:
     dsn = _dsn(postgres_server.create_database("bare"))
-    proc = _pipeline("--local", "--job", job, "--database", dsn, "--data-dir", str(tmp_path),
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _pipeline("--local", "--job", job, "--database", dsn, "--data-dir", str(tmp_path))
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err.decode()
     message = err.decode()
@@ -59,7 +60,7 @@ def test_the_pipeline_refuses_a_database_at_an_older_revision(
     url = postgres_server.create_database("old")
     upgrade(url, "0002")
     proc = _pipeline("--local", "--job", "journeys", "--database", _dsn(url),
-                     "--data-dir", str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                     "--data-dir", str(tmp_path))
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err.decode()
     assert "at schema revision 0002" in err.decode()
@@ -68,7 +69,7 @@ def test_the_pipeline_refuses_a_database_at_an_older_revision(
 
 def _children(proc: psutil.Process) -> list[psutil.Process]:
     try:
-        return proc.children(recursive=True)
+        return list(proc.children(recursive=True))
     except psutil.NoSuchProcess:
         return []
 
@@ -106,7 +107,7 @@ def test_sigterm_stops_the_journey_job_and_the_embedding_and_catalog_children(
     log = tmp_path / "pipeline.log"
     with log.open("wb") as out:
         proc = _pipeline("--local", "--kafka", kafka_broker.bootstrap, "--database", _dsn(url),
-                         "--data-dir", str(data), env=env, stdout=out, stderr=out)
+                         "--data-dir", str(data), env=env, out=out, err=out)
     parent = psutil.Process(proc.pid)
     try:
         def everything_runs() -> bool:

@@ -20,6 +20,7 @@ import subprocess
 import sys
 from enum import StrEnum
 from types import FrameType
+from typing import Any
 
 import typer
 
@@ -99,7 +100,7 @@ def pipeline_command(
     except ImportError as exc:
         typer.echo(f"the pipeline needs the 'streaming' extra: {exc}", err=True)
         raise typer.Exit(2) from exc
-    overrides = {k: v for k, v in {"bootstrap_servers": bootstrap_servers,
+    overrides: dict[str, Any] = {k: v for k, v in {"bootstrap_servers": bootstrap_servers,
                                    "database_dsn": database, "milvus_uri": milvus,
                                    "restore_from": restore_from,
                                    "session_gap_s": session_gap,
