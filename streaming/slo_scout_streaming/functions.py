@@ -3,12 +3,12 @@
 ``TraceSessions`` is keyed by trace id. Per trace it holds ONE value in Flink state: the event
 time at which the session closes (fixed width) followed by the trace's wire fragments, one a
 line. Each fragment re-arms an event-time timer at its timestamp + ``gap``; the timer that finds
-the stored deadline equal to its own time closes the trace, runs the core over it and appends
-the outcome to an in-memory batch that is written to PostgreSQL when it is full or
+the stored deadline equal to its own time closes the trace, assembles it and appends it to an
+in-memory batch that is written to PostgreSQL when it is full or
 ``flush_ms`` of processing time has passed.
 
 Why the batch may live in memory although Flink does not checkpoint it: a closed trace keeps its
-state until a second timer, ``hold`` later in event time, finds its outcome written (it forces
+state until a second timer, ``hold`` later in event time, finds it written (it forces
 the write when not). A checkpoint therefore holds every trace whose outcome is not surely in the
 database, with its timers; after a restore those traces are closed and written again, and the
 store's ledger (``stats_store``) drops the ones it already has. At least once from Flink, at most
@@ -30,9 +30,9 @@ from pyflink.datastream.functions import KeyedProcessFunction, RuntimeContext
 from pyflink.datastream.state import ValueStateDescriptor
 
 from slo_scout.core.errors import DecodeError
+from slo_scout.core.journeys import Trace, assemble
 from slo_scout.core.telemetry.wire import decode_fragment
-from slo_scout_streaming.stats_store import JourneyInfo, StatsStore, TraceOutcome
-from slo_scout_streaming.traces import classify
+from slo_scout_streaming.stats_store import StatsStore
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,7 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
 
     def open(self, runtime_context: RuntimeContext) -> None:
         self.trace = runtime_context.get_state(ValueStateDescriptor("trace", Types.STRING()))
-        self.infos: dict[str, JourneyInfo] = {}  # journeys described in this process
-        self.pending: dict[str, TraceOutcome] = {}  # closed, not yet written
+        self.pending: dict[str, Trace] = {}  # closed, not yet written
         self.written: set[str] = set()  # written, state not yet released
         self.flush_at: int | None = None  # processing-time timer armed for the batch
         self.store = StatsStore(self.dsn, self.team, self.environment)
@@ -116,10 +115,7 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
         if not spans:
             self.written.add(trace_id)  # nothing to store: release at the hold timer
             return
-        outcome, info = classify(trace_id, spans, self.infos)
-        if info is not None:
-            self.infos[info.key] = info
-        self.pending[trace_id] = outcome
+        self.pending[trace_id] = assemble(trace_id, spans)
         if self.flush_at is None:
             self.flush_at = ctx.timer_service().current_processing_time() + self.flush_ms
             ctx.timer_service().register_processing_time_timer(self.flush_at)
@@ -127,9 +123,7 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
     def _flush(self) -> Iterator[str]:
         if not self.pending:
             return
-        outcomes = list(self.pending.values())
-        infos = {o.journey_key: self.infos[o.journey_key] for o in outcomes}
-        created = self.store.write_batch(outcomes, infos)
+        created = self.store.write_batch(list(self.pending.values()))
         self.written.update(self.pending)
         self.pending.clear()
         for info in created:

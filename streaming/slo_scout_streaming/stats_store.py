@@ -1,63 +1,38 @@
-"""Writes completed traces to the control plane's tables, exactly once per trace.
+"""The journey job's writer: completed traces into the control layer, exactly once per trace.
 
-The journey job emits one :class:`TraceOutcome` per completed trace. :func:`write_batch` stores a
-batch in ONE PostgreSQL transaction:
+The job hands a batch of completed traces to :meth:`StatsStore.write_batch`, which runs the
+control layer's ``record_traces`` in ONE transaction: the trace ledger drops the traces counted
+before (a replay after a restore from checkpoint), the rest are merged per structural key and
+the environment's journeys are folded again over every stored key, exactly as API ingest and
+``slo-scout analyze`` do. The ledger and the statistics commit together, so a crash stores both
+or neither; the job's checkpointed state (see ``functions``) guarantees each trace is written at
+least once. docs/streaming.md has the argument.
 
-1. ``stream_trace_ledger`` gets the batch's trace ids with ``ON CONFLICT DO NOTHING RETURNING``:
-   only the ids inserted now are *new*; a replay after a restore from checkpoint finds its ids
-   already there and adds nothing.
-2. Only the new traces are aggregated per (journey, minute) and merged into ``journey_stats``
-   (requests and errors added, latency sketches merged) and into the journey's totals.
-
-Because the ledger insert and the stats update commit together, a crash either stores both or
-neither, and a trace is counted at most once; the job's checkpointed state (see
-``functions``) guarantees it is written at least once. docs/streaming.md has the argument.
+The control layer is asynchronous (it is the API's too); the writer runs it on an event loop of
+its own, in the operator's thread. A lost or refused database connection is retried with
+exponential backoff for up to ``retry_s`` before the batch fails (and Flink restarts the job
+from its checkpoint, which loses nothing either).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
-from ddsketch import DDSketch
+from slo_scout.core.journeys import Journey, Trace
 
-from slo_scout.core.journeys.model import new_sketch
-from slo_scout.core.journeys.sketch_codec import decode_sketch, encode_sketch
-
-LEDGER_DDL = """
-CREATE TABLE IF NOT EXISTS stream_trace_ledger (
-    trace_id text PRIMARY KEY,
-    journey_key text NOT NULL,
-    minute timestamptz NOT NULL,
-    recorded_at timestamptz NOT NULL DEFAULT now()
-)"""
-
-
-@dataclass(frozen=True, slots=True)
-class TraceOutcome:
-    trace_id: str
-    journey_key: str
-    minute: int  # Unix seconds, start of the minute
-    error: bool
-    latency_s: float
-    spans: int
-
-    def dumps(self) -> str:
-        return json.dumps([self.trace_id, self.journey_key, self.minute, self.error,
-                           self.latency_s, self.spans], separators=(",", ":"))
-
-    @classmethod
-    def loads(cls, text: str) -> TraceOutcome:
-        t, k, m, e, lat, s = json.loads(text)
-        return cls(t, k, int(m), bool(e), float(lat), int(s))
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class JourneyInfo:
-    """What the journeys table and the embedding job need about a journey first seen."""
+    """What the embedding job needs about a journey first seen."""
 
     key: str
     name: str
@@ -77,148 +52,81 @@ class JourneyInfo:
     def loads(cls, text: str) -> JourneyInfo:
         return cls(**json.loads(text))
 
+    @classmethod
+    def of(cls, journey: Journey) -> JourneyInfo:
+        e = journey.entry
+        return cls(key=journey.id, name=journey.name, fingerprint=journey.fingerprint,
+                   entry_service=e.service, entry_operation=e.operation, protocol=e.protocol,
+                   span_name=e.span_name, method=e.method, services=list(journey.services),
+                   edges=[[d.caller, d.callee, d.operation, d.calls] for d in journey.edges])
 
-def _ts(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
+
+def async_url(dsn: str) -> str:
+    for plain in ("postgresql://", "postgres://"):
+        if dsn.startswith(plain):
+            return "postgresql+asyncpg://" + dsn[len(plain):]
+    return dsn
 
 
 class StatsStore:
-    def __init__(self, dsn: str, team: str, environment: str) -> None:
+    def __init__(self, dsn: str, team: str, environment: str, *, retry_s: float = 120.0) -> None:
         self.dsn = dsn
         self.team = team
         self.environment = environment
-        self.conn: psycopg.Connection[Any] | None = None
-        self._env_ids: dict[str, int] = {}
-        self._journey_ids: dict[str, int] = {}
+        self.retry_s = retry_s
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._engine: Any = None
+        self._sessions: Any = None
 
     def open(self) -> None:
-        self.conn = psycopg.connect(self.dsn, autocommit=False)
-        with self.conn.transaction():
-            self.conn.execute(LEDGER_DDL)
+        from slo_scout.db.engine import create_engine, session_factory
+
+        self._loop = asyncio.new_event_loop()
+        self._engine = create_engine(async_url(self.dsn), pool_size=1, max_overflow=0)
+        self._sessions = session_factory(self._engine)
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
+        if self._loop is not None:
+            if self._engine is not None:
+                self._loop.run_until_complete(self._engine.dispose())
+            self._loop.close()
+            self._loop = None
 
-    def _environment_id(self, cur: psycopg.Cursor[Any], service: str) -> int:
-        if service in self._env_ids:
-            return self._env_ids[service]
-        now = datetime.now(UTC)
-        cur.execute("INSERT INTO teams (name, created_at) VALUES (%s, %s) "
-                    "ON CONFLICT (name) DO NOTHING", (self.team, now))
-        cur.execute("INSERT INTO services (team_id, name, created_at) "
-                    "SELECT id, %s, %s FROM teams WHERE name = %s "
-                    "ON CONFLICT (name) DO NOTHING", (service, now, self.team))
-        cur.execute("INSERT INTO environments (service_id, name, created_at) "
-                    "SELECT id, %s, %s FROM services WHERE name = %s "
-                    "ON CONFLICT (service_id, name) DO NOTHING", (self.environment, now, service))
-        cur.execute("SELECT e.id FROM environments e JOIN services s ON s.id = e.service_id "
-                    "WHERE s.name = %s AND e.name = %s", (service, self.environment))
-        row = cur.fetchone()
-        assert row is not None
-        self._env_ids[service] = int(row[0])
-        return self._env_ids[service]
+    def write_batch(self, traces: Sequence[Trace]) -> list[JourneyInfo]:
+        """Stores a batch; returns the journeys stored for the first time."""
+        assert self._loop is not None
+        delay, deadline = 0.5, time.monotonic() + self.retry_s
+        while True:
+            try:
+                return self._loop.run_until_complete(self._write(traces))
+            except Exception as exc:
+                if not _transient(exc) or time.monotonic() + delay > deadline:
+                    raise
+                log.warning("journey stats write failed (%s: %s); retrying in %.1f s",
+                            type(exc).__name__, exc, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 15.0)
 
-    def _journey_id(self, cur: psycopg.Cursor[Any], info: JourneyInfo,
-                    first_seen: datetime) -> tuple[int, bool]:
-        env_id = self._environment_id(cur, info.entry_service)
-        cur.execute(
-            "INSERT INTO journeys (environment_id, key, name, entry_service, entry_operation, "
-            "protocol, span_name, method, fingerprint, services, edges, critical_path, "
-            "sample_trace_ids, requests, errors, latency_sketch, first_seen, last_seen) "
-            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'[]','[]',0,0,%s,%s,%s) "
-            "ON CONFLICT (environment_id, key) DO NOTHING RETURNING id",
-            (env_id, info.key, info.name, info.entry_service, info.entry_operation,
-             info.protocol, info.span_name, info.method, info.fingerprint,
-             json.dumps(info.services), json.dumps(info.edges),
-             encode_sketch(new_sketch()), first_seen, first_seen))
-        row = cur.fetchone()
-        if row is not None:
-            return int(row[0]), True
-        cur.execute("SELECT id FROM journeys WHERE environment_id = %s AND key = %s",
-                    (env_id, info.key))
-        found = cur.fetchone()
-        assert found is not None
-        return int(found[0]), False
+    async def _write(self, traces: Sequence[Trace]) -> list[JourneyInfo]:
+        from slo_scout.control.journeys.recording import record_traces
 
-    def write_batch(self, outcomes: list[TraceOutcome],
-                    infos: dict[str, JourneyInfo]) -> list[JourneyInfo]:
-        """Stores a batch; returns the journeys inserted for the first time.
+        async with self._sessions() as session:
+            recorded = await record_traces(session, traces, environment=self.environment,
+                                           team=self.team, now=datetime.now(UTC))
+            await session.commit()
+        return [JourneyInfo.of(journey) for journey in recorded.new_journeys]
 
-        Several writers (one per subtask) may run at once: each journey's row is locked before
-        its minutes are touched, and journeys are visited in key order, so two batches that
-        share journeys serialise on them and never deadlock.
-        """
-        assert self.conn is not None
-        created: list[JourneyInfo] = []
-        with self.conn.transaction(), self.conn.cursor() as cur:
-            fresh = self._claim(cur, outcomes)
-            groups: dict[str, dict[int, list[TraceOutcome]]] = {}
-            for o in fresh:
-                groups.setdefault(o.journey_key, {}).setdefault(o.minute, []).append(o)
-            for key in sorted(groups):
-                info = infos.get(key)
-                if info is None:
-                    raise KeyError(f"no description of journey {key} in the batch")
-                minutes = groups[key]
-                journey_id, new = self._journey_id(cur, info, _ts(min(minutes)))
-                if new:
-                    created.append(info)
-                self._add(cur, journey_id, minutes)
-        return created
 
-    def _claim(self, cur: psycopg.Cursor[Any], outcomes: list[TraceOutcome]) -> list[TraceOutcome]:
-        if not outcomes:
-            return []
-        by_id: dict[str, TraceOutcome] = {}
-        for o in outcomes:
-            # A trace id met twice in one batch (spans later than the session gap) keeps the
-            # first session, as the ledger does across batches.
-            by_id.setdefault(o.trace_id, o)
-        cur.execute(
-            "INSERT INTO stream_trace_ledger (trace_id, journey_key, minute) "
-            "SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[]) "
-            "ON CONFLICT (trace_id) DO NOTHING RETURNING trace_id",
-            ([o.trace_id for o in by_id.values()], [o.journey_key for o in by_id.values()],
-             [_ts(o.minute) for o in by_id.values()]))
-        return [by_id[row[0]] for row in cur.fetchall()]
+def _transient(exc: BaseException) -> bool:
+    """A lost connection, a refused one, or a write that lost a race (two subtasks creating
+    the same service): worth another try of the whole transaction."""
+    from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-    def _add(self, cur: psycopg.Cursor[Any], journey_id: int,
-             minutes: dict[int, list[TraceOutcome]]) -> None:
-        cur.execute("SELECT latency_sketch FROM journeys WHERE id = %s FOR UPDATE", (journey_id,))
-        total = decode_sketch(cur.fetchone()[0])  # type: ignore[index]
-        requests = errors = 0
-        for minute in sorted(minutes):
-            items = minutes[minute]
-            sketch: DDSketch = new_sketch()
-            for o in items:
-                sketch.add(o.latency_s)
-            failed = sum(o.error for o in items)
-            self._add_minute(cur, journey_id, _ts(minute), len(items), failed, sketch)
-            total.merge(sketch)
-            requests += len(items)
-            errors += failed
-        at = [_ts(min(minutes)), _ts(max(minutes))]
-        cur.execute("UPDATE journeys SET requests = requests + %s, errors = errors + %s, "
-                    "latency_sketch = %s, last_seen = GREATEST(last_seen, %s), "
-                    "first_seen = LEAST(first_seen, %s) WHERE id = %s",
-                    (requests, errors, encode_sketch(total), at[1], at[0], journey_id))
-
-    def _add_minute(self, cur: psycopg.Cursor[Any], journey_id: int, at: datetime,
-                    requests: int, errors: int, sketch: DDSketch) -> None:
-        # The journey's row lock (taken by the caller) serialises writers of its minutes.
-        cur.execute("SELECT slo_scout_ensure_stats_partition(%s)", (at,))
-        cur.execute("SELECT latency_sketch FROM journey_stats WHERE journey_id = %s AND "
-                    "minute = %s", (journey_id, at))
-        row = cur.fetchone()
-        merged = sketch
-        if row is not None:
-            merged = decode_sketch(row[0])
-            merged.merge(sketch)
-        cur.execute(
-            "INSERT INTO journey_stats (journey_id, minute, requests, errors, latency_sketch) "
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (journey_id, minute) DO UPDATE SET "
-            "requests = journey_stats.requests + EXCLUDED.requests, "
-            "errors = journey_stats.errors + EXCLUDED.errors, "
-            "latency_sketch = EXCLUDED.latency_sketch",
-            (journey_id, at, requests, errors, encode_sketch(merged)))
+    if isinstance(exc, (OSError, ConnectionError, OperationalError, InterfaceError,
+                        IntegrityError)):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated)
+    name = type(exc).__name__
+    return name in {"ConnectionDoesNotExistError", "CannotConnectNowError",
+                    "ConnectionRefusedError", "PostgresConnectionError"}

@@ -139,7 +139,6 @@ def test_metric_families_and_error_templates_are_recorded_for_the_generators(
 ) -> None:
     from slo_scout_streaming.catalog_job import run
     from slo_scout_streaming.settings import PipelineSettings
-    from slo_scout_streaming.stats_store import LEDGER_DDL
 
     url = postgres_server.create_database("catalog")
     upgrade(url)
@@ -181,13 +180,12 @@ def test_metric_families_and_error_templates_are_recorded_for_the_generators(
             ("payment", "charge failed for order <NUM> after <NUM> retries", 2)]
 
         # Linked to journeys by trace id: the journey job's ledger maps traces to journeys.
-        conn.execute(LEDGER_DDL)
-        conn.execute("INSERT INTO stream_trace_ledger (trace_id, journey_key, minute) VALUES "
+        conn.execute("INSERT INTO trace_ledger (trace_id, journey_key, minute) VALUES "
                      "(%s, 'k-checkout', now()), (%s, 'k-refund', now())", (TRACE_A, TRACE_B))
         linked = conn.execute(
             "SELECT l.journey_key, t.service, t.template FROM log_template_traces x "
             "JOIN log_templates t ON t.id = x.template_id "
-            "JOIN stream_trace_ledger l ON l.trace_id = x.trace_id "
+            "JOIN trace_ledger l ON l.trace_id = x.trace_id "
             "ORDER BY 1, 2, 3").fetchall()
         assert linked == [
             ("k-checkout", "frontend", 'level=error msg="upstream timeout" host=<IP>'),

@@ -44,7 +44,7 @@ def _totals(dsn: str) -> dict[str, tuple[int, int, int]]:
         rows = conn.execute(
             "SELECT j.entry_operation, j.requests, "
             "(SELECT coalesce(sum(s.requests), 0) FROM journey_stats s WHERE s.journey_id = j.id),"
-            " (SELECT count(*) FROM stream_trace_ledger l WHERE l.journey_key = j.key) "
+            " (SELECT count(*) FROM trace_ledger l WHERE l.journey_key = j.key) "
             "FROM journeys j ORDER BY 1").fetchall()
     return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
 
@@ -52,7 +52,7 @@ def _totals(dsn: str) -> dict[str, tuple[int, int, int]]:
 def _ledger_rows(dsn: str) -> int:
     with psycopg.connect(dsn) as conn:
         try:
-            row = conn.execute("SELECT count(*) FROM stream_trace_ledger").fetchone()
+            row = conn.execute("SELECT count(*) FROM trace_ledger").fetchone()
         except psycopg.errors.UndefinedTable:
             return 0
     return int(row[0]) if row else 0
@@ -405,7 +405,7 @@ def _committed(bootstrap: str, group: str, topic: str, partitions: int) -> dict[
 
 def _trace_ids(dsn: str) -> set[str]:
     with psycopg.connect(dsn) as conn:
-        return {r[0] for r in conn.execute("SELECT trace_id FROM stream_trace_ledger")}
+        return {r[0] for r in conn.execute("SELECT trace_id FROM trace_ledger")}
 
 
 def test_a_plain_restart_resumes_from_the_committed_offsets_not_from_the_start(

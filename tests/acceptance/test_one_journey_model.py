@@ -1,0 +1,156 @@
+"""The same traffic gives the same journeys whichever path it takes (issue 10's acceptance).
+
+The opaque shop (its front end names no route, so journeys are told apart by their work and
+optional steps must fold) goes through:
+
+- ``slo-scout analyze`` on a file (one pass of the core),
+- API ingest in three uploads, every trace's spans split across them (as collectors send them),
+- the Flink journey job reading a topic of four partitions, each trace in several records,
+
+and each path must give identical journey ids, names, request and error counts and latency
+quantiles. All real: the CLI process, the API on PostgreSQL, tansu, a Flink MiniCluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.api.conftest import ADMIN_KEY
+from tests.fixtures.kafka import Broker, kafka_broker  # noqa: F401
+from tests.fixtures.postgres import PostgresServer, postgres_server  # noqa: F401
+from tests.streaming.flink import JARS, need_flink
+
+from slo_scout.api.app import create_app
+from slo_scout.core.simulate import DEFAULT_SHOP, Simulation, encode, scenario_from_dict
+from slo_scout.core.telemetry import decode_stream
+from slo_scout.core.telemetry.model import Span
+from slo_scout.core.telemetry.wire import encode_fragments
+from slo_scout.db.migrate import upgrade
+from slo_scout.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+SEEDS = (1, 2, 3)
+TRACES = 2_000
+
+
+def _opaque_shop(seed: int, folder: Path) -> tuple[Path, list[bytes]]:
+    """The traffic as one file, and as three upload bodies that each hold part of every trace."""
+    doc = copy.deepcopy(DEFAULT_SHOP)
+    for journey in doc["journeys"]:
+        if journey["entry"]["service"] == "frontend":
+            journey["entry"]["opaque"] = True
+    sim = Simulation(scenario_from_dict(doc), seed=seed, traces=TRACES)
+    batches = list(sim.batches(512))
+    path = folder / f"shop-{seed}.otlp.jsonl"
+    path.write_bytes(b"".join(encode(batches, sim.resources, "otlp-jsonl", "single")))
+    every = [span for batch in batches for span in batch]
+    uploads = [b"".join(encode([every[part::3]], sim.resources, "otlp-json", "single"))
+               for part in range(3)]
+    return path, uploads
+
+
+def _spans(path: Path) -> list[Span]:
+    return [s for batch in decode_stream([path.read_bytes()], source=path.name) for s in batch]
+
+
+def _summary(journeys: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+    return {j["id"]: (j["name"], j["requests"], j["errors"], j["p50"], j["p99"])
+            for j in journeys}
+
+
+def _by_cli(path: Path, out: Path) -> dict[str, tuple[Any, ...]]:
+    subprocess.run([sys.executable, "-m", "slo_scout.cli.main", "analyze", str(path),
+                    "--out", str(out)], check=True, capture_output=True)
+    doc = json.loads((out / "journeys.json").read_text())
+    return _summary([{**j, "p50": j["latency_ms"]["p50"], "p99": j["latency_ms"]["p99"]}
+                     for j in doc["journeys"]])
+
+
+def _by_api(uploads: list[bytes], url: str) -> dict[str, tuple[Any, ...]]:
+    settings = Settings(database_url=url, auth={"bootstrap_admin_key": ADMIN_KEY})
+    with TestClient(create_app(settings)) as client:
+        client.headers["X-API-Key"] = ADMIN_KEY
+        # Every trace's spans dealt over three uploads: no upload holds a whole trace.
+        for part, body in enumerate(uploads):
+            response = client.post("/api/v1/ingest/traces", content=body, params={
+                "team": "shop", "environment": "prod", "flush": str(part == 2).lower()},
+                headers={"Content-Type": "application/json"})
+            assert response.status_code == 200, response.text
+        items = client.get("/api/v1/journeys", params={"limit": 100}).json()["items"]
+    return _summary([{**j, "id": j["key"], "p50": round(j["p50_s"] * 1000, 3),
+                      "p99": round(j["p99_s"] * 1000, 3)} for j in items])
+
+
+def _produce(bootstrap: str, topic: str, spans: list[Span]) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    async def go() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
+        await producer.start()
+        try:
+            # Two records per trace (the spans of each half), as two collector requests send.
+            for part in range(2):
+                for fragment in encode_fragments(spans[part::2]):
+                    await producer.send(topic, fragment.value, key=fragment.trace_id.encode(),
+                                        timestamp_ms=fragment.timestamp_ms)
+            await producer.flush()
+        finally:
+            await producer.stop()
+
+    asyncio.run(go())
+
+
+def _by_flink(spans: list[Span], broker: Broker, url: str, folder: Path) -> dict[str, Any]:
+    import psycopg
+
+    from slo_scout.core.journeys.sketch_codec import sketch_quantiles
+    from slo_scout_streaming.journey_job import run
+    from slo_scout_streaming.settings import PipelineSettings
+
+    topic = broker.topic("spans", partitions=4)
+    _produce(broker.bootstrap, topic, spans)
+    broker.seal(topic)
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    run(PipelineSettings(
+        bootstrap_servers=broker.bootstrap, spans_topic=topic,
+        journeys_topic=broker.topic("journeys", partitions=1), database_dsn=dsn, bounded=True,
+        team="shop", environment="prod", restart_attempts=0, parallelism=2,
+        checkpoint_dir=(folder / "ckpt").as_uri(), jars_dir=str(JARS),
+        group_id=f"g{time.time_ns()}"))
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute("SELECT key, name, requests, errors, latency_sketch FROM journeys "
+                            "WHERE requests > 0").fetchall()
+    out = {}
+    for key, name, requests, errors, sketch in rows:
+        p50, p99 = sketch_quantiles(sketch, (0.5, 0.99))
+        out[key] = (name, requests, errors, round(p50 * 1000, 3), round(p99 * 1000, 3))
+    return out
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_analyze_api_ingest_and_the_flink_job_find_the_same_journeys(
+    seed: int, tmp_path: Path, postgres_server: PostgresServer,  # noqa: F811
+    kafka_broker: Broker,  # noqa: F811
+) -> None:
+    need_flink()
+    path, uploads = _opaque_shop(seed, tmp_path)
+    expected = _by_cli(path, tmp_path / "cli")
+    assert len(expected) == 7  # the shop's seven request kinds, nothing split
+
+    api_url = postgres_server.create_database(f"api{seed}")
+    upgrade(api_url)
+    assert _by_api(uploads, api_url) == expected
+
+    stream_url = postgres_server.create_database(f"stream{seed}")
+    upgrade(stream_url)
+    assert _by_flink(_spans(path), kafka_broker, stream_url, tmp_path) == expected
