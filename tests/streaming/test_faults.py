@@ -135,7 +135,7 @@ def _run_job_to_the_end(broker: Broker, topic: str, dsn: str, tmp: Path) -> None
         bootstrap_servers=broker.bootstrap, spans_topic=topic,
         journeys_topic=broker.topic("journeys", partitions=1), database_dsn=dsn, bounded=True,
         session_gap_s=5, write_batch=200, write_flush_ms=200, restart_attempts=0,
-        checkpoint_dir=(tmp / "ckpt").as_uri(), jars_dir=str(JARS),
+        checkpoint_dir=(tmp / "ckpt").as_uri(), jars_dir=str(JARS), data_dir=tmp / "data",
         group_id=f"g{time.time_ns()}"))
 
 
@@ -280,7 +280,8 @@ def test_a_journey_job_killed_mid_stream_and_restored_from_its_checkpoint_counts
            "SLO_SCOUT_PIPELINE_CHECKPOINT_INTERVAL_MS": "1000",
            "SLO_SCOUT_PIPELINE_CHECKPOINT_DIR": checkpoints.as_uri(),
            "SLO_SCOUT_PIPELINE_WRITE_BATCH": "25", "SLO_SCOUT_PIPELINE_WRITE_FLUSH_MS": "200",
-           "SLO_SCOUT_PIPELINE_RESTART_ATTEMPTS": "0", "SLO_SCOUT_PIPELINE_JARS_DIR": str(JARS)}
+           "SLO_SCOUT_PIPELINE_RESTART_ATTEMPTS": "0", "SLO_SCOUT_PIPELINE_JARS_DIR": str(JARS),
+           "SLO_SCOUT_PIPELINE_DATA_DIR": str(tmp_path / "data")}
     total = 2000
     producer = threading.Thread(target=_produce,
                                 args=(kafka_broker.bootstrap, topic, range(total), 0.25))

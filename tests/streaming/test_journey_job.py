@@ -95,7 +95,7 @@ def test_traces_from_an_instrumented_app_become_journey_stats_exactly_once(
         bootstrap_servers=kafka_broker.bootstrap, spans_topic=collector.spans_topic,
         journeys_topic=journeys_topic, database_dsn=dsn, bounded=True, session_gap_s=5,
         write_batch=1, restart_attempts=0, checkpoint_dir=(tmp_path / "ckpt").as_uri(),
-        jars_dir=str(JARS),
+        jars_dir=str(JARS), data_dir=tmp_path / "data",
         group_id=f"g{time.time_ns()}")
     run(settings)
 
