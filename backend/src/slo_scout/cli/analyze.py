@@ -278,6 +278,10 @@ def analyze_command(
         note(f"skipped {inputs.bad_records:,} bad records (first problems in report.html)")
         for problem in inputs.problems[:3]:
             note(f"  {problem}")
+    fragments = sum(f.traces for f in discovery.fragments)
+    if fragments:
+        note(f"{fragments:,} traces are fragments (their root never arrived): listed apart "
+             "under 'fragments' in journeys.json, never as journeys")
     note(
         f"{discovery.span_count:,} spans, {discovery.trace_count:,} traces "
         f"({discovery.incomplete_traces:,} incomplete) -> {out / 'journeys.json'}, "

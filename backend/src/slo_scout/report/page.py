@@ -122,6 +122,12 @@ def render_report(
         traces=f"{discovery.trace_count:,}",
         spans=f"{discovery.span_count:,}",
         incomplete=f"{discovery.incomplete_traces:,}",
+        fragment_traces=f"{sum(f.traces for f in discovery.fragments):,}",
+        fragments=[
+            {"entry": f.label, "traces": f"{f.traces:,}", "spans": f"{f.spans:,}",
+             "samples": [trace_id for _, trace_id in f.samples]}
+            for f in discovery.fragments
+        ],
         bad_records=f"{inputs.bad_records:,}",
         trace_problems=[
             {"kind": kind, "traces": f"{count:,}"}
