@@ -41,7 +41,10 @@ async def stats_series(
         sketch = None
         for row in group:
             part = decode_sketch(row.latency_sketch)
-            sketch = part if sketch is None else (sketch.merge(part) or sketch)
+            if sketch is None:
+                sketch = part
+            else:
+                sketch.merge(part)  # in place
         has = sketch is not None and sketch.count > 0
         points.append(SeriesPoint(
             start=slot, requests=sum(r.requests for r in group),
