@@ -109,6 +109,7 @@ def test_sigterm_stops_the_journey_job_and_the_embedding_and_catalog_children(
         proc = _pipeline("--local", "--kafka", kafka_broker.bootstrap, "--database", _dsn(url),
                          "--data-dir", str(data), env=env, out=out, err=out)
     parent = psutil.Process(proc.pid)
+    descendants: list[psutil.Process] = []
     try:
         def everything_runs() -> bool:
             lines = [" ".join(c.cmdline()) for c in _children(parent)]
@@ -129,6 +130,7 @@ def test_sigterm_stops_the_journey_job_and_the_embedding_and_catalog_children(
         # Flink's logs went to the data dir.
         assert list((data / "logs").glob("flink-*.log"))
     finally:
-        for p in [*_children(parent), parent]:
+        # The ones seen before the signal too: a child whose parent died is no child anymore.
+        for p in [*descendants, *_children(parent), parent]:
             with contextlib.suppress(psutil.NoSuchProcess):
                 p.kill()
