@@ -23,8 +23,9 @@ from alembic.script import ScriptDirectory
 log = logging.getLogger(__name__)
 
 # The tables the streaming jobs write; each came with a migration.
-TABLES = ("teams", "services", "environments", "journeys", "journey_stats", "metric_catalog",
-          "log_templates", "log_template_traces")
+TABLES = ("teams", "services", "environments", "journeys", "journey_stats", "journey_keys",
+          "journey_key_stats", "trace_ledger", "metric_catalog", "log_templates",
+          "log_template_traces")
 _HINT = "run `slo-scout migrate` with SLO_SCOUT_DATABASE_URL set to this database"
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from slo_scout.control.journeys import keys
 from slo_scout.db.models import JourneyRow, JourneyStat
 
 _TABLE = JourneyRow.__table__
@@ -143,6 +144,10 @@ async def stats_between(
 
 
 async def drop_stats_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Retention: the folded minutes, the keys' minutes and the ledger's entries before
+    ``cutoff``; returns what the folded series dropped (partitions, chunks or rows)."""
+    await keys.drop_key_minutes_before(session, cutoff)
+    await keys.drop_ledger_before(session, cutoff)
     if session.bind.dialect.name == "postgresql":
         dropped = await session.scalar(
             text("SELECT slo_scout_drop_stats_before(:c)"), {"c": cutoff}
