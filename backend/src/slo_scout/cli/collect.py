@@ -16,7 +16,21 @@ def collect_command(
         help="Produce without the idempotent producer, for a broker that lacks InitProducerId "
              "(tansu; default: SLO_SCOUT_COLLECTOR_IDEMPOTENT, on)."),
 ) -> None:
-    """Receive telemetry and produce it to Kafka; answers only after Kafka acknowledged."""
+    """Receive telemetry and produce it to Kafka; answers only after Kafka acknowledged.
+
+    OTLP/HTTP traces, metrics and logs (/v1/traces, /v1/metrics, /v1/logs), OTLP/gRPC,
+    Prometheus remote_write (/api/v1/write) and Loki push (/loki/api/v1/push). Settings:
+    SLO_SCOUT_COLLECTOR_* (collectors/slo_scout_collectors/settings.py); the options override
+    them.
+
+    Examples:
+
+        # Apache Kafka on its default port
+        slo-scout collect --kafka kafka:9092
+
+        # the tansu broker of the streaming quick start (no InitProducerId)
+        slo-scout collect --kafka 127.0.0.1:9092 --no-idempotence
+    """
     try:
         from slo_scout_collectors.server import run
         from slo_scout_collectors.settings import CollectorSettings

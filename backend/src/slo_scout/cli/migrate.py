@@ -36,7 +36,19 @@ def migrate_command(
         "head", "--revision", "-r", help="Alembic revision to upgrade to (default: the latest)."
     ),
 ) -> None:
-    """Upgrade the database to the latest schema (or to --revision) and print where it stands."""
+    """Upgrade the database to the latest schema (or to --revision) and print where it stands.
+
+    The database is SLO_SCOUT_DATABASE_URL (or DATABASE_URL), else the embedded SQLite file.
+    The control plane, the worker and the streaming jobs all expect it migrated.
+
+    Examples:
+
+        # a PostgreSQL database
+        SLO_SCOUT_DATABASE_URL=postgresql://postgres@db:5432/slo_scout slo-scout migrate
+
+        # the embedded SQLite database under SLO_SCOUT_DATA_DIR
+        slo-scout migrate
+    """
     url = get_settings().sqlalchemy_url()
     try:
         parsed = make_url(url)

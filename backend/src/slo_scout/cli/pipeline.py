@@ -93,7 +93,21 @@ def pipeline_command(
 ) -> None:
     """Journeys and stats, journey vectors, metric catalog and log templates.
 
-    Settings: SLO_SCOUT_PIPELINE_* (streaming/slo_scout_streaming/settings.py).
+    Reads the spans, metrics and logs topics the collector writes. The database must be
+    migrated first (`slo-scout migrate`); the pipeline checks its schema before it starts.
+    SIGTERM stops every job it started. Settings: SLO_SCOUT_PIPELINE_*
+    (streaming/slo_scout_streaming/settings.py); the options override them.
+
+    Examples:
+
+        # the three jobs on one machine, journey job on a local Flink MiniCluster
+        slo-scout pipeline --local --kafka 127.0.0.1:9092 --database postgresql://db/slo_scout
+
+        # resume with the open sessions of a checkpoint
+        slo-scout pipeline --local --restore-from file:///data/checkpoints/JOB_ID/chk-42
+
+        # one consumer job alone, beside a journey job on a Flink cluster
+        slo-scout pipeline --job embeddings --milvus http://milvus:19530
     """
     try:
         from slo_scout_streaming.settings import PipelineSettings
