@@ -21,9 +21,14 @@ JARS = ("flink-connector-kafka-4.0.1-2.0.jar", "kafka-clients-3.9.1.jar")
 
 def _prepare_python(settings: PipelineSettings) -> None:
     # Flink's logs of a local run go to the data dir; PyFlink's default is a folder inside
-    # the installed package (the virtualenv).
-    Path(settings.log_dir).mkdir(parents=True, exist_ok=True)
-    os.environ["FLINK_LOG_DIR"] = settings.log_dir
+    # the installed package (the virtualenv). On a cluster the driver's file system may be
+    # read-only, and Flink's own log settings apply there anyway.
+    try:
+        Path(settings.log_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"journey job: Flink's logs stay in PyFlink's folder: {exc}", file=sys.stderr)
+    else:
+        os.environ["FLINK_LOG_DIR"] = settings.log_dir
     # The embedded interpreter inside the JVM must see this environment's packages; the
     # loopback worker pool PyFlink starts for local runs serves only process mode (Beam).
     # An editable install puts our packages on sys.path through an import hook, which the

@@ -127,8 +127,10 @@ def test_sigterm_stops_the_journey_job_and_the_embedding_and_catalog_children(
         assert [" ".join(p.cmdline())[:120] for p in alive] == []
         # Stopped through its own handler (children stopped first), not killed by the signal.
         assert code == 128 + signal.SIGTERM
-        # Flink's logs went to the data dir.
-        assert list((data / "logs").glob("flink-*.log"))
+        # Flink's logs went to the data dir, and say the restart strategy is exponential.
+        logs = "".join(f.read_text() for f in (data / "logs").glob("flink-*.log"))
+        assert "ExponentialDelayRestartBackoffTimeStrategy(initialBackoffMS=1000, " \
+               "maxBackoffMS=60000" in logs
     finally:
         # The ones seen before the signal too: a child whose parent died is no child anymore.
         for p in [*descendants, *_children(parent), parent]:
