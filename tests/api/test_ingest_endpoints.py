@@ -121,3 +121,28 @@ def test_unreadable_bodies_and_unknown_teams_are_problems(client: TestClient) ->
     assert no_team.status_code == 422 and no_team.json()["errors"][0]["field"] == "team"
     bad_format = client.post("/api/v1/ingest/traces", params={"format": "xml"}, content=b"{}")
     assert bad_format.status_code == 422 and bad_format.json()["errors"][0]["field"] == "format"
+
+
+def test_waiting_traces_are_counted_once_quiet_without_another_upload(
+    migrated_url: str,
+) -> None:
+    """No flush, no later upload: the API process counts a trace once its gap has passed."""
+    import time
+
+    from tests.api.conftest import ADMIN_KEY, settings_for
+
+    from slo_scout.api.app import create_app
+    from slo_scout.settings import IngestSettings
+
+    settings = settings_for(migrated_url).model_copy(
+        update={"ingest": IngestSettings(trace_gap_seconds=0.2)})
+    with TestClient(create_app(settings)) as client:
+        client.headers["X-API-Key"] = ADMIN_KEY
+        body = _post(client, otlp_json(_spans(5)))
+        assert (body["traces"], body["waiting_traces"]) == (0, 5)
+        deadline = time.monotonic() + 30
+        while not client.get("/api/v1/journeys").json()["items"]:
+            assert time.monotonic() < deadline, "the waiting traces were never counted"
+            time.sleep(0.1)
+        [journey] = client.get("/api/v1/journeys").json()["items"]
+        assert journey["requests"] == 5

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -29,10 +30,12 @@ from slo_scout.api.slos.endpoints import router as slos_router
 from slo_scout.control.auth import service as auth
 from slo_scout.control.auth.cache import PrincipalCache
 from slo_scout.control.auth.oidc import OidcVerifier
+from slo_scout.control.journeys import pending
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
+log = logging.getLogger("slo_scout.api")
 
 
 class Background(Protocol):
@@ -48,6 +51,23 @@ BackgroundFactory = Callable[[async_sessionmaker[AsyncSession]], Background]
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+async def _count_quiet_traces(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings,
+    clock: Callable[[], datetime] | None,
+) -> None:
+    """Uploaded traces that stopped receiving spans are counted without waiting for another
+    upload (``control.journeys.pending``); several API processes may do it at once."""
+    gap = timedelta(seconds=settings.ingest.trace_gap_seconds)
+    while True:
+        await asyncio.sleep(max(gap.total_seconds() / 2, 0.1))
+        try:
+            async with sessions() as session:
+                await pending.close_idle(session, now=(clock or _utc_now)(), gap=gap)
+                await session.commit()
+        except Exception:
+            log.exception("counting the waiting uploaded traces failed")
 
 
 def _routers() -> list[APIRouter]:
@@ -77,9 +97,13 @@ def create_app(
                 await session.commit()
         companion = background(app.state.sessions) if background is not None else None
         task = asyncio.create_task(companion.run_forever()) if companion is not None else None
+        closer = asyncio.create_task(_count_quiet_traces(app.state.sessions, settings, clock))
         try:
             yield
         finally:
+            closer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await closer
             if companion is not None and task is not None:
                 companion.stop()
                 await task
