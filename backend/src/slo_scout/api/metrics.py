@@ -7,10 +7,9 @@ import time
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
-from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from slo_scout.db.models import AnalysisJob
+from slo_scout.control.analysis import repository as analysis
 
 JOB_STATES = ("queued", "running", "succeeded", "failed")
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -91,8 +90,7 @@ def install(app: FastAPI, metrics: ApiMetrics, prefix: str) -> None:
     @app.get("/metrics", include_in_schema=False)
     async def _metrics(request: Request) -> Response:
         async with request.app.state.sessions() as session:
-            counts = dict((await session.execute(
-                select(AnalysisJob.status, func.count()).group_by(AnalysisJob.status))).all())
+            counts = await analysis.jobs_by_status(session)
         for status in JOB_STATES:
             metrics.job_states.labels(status).set(counts.get(status, 0))
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -140,6 +140,14 @@ async def update_held(
     return result.rowcount == 1
 
 
+async def jobs_by_status(session: AsyncSession) -> dict[str, int]:
+    """How many jobs are in each status (statuses with none are absent)."""
+    rows = await session.execute(
+        select(AnalysisJob.status, func.count()).group_by(AnalysisJob.status)
+    )
+    return {status: int(count) for status, count in rows.all()}
+
+
 async def next_result_version(session: AsyncSession, environment_id: int) -> int:
     current = await session.scalar(
         select(func.max(AnalysisResult.version)).where(
