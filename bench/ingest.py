@@ -7,8 +7,8 @@
    (so the ~5 s of MiniCluster start are excluded, operator start-up is not), and divided by the
    one core the job's operators run on; and the same spans divided by the CPU seconds the job's
    JVM used meanwhile (the Python operator runs inside it), which other load on the machine
-   does not skew. Beside it: the core's own work per record (``decode_fragment`` +
-   ``classify``, each journey described once) in-process, without Flink.
+   does not skew. Beside it: the core's own work per record (``decode_fragment``, assembly and
+   the catalog's per-key statistics) in-process, without Flink or the database.
 
 ``python -m bench.ingest [--job-traces N] [--skip-ingest] [--skip-job]``
 """
@@ -119,20 +119,17 @@ async def _fill(bootstrap: str, topic: str, records: list[Fragment]) -> None:
 
 
 def core_ceiling(records: list[Fragment]) -> float:
-    """The job's per-trace core work without Flink: decode the record, assemble, classify
-    (describing each journey once, as the job does)."""
-    from slo_scout_streaming.traces import classify
-
+    """The job's per-trace core work without Flink or the database: decode the record,
+    assemble the trace, account it to its journey key (the catalog's per-key statistics)."""
+    from slo_scout.core.journeys import JourneyCatalog, assemble
     from slo_scout.core.telemetry.wire import decode_fragment
 
     began = time.perf_counter()
     spans = 0
-    known: set[str] = set()
+    catalog = JourneyCatalog()
     for f in records:
         trace_id, decoded = decode_fragment(f.value)
-        _outcome, info = classify(trace_id, decoded, known)
-        if info is not None:
-            known.add(info.key)
+        catalog.add(assemble(trace_id, decoded))
         spans += len(decoded)
     return spans / (time.perf_counter() - began)
 
@@ -153,7 +150,7 @@ def _children_cpu_s() -> float:
 def journey_job(broker: Any, records: list[Fragment], dsn: str) -> tuple[float, float]:
     from pyflink.common.job_client import JobClient  # noqa: F401 (PyFlink must be there)
     from slo_scout_streaming.journey_job import build
-    from slo_scout_streaming.settings import PipelineSettings
+    from slo_scout_streaming.settings import PipelineSettings, default_jars_dir
 
     topic = broker.topic("bench-spans", partitions=1)
     asyncio.run(_fill(broker.bootstrap, topic, records))
@@ -163,7 +160,7 @@ def journey_job(broker: Any, records: list[Fragment], dsn: str) -> tuple[float, 
         journeys_topic=broker.topic("bench-journeys", partitions=1), database_dsn=dsn,
         bounded=True, session_gap_s=5, lateness_s=1, restart_attempts=0, parallelism=1,
         checkpoint_dir=Path(tempfile.mkdtemp(prefix="bench-ckpt-")).as_uri(),
-        jars_dir=str(ROOT / ".cache" / "flink-jars"), group_id=f"bench{time.time_ns()}")
+        jars_dir=str(default_jars_dir()), group_id=f"bench{time.time_ns()}")
     client = build(settings).execute_async("bench journeys")
     result = client.get_job_execution_result()
     while client.get_job_status().result().name not in ("RUNNING", "FINISHED", "FAILED"):
@@ -233,7 +230,7 @@ def _run_job_bench(broker: Any, traces: int) -> None:
           f"({len(records):,} records x 20 spans = {spans:,} spans; {stored:,} traces stored)")
     print(f"journey job per CPU second of the JVM (all its threads: source, operator, GC): "
           f"{per_cpu:,.0f} spans/s (wall-clock figures above share the machine's cores)")
-    print(f"core-only ceiling (decode_fragment + classify, same records, no Flink): "
+    print(f"core-only ceiling (decode_fragment + assemble + catalog, same records, no Flink): "
           f"{core:,.0f} spans/s (the job is {rate / core:.0%} of it)")
 
 

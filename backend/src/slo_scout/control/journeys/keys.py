@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,22 +48,6 @@ async def keys_of_environment(session: AsyncSession, environment_id: int) -> lis
         select(JourneyKey).where(JourneyKey.environment_id == environment_id)
     )
     return list(rows)
-
-
-async def keys_of_journeys(
-    session: AsyncSession, journey_ids: Sequence[int]
-) -> dict[int, list[int]]:
-    """journey id -> the ids of its keys."""
-    if not journey_ids:
-        return {}
-    rows = await session.execute(
-        select(JourneyKey.journey_id, JourneyKey.id).where(JourneyKey.journey_id.in_(journey_ids))
-    )
-    out: dict[int, list[int]] = {}
-    for journey_id, key_id in rows:
-        if journey_id is not None:
-            out.setdefault(journey_id, []).append(key_id)
-    return out
 
 
 async def add_key(session: AsyncSession, row: JourneyKey) -> JourneyKey:
@@ -203,17 +187,17 @@ async def pending_ready(
     session: AsyncSession, environment: str, quiet_since: datetime | None
 ) -> list[str]:
     """Trace ids of ``environment`` whose latest spans arrived before ``quiet_since``
-    (every waiting trace when it is ``None``), oldest first, each once."""
+    (every waiting trace when it is ``None``), oldest first."""
+    latest = func.max(PendingSpans.received_at)
     statement = (
-        select(PendingSpans.trace_id, PendingSpans.received_at)
+        select(PendingSpans.trace_id)
         .where(PendingSpans.environment == environment)
+        .group_by(PendingSpans.trace_id)
+        .order_by(latest, PendingSpans.trace_id)
     )
-    latest: dict[str, datetime] = {}
-    for trace_id, received in await session.execute(statement):
-        if trace_id not in latest or received > latest[trace_id]:
-            latest[trace_id] = received
-    ready = [t for t, at in latest.items() if quiet_since is None or at < quiet_since]
-    return sorted(ready, key=lambda t: (latest[t], t))
+    if quiet_since is not None:
+        statement = statement.having(latest < quiet_since)
+    return list(await session.scalars(statement))
 
 
 async def pending_span_count(session: AsyncSession) -> int:
@@ -260,8 +244,5 @@ async def take_pending(
     return taken
 
 
-async def pending_environments(session: AsyncSession) -> list[tuple[str, str | None]]:
-    rows = await session.execute(
-        select(PendingSpans.environment, PendingSpans.team).distinct()
-    )
-    return sorted({(env, team) for env, team in rows}, key=lambda x: (x[0], x[1] or ""))
+async def pending_environments(session: AsyncSession) -> list[str]:
+    return sorted(await session.scalars(select(PendingSpans.environment).distinct()))

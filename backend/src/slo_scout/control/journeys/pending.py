@@ -78,10 +78,10 @@ async def close(
 async def close_idle(session: AsyncSession, *, now: datetime, gap: timedelta) -> Recorded:
     """Records every waiting trace, in every environment, that has been quiet for ``gap``."""
     total = Recorded()
-    for environment, team in await keys.pending_environments(session):
+    for environment in await keys.pending_environments(session):
         ready = await keys.pending_ready(session, environment, now - gap)
-        if ready:
-            done = await close(session, ready, environment=environment, team=team, now=now)
+        if ready:  # the team each upload named comes with its waiting rows
+            done = await close(session, ready, environment=environment, team=None, now=now)
             total.traces += done.traces
             total.spans += done.spans
             total.new_journeys.extend(done.new_journeys)
