@@ -114,11 +114,10 @@ def pipeline_command(
     except ImportError as exc:
         typer.echo(f"the pipeline needs the 'streaming' extra: {exc}", err=True)
         raise typer.Exit(2) from exc
-    overrides: dict[str, Any] = {k: v for k, v in {"bootstrap_servers": bootstrap_servers,
-                                   "database_dsn": database, "milvus_uri": milvus,
-                                   "restore_from": restore_from,
-                                   "session_gap_s": session_gap,
-                                   "data_dir": data_dir}.items() if v is not None}
+    given = {"bootstrap_servers": bootstrap_servers, "database_dsn": database,
+             "milvus_uri": milvus, "restore_from": restore_from, "session_gap_s": session_gap,
+             "data_dir": data_dir}
+    overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     settings = PipelineSettings(**overrides)
     if job in (Job.all, Job.journeys) and not local:
         typer.echo("Submit the journey job to a Flink cluster with: flink run --python "
