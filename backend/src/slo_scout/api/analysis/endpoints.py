@@ -15,23 +15,10 @@ from slo_scout.api.analysis.schemas import (
     parse_lookback,
 )
 from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep, SettingsDep
-from slo_scout.api.problems import not_found
-from slo_scout.control.analysis import repository, service
-from slo_scout.control.audit import repository as audit
-from slo_scout.control.auth.guard import require
-from slo_scout.control.catalog import repository as catalog
-from slo_scout.control.catalog.service import find_environment
+from slo_scout.control.analysis import service
 from slo_scout.db.models import AnalysisJob
 
 router = APIRouter(tags=["analysis"])
-
-
-async def _job_out(session: SessionDep, job: AnalysisJob) -> JobOut:
-    env = await catalog.get_environment_by_id(session, job.environment_id)
-    assert env is not None
-    svc = await catalog.get_service_by_id(session, env.service_id)
-    assert svc is not None
-    return _job_body(job, svc.name, env.name)
 
 
 def _job_body(job: AnalysisJob | Row[Any], service_name: str, environment: str) -> JobOut:
@@ -55,21 +42,12 @@ async def analyze(
     body: AnalyzeRequest, request: Request, response: Response, session: SessionDep,
     principal: PrincipalDep, settings: SettingsDep, now: NowDep,
 ) -> JobOut:
-    team, svc, env = await find_environment(
-        session, service=body.service, environment=body.environment
+    job, service_name, environment = await service.request(
+        session, principal, service=body.service, environment=body.environment,
+        lookback=body.lookback, lookback_seconds=parse_lookback(body.lookback),
+        strategy=body.strategy, max_attempts=settings.jobs.max_attempts, now=now,
     )
-    require(principal, team.name, "editor")
-    job = await service.enqueue(
-        session, environment_id=env.id, lookback_seconds=parse_lookback(body.lookback),
-        strategy=body.strategy, requested_by=principal.subject,
-        max_attempts=settings.jobs.max_attempts, now=now,
-    )
-    await audit.record(
-        session, actor=principal.subject, action="analysis.enqueue", target_type="job",
-        target_id=job.id, team=team.name, at=now,
-        details={"service": svc.name, "environment": env.name, "lookback": body.lookback},
-    )
-    out = await _job_out(session, job)
+    out = _job_body(job, service_name, environment)
     await session.commit()
     request.app.state.metrics.jobs.labels("enqueued").inc()
     response.headers["Location"] = out.links.self
@@ -78,23 +56,12 @@ async def analyze(
 
 @router.get("/analyze/{job_id}", response_model=JobOut, summary="An analysis job's status")
 async def job_status(job_id: str, session: SessionDep, principal: PrincipalDep) -> JobOut:
-    found = await repository.job_with_names(session, job_id)
-    if found is None:
-        raise not_found(f"analysis job '{job_id}'")
-    job, team, service_name, environment = found
-    require(principal, team, "viewer")
-    return _job_body(job, service_name, environment)
+    return _job_body(*await service.visible_job(session, principal, job_id))
 
 
 @router.get("/results/{result_id}", response_model=ResultOut, summary="An analysis result")
 async def result(result_id: RowId, session: SessionDep, principal: PrincipalDep) -> ResultOut:
-    found = await service.get_result(session, result_id)
-    if found is None:
-        raise not_found(f"analysis result {result_id}")
-    env = await catalog.get_environment_by_id(session, found.environment_id)
-    assert env is not None
-    team = await catalog.team_of_service(session, env.service_id)
-    require(principal, team.name, "viewer")
+    found = await service.visible_result(session, principal, result_id)
     return ResultOut(
         id=found.id, job_id=found.job_id, version=found.version, created_at=found.created_at,
         summary=found.summary, recommendations=found.recommendations,

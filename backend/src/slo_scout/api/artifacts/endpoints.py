@@ -10,14 +10,9 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep, SettingsDep
-from slo_scout.api.problems import not_found
 from slo_scout.api.slos.schemas import Review
 from slo_scout.control.artifacts import repository, service
-from slo_scout.control.catalog.service import (
-    find_environment,
-    team_of_environment,
-    visible_environments,
-)
+from slo_scout.control.catalog.service import team_of_environment, visible_environments
 from slo_scout.db.models import ArtifactBundle
 
 router = APIRouter(tags=["artifacts"])
@@ -80,10 +75,10 @@ async def create_bundle(
     body: BundleRequest, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
     now: NowDep,
 ) -> BundleOut:
-    _, _, env = await find_environment(session, service=body.service,
-                                       environment=body.environment)
-    bundle = await service.create(session, env.id, principal, now,
-                                  settings.history.metric_family)
+    bundle = await service.create(
+        session, principal, service=body.service, environment=body.environment, now=now,
+        metric_family=settings.history.metric_family,
+    )
     out = await _out(session, bundle)
     await session.commit()
     return out
@@ -113,10 +108,7 @@ async def get_bundle(bundle_id: RowId, session: SessionDep, principal: Principal
 async def get_file(
     bundle_id: RowId, path: str, session: SessionDep, principal: PrincipalDep
 ) -> PlainTextResponse:
-    await service.visible(session, principal, bundle_id, "viewer")
-    found = await repository.file(session, bundle_id, path)
-    if found is None:
-        raise not_found(f"file '{path}' of artifact bundle {bundle_id}")
+    found = await service.visible_file(session, principal, bundle_id, path)
     media = "application/json" if path.endswith(".json") else "text/plain; charset=utf-8"
     return PlainTextResponse(found.content, media_type=media,
                              headers={"ETag": f'"{found.sha256}"'})

@@ -9,13 +9,9 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from slo_scout.api.deps import NowDep, PrincipalDep, SessionDep
-from slo_scout.api.problems import conflict, not_found
-from slo_scout.control.audit import repository as audit
+from slo_scout.control.audit import service as audit
 from slo_scout.control.auth import service
-from slo_scout.control.auth.guard import require
-from slo_scout.control.auth.principal import ALL_TEAMS
-from slo_scout.control.catalog import repository as catalog
-from slo_scout.control.catalog.service import ensure_environment
+from slo_scout.control.catalog import service as catalog
 
 router = APIRouter(tags=["access"])
 
@@ -61,15 +57,14 @@ class AuditOut(BaseModel):
 async def create_key(
     body: KeyRequest, request: Request, session: SessionDep, principal: PrincipalDep, now: NowDep
 ) -> KeyOut:
-    require(principal, body.team, "admin")
-    subject = f"key:{body.subject}"
     key, stored = await service.issue_key(
-        session, actor=principal.subject, subject=subject, name=body.name, team=body.team,
+        session, principal, subject=body.subject, name=body.name, team=body.team,
         role=body.role, now=now,
     )
     await session.commit()
     request.app.state.principals.clear()  # the subject's grants may have changed
-    return KeyOut(key=key, prefix=stored.prefix, subject=subject, team=body.team, role=body.role)
+    return KeyOut(key=key, prefix=stored.prefix, subject=stored.subject, team=body.team,
+                  role=body.role)
 
 
 class RevokedOut(BaseModel):
@@ -84,8 +79,7 @@ async def revoke_key(
     request: Request, session: SessionDep, principal: PrincipalDep, now: NowDep,
 ) -> RevokedOut:
     stored = await service.revoke_key(session, principal, prefix, now)
-    if stored is None or stored.revoked_at is None:
-        raise not_found(f"API key '{prefix}'")
+    assert stored.revoked_at is not None
     await session.commit()
     request.app.state.principals.clear()  # after the commit, so nothing re-caches the key
     return RevokedOut(prefix=stored.prefix, subject=stored.subject, revoked_at=stored.revoked_at)
@@ -95,17 +89,12 @@ async def revoke_key(
 async def create_service(
     body: ServiceRequest, session: SessionDep, principal: PrincipalDep, now: NowDep
 ) -> dict[str, Any]:
-    require(principal, body.team, "editor")
-    if await catalog.get_service(session, body.name) is not None:
-        raise conflict(f"service '{body.name}' exists already")
-    for env in sorted(set(body.environments)):
-        await ensure_environment(session, team=body.team, service=body.name, environment=env,
-                                 now=now)
-    await audit.record(session, actor=principal.subject, action="service.create",
-                       target_type="service", target_id=body.name, team=body.team, at=now,
-                       details={"environments": sorted(set(body.environments))})
+    environments = await catalog.register_service(
+        session, principal, name=body.name, team=body.team, environments=body.environments,
+        now=now,
+    )
     await session.commit()
-    return {"name": body.name, "team": body.team, "environments": sorted(set(body.environments))}
+    return {"name": body.name, "team": body.team, "environments": environments}
 
 
 @router.get("/audit", response_model=list[AuditOut], summary="Audit log of every mutation")
@@ -114,9 +103,6 @@ async def audit_log(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> list[AuditOut]:
-    teams = None if principal.can(ALL_TEAMS, "admin") else {
-        t for t, r in principal.grants.items() if principal.can(t, "admin")
-    }
-    rows = await audit.entries(session, teams=teams, limit=limit, offset=offset)
+    rows = await audit.visible_entries(session, principal, limit=limit, offset=offset)
     return [AuditOut(at=r.at, actor=r.actor, action=r.action, target_type=r.target_type,
                      target_id=r.target_id, team=r.team, details=r.details) for r in rows]

@@ -8,9 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from slo_scout.api.deps import PrincipalDep, SessionDep
-from slo_scout.api.problems import not_found
-from slo_scout.control.auth.guard import require
-from slo_scout.control.catalog import repository
+from slo_scout.control.catalog import service as catalog
 
 router = APIRouter(tags=["services"])
 
@@ -37,11 +35,8 @@ async def list_services(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> ServicePage:
-    visible = principal.visible_teams()
-    if team is not None and visible is not None and team not in visible:
-        return ServicePage(items=[], total=0)
-    rows, total = await repository.list_services(session, team=team, limit=limit, offset=offset,
-                                                 teams=visible)
+    rows, total = await catalog.visible_services(session, principal, team=team, limit=limit,
+                                                 offset=offset)
     return ServicePage(items=[ServiceOut(name=s.name, team=t.name) for s, t in rows],
                        total=total)
 
@@ -51,10 +46,5 @@ async def list_services(
 async def list_environments(
     service: str, session: SessionDep, principal: PrincipalDep
 ) -> list[EnvironmentOut]:
-    found = await repository.get_service(session, service)
-    if found is None:
-        raise not_found(f"service '{service}'")
-    team = await repository.team_of_service(session, found.id)
-    require(principal, team.name, "viewer")
     return [EnvironmentOut(name=e.name, service=service)
-            for e in await repository.list_environments(session, found.id)]
+            for e in await catalog.environments_of(session, principal, service)]

@@ -1,13 +1,22 @@
-"""Analysis jobs: enqueue, and read status with links to results. Never commits."""
+"""Analysis jobs: requested (checked and audited), enqueued, and read back by callers allowed to
+see them. Never commits."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.control.analysis import repository
+from slo_scout.control.audit import repository as audit
+from slo_scout.control.auth.guard import require
+from slo_scout.control.auth.principal import Principal
+from slo_scout.control.catalog import repository as catalog
+from slo_scout.control.catalog.service import find_environment
+from slo_scout.control.errors import NotFound
 from slo_scout.db.models import AnalysisJob, AnalysisResult
 
 
@@ -38,9 +47,62 @@ async def enqueue(
     return await repository.insert_job(session, job)
 
 
+async def request(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    service: str,
+    environment: str,
+    lookback: str,
+    lookback_seconds: int,
+    strategy: str,
+    max_attempts: int,
+    now: datetime,
+) -> tuple[AnalysisJob, str, str]:
+    """Enqueues an analysis of an environment for an editor of its team, in the audit log with
+    the ``lookback`` as asked. Returns (job, service name, environment name)."""
+    team, svc, env = await find_environment(session, service=service, environment=environment)
+    require(principal, team.name, "editor")
+    job = await enqueue(
+        session, environment_id=env.id, lookback_seconds=lookback_seconds, strategy=strategy,
+        requested_by=principal.subject, max_attempts=max_attempts, now=now,
+    )
+    await audit.record(
+        session, actor=principal.subject, action="analysis.enqueue", target_type="job",
+        target_id=job.id, team=team.name, at=now,
+        details={"service": svc.name, "environment": env.name, "lookback": lookback},
+    )
+    return job, svc.name, env.name
+
+
 async def get_job(session: AsyncSession, job_id: str) -> AnalysisJob | None:
     return await repository.get_job(session, job_id)
 
 
+async def visible_job(
+    session: AsyncSession, principal: Principal, job_id: str
+) -> tuple[Row[Any], str, str]:
+    """A job's status columns with its service and environment names, for a viewer."""
+    found = await repository.job_with_names(session, job_id)
+    if found is None:
+        raise NotFound(f"analysis job '{job_id}'")
+    job, team, service_name, environment = found
+    require(principal, team, "viewer")
+    return job, service_name, environment
+
+
 async def get_result(session: AsyncSession, result_id: int) -> AnalysisResult | None:
     return await repository.get_result(session, result_id)
+
+
+async def visible_result(
+    session: AsyncSession, principal: Principal, result_id: int
+) -> AnalysisResult:
+    found = await repository.get_result(session, result_id)
+    if found is None:
+        raise NotFound(f"analysis result {result_id}")
+    env = await catalog.get_environment_by_id(session, found.environment_id)
+    assert env is not None
+    team = await catalog.team_of_service(session, env.service_id)
+    require(principal, team.name, "viewer")
+    return found

@@ -17,34 +17,35 @@ from slo_scout.control.artifacts import rendering, repository
 from slo_scout.control.audit import repository as audit
 from slo_scout.control.auth.guard import require
 from slo_scout.control.auth.principal import Principal
-from slo_scout.control.catalog.service import team_of_environment
+from slo_scout.control.catalog.service import find_environment, team_of_environment
 from slo_scout.control.errors import Conflict, Forbidden, NotFound, NothingToRender
 from slo_scout.control.slos import repository as slos
-from slo_scout.db.models import ArtifactBundle
+from slo_scout.db.models import ArtifactBundle, ArtifactFile
 
 
 async def create(
-    session: AsyncSession, environment_id: int, principal: Principal, now: datetime,
-    metric_family: str | None,
+    session: AsyncSession, principal: Principal, *, service: str, environment: str,
+    now: datetime, metric_family: str | None,
 ) -> ArtifactBundle:
-    team, service, environment = await team_of_environment(session, environment_id)
-    require(principal, team, "editor")
-    approved = await slos.of_environment(session, environment_id, "approved")
+    """A bundle of every file the environment's approved SLOs render to, by an editor."""
+    owner, svc, env = await find_environment(session, service=service, environment=environment)
+    require(principal, owner.name, "editor")
+    approved = await slos.of_environment(session, env.id, "approved")
     files = await rendering.render(session, approved, metric_family=metric_family, now=now)
     if len(files) <= 1:  # recommendations.yaml alone: nothing an SLO tool could load
-        raise NothingToRender(f"{service}/{environment} has no approved SLO with a journey; "
+        raise NothingToRender(f"{svc.name}/{env.name} has no approved SLO with a journey; "
                               "approve one first")
     digests = {p: hashlib.sha256(t.encode()).hexdigest() for p, t in files.items()}
     bundle = await repository.add(session, ArtifactBundle(
-        environment_id=environment_id, result_id=None,
-        version=await repository.next_version(session, environment_id), status="proposed",
+        environment_id=env.id, result_id=None,
+        version=await repository.next_version(session, env.id), status="proposed",
         created_by=principal.subject, created_at=now,
     ), files, digests)
     await audit.record(session, actor=principal.subject, action="artifacts.create",
-                       target_type="artifact_bundle", target_id=bundle.id, team=team, at=now,
-                       details={"service": service, "environment": environment,
-                                "version": bundle.version, "files": len(files),
-                                "slos": sorted(s.name for s in approved)})
+                       target_type="artifact_bundle", target_id=bundle.id, team=owner.name,
+                       at=now, details={"service": svc.name, "environment": env.name,
+                                        "version": bundle.version, "files": len(files),
+                                        "slos": sorted(s.name for s in approved)})
     return bundle
 
 
@@ -56,6 +57,16 @@ async def visible(session: AsyncSession, principal: Principal, bundle_id: int, r
     team, _, _ = await team_of_environment(session, bundle.environment_id)
     require(principal, team, role)
     return bundle
+
+
+async def visible_file(
+    session: AsyncSession, principal: Principal, bundle_id: int, path: str
+) -> ArtifactFile:
+    await visible(session, principal, bundle_id, "viewer")
+    found = await repository.file(session, bundle_id, path)
+    if found is None:
+        raise NotFound(f"file '{path}' of artifact bundle {bundle_id}")
+    return found
 
 
 async def approve(

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from slo_scout.control.audit import repository as audit
 from slo_scout.control.auth import keys, repository
 from slo_scout.control.auth.cache import PrincipalCache
+from slo_scout.control.auth.guard import require
 from slo_scout.control.auth.oidc import InvalidToken, OidcVerifier
 from slo_scout.control.auth.principal import ALL_TEAMS, ROLES, Principal
-from slo_scout.control.errors import Forbidden
+from slo_scout.control.errors import Forbidden, NotFound
 from slo_scout.db.models import ApiKey
 
 
@@ -69,9 +70,13 @@ def _claimed_roles(value: Any) -> list[tuple[str, str]]:
 
 
 async def issue_key(
-    session: AsyncSession, *, actor: str, subject: str, name: str, team: str, role: str,
-    now: datetime,
+    session: AsyncSession, principal: Principal, *, subject: str, name: str, team: str,
+    role: str, now: datetime,
 ) -> tuple[str, ApiKey]:
+    """A new key acting as ``key:<subject>`` with ``role`` in ``team``, issued by an admin of
+    that team. Returns (the key, shown once; its stored row)."""
+    require(principal, team, "admin")
+    actor, subject = principal.subject, f"key:{subject}"
     key, prefix, digest = keys.new_key()
     stored = await repository.add_key(
         session,
@@ -108,12 +113,12 @@ async def ensure_bootstrap_key(session: AsyncSession, key: str, now: datetime) -
 
 async def revoke_key(
     session: AsyncSession, principal: Principal, prefix: str, now: datetime
-) -> ApiKey | None:
-    """Revokes a key (None if unknown). Its own holder may revoke it; otherwise revoking needs
-    the admin role in every team the key's subject holds a role in."""
+) -> ApiKey:
+    """Revokes a key. Its own holder may revoke it; otherwise revoking needs the admin role in
+    every team the key's subject holds a role in."""
     stored = await repository.key_by_prefix(session, prefix)
     if stored is None:
-        return None
+        raise NotFound(f"API key '{prefix}'")
     if stored.subject != principal.subject:
         teams = await repository.grants_of(session, stored.subject)
         short = sorted(t for t in teams or {ALL_TEAMS: ""} if not principal.can(t, "admin"))

@@ -1,5 +1,5 @@
-"""Teams, services and environments: found or created on first use (ingest, analyze), named,
-and filtered to what a caller may see."""
+"""Teams, services and environments: registered, or found or created on first use (ingest,
+analyze), named, and filtered to what a caller may see. Never commits."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from slo_scout.control.audit import repository as audit
+from slo_scout.control.auth.guard import require
+from slo_scout.control.auth.principal import Principal
 from slo_scout.control.catalog import repository
-from slo_scout.control.errors import NotFound
+from slo_scout.control.errors import Conflict, NotFound
 from slo_scout.db.models import Environment, Service, Team
 
 
@@ -70,3 +73,44 @@ async def visible_environments(
         query = query.where(env.name == environment)
     rows = await session.execute(query)
     return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+async def register_service(
+    session: AsyncSession, principal: Principal, *, name: str, team: str,
+    environments: list[str], now: datetime,
+) -> list[str]:
+    """A new service of ``team`` with its environments, by an editor of the team; returns the
+    environments' names, sorted. Raises :class:`Conflict` when the name is taken."""
+    require(principal, team, "editor")
+    if await repository.get_service(session, name) is not None:
+        raise Conflict(f"service '{name}' exists already")
+    names = sorted(set(environments))
+    for env in names:
+        await ensure_environment(session, team=team, service=name, environment=env, now=now)
+    await audit.record(session, actor=principal.subject, action="service.create",
+                       target_type="service", target_id=name, team=team, at=now,
+                       details={"environments": names})
+    return names
+
+
+async def visible_services(
+    session: AsyncSession, principal: Principal, *, team: str | None, limit: int, offset: int,
+) -> tuple[list[tuple[Service, Team]], int]:
+    """A page of the services the caller may see (of ``team`` when given) and their total."""
+    visible = principal.visible_teams()
+    if team is not None and visible is not None and team not in visible:
+        return [], 0
+    return await repository.list_services(session, team=team, limit=limit, offset=offset,
+                                          teams=visible)
+
+
+async def environments_of(
+    session: AsyncSession, principal: Principal, service: str
+) -> list[Environment]:
+    """A service's environments, for a viewer of its team."""
+    found = await repository.get_service(session, service)
+    if found is None:
+        raise NotFound(f"service '{service}'")
+    team = await repository.team_of_service(session, found.id)
+    require(principal, team.name, "viewer")
+    return await repository.list_environments(session, found.id)
