@@ -112,10 +112,10 @@ def _produce(bootstrap: str, topic: str, spans: list[Span]) -> None:
 
 def _by_flink(spans: list[Span], broker: Broker, url: str, folder: Path) -> dict[str, Any]:
     import psycopg
-
-    from slo_scout.core.journeys.sketch_codec import sketch_quantiles
     from slo_scout_streaming.journey_job import run
     from slo_scout_streaming.settings import PipelineSettings
+
+    from slo_scout.core.journeys.sketch_codec import sketch_quantiles
 
     topic = broker.topic("spans", partitions=4)
     _produce(broker.bootstrap, topic, spans)

@@ -17,11 +17,10 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from slo_scout.api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
-from slo_scout.api.ingest import service
 from slo_scout.api.ingest.schemas import FragmentOut, IngestOut, RecordProblem
 from slo_scout.api.problems import Problem
 from slo_scout.control.auth.guard import require
-from slo_scout.control.journeys import pending
+from slo_scout.control.journeys import pending, uploads
 from slo_scout.control.journeys.recording import MissingTeam, teams_of
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.telemetry import FORMATS
@@ -97,14 +96,14 @@ async def ingest_traces(
         raise Problem(422, "Invalid Request", "the body is empty: send a trace file or OTLP "
                       "payload", errors=[{"field": "body", "message": "required"}])
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    chosen = fmt or service.CONTENT_FORMATS.get(ctype)
-    decoded = await run_in_threadpool(service.decode_body, body, source=source, fmt=chosen)
+    chosen = fmt or uploads.CONTENT_FORMATS.get(ctype)
+    decoded = await run_in_threadpool(uploads.decode_body, body, source=source, fmt=chosen)
     if not decoded.spans and decoded.fatal is None and not decoded.report.bad_records:
         metrics.ingest_requests.labels("refused").inc()
         raise Problem(422, "Invalid Request", "the body holds no spans: send a trace file or "
                       "an OTLP export request with spans",
                       errors=[{"field": "body", "message": "no spans"}])
-    entries = await run_in_threadpool(service.entry_services, decoded.spans)
+    entries = await run_in_threadpool(uploads.entry_services, decoded.spans)
     try:
         teams = await teams_of(session, entries, team)
     except MissingTeam as missing:

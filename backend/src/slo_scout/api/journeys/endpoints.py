@@ -21,6 +21,7 @@ from slo_scout.api.journeys.schemas import (
 from slo_scout.api.problems import Problem, not_found
 from slo_scout.control.analysis.recommending import candidate_dict
 from slo_scout.control.auth.guard import require
+from slo_scout.control.catalog.service import visible_environments
 from slo_scout.control.journeys import repository
 from slo_scout.control.journeys.convert import journey_from_row
 from slo_scout.core.journeys.model import quantile
@@ -52,7 +53,7 @@ async def list_journeys(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> JourneyPage:
-    envs = await service.visible_environments(
+    envs = await visible_environments(
         session, principal.visible_teams(), service_name, environment
     )
     rows, total = await repository.list_journeys(
@@ -66,7 +67,7 @@ async def _visible(session: SessionDep, principal: PrincipalDep, journey_id: Row
     row = await repository.get_journey(session, journey_id)
     if row is None:
         raise not_found(f"journey {journey_id}")
-    envs = await service.visible_environments(session, None, None, None)
+    envs = await visible_environments(session, None, None, None)
     team, svc, env = envs[row.environment_id]
     require(principal, team, "viewer")
     return row, svc, env

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.api.journeys.schemas import JourneyPage, JourneySummary, StatPoint
 from slo_scout.control import series
-from slo_scout.control.catalog.service import visible_environments as visible_environments
 from slo_scout.core.journeys.sketch_codec import sketch_quantiles
 from slo_scout.db.models import JourneyRow
 

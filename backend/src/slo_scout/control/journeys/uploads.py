@@ -1,9 +1,9 @@
-"""Embedded ingest: a trace file or OTLP body in, decoded, and handed to the control layer.
+"""An uploaded trace file or OTLP body, decoded: every good span, the bad records named.
 
-Decoding is the core's (pure, CPU-bound) and runs in a worker thread so a large upload does not
-stall the event loop. Bad records never cost the good ones: the decoder skips them (and reports
-each, naming record and field) and whatever decoded is kept. What happens to the spans next
-(waiting for the rest of their trace, the ledger, journeys) is ``control.journeys``'.
+Pure work on bytes (the core's decoders), run by the API in a worker thread so a large upload
+does not stall its event loop. Bad records never cost the good ones: the decoder skips them (and
+reports each, naming record and field) and whatever decoded is kept. What happens to the spans
+next (waiting for the rest of their trace, the ledger, journeys) is ``pending``'s.
 """
 
 from __future__ import annotations
