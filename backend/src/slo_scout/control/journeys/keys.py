@@ -138,11 +138,26 @@ async def drop_key_minutes_before(session: AsyncSession, cutoff: datetime) -> in
 
 # -- the trace ledger -------------------------------------------------------------------------
 
+# PostgreSQL takes a batch's ids as one array parameter (one statement however many ids); the
+# portable form binds each id and is kept for SQLite.
+_COUNTED_PG = text("SELECT trace_id FROM trace_ledger WHERE trace_id = ANY(:ids)")
+_CLAIM_PG = text(
+    "INSERT INTO trace_ledger (trace_id, journey_key, minute, recorded_at) "
+    "SELECT t, k, m, :now FROM unnest(CAST(:ids AS text[]), CAST(:keys AS text[]), "
+    "CAST(:minutes AS timestamptz[])) AS x(t, k, m) "
+    "ON CONFLICT (trace_id) DO NOTHING RETURNING trace_id"
+)
+
+
 async def counted(session: AsyncSession, trace_ids: Sequence[str]) -> set[str]:
     """The trace ids among ``trace_ids`` that were counted already."""
+    if not trace_ids:
+        return set()
+    if session.bind.dialect.name == "postgresql":
+        return set(await session.scalars(_COUNTED_PG, {"ids": list(trace_ids)}))
     found: set[str] = set()
-    for start in range(0, len(trace_ids), 5000):
-        chunk = trace_ids[start:start + 5000]
+    for start in range(0, len(trace_ids), 500):
+        chunk = trace_ids[start:start + 500]
         rows = await session.scalars(
             select(TraceLedgerEntry.trace_id).where(TraceLedgerEntry.trace_id.in_(chunk))
         )
@@ -154,12 +169,17 @@ async def claim(
     session: AsyncSession, entries: Sequence[tuple[str, str | None, datetime]], now: datetime
 ) -> set[str]:
     """Records (trace id, journey key, minute) entries; returns the ids that were new."""
+    if not entries:
+        return set()
+    if session.bind.dialect.name == "postgresql":
+        ids, keys_, minutes = (list(column) for column in zip(*entries, strict=True))
+        return set(await session.scalars(
+            _CLAIM_PG, {"ids": ids, "keys": keys_, "minutes": minutes, "now": now}))
     claimed: set[str] = set()
-    insert = _insert(session)
-    for start in range(0, len(entries), 2000):
-        chunk = entries[start:start + 2000]
+    for start in range(0, len(entries), 500):
+        chunk = entries[start:start + 500]
         statement = (
-            insert(TraceLedgerEntry.__table__)
+            sqlite_insert(TraceLedgerEntry.__table__)
             .values([{"trace_id": t, "journey_key": k, "minute": m, "recorded_at": now}
                      for t, k, m in chunk])
             .on_conflict_do_nothing(index_elements=["trace_id"])
