@@ -68,5 +68,8 @@ class ResultOut(BaseModel):
     job_id: str
     version: int
     created_at: datetime
-    summary: dict[str, Any]
+    summary: dict[str, Any] = Field(description=(
+        "journeys, minutes, requests, window, strategy, history_source, metric_family, "
+        "metric_family_histogram, metric_family_source and metric_family_chosen_by (who chose "
+        "the family: configured, prometheus, metric catalog or default)"))
     recommendations: list[dict[str, Any]]

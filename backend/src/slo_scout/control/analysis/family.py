@@ -1,5 +1,8 @@
 """Which metric family an analysis writes its SLIs for: configured, detected, or the default.
 
+Detection reads a Prometheus-compatible server when one is named, else the environment's metric
+catalog (what the streaming catalog job recorded, :mod:`.metric_catalog`).
+
 Detection asks a Prometheus-compatible server's ``/api/v1/metadata`` and hands the body to the
 core's :func:`detect_family`. Prometheus lists metadata only for targets it scrapes now, so a
 server fed by remote_write, by backfilled blocks or by a federation answers with an empty map;
@@ -15,12 +18,17 @@ from typing import Any
 
 import httpx
 
+from slo_scout.control.analysis.metric_catalog import CatalogMetric, metadata_of
 from slo_scout.core.slis import FAMILIES, FamilyKind, MetricFamily, detect_family
 
 CONFIGURED = "configured"
 FROM_METADATA = "detected from metadata"
 FROM_NAMES = "detected from metric names"
+FROM_CATALOG = "detected from the metric catalog"
 DEFAULT = "default"
+# Who chose the family, in one word per way (the result's ``metric_family_chosen_by``).
+CHOSEN_BY = {CONFIGURED: "configured", FROM_METADATA: "prometheus", FROM_NAMES: "prometheus",
+             FROM_CATALOG: "metric catalog", DEFAULT: "default"}
 DEFAULT_KIND = FamilyKind.SPANMETRICS
 
 METADATA_PATH = "/api/v1/metadata"
@@ -34,12 +42,18 @@ class DetectionError(Exception):
 @dataclass(frozen=True, slots=True)
 class FamilyChoice:
     family: MetricFamily
-    source: str  # CONFIGURED, FROM_METADATA, FROM_NAMES or DEFAULT
+    source: str  # CONFIGURED, FROM_METADATA, FROM_NAMES, FROM_CATALOG or DEFAULT
+
+    @property
+    def chosen_by(self) -> str:
+        """configured, prometheus, metric catalog or default."""
+        return CHOSEN_BY[self.source]
 
     def summary(self) -> dict[str, str]:
         return {
             "metric_family": self.family.kind.value,
             "metric_family_source": self.source,
+            "metric_family_chosen_by": self.chosen_by,
             "metric_family_histogram": self.family.histogram,
         }
 
@@ -73,6 +87,12 @@ def choose(metadata: Mapping[str, Any], names: Iterable[str] | None) -> FamilyCh
         if found is not None:
             return FamilyChoice(found, FROM_NAMES)
     return default()
+
+
+def choose_from_catalog(metrics: Iterable[CatalogMetric]) -> FamilyChoice:
+    """The family the environment's metric catalog shows, else the default."""
+    found = detect_family(metadata_of(metrics))
+    return FamilyChoice(found, FROM_CATALOG) if found is not None else default()
 
 
 def _body(response: httpx.Response, url: str) -> dict[str, Any]:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Protocol
 
 from slo_scout.control.analysis import family as families
+from slo_scout.control.analysis.metric_catalog import CatalogMetric
 from slo_scout.core.journeys.model import Journey
 from slo_scout.core.recommend.journey import (
     recommend_availability_counts,
@@ -57,20 +59,27 @@ def recommendation_dict(rec: Recommendation) -> dict[str, Any]:
 
 
 class Recommender:
-    """``family`` None: detected from the history server when there is one, else the default."""
+    """``family`` None: detected from the history server when there is one, else from the
+    environment's metric catalog, else the default."""
 
     def __init__(self, family: MetricFamily | None, history: HistorySource | None = None) -> None:
         self.configured = families.FamilyChoice(family, families.CONFIGURED) if family else None
         self.history = history
         self.history_source = history.name if history else "stored journey statistics"
 
-    async def choose_family(self) -> families.FamilyChoice:
-        """The configured family, else the one the history server holds, else the default."""
+    @property
+    def reads_catalog(self) -> bool:
+        """Whether :meth:`choose_family` wants the environment's metric catalog."""
+        return self.configured is None and self.history is None
+
+    async def choose_family(self, catalog: Sequence[CatalogMetric] = ()) -> families.FamilyChoice:
+        """The configured family, else the one the history server holds, else the one the
+        metric catalog shows, else the default."""
         if self.configured is not None:
             return self.configured
         if self.history is not None:
             return await self.history.detect_family()
-        return families.default()
+        return families.choose_from_catalog(catalog)
 
     async def recommend(
         self, journeys: list[Journey], *, now: datetime, lookback_s: int, strategy: str,

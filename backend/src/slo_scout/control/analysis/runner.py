@@ -1,6 +1,7 @@
 """Runs one claimed analysis job: load the lookback's per-minute journey statistics, derive SLI
-candidates, read history from Prometheus when configured, recommend targets, store a versioned
-result linked to the job.
+candidates for the configured metric family (else the one Prometheus or the environment's metric
+catalog shows), read history from Prometheus when configured, recommend targets, store a
+versioned result linked to the job.
 
 Each stage commits its progress with a fenced write that also renews the lease; the result and
 the job's success are committed together, fenced, so a worker that lost its lease (and whose
@@ -16,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from slo_scout.control.analysis import repository
+from slo_scout.control.analysis import metric_catalog, repository
 from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.control.journeys import repository as journeys_repo
 from slo_scout.control.journeys.convert import journey_from_row
@@ -83,6 +84,8 @@ class JobRunner:
         async with self._sessions() as session:
             rows = await journeys_repo.journeys_of_environment(session, job.environment_id)
             stats = await journeys_repo.stats_between(session, [r.id for r in rows], start, now)
+            catalog = (await metric_catalog.metrics_of_environment(session, job.environment_id)
+                       if self._recommender.reads_catalog else [])
         by_journey: dict[int, list[Any]] = {}
         for stat in stats:
             by_journey.setdefault(stat.journey_id, []).append(stat)
@@ -90,7 +93,7 @@ class JobRunner:
         timings["load_s"] = round(time.perf_counter() - began, 6)
         await self._progress(job, "recommending", 0.4, timings=dict(timings))
         began = time.perf_counter()
-        chosen = await self._recommender.choose_family()
+        chosen = await self._recommender.choose_family(catalog)
         recommendations = await self._recommender.recommend(
             journeys, now=now, lookback_s=job.lookback_seconds, strategy=job.strategy,
             family=chosen.family,
