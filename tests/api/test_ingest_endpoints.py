@@ -78,7 +78,7 @@ def test_resending_an_upload_counts_nothing_twice(client: TestClient) -> None:
     body = otlp_json(_spans(30))
     _post(client, body, flush="true")
     again = _post(client, body, flush="true")
-    assert (again["traces"], again["late_spans"]) == (0, 60)
+    assert (again["traces"], again["duplicate_traces"], again["late_spans"]) == (0, 30, 60)
     [journey] = client.get("/api/v1/journeys").json()["items"]
     assert journey["requests"] == 30
     stats = client.get(f"/api/v1/journeys/{journey['id']}/stats", params={

@@ -128,7 +128,7 @@ async def ingest_traces(
     out = IngestOut(
         accepted_spans=len(decoded.spans) - held.late_spans, rejected_records=rejected,
         traces=stored.traces, waiting_traces=held.waiting_traces,
-        duplicate_traces=stored.duplicates, late_spans=held.late_spans,
+        duplicate_traces=stored.duplicates + held.counted_before, late_spans=held.late_spans,
         journeys=stored.journeys, new_journeys=len(stored.new_journeys),
         minute_rows=stored.minute_rows, services=stored.services,
         fragments=[FragmentOut(entry=f.label, traces=f.traces,

@@ -25,8 +25,9 @@ class IngestOut(BaseModel):
     waiting_traces: int = Field(
         description="traces of this upload waiting for more spans: counted when quiet for the "
         "trace gap, or at once with flush=true")
-    duplicate_traces: int = Field(description="complete traces counted before: not again")
-    late_spans: int = Field(description="spans of traces already counted: dropped")
+    duplicate_traces: int = Field(
+        description="traces of this upload counted before (a resent upload): not again")
+    late_spans: int = Field(description="spans of those traces: dropped")
     journeys: int
     new_journeys: int
     minute_rows: int = Field(description="per-minute statistics rows written or merged")

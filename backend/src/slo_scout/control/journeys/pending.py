@@ -28,7 +28,8 @@ from slo_scout.core.telemetry.wire import decode_fragment, encode_fragments
 class Held:
     recorded: Recorded
     waiting_traces: int  # of this upload, still waiting for more spans
-    late_spans: int  # arrived after their trace was counted
+    counted_before: int  # traces of this upload counted already (resent, or late spans)
+    late_spans: int  # their spans: dropped
 
 
 def _rows(spans: Sequence[Span], environment: str, team: str | None,
@@ -58,7 +59,7 @@ async def hold_and_close(
                                                                          over)]))
     recorded = await close(session, ready, environment=environment, team=team, now=now)
     waiting = len({span.trace_id for span in kept} - set(ready))
-    return Held(recorded, waiting, len(spans) - len(kept))
+    return Held(recorded, waiting, len(late), len(spans) - len(kept))
 
 
 async def close(
