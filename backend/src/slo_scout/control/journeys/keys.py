@@ -245,8 +245,9 @@ async def oldest_pending(session: AsyncSession, environment: str, spans: int) ->
 async def take_pending(
     session: AsyncSession, environment: str, trace_ids: Sequence[str]
 ) -> list[PendingSpans]:
-    """Removes and returns the waiting rows of these traces (with a row lock on PostgreSQL, so
-    two requests never both close a trace)."""
+    """Removes and returns the waiting rows of these traces. On PostgreSQL the rows are locked
+    in id order first: a second request closing the same trace waits, then finds them gone
+    (never half of a trace each)."""
     taken: list[PendingSpans] = []
     for start in range(0, len(trace_ids), 2000):
         chunk = trace_ids[start:start + 2000]
@@ -254,7 +255,7 @@ async def take_pending(
             PendingSpans.environment == environment, PendingSpans.trace_id.in_(chunk)
         ).order_by(PendingSpans.id)
         if session.bind.dialect.name == "postgresql":
-            statement = statement.with_for_update(skip_locked=True)
+            statement = statement.with_for_update()
         rows = list(await session.scalars(statement))
         if rows:
             await session.execute(
