@@ -4,6 +4,7 @@ records are named (record, field) and never cost the good ones."""
 from __future__ import annotations
 
 import gzip
+import json
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -146,3 +147,26 @@ def test_waiting_traces_are_counted_once_quiet_without_another_upload(
             time.sleep(0.1)
         [journey] = client.get("/api/v1/journeys").json()["items"]
         assert journey["requests"] == 5
+
+
+def _two_services(index: int, callee: str) -> bytes:
+    """A checkout whose root (frontend) calls ``callee``: two resources, as two SDKs send."""
+    root, child = trace_spans(index, START)
+    child = {**child, "kind": 2, "name": f"{callee}.Run"}
+    front = json.loads(otlp_json([root], service="frontend"))
+    back = json.loads(otlp_json([child], service=callee))
+    return json.dumps({"resourceSpans": front["resourceSpans"] + back["resourceSpans"]}).encode()
+
+
+def test_a_journeys_graph_and_critical_path_come_from_every_upload(client: TestClient) -> None:
+    """Not the graph of the last upload and the critical path of the first."""
+    for index in range(4):
+        _post(client, _two_services(index, "payments"), flush="true")
+    for index in range(4, 8):
+        _post(client, _two_services(index, "fraud"), flush="true")
+    [journey] = client.get("/api/v1/journeys").json()["items"]
+    assert journey["requests"] == 8
+    detail = client.get(f"/api/v1/journeys/{journey['id']}").json()
+    assert {(e["callee"], e["calls"]) for e in detail["graph"]["edges"]} == {
+        ("payments", 4), ("fraud", 4)}
+    assert {s["service"] for s in detail["critical_path"]} == {"frontend", "payments", "fraud"}
