@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 from datetime import timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from tests.api.conftest import NOW
@@ -170,3 +171,30 @@ def test_a_journeys_graph_and_critical_path_come_from_every_upload(client: TestC
     assert {(e["callee"], e["calls"]) for e in detail["graph"]["edges"]} == {
         ("payments", 4), ("fraud", 4)}
     assert {s["service"] for s in detail["critical_path"]} == {"frontend", "payments", "fraud"}
+
+
+DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+
+
+def test_trainticket_uploaded_in_three_parts_gives_the_journeys_of_one_pass(
+    client: TestClient,
+) -> None:
+    """A real recording cut into three uploads by rows: traces straddle the cuts."""
+    from slo_scout.core.journeys import discover
+    from slo_scout.core.telemetry import decode_stream
+
+    path = DATASETS / "trainticket" / "2023-01-29_trace.csv"
+    header, *rows = path.read_text().splitlines(keepends=True)
+    third = len(rows) // 3
+    parts = [rows[:third], rows[third:2 * third], rows[2 * third:]]
+    for i, part in enumerate(parts):
+        response = client.post(
+            "/api/v1/ingest/traces", content="".join([header, *part]).encode(),
+            params={"team": "tt", "flush": str(i == 2).lower()},
+            headers={"Content-Type": "text/csv"})
+        assert response.status_code == 200, response.text
+    one_pass = discover(decode_stream([path.read_bytes()], source=path.name)).journeys
+    items = client.get("/api/v1/journeys", params={"limit": 100}).json()["items"]
+    assert sorted((j["key"], j["name"], j["requests"]) for j in items) == sorted(
+        (j.id, j.name, j.requests) for j in one_pass)
+    assert len(items) == 9
