@@ -1,4 +1,5 @@
-"""Journeys: list with filters and pagination, detail with graph, statistics, SLI candidates."""
+"""Journeys: list with filters and pagination, detail with graph and the error log templates of
+its traces, statistics, SLI candidates."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ from slo_scout.api.journeys.schemas import (
     JourneyGraph,
     JourneyPage,
     JourneyStats,
+    LogTemplate,
 )
 from slo_scout.api.problems import Problem, not_found
 from slo_scout.control.analysis.recommending import candidate_dict
 from slo_scout.control.auth.guard import require
 from slo_scout.control.catalog.service import visible_environments
-from slo_scout.control.journeys import repository
+from slo_scout.control.journeys import log_templates, repository
 from slo_scout.control.journeys.convert import journey_from_row
 from slo_scout.core.journeys.model import quantile
 from slo_scout.core.journeys.sketch_codec import decode_sketch
@@ -89,6 +91,10 @@ async def journey_detail(
         graph=JourneyGraph(nodes=list(row.services), edges=[GraphEdge(**e) for e in row.edges]),
         critical_path=[CriticalStep(**s) for s in row.critical_path],
         sample_trace_ids=list(row.sample_trace_ids),
+        log_templates=[LogTemplate(service=e.service, template=e.template,
+                                   occurrences=e.occurrences, first_seen=e.first_seen,
+                                   last_seen=e.last_seen)
+                       for e in await log_templates.errors_of_journey(session, row.id)],
     )
 
 

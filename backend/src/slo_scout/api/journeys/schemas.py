@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class JourneySummary(BaseModel):
@@ -50,6 +50,16 @@ class JourneyGraph(BaseModel):
     edges: list[GraphEdge]
 
 
+class LogTemplate(BaseModel):
+    """An error log template logged in the journey's traces (the streaming catalog job's)."""
+
+    service: str
+    template: str
+    occurrences: int = Field(description="how many of the journey's traces logged it")
+    first_seen: datetime
+    last_seen: datetime
+
+
 class JourneyDetail(JourneySummary):
     protocol: str
     span_name: str
@@ -60,6 +70,9 @@ class JourneyDetail(JourneySummary):
     graph: JourneyGraph
     critical_path: list[CriticalStep]
     sample_trace_ids: list[str]
+    log_templates: list[LogTemplate] = Field(
+        default_factory=list,
+        description="error log templates of the journey's traces, most frequent first (top 20)")
 
 
 class StatPoint(BaseModel):

@@ -2,7 +2,8 @@
 
 An SLO adopted from an analysis keeps that recommendation's evidence; one written by hand has
 none (its evidence counts are zero and its rationale says who set it), so the rendered
-``recommendations.yaml`` never claims history that was not measured.
+``recommendations.yaml`` never claims history that was not measured. Each runbook lists the
+error log templates logged in its journey's traces (``control.journeys.log_templates``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout import __version__
 from slo_scout.control.analysis import repository as analysis
+from slo_scout.control.journeys import log_templates
 from slo_scout.control.journeys import repository as journeys_repo
 from slo_scout.control.journeys.convert import journey_from_row
 from slo_scout.core.artifacts import render_bundle
+from slo_scout.core.artifacts.runbook import LoggedError
 from slo_scout.core.journeys.model import Journey
 from slo_scout.core.recommend import Recommendation, Status, Strategy
 from slo_scout.core.recommend.model import Evidence, Interval
@@ -72,6 +75,18 @@ async def inputs(session: AsyncSession, slos: list[Slo]
     return sorted(journeys.values(), key=lambda j: j.id), recommendations
 
 
+async def logged_errors(session: AsyncSession, slos: list[Slo]
+                        ) -> dict[str, list[LoggedError]]:
+    """The error log templates of each SLO's journey traces, by journey key (for runbooks)."""
+    ids = {slo.journey_id for slo in slos if slo.journey_id is not None}
+    out = {}
+    for journey_id, errors in (await log_templates.errors_of_journeys(session, ids)).items():
+        row = await journeys_repo.get_journey(session, journey_id)  # loaded by inputs() already
+        if row is not None:
+            out[row.key] = errors
+    return out
+
+
 async def render(
     session: AsyncSession, slos: list[Slo], *, metric_family: str | None, now: datetime
 ) -> dict[str, str]:
@@ -79,4 +94,4 @@ async def render(
     family = FAMILIES[FamilyKind(metric_family or FamilyKind.SPANMETRICS.value)]
     strategy = recommendations[0].strategy if recommendations else Strategy.BALANCED
     return render_bundle(journeys, recommendations, family=family, strategy=strategy, now=now,
-                         version=__version__)
+                         version=__version__, logged_errors=await logged_errors(session, slos))

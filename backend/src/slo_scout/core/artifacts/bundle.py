@@ -19,7 +19,7 @@ returned, so a bad query fails here and not in Prometheus. The rules are generat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +31,7 @@ from slo_scout.core.artifacts.model import Slo, build_slos, by_service
 from slo_scout.core.artifacts.openslo import render_openslo
 from slo_scout.core.artifacts.pyrra import render_pyrra
 from slo_scout.core.artifacts.rules_file import rules_from_spec
-from slo_scout.core.artifacts.runbook import render_runbook
+from slo_scout.core.artifacts.runbook import LoggedError, render_runbook
 from slo_scout.core.artifacts.sloth_spec import render_sloth_crd, render_sloth_spec
 from slo_scout.core.errors import SloScoutError
 from slo_scout.core.journeys.model import Journey
@@ -139,7 +139,9 @@ def render_bundle(
     version: str,
     window: str = "rolling",
     namespace: str = "monitoring",
+    logged_errors: Mapping[str, Sequence[LoggedError]] | None = None,
 ) -> dict[str, str]:
+    """``logged_errors``: per journey id, the error log templates of its traces (runbooks)."""
     slos = build_slos(journeys, recommendations, family)
     check_promql(slos)
     files: dict[str, str] = {
@@ -165,5 +167,7 @@ def render_bundle(
         )
         files[f"dashboards/{name}.json"] = render_dashboard(service, group)
         for slo in group:
-            files[slo.runbook_path] = render_runbook(slo, version=version)
+            files[slo.runbook_path] = render_runbook(
+                slo, version=version, logged_errors=(logged_errors or {}).get(slo.journey.id, ())
+            )
     return dict(sorted(files.items()))

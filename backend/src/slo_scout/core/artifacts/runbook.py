@@ -3,12 +3,15 @@
 The numbers come from the SLO itself: the budget in minutes and requests over the period, each
 burn-rate alert's threshold and how long the whole budget would last at that rate, the PromQL
 to run (the SLI with the window filled in, and the recording rules), the dashboard, and the
-journey's likely suspects from its critical path (steps that dominate latency, steps that fail).
+journey's likely suspects from its critical path (steps that dominate latency, steps that fail),
+and, when the runtime has them, the error log templates logged in the journey's traces.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from slo_scout.core.artifacts._render import render
 from slo_scout.core.artifacts.model import BURN_WINDOWS, Slo, dashboard_uid
@@ -17,6 +20,32 @@ from slo_scout.core.recommend.stats import budget_events_30d, budget_minutes_30d
 
 GENERATOR = "runbook/v1"
 SUSPECTS = 5
+LOGGED_ERRORS = 20  # the most frequent templates a runbook lists
+_TEMPLATE_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedError:
+    """An error log template seen in a journey's traces (mined by the streaming catalog job)."""
+
+    service: str
+    template: str
+    occurrences: int  # how many of the journey's traces logged it
+    first_seen: datetime
+    last_seen: datetime
+
+    @property
+    def cell(self) -> str:
+        """The template as a Markdown table cell: a code span, pipes escaped, long text cut."""
+        text = " ".join(self.template.split())  # one table row, whatever the line held
+        if len(text) > _TEMPLATE_CHARS:
+            text = text[: _TEMPLATE_CHARS - 1] + "…"
+        text = text.replace("|", "\\|")
+        return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +85,9 @@ def _suspects(steps: tuple[StepShare, ...]) -> tuple[list[StepShare], list[StepS
     return slow, failing[:SUSPECTS]
 
 
-def render_runbook(slo: Slo, *, version: str) -> str:
+def render_runbook(slo: Slo, *, version: str, logged_errors: Sequence[LoggedError] = ()) -> str:
+    """``logged_errors``: the error log templates of the journey's traces, most frequent first
+    (the first :data:`LOGGED_ERRORS` are listed)."""
     rec = slo.recommendation
     events = rec.evidence.events_per_30d * slo.period_days / 30
     slow, failing = _suspects(slo.journey.critical_path)
@@ -76,4 +107,6 @@ def render_runbook(slo: Slo, *, version: str) -> str:
         dashboard_uid=dashboard_uid(slo.service),
         slow=slow,
         failing=failing,
+        logged_errors=list(logged_errors)[:LOGGED_ERRORS],
+        when=when,
     )
