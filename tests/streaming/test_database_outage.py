@@ -12,9 +12,10 @@ import pytest
 from tests.fixtures.kafka import Broker
 from tests.fixtures.postgres import PostgresServer
 from tests.fixtures.tcp_proxy import CuttableProxy
-from tests.streaming.flink import JARS, need_flink
+from tests.streaming.flink import need_flink
 from tests.streaming.test_faults import (
     _database,
+    _job_env,
     _kill,
     _ledger_rows,
     _produce,
@@ -37,19 +38,12 @@ def test_a_two_minute_database_outage_mid_stream_loses_and_doubles_nothing(
     job_dsn = dsn.replace(f":{postgres_server.port}/", f":{proxy.port}/")
     topic = kafka_broker.topic("spans", partitions=1)
     log = tmp_path / "job.log"
-    env = {"SLO_SCOUT_PIPELINE_BOOTSTRAP_SERVERS": kafka_broker.bootstrap,
-           "SLO_SCOUT_PIPELINE_SPANS_TOPIC": topic,
-           "SLO_SCOUT_PIPELINE_JOURNEYS_TOPIC": kafka_broker.topic("journeys", partitions=1),
-           "SLO_SCOUT_PIPELINE_GROUP_ID": f"g{time.time_ns()}",
-           "SLO_SCOUT_PIPELINE_DATABASE_DSN": job_dsn,
-           "SLO_SCOUT_PIPELINE_SESSION_GAP_S": "1", "SLO_SCOUT_PIPELINE_LATENESS_S": "0.2",
-           "SLO_SCOUT_PIPELINE_CHECKPOINT_INTERVAL_MS": "1000",
+    env = {**_job_env(kafka_broker, topic, job_dsn, tmp_path, f"g{time.time_ns()}"),
            "SLO_SCOUT_PIPELINE_CHECKPOINT_DIR": (tmp_path / "checkpoints").as_uri(),
-           "SLO_SCOUT_PIPELINE_WRITE_BATCH": "25", "SLO_SCOUT_PIPELINE_WRITE_FLUSH_MS": "200",
+           # restarts allowed: a write that gives up is retried by Flink from a checkpoint
+           "SLO_SCOUT_PIPELINE_RESTART_ATTEMPTS": "10",
            "SLO_SCOUT_PIPELINE_RESTART_INITIAL_BACKOFF_S": "1",
-           "SLO_SCOUT_PIPELINE_RESTART_MAX_BACKOFF_S": "10",
-           "SLO_SCOUT_PIPELINE_JARS_DIR": str(JARS),
-           "SLO_SCOUT_PIPELINE_DATA_DIR": str(tmp_path / "data")}
+           "SLO_SCOUT_PIPELINE_RESTART_MAX_BACKOFF_S": "10"}
     total = 2000
     producer = threading.Thread(target=_produce,
                                 args=(kafka_broker.bootstrap, topic, range(total), 0.25))

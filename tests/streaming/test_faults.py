@@ -271,17 +271,10 @@ def test_a_journey_job_killed_mid_stream_and_restored_from_its_checkpoint_counts
     topic = kafka_broker.topic("spans", partitions=1)
     checkpoints = tmp_path / "checkpoints"
     log = tmp_path / "job.log"
-    env = {"SLO_SCOUT_PIPELINE_BOOTSTRAP_SERVERS": kafka_broker.bootstrap,
-           "SLO_SCOUT_PIPELINE_SPANS_TOPIC": topic,
-           "SLO_SCOUT_PIPELINE_JOURNEYS_TOPIC": kafka_broker.topic("journeys", partitions=1),
-           "SLO_SCOUT_PIPELINE_GROUP_ID": f"g{time.time_ns()}",
-           "SLO_SCOUT_PIPELINE_DATABASE_DSN": dsn,
-           "SLO_SCOUT_PIPELINE_SESSION_GAP_S": "1", "SLO_SCOUT_PIPELINE_LATENESS_S": "0.2",
-           "SLO_SCOUT_PIPELINE_CHECKPOINT_INTERVAL_MS": "1000",
-           "SLO_SCOUT_PIPELINE_CHECKPOINT_DIR": checkpoints.as_uri(),
-           "SLO_SCOUT_PIPELINE_WRITE_BATCH": "25", "SLO_SCOUT_PIPELINE_WRITE_FLUSH_MS": "200",
-           "SLO_SCOUT_PIPELINE_RESTART_ATTEMPTS": "0", "SLO_SCOUT_PIPELINE_JARS_DIR": str(JARS),
-           "SLO_SCOUT_PIPELINE_DATA_DIR": str(tmp_path / "data")}
+    env = {**_job_env(kafka_broker, topic, dsn, tmp_path, f"g{time.time_ns()}"),
+           # the default hold: a trace's state outlives its write long enough to be replayed
+           "SLO_SCOUT_PIPELINE_WRITE_HOLD_S": "10", "SLO_SCOUT_PIPELINE_WRITE_BATCH": "25",
+           "SLO_SCOUT_PIPELINE_CHECKPOINT_DIR": checkpoints.as_uri()}
     total = 2000
     producer = threading.Thread(target=_produce,
                                 args=(kafka_broker.bootstrap, topic, range(total), 0.25))
