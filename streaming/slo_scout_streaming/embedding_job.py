@@ -24,13 +24,14 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
+from slo_scout.control.vectors import is_lite, row_id
 from slo_scout.core.journeys.description import describe_parts
 from slo_scout.core.journeys.model import Edge, Entry
 from slo_scout_streaming.consumer import Batches, consume_topics
 from slo_scout_streaming.kafka_records import dead_letter
 from slo_scout_streaming.settings import PipelineSettings
 from slo_scout_streaming.stats_store import JourneyInfo
-from slo_scout_streaming.vectors import JourneyVector, JourneyVectors, is_lite, row_id
+from slo_scout_streaming.vectors import JourneyVector, JourneyVectors
 
 log = logging.getLogger("slo_scout.embedding_job")
 

@@ -1,33 +1,34 @@
-"""Journey vectors in Milvus: one row per (environment, journey), written once, searched by meaning.
+"""Journey vectors in Milvus: the embedding job's writer, one row per (environment, journey).
 
 The same code talks to Milvus Lite (a local file URI: tests, embedded mode) and to a Milvus
-server (``http://host:19530``). Rows:
-
-- ``id`` (primary key, VARCHAR): ``<environment>/<journey key>``. The journey key is stable
-  across environments, so the environment is part of the id: staging's and production's
-  ``checkout`` are two rows.
-- ``journey_key``, ``service`` (the entry service), ``environment``, ``name``, ``description``
-  (the text that was embedded, so a reader sees why two journeys are neighbours).
-- ``vector``: 384 floats, L2-normalised, compared by cosine similarity.
-
-Index: a journey catalog is small (hundreds to tens of thousands of rows per environment).
-Milvus Lite supports only FLAT/IVF_FLAT/AUTOINDEX; exact search (FLAT) over that size answers
-in milliseconds and never misses a neighbour. On a server, HNSW (M=16, efConstruction=200) keeps
-queries sub-millisecond as the collection grows into the millions, with recall near 1 at
-``ef=64``. ``index="auto"`` picks FLAT for a file URI and HNSW for a server.
+server (``http://host:19530``). The collection's name, rows, schema and index are defined once,
+in ``slo_scout.control.vectors``, beside the reader the control plane uses
+(``JourneyVectorReader``); this module only writes rows of that shape (and keeps ``similar``,
+the writer's own check that what it stored can be found).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from pymilvus import DataType, MilvusClient
+from pymilvus import MilvusClient
 
-DIMENSIONS = 384
-_ID_MAX = 512
-_TEXT_MAX = 8192
+from slo_scout.control.vectors import (
+    DIMENSIONS,
+    OUTPUT_FIELDS,
+    TEXT_MAX,
+    VECTOR_FIELD,
+    collection_schema,
+    index_params,
+    index_type,
+    is_lite,
+    quote,
+    row_id,
+    search_params,
+)
+
+__all__ = ["DIMENSIONS", "JourneyVector", "JourneyVectors", "Neighbour", "is_lite", "row_id"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,24 +56,11 @@ class Neighbour:
     similarity: float  # cosine, 1.0 = same direction
 
 
-def row_id(environment: str, journey_key: str) -> str:
-    return f"{environment}/{journey_key}"
-
-
-def is_lite(uri: str) -> bool:
-    """Milvus Lite is a local file; a server is reached over http(s)/tcp."""
-    return not uri.startswith(("http://", "https://", "tcp://", "unix:"))
-
-
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 class JourneyVectors:
     def __init__(self, uri: str, collection: str, *, index: str = "auto",
                  token: str = "") -> None:
         self.uri, self.collection = uri, collection
-        self.index = ("FLAT" if is_lite(uri) else "HNSW") if index == "auto" else index.upper()
+        self.index = index_type(uri, index)
         self.client = MilvusClient(uri, token=token) if token else MilvusClient(uri)
 
     def close(self) -> None:
@@ -83,18 +71,8 @@ class JourneyVectors:
         if self.client.has_collection(self.collection):
             self.client.load_collection(self.collection)
             return
-        schema = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
-        schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=_ID_MAX)
-        schema.add_field("journey_key", DataType.VARCHAR, max_length=_ID_MAX)
-        schema.add_field("service", DataType.VARCHAR, max_length=_ID_MAX)
-        schema.add_field("environment", DataType.VARCHAR, max_length=_ID_MAX)
-        schema.add_field("name", DataType.VARCHAR, max_length=_TEXT_MAX)
-        schema.add_field("description", DataType.VARCHAR, max_length=_TEXT_MAX)
-        schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIMENSIONS)
-        params = self.client.prepare_index_params()
-        extra: dict[str, Any] = {"M": 16, "efConstruction": 200} if self.index == "HNSW" else {}
-        params.add_index(field_name="vector", index_type=self.index, metric_type="COSINE",
-                         params=extra)
+        schema = collection_schema(self.client)
+        params = index_params(self.client, self.index)
         self.client.create_collection(self.collection, schema=schema, index_params=params)
         self.client.load_collection(self.collection)
 
@@ -111,8 +89,8 @@ class JourneyVectors:
         if not rows:
             return 0
         data = [{"id": r.id, "journey_key": r.journey_key, "service": r.service,
-                 "environment": r.environment, "name": r.name[:_TEXT_MAX],
-                 "description": r.description[:_TEXT_MAX], "vector": r.vector} for r in rows]
+                 "environment": r.environment, "name": r.name[:TEXT_MAX],
+                 "description": r.description[:TEXT_MAX], VECTOR_FIELD: r.vector} for r in rows]
         self.client.upsert(self.collection, data)
         # Milvus Lite and a server both make an upsert visible to queries after a flush; the
         # job flushes per batch so the next batch's dedupe sees these rows.
@@ -128,18 +106,14 @@ class JourneyVectors:
         """The ``k`` stored journeys nearest to ``vector``, most similar first."""
         terms = []
         if environment is not None:
-            terms.append(f"environment == {_quote(environment)}")
+            terms.append(f"environment == {quote(environment)}")
         if service is not None:
-            terms.append(f"service == {_quote(service)}")
+            terms.append(f"service == {quote(service)}")
         if exclude is not None:
-            terms.append(f"id != {_quote(exclude)}")
-        search_params: dict[str, Any] = {"metric_type": "COSINE"}
-        if self.index == "HNSW":
-            search_params["params"] = {"ef": max(64, k)}
+            terms.append(f"id != {quote(exclude)}")
         hits = self.client.search(
             self.collection, data=[list(vector)], filter=" and ".join(terms), limit=k,
-            output_fields=["journey_key", "service", "environment", "name", "description"],
-            search_params=search_params)[0]
+            output_fields=list(OUTPUT_FIELDS), search_params=search_params(self.index, k))[0]
         return [Neighbour(id=str(h["id"]), journey_key=h["entity"]["journey_key"],
                           service=h["entity"]["service"],
                           environment=h["entity"]["environment"], name=h["entity"]["name"],
