@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from tests.api.conftest import ADMIN_KEY, NOW, settings_for
@@ -175,3 +176,36 @@ def test_the_runbook_of_an_slo_lists_the_errors_logged_in_its_journeys_traces(
     assert "card vault sealed" not in runbook and "lost trace" not in runbook
     assert runbook.index("## Likely suspects") < runbook.index("## Errors logged") < runbook.index(
         "## Why this objective")
+
+
+def _product_page(n: int, recommendations: bool) -> Trace:
+    """A generic entry (``HTTP GET``): its direct calls make the structural key, and the
+    optional recommendations call folds both keys into one journey."""
+    trace_id, start = _trace_id(n), START_NS + n * 1000 * MS
+    calls = [("product", "GetProduct"), ("currency", "Convert")]
+    if recommendations:
+        calls.append(("recommendation", "ListRecommendations"))
+    return assemble(trace_id, [
+        span(trace_id=trace_id, span_id="1" * 16, service="frontend", name="HTTP GET",
+             start_ns=start, duration_ns=80 * MS),
+        *(span(trace_id=trace_id, span_id=f"{i + 2:016x}", parent_id="1" * 16, service=svc,
+               name=op, start_ns=start + MS, duration_ns=5 * MS)
+          for i, (svc, op) in enumerate(calls)),
+    ])
+
+
+def test_a_template_counts_the_traces_of_every_key_folded_into_the_journey(
+    client: TestClient, pg_url: str
+) -> None:
+    _record(pg_url, "prod", [_product_page(n, recommendations=n % 2 == 0) for n in range(1, 11)])
+    _mine(pg_url, "prod", [("currency", "rate table stale for <*>", 3,
+                            {_trace_id(1), _trace_id(2), _trace_id(3)})])
+
+    [page] = client.get("/api/v1/journeys", params={"environment": "prod"}).json()["items"]
+    with psycopg.connect(psycopg_dsn(pg_url)) as conn:
+        keys = conn.execute("SELECT count(*) FROM journey_keys WHERE journey_id = %s",
+                            (page["id"],)).fetchone()
+    assert keys == (2,)  # the traces 1 and 3 have one key, the trace 2 the other
+    detail = client.get(f"/api/v1/journeys/{page['id']}").json()
+    assert [(t["template"], t["occurrences"]) for t in detail["log_templates"]] == [
+        ("rate table stale for <*>", 3)]

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.core.artifacts.runbook import LOGGED_ERRORS, LoggedError
-from slo_scout.db.models import Environment, JourneyKey, JourneyRow, TraceLedgerEntry
+from slo_scout.db.models import Environment, JourneyKey, TraceLedgerEntry
 
 # Both tables are written by the streaming catalog job (migration 0003); no ORM model maps them.
 _templates = sa.table(
@@ -54,50 +55,71 @@ def _error(service: str, template: str, n: int, first: datetime, last: datetime)
     return LoggedError(service, template, int(n), _utc(first), _utc(last))
 
 
-def _query(journey_ids: Iterable[int], limit: int | None) -> sa.Select[tuple[object, ...]]:
-    ids = sorted(set(journey_ids))
-    environment_name = (
-        sa.select(Environment.name)
-        .join(JourneyRow, JourneyRow.environment_id == Environment.id)
-        .where(JourneyRow.id == JourneyKey.journey_id)
+async def _keys_of(session: AsyncSession, journey_ids: Iterable[int]
+                   ) -> dict[tuple[str, str], int]:
+    """(environment name, structural key) -> the journey the key belongs to now."""
+    rows = await session.execute(
+        sa.select(Environment.name, JourneyKey.key, JourneyKey.journey_id)
+        .join(Environment, Environment.id == JourneyKey.environment_id)
+        .where(JourneyKey.journey_id.in_(sorted(set(journey_ids))))
+    )
+    return {(name, key): journey_id for name, key, journey_id in rows.all()}
+
+
+async def errors_of_journeys(session: AsyncSession, journey_ids: Iterable[int], *,
+                             limit: int = TOP) -> dict[int, list[LoggedError]]:
+    """Each journey's error log templates, most frequent first, at most ``limit`` each, by
+    journey id (a journey with none is absent)."""
+    keys = await _keys_of(session, journey_ids)
+    if not keys:
+        return {}
+    # Driven from the links (error traces only, far fewer than the ledger's traces): each
+    # link's key is one primary-key lookup in the ledger. Joined instead, PostgreSQL reads the
+    # whole ledger (it has no index on the key, and must not need one: a busy journey's key
+    # has millions of traces).
+    key_of_trace = (
+        sa.select(TraceLedgerEntry.journey_key)
+        .where(TraceLedgerEntry.trace_id == _links.c.trace_id)
         .scalar_subquery()
     )
-    occurrences = sa.func.count().label("occurrences")
-    query = (
-        sa.select(
-            JourneyKey.journey_id, _templates.c.service, _templates.c.template, occurrences,
-            sa.func.min(_links.c.seen_at), sa.func.max(_links.c.seen_at),
-        )
+    linked = (
+        sa.select(_templates.c.environment, _templates.c.id, _templates.c.service,
+                  _templates.c.template, _links.c.seen_at, key_of_trace.label("key"))
         .select_from(_links)
         .join(_templates, _templates.c.id == _links.c.template_id)
-        .join(TraceLedgerEntry, TraceLedgerEntry.trace_id == _links.c.trace_id)
-        .join(JourneyKey, JourneyKey.key == TraceLedgerEntry.journey_key)
-        .where(JourneyKey.journey_id.in_(ids), _templates.c.environment == environment_name)
-        .group_by(JourneyKey.journey_id, _templates.c.id, _templates.c.service,
-                  _templates.c.template)
-        .order_by(JourneyKey.journey_id, occurrences.desc(), _templates.c.service,
-                  _templates.c.template)
+        .where(_templates.c.environment.in_(sorted({name for name, _ in keys})))
+        .subquery()
     )
-    return query.limit(limit) if limit is not None else query
+    rows = await session.execute(
+        sa.select(linked.c.environment, linked.c.key, linked.c.id, linked.c.service,
+                  linked.c.template, sa.func.count(), sa.func.min(linked.c.seen_at),
+                  sa.func.max(linked.c.seen_at))
+        .where(linked.c.key.in_(sorted({key for _, key in keys})))
+        .group_by(linked.c.environment, linked.c.key, linked.c.id, linked.c.service,
+                  linked.c.template)
+    )
+    # A journey folds several keys: a template's traces add up over them.
+    merged: dict[tuple[int, str], list[Any]] = {}
+    for environment, key, template_id, service, template, n, first, last in rows.all():
+        journey_id = keys.get((environment, key))
+        if journey_id is None:  # the key of another environment's journey
+            continue
+        seen = merged.get((journey_id, template_id))
+        if seen is None:
+            merged[(journey_id, template_id)] = [service, template, n, first, last]
+        else:
+            seen[2] += n
+            seen[3], seen[4] = min(seen[3], first), max(seen[4], last)
+    out: dict[int, list[LoggedError]] = {}
+    for (journey_id, _), (service, template, n, first, last) in merged.items():
+        out.setdefault(journey_id, []).append(_error(service, template, n, first, last))
+    for errors in out.values():
+        errors.sort(key=lambda e: (-e.occurrences, e.service, e.template))
+        del errors[limit:]
+    return out
 
 
 async def errors_of_journey(session: AsyncSession, journey_id: int, *, limit: int = TOP
                             ) -> list[LoggedError]:
     """The journey's error log templates, most frequent first, at most ``limit``."""
-    rows = await session.execute(_query([journey_id], limit))
-    return [_error(*row[1:]) for row in rows.all()]
-
-
-async def errors_of_journeys(session: AsyncSession, journey_ids: Iterable[int], *,
-                             limit: int = TOP) -> dict[int, list[LoggedError]]:
-    """:func:`errors_of_journey` for several journeys in one query, by journey id (a journey
-    with none is absent)."""
-    out: dict[int, list[LoggedError]] = {}
-    ids = list(journey_ids)
-    if not ids:
-        return out
-    for row in (await session.execute(_query(ids, None))).all():
-        found = out.setdefault(row[0], [])
-        if len(found) < limit:
-            found.append(_error(*row[1:]))
-    return out
+    return (await errors_of_journeys(session, [journey_id], limit=limit)).get(journey_id, [])
