@@ -3,8 +3,7 @@
 The same code talks to Milvus Lite (a local file URI: tests, embedded mode) and to a Milvus
 server (``http://host:19530``). The collection's name, rows, schema and index are defined once,
 in ``slo_scout.control.vectors``, beside the reader the control plane uses
-(``JourneyVectorReader``); this module only writes rows of that shape (and keeps ``similar``,
-the writer's own check that what it stored can be found).
+(``JourneyVectorReader``); this module only writes rows of that shape.
 """
 
 from __future__ import annotations
@@ -16,19 +15,16 @@ from pymilvus import MilvusClient
 
 from slo_scout.control.vectors import (
     DIMENSIONS,
-    OUTPUT_FIELDS,
     TEXT_MAX,
     VECTOR_FIELD,
     collection_schema,
     index_params,
     index_type,
     is_lite,
-    quote,
     row_id,
-    search_params,
 )
 
-__all__ = ["DIMENSIONS", "JourneyVector", "JourneyVectors", "Neighbour", "is_lite", "row_id"]
+__all__ = ["DIMENSIONS", "JourneyVector", "JourneyVectors", "is_lite", "row_id"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,17 +39,6 @@ class JourneyVector:
     @property
     def id(self) -> str:
         return row_id(self.environment, self.journey_key)
-
-
-@dataclass(frozen=True, slots=True)
-class Neighbour:
-    id: str
-    journey_key: str
-    service: str
-    environment: str
-    name: str
-    description: str
-    similarity: float  # cosine, 1.0 = same direction
 
 
 class JourneyVectors:
@@ -100,23 +85,3 @@ class JourneyVectors:
     def count(self) -> int:
         rows = self.client.query(self.collection, filter="", output_fields=["count(*)"])
         return int(rows[0]["count(*)"])
-
-    def similar(self, vector: Sequence[float], k: int = 5, *, environment: str | None = None,
-                service: str | None = None, exclude: str | None = None) -> list[Neighbour]:
-        """The ``k`` stored journeys nearest to ``vector``, most similar first."""
-        terms = []
-        if environment is not None:
-            terms.append(f"environment == {quote(environment)}")
-        if service is not None:
-            terms.append(f"service == {quote(service)}")
-        if exclude is not None:
-            terms.append(f"id != {quote(exclude)}")
-        hits = self.client.search(
-            self.collection, data=[list(vector)], filter=" and ".join(terms), limit=k,
-            output_fields=list(OUTPUT_FIELDS), search_params=search_params(self.index, k))[0]
-        return [Neighbour(id=str(h["id"]), journey_key=h["entity"]["journey_key"],
-                          service=h["entity"]["service"],
-                          environment=h["entity"]["environment"], name=h["entity"]["name"],
-                          description=h["entity"]["description"],
-                          similarity=float(h["distance"]))
-                for h in hits]

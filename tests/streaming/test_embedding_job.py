@@ -92,20 +92,24 @@ def test_new_journeys_are_embedded_once_and_found_by_meaning(
             ("staging/k-cart", "k-cart", "frontend", "staging"),
             ("staging/k-checkout", "k-checkout", "frontend", "staging"),
             ("staging/k-search", "k-search", "catalog", "staging")]
+    finally:
+        vectors.close()
 
-        from slo_scout_streaming.embedding_job import describe_info
+    from slo_scout_streaming.embedding_job import describe_info
 
-        # Another team's checkout, in other words, is nearest to our checkout.
-        query = Embedder().embed([describe_info(PLACE_ORDER)])[0]
-        hits = vectors.similar(query, k=3, environment="staging")
+    from slo_scout.control.vectors import JourneyVectorReader
+
+    # Read back through the control layer's one reader: another team's checkout, in other
+    # words, is nearest to our checkout.
+    query = Embedder().embed([describe_info(PLACE_ORDER)])[0]
+    with JourneyVectorReader(settings.milvus_uri, settings.milvus_collection) as reader:
+        hits = reader.nearest(query, environment="staging", k=3)
         assert hits[0].journey_key == "k-checkout"
         assert hits[0].similarity > hits[1].similarity
         assert "payment charge" in hits[0].description
-        only_catalog = vectors.similar(query, k=3, service="catalog")
+        only_catalog = reader.nearest(query, environment="staging", k=3, service="catalog")
         assert [h.journey_key for h in only_catalog] == ["k-search"]
-        assert vectors.similar(query, k=3, environment="production") == []
-    finally:
-        vectors.close()
+        assert reader.nearest(query, environment="production", k=3) == []
 
     # The junk record, once per run (the replay read it again), tagged with the error class.
     dead_records = read_topic(kafka_broker.bootstrap, dead, 2)
