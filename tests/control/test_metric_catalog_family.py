@@ -144,3 +144,24 @@ def test_spanmetrics_connector_names_over_otlp_get_their_prometheus_names() -> N
     assert chosen.family.kind == FamilyKind.SPANMETRICS
     assert chosen.family.histogram == "traces_span_metrics_duration_milliseconds"
     assert chosen.family.calls == "traces_span_metrics_calls_total"
+
+
+def test_a_journeys_sli_candidates_are_written_for_the_family_its_catalog_shows(
+    pg_url: str,
+) -> None:
+    from fastapi.testclient import TestClient
+    from tests.api.conftest import ADMIN_KEY, settings_for
+
+    from slo_scout.api.app import create_app
+
+    asyncio.run(seed_and_enqueue(pg_url))  # journeys in environment "prod" of shop-frontend
+    with TestClient(create_app(settings_for(pg_url))) as client:
+        client.headers["X-API-Key"] = ADMIN_KEY
+        [journey, *_] = client.get("/api/v1/journeys").json()["items"]
+        path = f"/api/v1/journeys/{journey['id']}/sli-candidates"
+        before = client.get(path).json()
+        assert [c["family"] for c in before] == ["spanmetrics"] * len(before)
+        _record(pg_url, "prod", TEMPO, NOW)
+        after = client.get(path).json()
+        assert after and [c["family"] for c in after] == ["tempo"] * len(after)
+        assert all("traces_spanmetrics" in c["total_query"] for c in after)

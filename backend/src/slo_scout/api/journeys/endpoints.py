@@ -21,6 +21,7 @@ from slo_scout.api.journeys.schemas import (
     LogTemplate,
 )
 from slo_scout.api.problems import Problem, not_found
+from slo_scout.control.analysis.family import family_for_environment
 from slo_scout.control.analysis.recommending import candidate_dict
 from slo_scout.control.auth.guard import require
 from slo_scout.control.catalog.service import visible_environments
@@ -125,5 +126,10 @@ async def journey_slis(
     family: Annotated[FamilyKind | None, Query()] = None,
 ) -> list[dict[str, Any]]:
     row, _, _ = await _visible(session, principal, journey_id)
-    kind = family or FamilyKind(settings.history.metric_family or FamilyKind.SPANMETRICS.value)
-    return [candidate_dict(c) for c in sli_candidates(journey_from_row(row, []), FAMILIES[kind])]
+    if family is not None:
+        chosen = FAMILIES[family]
+    else:
+        chosen = (await family_for_environment(
+            session, row.environment_id, configured_kind=settings.history.metric_family,
+            prometheus_url=settings.history.prometheus_url)).family
+    return [candidate_dict(c) for c in sli_candidates(journey_from_row(row, []), chosen)]

@@ -17,8 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from slo_scout.control.analysis.metric_catalog import CatalogMetric, metadata_of
+from slo_scout.control.analysis.metric_catalog import (
+    CatalogMetric,
+    metadata_of,
+    metrics_of_environment,
+)
 from slo_scout.core.slis import FAMILIES, FamilyKind, MetricFamily, detect_family
 
 CONFIGURED = "configured"
@@ -87,6 +92,21 @@ def choose(metadata: Mapping[str, Any], names: Iterable[str] | None) -> FamilyCh
         if found is not None:
             return FamilyChoice(found, FROM_NAMES)
     return default()
+
+
+async def family_for_environment(
+    session: AsyncSession, environment_id: int, *, configured_kind: str | None,
+    prometheus_url: str | None,
+) -> FamilyChoice:
+    """The family an environment's SLIs are written for when no server is asked: the
+    configured one; else, with no Prometheus to ask, what its metric catalog shows; else the
+    default."""
+    chosen = configured(configured_kind)
+    if chosen is not None:
+        return chosen
+    if prometheus_url:
+        return default()
+    return choose_from_catalog(await metrics_of_environment(session, environment_id))
 
 
 def choose_from_catalog(metrics: Iterable[CatalogMetric]) -> FamilyChoice:
