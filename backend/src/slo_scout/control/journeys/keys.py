@@ -140,7 +140,10 @@ async def drop_key_minutes_before(session: AsyncSession, cutoff: datetime) -> in
 
 # PostgreSQL takes a batch's ids as one array parameter (one statement however many ids); the
 # portable form binds each id and is kept for SQLite.
-_COUNTED_PG = text("SELECT trace_id FROM trace_ledger WHERE trace_id = ANY(:ids)")
+# Joined from the ids (not ``= ANY(:ids)``, which asyncpg's prepared statement planned as a scan
+# of the whole ledger: 27 ms a batch at 10,000 rows, growing with the ledger).
+_COUNTED_PG = text("SELECT l.trace_id FROM unnest(CAST(:ids AS text[])) AS x(t) "
+                   "JOIN trace_ledger l ON l.trace_id = x.t")
 _CLAIM_PG = text(
     "INSERT INTO trace_ledger (trace_id, journey_key, minute, recorded_at) "
     "SELECT t, k, m, :now FROM unnest(CAST(:ids AS text[]), CAST(:keys AS text[]), "
