@@ -45,6 +45,7 @@ bench: bootstrap
 	$(BIN)/python -m bench           # issue 2: decode vs assembly+fingerprint, memory at 10x input
 	$(BIN)/python -m bench.api       # issue 4: journey list and job status under concurrent load
 	$(BIN)/python -m bench.ingest    # issue 5: collector ingest and the Flink journey job
+	$(BIN)/python -m bench.freshness # issue 10: ack of a trace's last span -> counted, beside the session gap
 
 helm-test: bootstrap
 	$(BIN)/python -m pytest tests/infrastructure
