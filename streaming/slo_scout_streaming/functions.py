@@ -29,8 +29,10 @@ from pyflink.datastream import TimeDomain
 from pyflink.datastream.functions import KeyedProcessFunction, RuntimeContext
 from pyflink.datastream.state import ValueStateDescriptor
 
+from slo_scout.control.journeys.recording import TraceBatch
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.journeys import Trace, assemble
+from slo_scout.core.telemetry.model import Span
 from slo_scout.core.telemetry.wire import decode_fragment
 from slo_scout_streaming.stats_store import StatsStore
 
@@ -48,7 +50,8 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
 
     def open(self, runtime_context: RuntimeContext) -> None:
         self.trace = runtime_context.get_state(ValueStateDescriptor("trace", Types.STRING()))
-        self.pending: dict[str, Trace] = {}  # closed, not yet written
+        self.closed = TraceBatch()  # closed traces, classified, not yet written
+        self.pending: dict[str, str] = {}  # their held fragments, should one be needed again
         self.written: set[str] = set()  # written, state not yet released
         self.flush_at: int | None = None  # processing-time timer armed for the batch
         self.store = StatsStore(self.dsn, self.team, self.environment)
@@ -103,19 +106,28 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
         if len(self.pending) >= self.batch:
             yield from self._flush()
 
-    def _close(self, trace_id: str, held: str,
-               ctx: KeyedProcessFunction.OnTimerContext) -> None:
-        spans = []
+    @staticmethod
+    def _spans(trace_id: str, held: str) -> list[Span]:
+        spans: list[Span] = []
         for fragment in held[_DEADLINE:].split("\n"):
             try:
                 spans.extend(decode_fragment(fragment)[1])
             except DecodeError as exc:
                 log.warning("dropped an unreadable span fragment of trace %s: %s",
                             trace_id, exc.message)
+        return spans
+
+    def _assemble(self, trace_id: str, held: str) -> Trace:
+        return assemble(trace_id, self._spans(trace_id, held))
+
+    def _close(self, trace_id: str, held: str,
+               ctx: KeyedProcessFunction.OnTimerContext) -> None:
+        spans = self._spans(trace_id, held)
         if not spans:
             self.written.add(trace_id)  # nothing to store: release at the hold timer
             return
-        self.pending[trace_id] = assemble(trace_id, spans)
+        self.closed.add(assemble(trace_id, spans))
+        self.pending[trace_id] = held
         if self.flush_at is None:
             self.flush_at = ctx.timer_service().current_processing_time() + self.flush_ms
             ctx.timer_service().register_processing_time_timer(self.flush_at)
@@ -123,8 +135,10 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
     def _flush(self) -> Iterator[str]:
         if not self.pending:
             return
-        created = self.store.write_batch(list(self.pending.values()))
-        self.written.update(self.pending)
-        self.pending.clear()
+        held = self.pending
+        created = self.store.write_batch(
+            self.closed, lambda ids: [self._assemble(i, held[i]) for i in ids if i in held])
+        self.closed, self.pending = TraceBatch(), {}
+        self.written.update(held)
         for info in created:
             yield info.dumps()

@@ -1,12 +1,13 @@
 """The journey job's writer: completed traces into the control layer, exactly once per trace.
 
-The job hands a batch of completed traces to :meth:`StatsStore.write_batch`, which runs the
-control layer's ``record_traces`` in ONE transaction: the trace ledger drops the traces counted
-before (a replay after a restore from checkpoint), the rest are merged per structural key and
-the environment's journeys are folded again over every stored key, exactly as API ingest and
-``slo-scout analyze`` do. The ledger and the statistics commit together, so a crash stores both
-or neither; the job's checkpointed state (see ``functions``) guarantees each trace is written at
-least once. docs/streaming.md has the argument.
+The job classifies each completed trace into a ``TraceBatch`` (the control layer's; the core's
+catalog) and hands the batch to :meth:`StatsStore.write_batch`, which runs ``record_batch`` in
+ONE transaction: the trace ledger drops the traces counted before (a replay after a restore
+from checkpoint), the rest are merged per structural key and the environment's journeys are
+folded again over every stored key, exactly as API ingest and ``slo-scout analyze`` do. The
+ledger and the statistics commit together, so a crash stores both or neither; the job's
+checkpointed state (see ``functions``) guarantees each trace is written at least once.
+docs/streaming.md has the argument.
 
 The control layer is asynchronous (it is the API's too); the writer runs it on an event loop of
 its own, in the operator's thread. A lost or refused database connection is retried with
@@ -20,12 +21,12 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from slo_scout.core.journeys import Journey, Trace
+from slo_scout.control.journeys.recording import TraceBatch, TracesOf
+from slo_scout.core.journeys import Journey
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +93,14 @@ class StatsStore:
             self._loop.close()
             self._loop = None
 
-    def write_batch(self, traces: Sequence[Trace]) -> list[JourneyInfo]:
-        """Stores a batch; returns the journeys stored for the first time."""
+    def write_batch(self, batch: TraceBatch, traces_of: TracesOf) -> list[JourneyInfo]:
+        """Stores a classified batch (``traces_of`` gives its traces again, should some have
+        been counted before); returns the journeys stored for the first time."""
         assert self._loop is not None
         delay, deadline = 0.5, time.monotonic() + self.retry_s
         while True:
             try:
-                return self._loop.run_until_complete(self._write(traces))
+                return self._loop.run_until_complete(self._write(batch, traces_of))
             except Exception as exc:
                 if not _transient(exc) or time.monotonic() + delay > deadline:
                     raise
@@ -107,12 +109,12 @@ class StatsStore:
                 time.sleep(delay)
                 delay = min(delay * 2, 15.0)
 
-    async def _write(self, traces: Sequence[Trace]) -> list[JourneyInfo]:
-        from slo_scout.control.journeys.recording import record_traces
+    async def _write(self, batch: TraceBatch, traces_of: TracesOf) -> list[JourneyInfo]:
+        from slo_scout.control.journeys.recording import record_batch
 
         async with self._sessions() as session:
-            recorded = await record_traces(session, traces, environment=self.environment,
-                                           team=self.team, now=datetime.now(UTC))
+            recorded = await record_batch(session, batch, traces_of, environment=self.environment,
+                                          team=self.team, now=datetime.now(UTC))
             await session.commit()
         return [JourneyInfo.of(journey) for journey in recorded.new_journeys]
 

@@ -33,7 +33,7 @@ from slo_scout.api.app import create_app
 from slo_scout.core.simulate import DEFAULT_SHOP, Simulation, encode, scenario_from_dict
 from slo_scout.core.telemetry import decode_stream
 from slo_scout.core.telemetry.model import Span
-from slo_scout.core.telemetry.wire import encode_fragments
+from slo_scout.core.telemetry.wire import Fragment, encode_fragments
 from slo_scout.db.migrate import upgrade
 from slo_scout.settings import Settings
 
@@ -98,9 +98,14 @@ def _produce(bootstrap: str, topic: str, spans: list[Span]) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
         await producer.start()
         try:
-            # Two records per trace (the spans of each half), as two collector requests send.
+            # Two records per trace (the spans of each half), one after the other, as two
+            # collector requests send them: event time moves forward as it does live.
+            by_trace: dict[str, list[Fragment]] = {}
             for part in range(2):
                 for fragment in encode_fragments(spans[part::2]):
+                    by_trace.setdefault(fragment.trace_id, []).append(fragment)
+            for fragments in by_trace.values():
+                for fragment in fragments:
                     await producer.send(topic, fragment.value, key=fragment.trace_id.encode(),
                                         timestamp_ms=fragment.timestamp_ms)
             await producer.flush()

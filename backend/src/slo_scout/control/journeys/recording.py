@@ -3,9 +3,10 @@
 The path every runtime's traffic takes once its traces are complete (API ingest after its
 spans stopped arriving, the stream's writer at the end of a session window):
 
-1. The trace ledger drops traces counted before (a resent upload, a replay after a restore).
-2. The rest go through the core's catalog: per structural key, mergeable statistics; traces
-   whose root never arrived are fragments, counted apart and never journeys.
+1. The core's catalog classifies them (``TraceBatch``): per structural key, mergeable
+   statistics; traces whose root never arrived are fragments, counted apart, never journeys.
+2. The trace ledger claims their ids; traces counted before (a resent upload, a replay after a
+   restore) are left out (the rare batch that has some is classified again without them).
 3. Keys are filed under their entry service's environment (a new service joins the team the
    caller names; a known one keeps its team) and merged there (``merge.merge_keys``).
 
@@ -14,7 +15,7 @@ Never commits: the ledger and the statistics commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -53,29 +54,56 @@ class Recorded:
 _Entry = tuple[str, str | None, datetime]  # a ledger entry: trace id, journey key, minute
 
 
-def _catalog(traces: Sequence[Trace]) -> tuple[JourneyCatalog, list[_Entry]]:
-    catalog = JourneyCatalog()
-    entries = []
-    for trace in traces:
-        key = catalog.add(trace)
-        entries.append((trace.trace_id, key, minute_to_datetime(trace.root.start_ns // 10**9)))
-    return catalog, entries
+class TraceBatch:
+    """Complete traces classified as they arrive: the catalog's per-key statistics and the
+    ledger entries to claim. The traces themselves are not kept (a writer holding hundreds of
+    call trees spent a fifth of its time in Python's garbage collector)."""
+
+    def __init__(self) -> None:
+        self.catalog = JourneyCatalog()
+        self.entries: list[_Entry] = []
+
+    def add(self, trace: Trace) -> None:
+        key = self.catalog.add(trace)
+        minute = minute_to_datetime(trace.root.start_ns // 1_000_000_000)
+        self.entries.append((trace.trace_id, key, minute))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+# The complete traces of these ids again, for the rare batch of which some were counted before.
+TracesOf = Callable[[set[str]], Iterable[Trace]]
 
 
 async def record_traces(
     session: AsyncSession, traces: Sequence[Trace], *, environment: str, team: str | None,
     now: datetime,
 ) -> Recorded:
-    """Counts ``traces`` (complete, each id once) in the journeys of ``environment``."""
-    seen = await keys.counted(session, [t.trace_id for t in traces])
-    fresh = [t for t in traces if t.trace_id not in seen]
-    catalog, entries = _catalog(fresh)
-    claimed = await keys.claim(session, entries, now)
-    if len(claimed) < len(fresh):  # another writer counted some of them since: leave those
-        fresh = [t for t in fresh if t.trace_id in claimed]
-        catalog, _ = _catalog(fresh)
-    recorded = Recorded(traces=len(fresh), spans=catalog.spans,
-                        duplicates=len(traces) - len(fresh), fragments=catalog.fragments())
+    """Counts ``traces`` (complete) in the journeys of ``environment``."""
+    batch = TraceBatch()
+    for trace in traces:
+        batch.add(trace)
+    return await record_batch(
+        session, batch, lambda ids: [t for t in traces if t.trace_id in ids],
+        environment=environment, team=team, now=now)
+
+
+async def record_batch(
+    session: AsyncSession, batch: TraceBatch, traces_of: TracesOf, *, environment: str,
+    team: str | None, now: datetime,
+) -> Recorded:
+    """Counts a classified batch; a trace counted before (by id, whatever path it came by)
+    is not counted again. ``batch`` is left unchanged, so a failed transaction can be retried."""
+    claimed = await keys.claim(session, batch.entries, now)
+    catalog = batch.catalog
+    if len(claimed) < len(batch.entries):  # some were counted before: classify the rest again
+        catalog = JourneyCatalog()
+        for trace in _once(traces_of(claimed)):
+            catalog.add(trace)
+    recorded = Recorded(traces=len(claimed), spans=catalog.spans,
+                        duplicates=len({t for t, _, _ in batch.entries} - claimed),
+                        fragments=catalog.fragments())
     by_service: dict[str, list[KeyStats]] = {}
     for stats in catalog.key_stats():
         by_service.setdefault(stats.entry.service, []).append(stats)
@@ -90,6 +118,14 @@ async def record_traces(
         recorded.minute_rows += merged.minute_rows
     recorded.services = sorted(by_service)
     return recorded
+
+
+def _once(traces: Iterable[Trace]) -> Iterator[Trace]:
+    seen: set[str] = set()
+    for trace in traces:
+        if trace.trace_id not in seen:
+            seen.add(trace.trace_id)
+            yield trace
 
 
 async def teams_of(session: AsyncSession, services: list[str], team: str | None) -> dict[str, str]:
