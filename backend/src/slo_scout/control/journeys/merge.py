@@ -86,13 +86,10 @@ async def merge_keys(
         else:
             _update(journey_row, journey)
     journey_of_key = {rows[key].id: stored[catalog.resolve(key)].id for key in summaries}
-    moved = {j for key_id, j in journey_of_key.items() if old_journey.get(key_id) != j}
-    for key_id, j in journey_of_key.items():
-        before = old_journey.get(key_id)
-        if before is not None and before != j:
-            moved.add(before)
-    await keys.point_keys(session, {k: j for k, j in journey_of_key.items()
-                                    if old_journey.get(k) != j})
+    changed = {k: j for k, j in journey_of_key.items() if old_journey.get(k) != j}
+    # the journeys a key joined or left: their minutes are rebuilt from their keys'
+    moved = set(changed.values()) | {j for k in changed if (j := old_journey.get(k)) is not None}
+    await keys.point_keys(session, changed)
     written = await _journey_minutes(session, journey_of_key, key_minutes, moved)
     await _drop_emptied(session, set(stored) - {j.id for j in journeys}, stored)
     return Merged(journeys, new, written, {key: catalog.resolve(key) for key in summaries})
