@@ -14,7 +14,6 @@ quantiles. All real: the CLI process, the API on PostgreSQL, tansu, a Flink Mini
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import subprocess
 import sys
@@ -27,10 +26,11 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import ADMIN_KEY
 from tests.fixtures.kafka import Broker, kafka_broker  # noqa: F401
 from tests.fixtures.postgres import PostgresServer, postgres_server  # noqa: F401
+from tests.fixtures.shops import opaque_shop
 from tests.streaming.flink import JARS, need_flink
 
 from slo_scout.api.app import create_app
-from slo_scout.core.simulate import DEFAULT_SHOP, Simulation, encode, scenario_from_dict
+from slo_scout.core.simulate import encode
 from slo_scout.core.telemetry import decode_stream
 from slo_scout.core.telemetry.model import Span
 from slo_scout.core.telemetry.wire import Fragment, encode_fragments
@@ -45,11 +45,7 @@ TRACES = 2_000
 
 def _opaque_shop(seed: int, folder: Path) -> tuple[Path, list[bytes]]:
     """The traffic as one file, and as three upload bodies that each hold part of every trace."""
-    doc = copy.deepcopy(DEFAULT_SHOP)
-    for journey in doc["journeys"]:
-        if journey["entry"]["service"] == "frontend":
-            journey["entry"]["opaque"] = True
-    sim = Simulation(scenario_from_dict(doc), seed=seed, traces=TRACES)
+    sim = opaque_shop(seed, TRACES)
     batches = list(sim.batches(512))
     path = folder / f"shop-{seed}.otlp.jsonl"
     path.write_bytes(b"".join(encode(batches, sim.resources, "otlp-jsonl", "single")))

@@ -10,37 +10,21 @@ every key's minutes.
 from __future__ import annotations
 
 import asyncio
-import copy
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from tests.fixtures.shops import opaque_shop_traces
 
 from slo_scout.control.journeys.recording import record_traces
-from slo_scout.core.journeys import JourneyCatalog, Trace, assemble
-from slo_scout.core.simulate import DEFAULT_SHOP, Simulation, encode, scenario_from_dict
-from slo_scout.core.telemetry import decode_stream
+from slo_scout.core.journeys import JourneyCatalog
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.db.models import JourneyKey, JourneyRow, JourneyStat
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
-def _opaque_shop_traces() -> list[Trace]:
-    doc = copy.deepcopy(DEFAULT_SHOP)
-    for journey in doc["journeys"]:
-        if journey["entry"]["service"] == "frontend":
-            journey["entry"]["opaque"] = True
-    sim = Simulation(scenario_from_dict(doc), seed=3, traces=1_500)
-    by_id: dict[str, list] = {}
-    for batch in decode_stream(encode(sim.batches(512), sim.resources, "otlp-proto",
-                                      "delimited"), source="shop"):
-        for span in batch:
-            by_id.setdefault(span.trace_id, []).append(span)
-    return [assemble(trace_id, spans) for trace_id, spans in by_id.items()]
-
-
 def test_keys_that_fold_later_move_with_their_statistics(pg_url: str) -> None:
-    traces = _opaque_shop_traces()
+    traces = opaque_shop_traces(seed=3, traces=1_500)
     one_pass = JourneyCatalog()
     key_of = {t.trace_id: one_pass.add(t) for t in traces}
     folded = {k for k in key_of.values() if k and one_pass.resolve(k) != k}

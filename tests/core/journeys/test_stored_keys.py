@@ -3,35 +3,15 @@ fold and name exactly as one pass over the traffic does; fragments are never jou
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
+
+from tests.fixtures.shops import opaque_shop, spans_by_trace
 
 from slo_scout.core.journeys import JourneyCatalog, assemble, discover, discovery_to_dict
 from slo_scout.core.journeys.discovery import journey_to_dict
 from slo_scout.core.journeys.keystats_codec import decode_keystats, encode_keystats
-from slo_scout.core.simulate import DEFAULT_SHOP, Simulation, scenario_from_dict
 from slo_scout.core.telemetry.model import Span
-
-
-def _opaque_shop(seed: int, traces: int) -> Simulation:
-    doc = copy.deepcopy(DEFAULT_SHOP)
-    for journey in doc["journeys"]:
-        if journey["entry"]["service"] == "frontend":
-            journey["entry"]["opaque"] = True
-    return Simulation(scenario_from_dict(doc), seed=seed, traces=traces)
-
-
-def _traces(sim: Simulation) -> list[tuple[str, list[Span]]]:
-    from slo_scout.core.simulate import encode
-    from slo_scout.core.telemetry import decode_stream
-
-    by_id: dict[str, list[Span]] = {}
-    for batch in decode_stream(encode(sim.batches(1024), sim.resources, "otlp-proto",
-                                      "delimited"), source="sim"):
-        for span in batch:
-            by_id.setdefault(span.trace_id, []).append(span)
-    return list(by_id.items())
 
 
 def _without_minutes(journey: dict[str, Any]) -> dict[str, Any]:
@@ -39,7 +19,7 @@ def _without_minutes(journey: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_one_catalog_per_trace_stored_and_merged_equals_one_pass() -> None:
-    traces = _traces(_opaque_shop(seed=2, traces=1_500))
+    traces = list(spans_by_trace(opaque_shop(seed=2, traces=1_500)).items())
     one_pass = JourneyCatalog()
     for trace_id, spans in traces:
         one_pass.add(assemble(trace_id, spans))
@@ -58,7 +38,7 @@ def test_one_catalog_per_trace_stored_and_merged_equals_one_pass() -> None:
 
 def test_a_classified_single_trace_catalog_does_not_fold_what_the_whole_catalog_folds() -> None:
     """Why the stream must fold over every stored key: one trace alone cannot see its base."""
-    traces = _traces(_opaque_shop(seed=2, traces=1_500))
+    traces = list(spans_by_trace(opaque_shop(seed=2, traces=1_500)).items())
     whole = JourneyCatalog()
     singles: set[str] = set()
     for trace_id, spans in traces:
