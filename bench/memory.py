@@ -42,9 +42,9 @@ def measure(path: Path) -> Peak:
 
 
 def _child(path: Path) -> None:
-    from slo_scout.cli.gc_tuning import batch_gc
     from slo_scout.core.journeys import discover
     from slo_scout.core.telemetry import decode_stream
+    from slo_scout.gc_tuning import batch_gc
 
     with batch_gc():
         result = discover(decode_stream(read_chunks(path), source=str(path), fmt="otlp-proto"))

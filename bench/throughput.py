@@ -4,7 +4,7 @@
 assembly and the structural fingerprint of every trace; (c) complete discovery as ``analyze``
 runs it: (b) plus the journey catalog (critical paths, per-step and per-edge counts, latency
 sketches, variants). All three read the same file in the same process, one after the other,
-under the same GC settings as ``analyze`` (:func:`slo_scout.cli.gc_tuning.batch_gc`) unless the
+under the same GC settings as ``analyze`` (:func:`slo_scout.gc_tuning.batch_gc`) unless the
 caller asks for the interpreter's defaults, so the ratios say what each stage costs on top of
 decoding, whatever the machine. Wall time and this process's CPU time are both taken; the work
 is single-threaded.
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.workload import read_chunks
-from slo_scout.cli.gc_tuning import batch_gc
 from slo_scout.core.journeys import TraceAssembler, discover, fingerprint_of
 from slo_scout.core.telemetry import decode_stream
 from slo_scout.core.telemetry.model import Span
+from slo_scout.gc_tuning import batch_gc
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from pyflink.datastream import TimeDomain
 from pyflink.datastream.functions import KeyedProcessFunction, RuntimeContext
 from pyflink.datastream.state import ValueStateDescriptor
 
+from slo_scout import gc_tuning
 from slo_scout.control.journeys.recording import TraceBatch
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.journeys import Trace, assemble
@@ -49,6 +50,8 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
         self.batch, self.flush_ms = batch, flush_ms
 
     def open(self, runtime_context: RuntimeContext) -> None:
+        # The operator is one long decode-and-classify pass, as analyze is: same GC settings.
+        self.gc_before = gc_tuning.tune()
         self.trace = runtime_context.get_state(ValueStateDescriptor("trace", Types.STRING()))
         self.closed = TraceBatch()  # closed traces, classified, not yet written
         self.pending: dict[str, str] = {}  # their held fragments, should one be needed again
@@ -59,6 +62,7 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
 
     def close(self) -> None:
         self.store.close()
+        gc_tuning.restore(self.gc_before)
 
     def process_element(self, value: str, ctx: KeyedProcessFunction.Context) -> Iterator[str]:
         held = self.trace.value()

@@ -24,7 +24,6 @@ from slo_scout.cli._console import (
     print_table,
     usage_error,
 )
-from slo_scout.cli.gc_tuning import batch_gc
 from slo_scout.control.analysis import family as families
 from slo_scout.core.artifacts import render_bundle
 from slo_scout.core.errors import SloScoutError
@@ -33,6 +32,7 @@ from slo_scout.core.recommend import Strategy, recommend_journey
 from slo_scout.core.slis import FAMILIES, FamilyKind, MetricFamily
 from slo_scout.core.telemetry import FORMATS, CsvColumns, DecodeReport, decode_stream
 from slo_scout.core.telemetry.model import Span
+from slo_scout.gc_tuning import batch_gc
 from slo_scout.report import InputSummary, render_report
 
 READ_CHUNK = 1024 * 1024

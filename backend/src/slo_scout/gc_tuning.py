@@ -1,7 +1,7 @@
-"""Cyclic-GC settings for one long decode-and-discover pass (``analyze``, ``python -m bench``).
+"""Cyclic-GC settings for long decode-and-discover work (``analyze``, ``python -m bench``, the
+Flink journey job's operator).
 
-Kept apart from the CLI so a process that only discovers (the benchmark's memory child) can use
-the same settings without importing the CLI's dependencies.
+Kept apart from the runtimes so each can use the same settings without importing another.
 """
 
 from __future__ import annotations
@@ -18,6 +18,19 @@ from contextlib import contextmanager
 GC_YOUNG_THRESHOLD = 50_000
 
 
+def tune() -> tuple[int, int, int]:
+    """Applies the settings below until :func:`restore`; returns what they replace."""
+    previous = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 50, 1000)
+    return previous
+
+
+def restore(previous: tuple[int, int, int]) -> None:
+    gc.set_threshold(*previous)
+    gc.unfreeze()
+
+
 @contextmanager
 def batch_gc() -> Iterator[None]:
     """Cyclic GC tuned for one long decode-and-discover pass; the settings are restored after.
@@ -25,11 +38,8 @@ def batch_gc() -> Iterator[None]:
     Objects alive before the pass (modules, the CLI) are frozen out of every scan. Cycles are
     still collected: the young generation is large, not switched off.
     """
-    previous = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 50, 1000)
+    previous = tune()
     try:
         yield
     finally:
-        gc.set_threshold(*previous)
-        gc.unfreeze()
+        restore(previous)
