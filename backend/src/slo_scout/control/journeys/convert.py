@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import Any
 
 from slo_scout.core.journeys.model import Edge, Entry, Journey, MinuteStats, StepShare
 from slo_scout.core.journeys.sketch_codec import decode_sketch, encode_sketch
@@ -22,27 +23,30 @@ def minute_to_datetime(minute_s: int) -> datetime:
     return datetime.fromtimestamp(minute_s - minute_s % 60, tz=UTC)
 
 
+def journey_fields(journey: Journey) -> dict[str, Any]:
+    """The journeys row's columns that describe ``journey`` (all but its id and environment)."""
+    return {
+        "name": journey.name,
+        "entry_service": journey.entry.service,
+        "entry_operation": journey.entry.operation,
+        "protocol": journey.entry.protocol,
+        "span_name": journey.entry.span_name,
+        "method": journey.entry.method,
+        "fingerprint": journey.fingerprint,
+        "services": sorted(journey.services),
+        "edges": [asdict(edge) for edge in journey.edges],
+        "critical_path": [asdict(step) for step in journey.critical_path],
+        "sample_trace_ids": list(journey.sample_trace_ids),
+        "requests": journey.requests,
+        "errors": journey.errors,
+        "latency_sketch": encode_sketch(journey.latency),
+        "first_seen": ns_to_datetime(journey.first_seen_ns),
+        "last_seen": ns_to_datetime(journey.last_seen_ns),
+    }
+
+
 def row_from_journey(journey: Journey, environment_id: int) -> JourneyRow:
-    return JourneyRow(
-        environment_id=environment_id,
-        key=journey.id,
-        name=journey.name,
-        entry_service=journey.entry.service,
-        entry_operation=journey.entry.operation,
-        protocol=journey.entry.protocol,
-        span_name=journey.entry.span_name,
-        method=journey.entry.method,
-        fingerprint=journey.fingerprint,
-        services=sorted(journey.services),
-        edges=[asdict(edge) for edge in journey.edges],
-        critical_path=[asdict(step) for step in journey.critical_path],
-        sample_trace_ids=list(journey.sample_trace_ids),
-        requests=journey.requests,
-        errors=journey.errors,
-        latency_sketch=encode_sketch(journey.latency),
-        first_seen=ns_to_datetime(journey.first_seen_ns),
-        last_seen=ns_to_datetime(journey.last_seen_ns),
-    )
+    return JourneyRow(environment_id=environment_id, key=journey.id, **journey_fields(journey))
 
 
 def journey_from_row(row: JourneyRow, stats: list[JourneyStat]) -> Journey:

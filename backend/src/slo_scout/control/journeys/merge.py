@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.control.journeys import keys, repository
-from slo_scout.control.journeys.convert import minute_to_datetime, ns_to_datetime
+from slo_scout.control.journeys.convert import (
+    journey_fields,
+    minute_to_datetime,
+    row_from_journey,
+)
 from slo_scout.core.journeys import Journey, JourneyCatalog
 from slo_scout.core.journeys.keystats import KeyStats
 from slo_scout.core.journeys.keystats_codec import decode_keystats, encode_keystats
@@ -81,10 +85,11 @@ async def merge_keys(
         journey_row = stored.get(journey.id)
         if journey_row is None:
             stored[journey.id] = await repository.add_journey(
-                session, _row(journey, environment_id))
+                session, row_from_journey(journey, environment_id))
             new.append(journey)
         else:
-            _update(journey_row, journey)
+            for column, value in journey_fields(journey).items():
+                setattr(journey_row, column, value)
     journey_of_key = {rows[key].id: stored[catalog.resolve(key)].id for key in summaries}
     changed = {k: j for k, j in journey_of_key.items() if old_journey.get(k) != j}
     # the journeys a key joined or left: their minutes are rebuilt from their keys'
@@ -144,33 +149,3 @@ async def _drop_emptied(
             await session.execute(delete(JourneyRow).where(JourneyRow.id == row.id))
         else:
             row.requests = row.errors = 0
-
-
-def _fields(journey: Journey) -> dict[str, object]:
-    return {
-        "name": journey.name,
-        "entry_service": journey.entry.service,
-        "entry_operation": journey.entry.operation,
-        "protocol": journey.entry.protocol,
-        "span_name": journey.entry.span_name,
-        "method": journey.entry.method,
-        "fingerprint": journey.fingerprint,
-        "services": sorted(journey.services),
-        "edges": [asdict(edge) for edge in journey.edges],
-        "critical_path": [asdict(step) for step in journey.critical_path],
-        "sample_trace_ids": list(journey.sample_trace_ids),
-        "requests": journey.requests,
-        "errors": journey.errors,
-        "latency_sketch": encode_sketch(journey.latency),
-        "first_seen": ns_to_datetime(journey.first_seen_ns),
-        "last_seen": ns_to_datetime(journey.last_seen_ns),
-    }
-
-
-def _row(journey: Journey, environment_id: int) -> JourneyRow:
-    return JourneyRow(environment_id=environment_id, key=journey.id, **_fields(journey))
-
-
-def _update(row: JourneyRow, journey: Journey) -> None:
-    for name, value in _fields(journey).items():
-        setattr(row, name, value)

@@ -7,8 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, func, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.control.journeys import keys
@@ -94,36 +92,6 @@ async def ensure_partitions(session: AsyncSession, minutes: Iterable[datetime]) 
     months = sorted({m.replace(day=1, hour=0, minute=0, second=0, microsecond=0) for m in minutes})
     for month in months:
         await session.execute(text("SELECT slo_scout_ensure_stats_partition(:m)"), {"m": month})
-
-
-async def stats_rows(
-    session: AsyncSession, journey_ids: Sequence[int], minutes: Sequence[datetime]
-) -> dict[tuple[int, datetime], JourneyStat]:
-    if not journey_ids or not minutes:
-        return {}
-    rows = await session.scalars(
-        select(JourneyStat).where(
-            JourneyStat.journey_id.in_(journey_ids), JourneyStat.minute.in_(minutes)
-        )
-    )
-    return {(row.journey_id, row.minute): row for row in rows}
-
-
-async def upsert_stats(session: AsyncSession, values: list[dict[str, Any]]) -> None:
-    """Writes merged minute rows (the caller has merged them with what was stored)."""
-    if not values:
-        return
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(JourneyStat.__table__)
-    statement = statement.on_conflict_do_update(
-        index_elements=["journey_id", "minute"],
-        set_={
-            "requests": statement.excluded.requests,
-            "errors": statement.excluded.errors,
-            "latency_sketch": statement.excluded.latency_sketch,
-        },
-    )
-    await session.execute(statement, values)
 
 
 async def stats_between(
