@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.control.artifacts import rendering, repository
 from slo_scout.control.audit import repository as audit
+from slo_scout.control.auth.four_eyes import check_may_approve
 from slo_scout.control.auth.guard import require
 from slo_scout.control.auth.principal import Principal
 from slo_scout.control.catalog.service import find_environment, team_of_environment
-from slo_scout.control.errors import Conflict, Forbidden, NotFound, NothingToRender
+from slo_scout.control.errors import Conflict, NotFound, NothingToRender
 from slo_scout.control.slos import repository as slos
 from slo_scout.db.models import ArtifactBundle, ArtifactFile
 
@@ -76,8 +77,8 @@ async def approve(
     bundle = await visible(session, principal, bundle_id, "approver")
     if bundle.status != "proposed":
         raise Conflict(f"artifact bundle {bundle_id} is {bundle.status} already")
-    if bundle.created_by == principal.subject and not allow_self_approval:
-        raise Forbidden("you rendered this bundle; another approver must approve it")
+    await check_may_approve(session, principal, bundle.created_by, "rendered this bundle",
+                            allow_self_approval=allow_self_approval)
     bundle.status, bundle.approved_by, bundle.approved_at = "approved", principal.subject, now
     await session.flush()
     team, _, _ = await team_of_environment(session, bundle.environment_id)

@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.control.analysis import repository as analysis
 from slo_scout.control.audit import repository as audit
+from slo_scout.control.auth.four_eyes import check_may_approve
 from slo_scout.control.auth.guard import require
 from slo_scout.control.auth.principal import Principal
 from slo_scout.control.catalog import repository as catalog
 from slo_scout.control.catalog.service import team_of_environment
-from slo_scout.control.errors import Conflict, Forbidden, InvalidField, NotFound
+from slo_scout.control.errors import Conflict, InvalidField, NotFound
 from slo_scout.control.journeys import repository as journeys
 from slo_scout.control.slos import repository
 from slo_scout.core.slis import slug
@@ -193,9 +194,10 @@ async def review(
     if slo.status != "proposed":
         raise Conflict(f"SLO {slo_id} is {slo.status}; only a proposed SLO can be reviewed "
                        "(edit it to propose a new version)")
-    if verdict == "approve" and slo.last_changed_by == principal.subject and (
-            not allow_self_approval):
-        raise Forbidden("you made the change being approved; another approver must approve it")
+    if verdict == "approve":
+        await check_may_approve(session, principal, slo.last_changed_by,
+                                "made the change being approved",
+                                allow_self_approval=allow_self_approval)
     slo.status = "approved" if verdict == "approve" else "rejected"
     slo.updated_at = now
     await session.flush()
