@@ -23,6 +23,7 @@ from slo_scout.api.artifacts.endpoints import router as artifacts_router
 from slo_scout.api.auth.endpoints import router as access_router
 from slo_scout.api.catalog.endpoints import router as catalog_router
 from slo_scout.api.deps import single_query_values
+from slo_scout.api.fragments.endpoints import router as fragments_router
 from slo_scout.api.health.endpoints import router as health_router
 from slo_scout.api.ingest.endpoints import router as ingest_router
 from slo_scout.api.journeys.endpoints import router as journeys_router
@@ -71,8 +72,8 @@ async def _count_quiet_traces(
 
 
 def _routers() -> list[APIRouter]:
-    return [access_router, catalog_router, journeys_router, analysis_router, ingest_router,
-            slos_router, artifacts_router]
+    return [access_router, catalog_router, journeys_router, fragments_router, analysis_router,
+            ingest_router, slos_router, artifacts_router]
 
 
 def create_app(

@@ -143,6 +143,25 @@ class PendingSpans(Base):
     received_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class JourneyFragment(Base):
+    """Traces whose root never arrived, by their topmost span (core.journeys.fragments):
+    counted apart, never journeys. Per team and environment name: a fragment's top service
+    need not be a service of the catalog."""
+
+    __tablename__ = "journey_fragments"
+    __table_args__ = (UniqueConstraint("team_id", "environment", "service", "operation"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    environment: Mapped[str] = mapped_column(String(100))
+    service: Mapped[str] = mapped_column(String(200))
+    operation: Mapped[str] = mapped_column(String(500))
+    traces: Mapped[int] = mapped_column(BigInteger)
+    spans: Mapped[int] = mapped_column(BigInteger)
+    samples: Mapped[list[Any]]  # [[top span start ns, trace id], ...], the earliest few
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+
 class AnalysisJob(Base):
     __tablename__ = "analysis_jobs"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -25,6 +25,7 @@ from slo_scout.control.catalog import repository as catalog_repo
 from slo_scout.control.catalog.service import ensure_environment
 from slo_scout.control.journeys import keys
 from slo_scout.control.journeys.convert import minute_to_datetime
+from slo_scout.control.journeys.fragments import record_fragments
 from slo_scout.control.journeys.merge import merge_keys
 from slo_scout.core.journeys import Journey, JourneyCatalog, Trace
 from slo_scout.core.journeys.fragments import FragmentStats
@@ -117,6 +118,8 @@ async def record_batch(
         recorded.new_journeys.extend(merged.new_journeys)
         recorded.minute_rows += merged.minute_rows
     recorded.services = sorted(by_service)
+    await record_fragments(session, recorded.fragments, environment=environment, team=team,
+                           now=now)
     return recorded
 
 

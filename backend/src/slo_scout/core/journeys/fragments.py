@@ -27,6 +27,7 @@ class FragmentStats:
     traces: int = 0
     spans: int = 0
     samples: list[tuple[int, str]] = field(default_factory=list)  # (top start ns, trace id)
+    last_start_ns: int = 0  # the latest fragment's top span start (samples keep the earliest)
 
     @property
     def label(self) -> str:
@@ -36,6 +37,7 @@ class FragmentStats:
         self.traces += 1
         self.spans += trace.span_count
         sample = (trace.root.start_ns, trace.trace_id)
+        self.last_start_ns = max(self.last_start_ns, sample[0])
         if len(self.samples) < MAX_FRAGMENT_SAMPLES or sample < self.samples[-1]:
             insort(self.samples, sample)
             del self.samples[MAX_FRAGMENT_SAMPLES:]
@@ -43,6 +45,7 @@ class FragmentStats:
     def merge(self, other: FragmentStats) -> None:
         self.traces += other.traces
         self.spans += other.spans
+        self.last_start_ns = max(self.last_start_ns, other.last_start_ns)
         self.samples = sorted({*self.samples, *other.samples})[:MAX_FRAGMENT_SAMPLES]
 
 
