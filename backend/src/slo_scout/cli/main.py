@@ -7,6 +7,7 @@ import typer
 from slo_scout import __version__
 from slo_scout.cli.analyze import analyze_command
 from slo_scout.cli.collect import collect_command
+from slo_scout.cli.deliver import deliver_command
 from slo_scout.cli.demo import demo_command
 from slo_scout.cli.generate import generate_command
 from slo_scout.cli.migrate import migrate_command
@@ -47,6 +48,7 @@ app.command("analyze")(analyze_command)
 app.command("demo")(demo_command)
 app.command("generate")(generate_command)
 app.command("validate")(validate_command)
+app.command("deliver")(deliver_command)
 app.command("serve")(serve_command)
 app.command("migrate")(migrate_command)
 app.command("worker")(worker_command)

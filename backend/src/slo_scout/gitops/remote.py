@@ -1,0 +1,69 @@
+"""The one contract every remote keeps (git CLI, GitHub, GitLab), and what they answer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from slo_scout.core.delivery import Change, PullRequestText
+from slo_scout.core.errors import SloScoutError
+
+
+class DeliveryRefused(SloScoutError):
+    """Delivery stopped before anything of the team's could be overwritten."""
+
+    hint = "nothing was force-pushed; resolve it in the repository and deliver again"
+
+
+class RemoteError(SloScoutError):
+    """The remote failed or refused a request: names it, never a token."""
+
+    hint = "check the URL, the token's permissions and the remote's status"
+
+
+@dataclass(slots=True)
+class BranchState:
+    base_tip: str
+    tip: str | None  # the delivery branch's tip; None when the branch does not exist
+    held: dict[str, str] = field(default_factory=dict)  # path -> blob id under the prefix
+    foreign: list[str] = field(default_factory=list)  # commits on the branch no delivery made
+
+    @property
+    def ref(self) -> str:
+        return self.tip or self.base_tip
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    url: str
+    number: int
+    action: str  # "opened", "updated", "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    name: str = "SLO Scout"
+    email: str = "slo-scout@users.noreply.localhost"
+
+
+class Remote(Protocol):
+    def state(self, base: str, branch: str, prefix: str) -> BranchState:
+        """The base's tip, the branch's (if any), the blob ids under ``prefix`` at the branch
+        (else the base), and the branch's commits that are not deliveries."""
+
+    def file_at_branch(self, branch: str, path: str) -> str | None:
+        """The text of ``path`` at the tip of ``branch``; None when it has no such file."""
+
+    def read(self, ref: str, paths: Sequence[str]) -> dict[str, str]:
+        """Texts of those of ``paths`` that exist at ``ref``."""
+
+    def commit(self, state: BranchState, branch: str, changes: Sequence[Change], message: str,
+               author: Author) -> str:
+        """One commit on ``branch`` (created from the base when absent) with ``changes``; a
+        fast-forward only: raises DeliveryRefused when the branch moved meanwhile."""
+
+    def propose(self, branch: str, base: str, text: PullRequestText, *, labels: Sequence[str],
+                reviewers: Sequence[str], open_new: bool) -> Proposal | None:
+        """Opens the pull request (``open_new``) or updates the open one's body; None where the
+        remote has no pull requests (plain git) or none is open and ``open_new`` is false."""
