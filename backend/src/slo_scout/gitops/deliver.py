@@ -82,7 +82,9 @@ def _one(files: Mapping[str, str], remote: Remote, request: Request, config: Del
             "or deliver to another --branch")
     todo = changes(planned, state.held)
     spec_paths = [f"{prefix}/sloth/{service}.yaml", f"{prefix}/openslo/{service}.yaml"]
-    held_before = remote.read(state.ref, spec_paths)
+    # The body describes what merging changes: the targets against the base's (the last
+    # delivery that was merged), not against earlier commits of the same pull request.
+    held_before = remote.read(state.base_tip, spec_paths)
     before = summarize(held_before, service, prefix=prefix) if held_before else None
     text = render(target, slos=summarize(files, service), before=before, files=sorted(planned),
                   prefix=prefix, title=request.title, report_url=request.report_url,

@@ -112,9 +112,10 @@ class GitLabRemote:
             action: dict[str, Any] = {"action": "update" if change.exists else "create",
                                       "file_path": change.path, "content": change.text}
             if change.exists and state.tip is not None:
-                # GitLab refuses an update whose file changed after this commit: a file
-                # someone edited on the branch meanwhile is never overwritten.
-                action["last_commit_id"] = self._last_commit(branch, change.path)
+                # The file's last commit as of the tip this delivery read: GitLab refuses the
+                # update when the file changed after it, so an edit made meanwhile on the
+                # branch is never overwritten.
+                action["last_commit_id"] = self._last_commit(state.tip, change.path)
             actions.append(action)
         body: dict[str, Any] = {"branch": branch, "commit_message": message,
                                 "author_name": author.name, "author_email": author.email,
@@ -129,9 +130,9 @@ class GitLabRemote:
                                   "delivering; nothing was committed")
         return str(response.json()["id"])
 
-    def _last_commit(self, branch: str, path: str) -> str:
+    def _last_commit(self, ref: str, path: str) -> str:
         found = self._call("GET", "/repository/commits", params={
-            "ref_name": branch, "path": path, "per_page": 1}).json()
+            "ref_name": ref, "path": path, "per_page": 1}).json()
         return str(found[0]["id"]) if found else ""
 
     def propose(self, branch: str, base: str, text: PullRequestText, *, labels: Sequence[str],
