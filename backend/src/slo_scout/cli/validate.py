@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from slo_scout.cli._console import fail, stderr
+from slo_scout.cli._console import fail, stderr, usage_error
 from slo_scout.cli._specs_io import discover, load_catalog, parse_labels, period_ms
 from slo_scout.cli.generate import GENERATOR_VERSION
 from slo_scout.core.errors import SloScoutError, SpecError
@@ -18,8 +18,11 @@ from slo_scout.core.specs.openslo_v1_objects import shared_objects
 
 
 def validate_command(
+    paths: list[Path] | None = typer.Argument(  # noqa: B008
+        None, help="Spec files or directories, as pre-commit passes them (or use --input)."
+    ),
     inputs: list[Path] = typer.Option(  # noqa: B008
-        ..., "--input", "-i", help="Spec file or directory (searched recursively); repeatable."
+        [], "--input", "-i", help="Spec file or directory (searched recursively); repeatable."
     ),
     fs_exclude: str | None = typer.Option(
         None, "--fs-exclude", "-e", help="Regex of paths to skip."
@@ -39,6 +42,9 @@ def validate_command(
     ),
 ) -> None:
     """Validate specs: exit 0 when all are valid, 1 with file, document and field of each problem."""  # noqa: E501
+    inputs = [*(paths or []), *inputs]
+    if not inputs:
+        usage_error("name the specs to validate: files or directories, or --input")
     try:
         catalog = load_catalog(windows_path)
         period = period_ms(default_period, catalog)
