@@ -57,6 +57,37 @@ class HistorySettings(BaseModel):
     metric_family: str | None = None
 
 
+class DeliveryTarget(BaseModel):
+    """Where an environment's approved bundles are delivered: one of ``repo`` (any git remote),
+    ``github`` (OWNER/REPO) or ``gitlab`` (GROUP/PROJECT), with the ``slo-scout deliver`` flags'
+    meanings for the rest (unset: the repository's .slo-scout.yaml, else the defaults)."""
+
+    repo: SecretStr | None = None  # its userinfo may hold credentials
+    github: str | None = None
+    gitlab: str | None = None
+    base: str = "main"
+    path: str | None = None
+    branch: str | None = None
+    outputs: list[str] | None = None
+    labels: list[str] | None = None
+    reviewers: list[str] | None = None
+
+
+class DeliverySettings(DeliveryTarget):
+    """The default target, the forges' tokens and URLs, and targets of single environments
+    (``targets``, by "service/environment", JSON in ``SLO_SCOUT_DELIVERY__TARGETS``)."""
+
+    github_token: SecretStr | None = None
+    gitlab_token: SecretStr | None = None
+    github_api_url: str = "https://api.github.com"
+    gitlab_url: str = "https://gitlab.com"
+    targets: dict[str, DeliveryTarget] = {}
+
+    def target_for(self, service: str, environment: str) -> DeliveryTarget | None:
+        chosen = self.targets.get(f"{service}/{environment}", self)
+        return chosen if (chosen.repo or chosen.github or chosen.gitlab) else None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SLO_SCOUT_",
@@ -80,6 +111,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = JobSettings()
     ingest: IngestSettings = IngestSettings()
     history: HistorySettings = HistorySettings()
+    delivery: DeliverySettings = DeliverySettings()
 
     def sqlalchemy_url(self) -> str:
         """The async SQLAlchemy URL: the configured PostgreSQL, else the embedded SQLite file."""

@@ -22,6 +22,7 @@ from slo_scout.api.analysis.endpoints import router as analysis_router
 from slo_scout.api.artifacts.endpoints import router as artifacts_router
 from slo_scout.api.auth.endpoints import router as access_router
 from slo_scout.api.catalog.endpoints import router as catalog_router
+from slo_scout.api.deliveries.endpoints import router as deliveries_router
 from slo_scout.api.deps import single_query_values
 from slo_scout.api.fragments.endpoints import router as fragments_router
 from slo_scout.api.health.endpoints import router as health_router
@@ -73,7 +74,7 @@ async def _count_quiet_traces(
 
 def _routers() -> list[APIRouter]:
     return [access_router, catalog_router, journeys_router, fragments_router, analysis_router,
-            ingest_router, slos_router, artifacts_router]
+            ingest_router, slos_router, artifacts_router, deliveries_router]
 
 
 def create_app(

@@ -21,6 +21,7 @@ from slo_scout.control.errors import (
     InvalidField,
     NotFound,
     NothingToRender,
+    UpstreamFailed,
 )
 from slo_scout.core.errors import DecodeError, InsufficientDataError, SloScoutError, SpecError
 
@@ -93,6 +94,7 @@ CONTROL_ERRORS: list[tuple[type[ControlError], int, str]] = [
     (Conflict, 409, "Conflict"),
     (InvalidField, 422, "Invalid Request"),
     (NothingToRender, 422, "Nothing To Render"),
+    (UpstreamFailed, 502, "Bad Gateway"),
     (ControlError, 422, "Invalid Request"),
 ]
 

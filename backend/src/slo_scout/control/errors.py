@@ -41,3 +41,8 @@ class InvalidField(ControlError):
 
 class NothingToRender(ControlError):
     """An environment has no approved SLO that would make a bundle an SLO tool can load."""
+
+
+class UpstreamFailed(ControlError):
+    """A system the control plane called (a git remote, GitHub, GitLab) failed or refused; the
+    detail names it and never carries a credential."""

@@ -253,6 +253,25 @@ class ArtifactFile(Base):
     content: Mapped[str] = mapped_column(Text)
 
 
+class Delivery(Base):
+    """A bundle delivered to the team's repository: the branch, the commit (None when the branch
+    already held exactly these files) and the pull request."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("artifact_bundles.id"), index=True)
+    target: Mapped[str] = mapped_column(String(500))  # "github:acme/slos", never a credential
+    service: Mapped[str] = mapped_column(String(200))
+    branch: Mapped[str] = mapped_column(String(300))
+    commit: Mapped[str | None] = mapped_column(String(64))
+    files_changed: Mapped[int] = mapped_column(Integer)
+    pull_request_url: Mapped[str | None] = mapped_column(String(500))
+    pull_request_number: Mapped[int | None] = mapped_column(Integer)
+    pull_request_action: Mapped[str | None] = mapped_column(String(20))
+    delivered_by: Mapped[str] = mapped_column(String(200))
+    delivered_at: Mapped[datetime]
+
+
 class ApiKey(Base):
     __tablename__ = "api_keys"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

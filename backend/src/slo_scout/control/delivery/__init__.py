@@ -1,0 +1,1 @@
+"""Delivery of approved bundles to the teams' repositories."""
