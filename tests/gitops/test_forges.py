@@ -184,3 +184,20 @@ def test_gitlab_refuses_an_update_of_a_file_changed_meanwhile(
                 remote.commit(state, BRANCH, todo, "x", request.author)
     finally:
         server.close()
+
+
+
+def test_a_pull_request_opened_meanwhile_is_updated_not_duplicated(
+    bundle: Path, forge: Any,
+) -> None:
+    """Another delivery opens the request between this one's lookup and its create: the forge
+    refuses a second open request (GitHub 422, GitLab 409) and this one updates it instead."""
+    from slo_scout.core.delivery import PullRequestText
+
+    _deliver(bundle, forge)
+    forge.hide_next_listing = True  # the race: the first lookup does not see it yet
+    with _remote(forge) as remote:
+        proposal = remote.propose(BRANCH, "main", PullRequestText("SLOs", "a newer body"),
+                                  labels=(), reviewers=(), open_new=True)
+    assert proposal is not None and proposal.action == "updated"
+    assert len(_proposals(forge)) == 1 and _body(_proposals(forge)[0]) == "a newer body"

@@ -64,6 +64,10 @@ class GitHubRemote:
                               f"{response.status_code}{': ' + message if message else ''}")
         return response
 
+    def _open_pulls(self, branch: str, base: str) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/pulls", params={
+            "head": f"{self.owner}:{branch}", "base": base, "state": "open"}).json())
+
     def _ref(self, branch: str) -> str | None:
         response = self._call("GET", f"/git/ref/heads/{quote(branch)}", ok=(200, 404))
         return None if response.status_code == 404 else response.json()["object"]["sha"]
@@ -134,8 +138,7 @@ class GitHubRemote:
 
     def propose(self, branch: str, base: str, text: PullRequestText, *, labels: Sequence[str],
                 reviewers: Sequence[str], open_new: bool) -> Proposal | None:
-        found = self._call("GET", "/pulls", params={
-            "head": f"{self.owner}:{branch}", "base": base, "state": "open"}).json()
+        found = self._open_pulls(branch, base)
         if found:
             pull = found[0]
             if pull.get("body") == text.body and pull.get("title") == text.title:
@@ -145,8 +148,12 @@ class GitHubRemote:
             return Proposal(pull["html_url"], pull["number"], "updated")
         if not open_new:
             return None
-        pull = self._call("POST", "/pulls", json={
-            "title": text.title, "head": branch, "base": base, "body": text.body}).json()
+        created = self._call("POST", "/pulls", ok=(201, 422), json={
+            "title": text.title, "head": branch, "base": base, "body": text.body})
+        if created.status_code == 422:  # opened meanwhile by a concurrent delivery: update it
+            return self.propose(branch, base, text, labels=labels, reviewers=reviewers,
+                                open_new=False)
+        pull = created.json()
         if labels:
             self._call("POST", f"/issues/{pull['number']}/labels", json={"labels": list(labels)})
         if reviewers:
@@ -156,6 +163,7 @@ class GitHubRemote:
 
 
 def _message(response: httpx.Response) -> str:
+    """GitHub's (or GitLab's) short ``message``, never the rest of an upstream body."""
     try:
         body = response.json()
     except ValueError:

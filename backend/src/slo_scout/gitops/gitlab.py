@@ -153,7 +153,11 @@ class GitLabRemote:
                                 "labels": ",".join(labels)}
         if reviewers:
             body["reviewer_ids"] = [self._user_id(name) for name in reviewers]
-        request = self._call("POST", "/merge_requests", json=body).json()
+        created = self._call("POST", "/merge_requests", json=body, ok=(201, 409))
+        if created.status_code == 409:  # opened meanwhile by a concurrent delivery: update it
+            return self.propose(branch, base, text, labels=labels, reviewers=reviewers,
+                                open_new=False)
+        request = created.json()
         return Proposal(request["web_url"], request["iid"], "opened")
 
     def _user_id(self, username: str) -> int:
