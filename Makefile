@@ -13,7 +13,7 @@ $(BIN)/python:
 # Re-installs only when pyproject.toml changes; torch comes from the local CPU wheel.
 # PyFlink and drain3 go in without their dependencies (the scripts say why).
 $(STAMP): $(BIN)/python pyproject.toml scripts/install-pyflink.sh scripts/install-nodeps.sh
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,embeddings,streaming,streaming-test,infra]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,embeddings,streaming,streaming-test,infra,llm]'
 	./scripts/install-pyflink.sh
 	./scripts/install-nodeps.sh
 	rm -f $(VENV)/.installed-* && touch $(STAMP)

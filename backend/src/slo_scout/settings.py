@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,6 +56,24 @@ class HistorySettings(BaseModel):
     timeout_seconds: float = 30.0
     step_seconds: int = 3600
     metric_family: str | None = None
+
+
+class LlmSettings(BaseModel):
+    """The language model that names journeys (``none``: everything stays deterministic).
+
+    ``api_key`` falls back to OPENAI_API_KEY or ANTHROPIC_API_KEY; ``base_url`` reaches any
+    OpenAI-compatible server (vLLM, Ollama, llama.cpp's server, a gateway) or an
+    Anthropic-compatible one."""
+
+    provider: Literal["none", "openai", "anthropic"] = "none"
+    model: str | None = None
+    api_key: SecretStr | None = None
+    base_url: str | None = None
+    timeout_seconds: float = 30.0
+    max_retries: int = 2  # the SDKs' own, with backoff honouring Retry-After
+    failures_before_open: int = 3  # consecutive failures that stop calls for the run
+    token_budget: int = 50_000  # per analysis; past it the rest is deterministic
+    cache_dir: Path | None = None  # default: <data_dir>/llm-cache
 
 
 class DeliveryTarget(BaseModel):
@@ -112,6 +131,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     history: HistorySettings = HistorySettings()
     delivery: DeliverySettings = DeliverySettings()
+    llm: LlmSettings = LlmSettings()
 
     def sqlalchemy_url(self) -> str:
         """The async SQLAlchemy URL: the configured PostgreSQL, else the embedded SQLite file."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 
 from slo_scout import __version__
 from slo_scout.cli._console import (
@@ -33,7 +34,10 @@ from slo_scout.core.slis import FAMILIES, FamilyKind, MetricFamily
 from slo_scout.core.telemetry import FORMATS, CsvColumns, DecodeReport, decode_stream
 from slo_scout.core.telemetry.model import Span
 from slo_scout.gc_tuning import batch_gc
+from slo_scout.llm.client import ModelClient, Usage
+from slo_scout.llm.naming import name_journeys
 from slo_scout.report import InputSummary, render_report
+from slo_scout.settings import Settings
 
 READ_CHUNK = 1024 * 1024
 DEFAULT_IDLE_S = 30.0
@@ -150,13 +154,23 @@ def write_outputs(
     title: str,
     metrics: str | MetricFamily | None = FamilyKind.SPANMETRICS.value,
     strategy: str = Strategy.BALANCED.value,
+    names: Mapping[str, str] | None = None,
+    model: Usage | None = None,
 ) -> list[Path]:
-    """journeys.json, report.html and, unless ``metrics`` is None, the artifact bundle."""
+    """journeys.json, report.html and, unless ``metrics`` is None, the artifact bundle.
+
+    ``names``: names for people a model gave (journey id -> name); journeys.json shows them as
+    ``display_name``, the rules' name staying ``name`` (and in every artifact)."""
     out.mkdir(parents=True, exist_ok=True)
+    document = discovery_to_dict(discovery)
+    for journey in document["journeys"]:
+        given = (names or {}).get(journey["id"])
+        journey["display_name"] = given or journey["name"]
+        journey["named_by"] = "model" if given else "rules"
+    document["model"] = (model or Usage()).as_dict()
     files: dict[str, bytes] = {
         "journeys.json": (
-            json.dumps(discovery_to_dict(discovery), indent=2, sort_keys=True, ensure_ascii=False)
-            + "\n"
+            json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         ).encode()
     }
     files.update(render_report(discovery, inputs=inputs.summary(), title=title))
@@ -245,6 +259,9 @@ def analyze_command(
         True, "--artifacts/--no-artifacts", help="Also write the SLO specs, rules and dashboards."
     ),
     top: int = typer.Option(30, min=1, help="Rows in the printed table."),
+    no_llm: bool = typer.Option(
+        False, "--no-llm", help="Do not ask the configured model (SLO_SCOUT_LLM__PROVIDER) for "
+        "journey names this run."),
 ) -> None:
     files = _expand(paths)
     if not files:
@@ -267,9 +284,11 @@ def analyze_command(
             skipped = f"; {inputs.bad_records:,} bad records skipped" if inputs.bad_records else ""
             fail_message(f"no spans found in {', '.join(inputs.sources)}{skipped}",
                          "check that these are trace exports")
+        client = _model_client(no_llm)
+        names = name_journeys(client, discovery.journeys) if client.enabled else {}
         written = write_outputs(
             discovery, inputs, out, title="SLO Scout: journeys",
-            metrics=family, strategy=strategy.value,
+            metrics=family, strategy=strategy.value, names=names, model=client.usage,
         )
     except SloScoutError as exc:
         fail(exc)
@@ -278,6 +297,7 @@ def analyze_command(
         note(f"skipped {inputs.bad_records:,} bad records (first problems in report.html)")
         for problem in inputs.problems[:3]:
             note(f"  {problem}")
+    _say_model(client, names)
     fragments = sum(f.traces for f in discovery.fragments)
     if fragments:
         note(f"{fragments:,} traces are fragments (their root never arrived): listed apart "
@@ -288,6 +308,38 @@ def analyze_command(
         f"{out / 'report.html'}" + (f" and {len(written) - 2} artifact files in {out}"
                                      if len(written) > 2 else "")
     )
+
+
+def _model_client(no_llm: bool) -> ModelClient:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        usage_error(f"SLO_SCOUT_{'__'.join(str(p).upper() for p in first['loc'])}: "
+                    f"{first['msg']}")
+    llm = settings.llm
+    if no_llm:
+        llm = llm.model_copy(update={"provider": "none"})
+    client = ModelClient(llm, cache_dir=llm.cache_dir or settings.data_dir / "llm-cache")
+    if not client.enabled:
+        client.usage.fallback = ("--no-llm" if no_llm else
+                                 "no model configured (SLO_SCOUT_LLM__PROVIDER)")
+    return client
+
+
+def _say_model(client: ModelClient, names: Mapping[str, str]) -> None:
+    usage = client.usage
+    if not client.enabled:
+        note("journey names: the rules' (a model would name them for people: "
+             "SLO_SCOUT_LLM__PROVIDER, or --no-llm was given)")
+        return
+    line = (f"journey names: {len(names)} by {usage.provider} {usage.model} ({usage.calls} "
+            f"calls, {usage.tokens:,} tokens, {usage.cache_hits} cached)")
+    if usage.rejected:
+        line += f"; {len(usage.rejected)} refused by the guards (journeys.json: model.rejected)"
+    if usage.fallback:
+        line += f"; the rules' names where none: {usage.fallback}"
+    note(line)
 
 
 def _family(metrics: FamilyKind | None, prometheus_url: str | None) -> MetricFamily:
