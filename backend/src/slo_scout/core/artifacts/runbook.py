@@ -5,6 +5,10 @@ burn-rate alert's threshold and how long the whole budget would last at that rat
 to run (the SLI with the window filled in, and the recording rules), the dashboard, and the
 journey's likely suspects from its critical path (steps that dominate latency, steps that fail),
 and, when the runtime has them, the error log templates logged in the journey's traces.
+
+"Why this objective" gives the numbers the SLO has. For an approved SLO that is the approved
+definition first; the analysis's recommendation follows as what was measured, with its own
+numbers named as the recommendation's when a person changed them.
 """
 
 from __future__ import annotations
@@ -85,6 +89,33 @@ def _suspects(steps: tuple[StepShare, ...]) -> tuple[list[StepShare], list[StepS
     return slow, failing[:SUSPECTS]
 
 
+def _within(threshold_s: float | None) -> str:
+    return "succeed" if threshold_s is None else f"within {threshold_s:g} s"
+
+
+def why(slo: Slo) -> list[str]:
+    """The paragraphs of "Why this objective", approved definition first."""
+    rec = slo.recommendation
+    if not slo.approval:
+        return [rec.rationale]
+    out = [f"Approved: {slo.objective:g}% of requests {_within(slo.threshold_s)} over "
+           f"{slo.period_days} days ({slo.approval})."]
+    if slo.given_description and slo.given_description != rec.rationale:
+        out.append(slo.given_description)
+    if rec.evidence.total == 0:
+        out.append(rec.rationale)
+        return out
+    changed = (rec.objective != slo.objective or rec.threshold_s != slo.threshold_s
+               or slo.period_days != 30)
+    if changed and rec.objective is not None:
+        out.append(f"The analysis recommended {rec.objective:g}% of requests "
+                   f"{_within(rec.threshold_s)} over 30 days; what it measured: "
+                   f"{rec.rationale}")
+    else:
+        out.append(f"What the analysis measured: {rec.rationale}")
+    return out
+
+
 def render_runbook(slo: Slo, *, version: str, logged_errors: Sequence[LoggedError] = ()) -> str:
     """``logged_errors``: the error log templates of the journey's traces, most frequent first
     (the first :data:`LOGGED_ERRORS` are listed)."""
@@ -109,4 +140,5 @@ def render_runbook(slo: Slo, *, version: str, logged_errors: Sequence[LoggedErro
         failing=failing,
         logged_errors=list(logged_errors)[:LOGGED_ERRORS],
         when=when,
+        why=why(slo),
     )
