@@ -86,10 +86,14 @@ async def _approval(session: AsyncSession, slo: Slo) -> str:
 async def record_of(session: AsyncSession, slo: Slo, journey: Journey, owner: str
                     ) -> SloRecord:
     stored = await _stored_recommendation(session, slo, journey.id)
+    # Adopting without a description copies the recommendation's rationale, whose numbers go
+    # stale on the first edit: render the SLI's own description (the approved threshold) then.
+    adopted = stored is not None and slo.description == stored["rationale"]
     return SloRecord(
         journey_id=journey.id, kind=SliKind(slo.sli_kind), name=slo.name,
         objective=slo.objective, threshold_s=slo.threshold_seconds,
-        period_days=slo.window_days, description=slo.description, owner=owner,
+        period_days=slo.window_days, description="" if adopted else slo.description,
+        owner=owner,
         approval=await _approval(session, slo),
         recommendation=recommendation_of(slo, journey.id, stored),
     )
