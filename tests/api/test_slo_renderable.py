@@ -83,3 +83,23 @@ def test_a_second_slo_on_the_same_sli_is_refused_naming_the_first(
     assert again.status_code == 422, again.text
     assert again.json()["errors"][0]["field"] == "sli_kind"
     assert first["name"] in again.json()["detail"]
+
+
+def test_latency_slos_on_one_journey_are_refused_only_at_the_same_threshold(
+    client: TestClient, migrated_url: str
+) -> None:
+    result = analyzed(client, migrated_url)
+    adopted = _adopt(client, result, "latency")
+    body = {"service": "shop-frontend", "environment": "prod", "journey_id": adopted["journey_id"],
+            "name": "checkout-latency-by-hand", "sli_kind": "latency", "objective": 99.0,
+            "threshold_seconds": round(adopted["threshold_seconds"], 6)}
+    same = client.post("/api/v1/slos", json=body)
+    assert same.status_code == 422, same.text
+    assert same.json()["errors"][0]["field"] == "journey_id"
+    assert f"'{adopted['name']}' (id {adopted['id']}, proposed)" in same.json()["detail"]
+    other = 2.0 if round(adopted["threshold_seconds"], 6) != 2.0 else 5.0
+    assert client.post("/api/v1/slos", json={**body, "threshold_seconds": other}
+                       ).status_code == 201
+    rejected = client.post(f"/api/v1/slos/{adopted['id']}/reject", json={"comment": "no"})
+    assert rejected.status_code == 200
+    assert client.post("/api/v1/slos", json={**body, "name": "again"}).status_code == 201

@@ -10,6 +10,7 @@ bundles use, so whatever else a generator would refuse is refused now.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,6 +78,11 @@ def check_threshold(family: MetricFamily, threshold_s: float) -> None:
             f"{', '.join(f'{b:g}' for b in bounds)} s)")) from None
 
 
+def _same(a: float | None, b: float | None) -> bool:
+    # Thresholds adopted from a recommendation are bucket arithmetic (1.4000000000000001).
+    return a == b or (a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9))
+
+
 async def check_same_sli(session: AsyncSession, candidate: Candidate, field: str) -> None:
     """A second live SLO on the same journey, SLI kind and threshold is refused: it would
     measure the very same SLI. Latency SLOs at different thresholds are different SLIs."""
@@ -86,7 +92,7 @@ async def check_same_sli(session: AsyncSession, candidate: Candidate, field: str
         for other in await slos_repo.of_environment(session, candidate.environment_id, status):
             if (other.id != candidate.slo_id and other.journey_id == candidate.journey_id
                     and other.sli_kind == candidate.sli_kind
-                    and other.threshold_seconds == candidate.threshold_seconds):
+                    and _same(other.threshold_seconds, candidate.threshold_seconds)):
                 within = ("" if other.threshold_seconds is None
                           else f" within {_seconds(other.threshold_seconds)}")
                 raise InvalidField(field, (

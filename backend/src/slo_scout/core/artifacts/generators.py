@@ -29,6 +29,7 @@ from slo_scout.core.errors import SloScoutError
 from slo_scout.core.rules import WindowsCatalog
 from slo_scout.core.slis import slug
 from slo_scout.core.specs.durations import DAY, format_duration
+from slo_scout.core.specs.validation import render_window
 
 
 def check_promql(slos: tuple[Slo, ...] | list[Slo]) -> None:
@@ -36,7 +37,7 @@ def check_promql(slos: tuple[Slo, ...] | list[Slo]) -> None:
     for slo in slos:
         for field, query in zip(("error", "total", "good"), slo.sli.queries, strict=True):
             try:
-                promql_parser.parse(query.replace("{{.window}}", "5m"))
+                promql_parser.parse(render_window(query, "5m"))
             except (ValueError, TypeError) as exc:
                 raise SloScoutError(
                     f"SLO {slo.name}: the {field} query does not parse: {exc}: {query}"

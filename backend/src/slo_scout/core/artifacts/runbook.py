@@ -21,6 +21,7 @@ from slo_scout.core.artifacts._render import render
 from slo_scout.core.artifacts.model import BURN_WINDOWS, Slo, dashboard_uid
 from slo_scout.core.journeys.model import StepShare
 from slo_scout.core.recommend.stats import budget_events_30d, budget_minutes_30d
+from slo_scout.core.specs.validation import render_window
 
 GENERATOR = "runbook/v1"
 SUSPECTS = 5
@@ -132,8 +133,8 @@ def render_runbook(slo: Slo, *, version: str, logged_errors: Sequence[LoggedErro
         budget_events=budget_events_30d(slo.objective, events),
         events=events,
         rows=burn_rows(slo),
-        error_query=slo.sli.error_query.replace("{{.window}}", "1h"),
-        total_query=slo.sli.total_query.replace("{{.window}}", "1h"),
+        error_query=render_window(slo.sli.error_query, "1h"),
+        total_query=render_window(slo.sli.total_query, "1h"),
         labels=f'sloth_service="{slo.service}", sloth_slo="{slo.name}"',
         dashboard_uid=dashboard_uid(slo.service),
         slow=slow,
