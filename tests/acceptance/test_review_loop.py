@@ -156,6 +156,12 @@ def _check_every_file(files: dict[str, str], slos: dict[str, dict[str, Any]],
                  f"rules/{stem}-28d.yaml", f"openslo/{stem}.yaml", f"pyrra/{stem}.yaml"):
         assert re.search(rf'le=~?\\?"{THRESHOLD_LE}[(\\"]', files[path]), path
         assert f'"{recommended_le}' not in files[path], path
+    # Nowhere but in the recommendation's own words (recommendations.yaml, the runbook's "Why
+    # this objective") does the recommended threshold appear.
+    recommended_s = f"{float(recommended_le) / 1000:g} s"
+    for path, text in files.items():
+        if path != "recommendations.yaml":
+            assert recommended_s not in text.split("## Why this objective")[0], path
     report = yaml.safe_load(files["recommendations.yaml"])
     assert sorted((e["slo"]["name"], e["slo"]["window_days"], e["slo"]["threshold_seconds"])
                   for e in report["recommendations"]) == [
