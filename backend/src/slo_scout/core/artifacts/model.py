@@ -50,15 +50,13 @@ BURN_WINDOWS = (
     BurnWindow("ticket", 0.10, "3d", "6h", 72),
 )
 SLI_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
-
-
 DEFAULT_OWNER = "slo-scout"
 
 
 @dataclass(frozen=True, slots=True)
 class Slo:
-    """``name``/``description`` empty: the SLI's own (what ``analyze`` writes). ``approval``:
-    who approved which version, for an SLO rendered from an approved record."""
+    """``given_name``/``given_description`` empty: the SLI's own (what ``analyze`` writes).
+    ``approval``: who approved which version, for an SLO rendered from an approved record."""
 
     journey: Journey
     sli: SliCandidate
