@@ -69,7 +69,7 @@ def test_an_approver_cannot_approve_their_own_change_unless_configured(
     [journey] = client.get("/api/v1/journeys").json()["items"]
     body = {"service": "shop-frontend", "environment": "prod", "journey_id": journey["id"],
             "name": "checkout-latency", "sli_kind": "latency", "objective": 99.0,
-            "threshold_seconds": 0.25}
+            "threshold_seconds": 0.2}  # a spanmetrics bucket
     slo = client.post("/api/v1/slos", json=body).json()
     assert slo["source"] == "manual" and slo["status"] == "proposed"
     own = client.post(f"/api/v1/slos/{slo['id']}/approve", json={"comment": "mine"})
@@ -82,7 +82,7 @@ def test_an_approver_cannot_approve_their_own_change_unless_configured(
 
     relaxed = create_app(settings_for(migrated_url, allow_self_approval=True), clock=lambda: NOW)
     with TestClient(relaxed, headers={"X-API-Key": ADMIN_KEY}) as admin:
-        client.patch(f"/api/v1/slos/{slo['id']}", json={"threshold_seconds": 0.5})
+        client.patch(f"/api/v1/slos/{slo['id']}", json={"threshold_seconds": 0.4})
         own = admin.post(f"/api/v1/slos/{slo['id']}/approve", json={"comment": "mine, allowed"})
         assert own.status_code == 200 and own.json()["status"] == "approved"
     listed = client.get("/api/v1/slos", params={"status": "approved"}).json()

@@ -61,10 +61,12 @@ async def list_slos(
 
 @router.post("/slos", status_code=201, response_model=SloOut, summary="Create an SLO by hand")
 async def create_slo(
-    body: SloByHand, session: SessionDep, principal: PrincipalDep, now: NowDep
+    body: SloByHand, session: SessionDep, principal: PrincipalDep, now: NowDep,
+    settings: SettingsDep,
 ) -> SloOut:
     slo = await service.create_by_hand(
-        session, service.SloByHand(**body.model_dump()), principal, now
+        session, service.SloByHand(**body.model_dump()), principal, now,
+        metric_family=settings.history.metric_family,
     )
     out = await _one(session, slo)
     await session.commit()
@@ -74,10 +76,12 @@ async def create_slo(
 @router.post("/slos/from-recommendation", status_code=201, response_model=SloOut,
              summary="Adopt an analysis result's recommendation as an SLO")
 async def adopt_recommendation(
-    body: SloFromRecommendation, session: SessionDep, principal: PrincipalDep, now: NowDep
+    body: SloFromRecommendation, session: SessionDep, principal: PrincipalDep, now: NowDep,
+    settings: SettingsDep,
 ) -> SloOut:
     slo = await service.create_from_recommendation(
-        session, service.SloFromRecommendation(**body.model_dump()), principal, now
+        session, service.SloFromRecommendation(**body.model_dump()), principal, now,
+        metric_family=settings.history.metric_family,
     )
     out = await _one(session, slo)
     await session.commit()
@@ -92,10 +96,12 @@ async def get_slo(slo_id: RowId, session: SessionDep, principal: PrincipalDep) -
 @router.patch("/slos/{slo_id}", response_model=SloOut,
               summary="Edit an SLO (proposes a new version for review)")
 async def edit_slo(
-    slo_id: RowId, body: SloEdit, session: SessionDep, principal: PrincipalDep, now: NowDep
+    slo_id: RowId, body: SloEdit, session: SessionDep, principal: PrincipalDep, now: NowDep,
+    settings: SettingsDep,
 ) -> SloOut:
     changes = body.model_dump(exclude_unset=True, exclude={"comment"})
-    slo = await service.edit(session, slo_id, changes, body.comment, principal, now)
+    slo = await service.edit(session, slo_id, changes, body.comment, principal, now,
+                             metric_family=settings.history.metric_family)
     out = await _one(session, slo)
     await session.commit()
     return out

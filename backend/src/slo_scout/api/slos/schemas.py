@@ -10,6 +10,10 @@ from pydantic import BaseModel, Field, model_validator
 SLO_NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 SliKindName = Literal["availability", "latency"]
 SloStatus = Literal["proposed", "approved", "rejected"]
+WINDOW_DAYS = ("the SLO period in days: 28 or 30, the periods Sloth ships alert windows for "
+               "(others are refused with 422)")
+THRESHOLD = ("latency SLOs only: a bucket boundary of the metric family's histogram, in seconds "
+             "(spanmetrics: 0.002 ... 15); others are refused with 422 naming the nearest")
 
 
 class SloByHand(BaseModel):
@@ -19,8 +23,8 @@ class SloByHand(BaseModel):
     name: str = Field(min_length=1, max_length=63, pattern=SLO_NAME)
     sli_kind: SliKindName
     objective: float = Field(gt=0, lt=100, description="percent of good events, e.g. 99.9")
-    threshold_seconds: float | None = Field(default=None, gt=0, le=3600)
-    window_days: int = Field(default=30, ge=1, le=90)
+    threshold_seconds: float | None = Field(default=None, gt=0, le=3600, description=THRESHOLD)
+    window_days: int = Field(default=30, ge=1, le=90, description=WINDOW_DAYS)
     description: str = Field(default="", max_length=2000)
 
     @model_validator(mode="after")
@@ -35,15 +39,15 @@ class SloFromRecommendation(BaseModel):
     journey_key: str = Field(min_length=1, max_length=64)
     sli_kind: SliKindName
     name: str | None = Field(default=None, min_length=1, max_length=63, pattern=SLO_NAME)
-    window_days: int = Field(default=30, ge=1, le=90)
+    window_days: int = Field(default=30, ge=1, le=90, description=WINDOW_DAYS)
     description: str = Field(default="", max_length=2000)
 
 
 class SloEdit(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=63, pattern=SLO_NAME)
     objective: float | None = Field(default=None, gt=0, lt=100)
-    threshold_seconds: float | None = Field(default=None, gt=0, le=3600)
-    window_days: int | None = Field(default=None, ge=1, le=90)
+    threshold_seconds: float | None = Field(default=None, gt=0, le=3600, description=THRESHOLD)
+    window_days: int | None = Field(default=None, ge=1, le=90, description=WINDOW_DAYS)
     description: str | None = Field(default=None, max_length=2000)
     comment: str | None = Field(default=None, max_length=2000)
 

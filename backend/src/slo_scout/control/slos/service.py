@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.control.analysis import repository as analysis
+from slo_scout.control.artifacts import renderable
 from slo_scout.control.audit import repository as audit
 from slo_scout.control.auth.four_eyes import check_may_approve
 from slo_scout.control.auth.guard import require
@@ -93,7 +94,8 @@ async def _new(
 
 
 async def create_by_hand(
-    session: AsyncSession, body: SloByHand, principal: Principal, now: datetime
+    session: AsyncSession, body: SloByHand, principal: Principal, now: datetime,
+    *, metric_family: str | None = None,
 ) -> Slo:
     team, _, env = await _environment(session, body.service, body.environment)
     require(principal, team, "editor")
@@ -101,6 +103,10 @@ async def create_by_hand(
     if journey is None or journey.environment_id != env:
         raise InvalidField("journey_id", f"journey {body.journey_id} is not in "
                            f"{body.service}/{body.environment}")
+    await renderable.check(session, renderable.Candidate(
+        env, None, journey.id, body.name, body.sli_kind, body.objective, body.threshold_seconds,
+        body.window_days, body.description), metric_family=metric_family, now=now,
+        journey_field="journey_id")
     return await _new(
         session, principal, now, env, journey_id=journey.id, name=body.name,
         sli_kind=body.sli_kind, objective=body.objective,
@@ -110,7 +116,8 @@ async def create_by_hand(
 
 
 async def create_from_recommendation(
-    session: AsyncSession, body: SloFromRecommendation, principal: Principal, now: datetime
+    session: AsyncSession, body: SloFromRecommendation, principal: Principal, now: datetime,
+    *, metric_family: str | None = None,
 ) -> Slo:
     result = await analysis.get_result(session, body.result_id)
     if result is None:
@@ -130,6 +137,10 @@ async def create_from_recommendation(
                            "instead")
     journey = await journeys.get_by_key(session, result.environment_id, body.journey_key)
     name = body.name or slug(f"{entry['journey_name']}-{body.sli_kind}")
+    await renderable.check(session, renderable.Candidate(
+        result.environment_id, None, journey.id if journey else None, name, body.sli_kind,
+        rec["objective"], rec["threshold_s"], body.window_days, body.description),
+        metric_family=metric_family, now=now, journey_field="sli_kind")
     return await _new(
         session, principal, now, result.environment_id,
         journey_id=journey.id if journey else None, name=name, sli_kind=body.sli_kind,
@@ -163,7 +174,7 @@ async def visible(session: AsyncSession, principal: Principal, slo_id: int, role
 
 async def edit(
     session: AsyncSession, slo_id: int, changes: Mapping[str, Any], comment: str | None,
-    principal: Principal, now: datetime,
+    principal: Principal, now: datetime, *, metric_family: str | None = None,
 ) -> Slo:
     """``changes``: only the fields the caller gave (a given None clears a threshold)."""
     slo = await visible(session, principal, slo_id, "editor")
@@ -177,6 +188,12 @@ async def edit(
             changes["threshold_seconds"] is not None):
         raise InvalidField("threshold_seconds",
                            "latency SLOs need one; availability SLOs have none")
+    after = {**snapshot(slo), **changes}
+    await renderable.check(session, renderable.Candidate(
+        slo.environment_id, slo.id, slo.journey_id, after["name"], slo.sli_kind,
+        after["objective"], after["threshold_seconds"], after["window_days"],
+        after["description"]), metric_family=metric_family, now=now,
+        journey_field="threshold_seconds" if slo.sli_kind == "latency" else "sli_kind")
     for name, value in changes.items():
         setattr(slo, name, value)
     slo.status, slo.version = "proposed", slo.version + 1

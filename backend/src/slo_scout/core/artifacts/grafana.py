@@ -20,14 +20,13 @@ from grafana_foundation_sdk.builders.timeseries import Panel as TimeseriesPanel
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
-from slo_scout.core.artifacts.model import SLI_WINDOWS, Slo, dashboard_uid
+from slo_scout.core.artifacts.model import BURN_WINDOWS, SLI_WINDOWS, Slo, dashboard_uid
 from slo_scout.core.conventions import (
     ERROR_BUDGET_RATIO_METRIC,
     OBJECTIVE_RATIO_METRIC,
     PERIOD_ERROR_BUDGET_REMAINING_METRIC,
     sli_error_metric,
 )
-from slo_scout.core.slis import SliKind
 
 GENERATOR = "grafana/11.6"
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="${datasource}")
@@ -57,10 +56,13 @@ def _budget_panel(slo: Slo) -> StatPanel:
 
 
 def _burn_panel(slo: Slo) -> TimeseriesPanel:
+    page = BURN_WINDOWS[0].burn_rate(slo.period_days)
     panel = (
         TimeseriesPanel()
         .title("Burn rate per window")
-        .description("1 spends the budget in exactly the period; page alerts start at 14.4x.")
+        .description(
+            f"1 spends the budget in exactly the period; page alerts start at {page:g}x."
+        )
         .datasource(DATASOURCE)
         .unit("x")
         .height(8)
@@ -120,6 +122,14 @@ def _alert_panel(slo: Slo) -> StateTimelinePanel:
     )
 
 
+def row_title(slo: Slo) -> str:
+    """What the row measures, as approved: ``POST /cart latency (add-to-cart-latency):
+    99% within 0.4 s over 28d``."""
+    within = "" if slo.threshold_s is None else f" within {slo.threshold_s:g} s"
+    return (f"{slo.journey.entry.label} {slo.sli.kind.value} ({slo.name}): "
+            f"{slo.objective:g}%{within} over {slo.period_days}d")
+
+
 def dashboard(service: str, slos: Sequence[Slo]) -> Dashboard:
     builder = (
         Dashboard(f"SLOs / {service}")
@@ -131,8 +141,7 @@ def dashboard(service: str, slos: Sequence[Slo]) -> Dashboard:
         .with_variable(DatasourceVariable("datasource").label("Data source").type("prometheus"))
     )
     for slo in slos:
-        what = "latency" if slo.sli.kind is SliKind.LATENCY else "availability"
-        builder = builder.with_row(Row(f"{slo.journey.entry.label} {what}: {slo.objective:g}%"))
+        builder = builder.with_row(Row(row_title(slo)))
         builder = (
             builder.with_panel(_budget_panel(slo))
             .with_panel(_burn_panel(slo))

@@ -1,7 +1,10 @@
-"""The SLOs the artifact writers render: a journey, its SLI, and the recommended objective.
+"""The SLOs the artifact writers render: a journey, its SLI, its objective and period.
 
-Only recommendations with status ``ok`` become SLOs; the others are reported, never written as
-specs with an invented number.
+Two ways in. ``build_slos`` (``slo-scout analyze``): one SLO per ``ok`` recommendation, named
+after its journey and SLI; the others are reported, never written as specs with an invented
+number. ``slos_from_records`` (the control plane): one SLO per approved record, with the name,
+objective, threshold, period, description and owner a person approved; the recommendation it
+was adopted from only explains the numbers (runbook, ``recommendations.yaml``).
 """
 
 from __future__ import annotations
@@ -47,19 +50,31 @@ BURN_WINDOWS = (
     BurnWindow("ticket", 0.10, "3d", "6h", 72),
 )
 SLI_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+DEFAULT_OWNER = "slo-scout"
 
 
 @dataclass(frozen=True, slots=True)
 class Slo:
+    """``given_name``/``given_description`` empty: the SLI's own (what ``analyze`` writes).
+    ``approval``: who approved which version, for an SLO rendered from an approved record."""
+
     journey: Journey
     sli: SliCandidate
     recommendation: Recommendation
     objective: float  # percent
     period_days: int = 30
+    given_name: str = ""
+    given_description: str = ""
+    owner: str = DEFAULT_OWNER
+    approval: str = ""
 
     @property
     def name(self) -> str:
-        return self.sli.name
+        return self.given_name or self.sli.name
+
+    @property
+    def description(self) -> str:
+        return self.given_description or self.sli.description
 
     @property
     def service(self) -> str:
@@ -67,7 +82,9 @@ class Slo:
 
     @property
     def alert_name(self) -> str:
-        words = re.split(r"[^A-Za-z0-9]+", f"{self.journey.name} {self.sli.kind.value}")
+        # An approved SLO's alert carries its approved name; analyze's, the journey's.
+        base = self.given_name or f"{self.journey.name} {self.sli.kind.value}"
+        words = re.split(r"[^A-Za-z0-9]+", base)
         camel = "".join(w[:1].upper() + w[1:] for w in words if w)
         return camel if camel[:1].isalpha() else "Slo" + camel
 
@@ -78,6 +95,10 @@ class Slo:
     @property
     def budget_ratio(self) -> float:
         return 1 - self.objective / 100
+
+    @property
+    def threshold_s(self) -> float | None:
+        return self.sli.threshold_s
 
 
 def spec_service(service: str) -> str:

@@ -145,7 +145,10 @@ def _sli_and_slo(slo: Slo, window: str, now: datetime) -> list[dict[str, Any]]:
         "SLO",
         _meta(slo.name, f"{slo.journey.entry.label} {slo.sli.kind.value}"),
         {
-            "description": slo.recommendation.rationale[:1050],
+            # OpenSLO caps descriptions at 1050 characters. An approved SLO's says what was
+            # approved; analyze's, why the recommendation chose its numbers.
+            "description": (slo.description if slo.approval
+                            else slo.recommendation.rationale)[:1050],
             "service": slo.service,
             "indicatorRef": slo.name,
             "timeWindow": _time_window(slo, window, now),

@@ -71,7 +71,7 @@ def pyrra_document(slo: Slo, *, namespace: str = "monitoring") -> dict[str, Any]
         "spec": {
             "target": f"{slo.objective:g}",
             "window": f"{slo.period_days}d",
-            "description": slo.sli.description,
+            "description": slo.description,
             "indicator": _indicator(slo),
         },
     }

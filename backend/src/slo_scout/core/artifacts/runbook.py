@@ -5,6 +5,10 @@ burn-rate alert's threshold and how long the whole budget would last at that rat
 to run (the SLI with the window filled in, and the recording rules), the dashboard, and the
 journey's likely suspects from its critical path (steps that dominate latency, steps that fail),
 and, when the runtime has them, the error log templates logged in the journey's traces.
+
+"Why this objective" gives the numbers the SLO has. For an approved SLO that is the approved
+definition first; the analysis's recommendation follows as what was measured, with its own
+numbers named as the recommendation's when a person changed them.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from slo_scout.core.artifacts._render import render
 from slo_scout.core.artifacts.model import BURN_WINDOWS, Slo, dashboard_uid
 from slo_scout.core.journeys.model import StepShare
 from slo_scout.core.recommend.stats import budget_events_30d, budget_minutes_30d
+from slo_scout.core.specs.validation import render_window
 
 GENERATOR = "runbook/v1"
 SUSPECTS = 5
@@ -85,6 +90,33 @@ def _suspects(steps: tuple[StepShare, ...]) -> tuple[list[StepShare], list[StepS
     return slow, failing[:SUSPECTS]
 
 
+def _within(threshold_s: float | None) -> str:
+    return "succeed" if threshold_s is None else f"within {threshold_s:g} s"
+
+
+def why(slo: Slo) -> list[str]:
+    """The paragraphs of "Why this objective", approved definition first."""
+    rec = slo.recommendation
+    if not slo.approval:
+        return [rec.rationale]
+    out = [f"Approved: {slo.objective:g}% of requests {_within(slo.threshold_s)} over "
+           f"{slo.period_days} days ({slo.approval})."]
+    if slo.given_description and slo.given_description != rec.rationale:
+        out.append(slo.given_description)
+    if rec.evidence.total == 0:
+        out.append(rec.rationale)
+        return out
+    changed = (rec.objective != slo.objective or rec.threshold_s != slo.threshold_s
+               or slo.period_days != 30)
+    if changed and rec.objective is not None:
+        out.append(f"The analysis recommended {rec.objective:g}% of requests "
+                   f"{_within(rec.threshold_s)} over 30 days; what it measured: "
+                   f"{rec.rationale}")
+    else:
+        out.append(f"What the analysis measured: {rec.rationale}")
+    return out
+
+
 def render_runbook(slo: Slo, *, version: str, logged_errors: Sequence[LoggedError] = ()) -> str:
     """``logged_errors``: the error log templates of the journey's traces, most frequent first
     (the first :data:`LOGGED_ERRORS` are listed)."""
@@ -101,12 +133,13 @@ def render_runbook(slo: Slo, *, version: str, logged_errors: Sequence[LoggedErro
         budget_events=budget_events_30d(slo.objective, events),
         events=events,
         rows=burn_rows(slo),
-        error_query=slo.sli.error_query.replace("{{.window}}", "1h"),
-        total_query=slo.sli.total_query.replace("{{.window}}", "1h"),
+        error_query=render_window(slo.sli.error_query, "1h"),
+        total_query=render_window(slo.sli.total_query, "1h"),
         labels=f'sloth_service="{slo.service}", sloth_slo="{slo.name}"',
         dashboard_uid=dashboard_uid(slo.service),
         slow=slow,
         failing=failing,
         logged_errors=list(logged_errors)[:LOGGED_ERRORS],
         when=when,
+        why=why(slo),
     )
