@@ -11,7 +11,7 @@ import typer
 
 from slo_scout import __version__
 from slo_scout.cli._console import fail, note, usage_error
-from slo_scout.core.delivery.layout import kind_and_service
+from slo_scout.core.delivery.layout import kind_and_stem
 from slo_scout.core.errors import SloScoutError
 from slo_scout.gitops.deliver import Delivery, Request, deliver
 from slo_scout.gitops.git_remote import GitRemote, redact
@@ -39,7 +39,7 @@ def read_bundle(folder: Path) -> dict[str, str]:
     files = {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder).as_posix()
-        if path.is_file() and (kind_and_service(relative) or relative == "recommendations.yaml"):
+        if path.is_file() and (kind_and_stem(relative) or relative == "recommendations.yaml"):
             try:
                 files[relative] = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:

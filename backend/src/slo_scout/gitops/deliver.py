@@ -81,11 +81,12 @@ def _one(files: Mapping[str, str], remote: Remote, request: Request, config: Del
             "it is never force-pushed: merge or close its pull request and delete the branch, "
             "or deliver to another --branch")
     todo = changes(planned, state.held)
-    spec_paths = [f"{prefix}/sloth/{service}.yaml", f"{prefix}/openslo/{service}.yaml"]
+    spec_paths = [path for path in state.held if path.startswith(f"{prefix}/sloth/")
+                  or path == f"{prefix}/openslo/{service}.yaml"]
     # The body describes what merging changes: the targets against the base's (the last
     # delivery that was merged), not against earlier commits of the same pull request.
     held_before = remote.read(state.base_tip, spec_paths)
-    before = summarize(held_before, service, prefix=prefix) if held_before else None
+    before = summarize(held_before, service, prefix=prefix) or None  # None: none merged yet
     text = render(target, slos=summarize(files, service), before=before, files=sorted(planned),
                   prefix=prefix, title=request.title, report_url=request.report_url,
                   version=request.version)

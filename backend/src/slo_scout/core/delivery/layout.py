@@ -3,9 +3,11 @@
 A bundle (``slo-scout analyze --out``, or a bundle rendered by the control plane) is a set of
 relative paths, per service slug ``<svc>``:
 
-    sloth/<svc>.yaml  openslo/<svc>.yaml  pyrra/<svc>.yaml  rules/<svc>.yaml
-    dashboards/<svc>.json  kubernetes/sloth/<svc>.yaml  kubernetes/rules/<svc>.yaml
-    runbooks/<svc>/<slo>.md
+    openslo/<svc>.yaml  pyrra/<svc>.yaml  dashboards/<svc>.json  runbooks/<svc>/<slo>.md
+    sloth/<svc>[-28d].yaml  rules/<svc>[-28d].yaml  kubernetes/{sloth,rules}/<svc>[-28d].yaml
+
+(the Sloth files and the rules made from them hold one period each: ``<svc>`` for 30 days,
+``<svc>-28d`` for 28, since Sloth's spec has no period field)
 
 plus bundle-wide files (``recommendations.yaml``, the report) that are evidence, not
 configuration: their content goes into the pull request's body instead. Each service is
@@ -36,6 +38,8 @@ _SERVICE_FILE = re.compile(r"^(sloth|openslo|pyrra|rules|dashboards)/([a-z0-9-]+
 _KUBERNETES_FILE = re.compile(r"^kubernetes/(sloth|rules)/([a-z0-9-]+)\.yaml$")
 _RUNBOOK = re.compile(r"^runbooks/([a-z0-9-]+)/[a-z0-9-]+\.md$")
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
+_PERIOD_SUFFIX = re.compile(r"-\d+d$")
+_PER_PERIOD = ("sloth", "rules", "kubernetes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,16 +126,16 @@ def expand(template: str, target: Target, *, what: str = "path") -> str:
     except (KeyError, IndexError, ValueError) as exc:
         raise SpecError(f"{what} template {template!r}: unknown placeholder {exc} (use "
                         f"{', '.join('{' + p + '}' for p in PLACEHOLDERS)})") from exc
-    segments = [s for s in text.strip("/").split("/")]
-    if not text.strip("/") or any(s in ("", ".", "..") or not _SAFE_SEGMENT.match(s)
-                                  for s in segments):
+    segments = text.rstrip("/").split("/")
+    if any(s in ("", ".", "..") or not _SAFE_SEGMENT.match(s) for s in segments):
         raise SpecError(f"{what} template {template!r} gives {text!r}: use relative segments "
                         "of letters, digits, '.', '_' and '-'")
     return "/".join(segments)
 
 
-def kind_and_service(path: str) -> tuple[str, str] | None:
-    """(output, service slug) of a bundle file, or None for bundle-wide files."""
+def kind_and_stem(path: str) -> tuple[str, str] | None:
+    """(output, file stem: the service slug, with ``-<N>d`` for a period's Sloth file and
+    rules) of a bundle file, or None for bundle-wide files."""
     if m := _SERVICE_FILE.match(path):
         return m.group(1), m.group(2)
     if m := _KUBERNETES_FILE.match(path):
@@ -142,15 +146,32 @@ def kind_and_service(path: str) -> tuple[str, str] | None:
 
 
 def services_in(files: Mapping[str, str]) -> list[str]:
-    """The service slugs a bundle has files for, sorted."""
-    return sorted({found[1] for path in files if (found := kind_and_service(path))})
+    """The service slugs a bundle has files for, sorted (from the files that are one per
+    service whatever the periods: OpenSLO, Pyrra, dashboards, runbooks)."""
+    found = {kind_and_stem(path) for path in files}
+    exact = {stem for kind, stem in filter(None, found) if kind not in _PER_PERIOD}
+    if exact:
+        return sorted(exact)
+    return sorted({_PERIOD_SUFFIX.sub("", stem) for _, stem in filter(None, found)})
+
+
+def service_of(path: str, services: Sequence[str]) -> tuple[str, str] | None:
+    """(output, service slug) of a bundle file among ``services``, or None."""
+    found = kind_and_stem(path)
+    if found is None:
+        return None
+    kind, stem = found
+    owners = [s for s in services if stem == s or (
+        kind in _PER_PERIOD and _PERIOD_SUFFIX.sub("", stem) == s and stem != s)]
+    return (kind, max(owners, key=len)) if owners else None
 
 
 def plan(files: Mapping[str, str], target: Target, config: DeliveryConfig) -> dict[str, str]:
     """Repository path -> text of the service's files that ``config`` delivers."""
     prefix = expand(config.path, target)
+    services = services_in(files)
     chosen = {path: text for path, text in files.items()
-              if (found := kind_and_service(path)) is not None
+              if (found := service_of(path, services)) is not None
               and found[1] == target.values["service"] and found[0] in config.outputs}
     return {f"{prefix}/{path}": text for path, text in sorted(chosen.items())}
 
@@ -161,5 +182,5 @@ def branch_name(config: DeliveryConfig, target: Target) -> str:
 
 def outputs_of(paths: Sequence[str]) -> list[str]:
     """The outputs present among bundle paths, in OUTPUTS order."""
-    present = {found[0] for path in paths if (found := kind_and_service(path))}
+    present = {found[0] for path in paths if (found := kind_and_stem(path))}
     return [name for name in OUTPUTS if name in present]

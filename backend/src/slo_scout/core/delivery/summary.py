@@ -80,7 +80,9 @@ def _recommendations(text: str | None) -> dict[tuple[str, str], dict[str, Any]]:
 def summarize(files: Mapping[str, str], service: str, *, prefix: str = "") -> list[SloSummary]:
     """The SLOs of ``service`` (its slug) in ``files`` (bundle paths under ``prefix``)."""
     base = f"{prefix}/" if prefix else ""
-    specs = _documents(files.get(f"{base}sloth/{service}.yaml"))
+    spec_file = re.compile(rf"^{re.escape(base)}sloth/{re.escape(service)}(-\d+d)?\.yaml$")
+    specs = [doc for path in sorted(files) if spec_file.match(path)
+             for doc in _documents(files[path])]
     windows = _windows(files.get(f"{base}openslo/{service}.yaml"))
     evidence = _recommendations(files.get("recommendations.yaml"))
     out = []
