@@ -55,7 +55,7 @@ async def _create(url: str, subject: str, name: str, team: str, role: str) -> tu
 @keys_app.command("create")
 def create_command(
     subject: str = typer.Option(
-        "admin", help="Who the key acts as (stored as key:<subject>)."),
+        "admin", help="Who the key acts as (stored as key:SUBJECT)."),
     team: str = typer.Option(ALL_TEAMS, help="The team of the grant; * is every team."),
     role: str = typer.Option("admin", help=f"One of: {', '.join(ROLES)}."),
     name: str | None = typer.Option(None, help="A label for people (default: the subject)."),
