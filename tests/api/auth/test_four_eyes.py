@@ -57,3 +57,28 @@ def test_the_author_and_every_key_it_minted_are_refused(migrated_url: str) -> No
     assert decided["sock"].startswith("your key was issued by key:tina, who made the change")
     assert "key:tina -> key:middle -> key:deep" in decided["deep"]
     assert decided["dave"] == decided["oidc"] == "allowed"
+
+
+async def _take_the_bootstrap_name(url: str) -> str:
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            # no bootstrap key configured yet: the name is free, and still not a team admin's
+            key, _ = await service.issue_operator_key(
+                session, subject="tina", name="tina", team="shop", role="admin", now=NOW,
+                operator="cli:test")
+            tina = await service.principal_for_key(session, key)
+            try:
+                await service.issue_key(session, tina, subject="bootstrap-admin", name="x",
+                                        team="shop", role="viewer", now=NOW)
+            except Forbidden as refused:
+                return refused.detail
+            return "issued"
+    finally:
+        await engine.dispose()
+
+
+def test_a_team_admin_cannot_take_the_bootstrap_admins_name_before_it_exists(
+    migrated_url: str,
+) -> None:
+    assert "admin role in team '*'" in asyncio.run(_take_the_bootstrap_name(migrated_url))

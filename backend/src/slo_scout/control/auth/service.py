@@ -18,6 +18,9 @@ from slo_scout.control.errors import Forbidden, NotFound
 from slo_scout.db.models import ApiKey
 
 
+BOOTSTRAP_SUBJECT = "key:bootstrap-admin"
+
+
 class Unauthenticated(Exception):
     pass
 
@@ -81,6 +84,8 @@ async def issue_key(
     stored row)."""
     require(principal, team, "admin")
     subject = f"key:{subject}"
+    if subject == BOOTSTRAP_SUBJECT:  # the global admin's name, even before its key exists
+        require(principal, ALL_TEAMS, "admin")
     short = sorted(t for t in await repository.teams_of_subject(session, subject)
                    if not principal.can(t, "admin"))
     if short:
@@ -143,27 +148,27 @@ async def ensure_bootstrap_key(session: AsyncSession, key: str, now: datetime) -
         return
     stored = await repository.add_key(
         session,
-        ApiKey(prefix=prefix, secret_hash=keys.hash_key(key), subject="key:bootstrap-admin",
+        ApiKey(prefix=prefix, secret_hash=keys.hash_key(key), subject=BOOTSTRAP_SUBJECT,
                name="bootstrap admin", created_by="settings", created_at=now),
     )
     await repository.grant_key(session, stored.id, ALL_TEAMS, "admin")
     await audit.record(
         session, actor="settings", action="api_key.bootstrap", target_type="api_key",
-        target_id=prefix, team=None, at=now, details={"subject": "key:bootstrap-admin"},
+        target_id=prefix, team=None, at=now, details={"subject": BOOTSTRAP_SUBJECT},
     )
 
 
 async def revoke_key(
     session: AsyncSession, principal: Principal, prefix: str, now: datetime
 ) -> ApiKey:
-    """Revokes a key. Its own holder may revoke it; otherwise revoking needs the admin role in
-    every team the key holds a role in. Audited once per such team, so each team's admins
-    read it."""
+    """Revokes a key. The key itself may revoke it (not another key of the same subject: a
+    name can be shared); otherwise revoking needs the admin role in every team the key holds a
+    role in. Audited once per such team, so each team's admins read it."""
     stored = await repository.key_by_prefix(session, prefix)
     if stored is None:
         raise NotFound(f"API key '{prefix}'")
     teams = sorted(await repository.grants_of_key(session, stored.id)) or [ALL_TEAMS]
-    if stored.subject != principal.subject:
+    if stored.id != principal.key_id:
         short = [t for t in teams if not principal.can(t, "admin")]
         if short:
             raise Forbidden(f"revoking this key needs the admin role in: {', '.join(short)}")
