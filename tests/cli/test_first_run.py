@@ -133,6 +133,7 @@ def test_keys_create_makes_a_key_of_one_team_on_the_embedded_default(home: Path)
     ("serve", {"SLO_SCOUT_LOG_LEVEL": "loud"}, "SLO_SCOUT_LOG_LEVEL: must be one of"),
     ("serve", {"SLO_SCOUT_DATABASE_URL": "not a url"}, "SLO_SCOUT_DATABASE_URL"),
     ("serve", {"SLO_SCOUT_AUTH__OIDC_ALGORITHMS": "RS256"}, "written as JSON"),
+    ("serve", {"SLO_SCOUT_HOST": "no-such-host.invalid"}, "SLO_SCOUT_HOST"),
     ("worker", {"SLO_SCOUT_JOBS__LEASE_SECONDS": "long"}, "SLO_SCOUT_JOBS__LEASE_SECONDS"),
     ("migrate", {"SLO_SCOUT_AUTH__BOOTSTRAP_ADMIN_KEY": "ssk_x"},
      "SLO_SCOUT_AUTH__BOOTSTRAP_ADMIN_KEY"),

@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import socket
 from typing import TYPE_CHECKING
 
 import typer
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
-from slo_scout.cli._config import database_location, load_settings
+from slo_scout.cli._config import config_error, database_location, load_settings
 from slo_scout.cli._console import fail_message
 from slo_scout.control.auth import service as auth
 from slo_scout.db import migrate
@@ -119,9 +120,13 @@ def serve_command(
         level=settings.log_level.upper() if settings.log_level != "trace" else 5,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    host, port = host or settings.host, port if port is not None else settings.port
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        config_error(f"cannot listen on {host!r} (--host or SLO_SCOUT_HOST): {exc}")
     _first_run(settings, migrate_first)
     app = build_app(settings, with_worker=with_worker)
-    host, port = host or settings.host, port if port is not None else settings.port
     shown = f"[{host}]" if ":" in host else host
     log.info("serving http://%s:%d (API under /api/v1, OpenAPI at /docs)", shown, port)
     # The imported framework is ~150,000 long-lived objects: a full collection walks them all and
