@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,6 +31,20 @@ class AuthSettings(BaseModel):
     allow_self_approval: bool = False
     # Creates (once) an admin API key with this exact value: how the first admin gets in.
     bootstrap_admin_key: SecretStr | None = None
+
+    @field_validator("bootstrap_admin_key")
+    @classmethod
+    def _key_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # checked here, not when the server first opens the database: a typo is a one-line
+        # configuration error, never a traceback from the middle of startup
+        if value is not None:
+            parts = value.get_secret_value().split("_", 2)
+            if len(parts) != 3 or parts[0] != "ssk" or not parts[1].isalnum() or len(
+                    parts[2]) < 16:
+                raise ValueError("must look like ssk_<prefix>_<secret> (letters and digits "
+                                 "for the prefix, at least 16 characters of secret); "
+                                 "`slo-scout keys create` makes a key instead")
+        return value
 
 
 class JobSettings(BaseModel):
@@ -121,7 +135,7 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Path.home() / ".local" / "share" / "slo-scout"
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "info"
     # Per-minute journey statistics older than this are dropped (retention policy / partitions).
     stats_retention_days: int = 90
@@ -132,6 +146,14 @@ class Settings(BaseSettings):
     history: HistorySettings = HistorySettings()
     delivery: DeliverySettings = DeliverySettings()
     llm: LlmSettings = LlmSettings()
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        levels = ("critical", "error", "warning", "info", "debug", "trace")
+        if value.lower() not in levels:
+            raise ValueError(f"must be one of {', '.join(levels)}")
+        return value.lower()
 
     def sqlalchemy_url(self) -> str:
         """The async SQLAlchemy URL: the configured PostgreSQL, else the embedded SQLite file."""

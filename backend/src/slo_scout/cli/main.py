@@ -10,6 +10,7 @@ from slo_scout.cli.collect import collect_command
 from slo_scout.cli.deliver import deliver_command
 from slo_scout.cli.demo import demo_command
 from slo_scout.cli.generate import generate_command
+from slo_scout.cli.keys import keys_app
 from slo_scout.cli.migrate import migrate_command
 from slo_scout.cli.pipeline import pipeline_command
 from slo_scout.cli.serve import serve_command
@@ -54,6 +55,7 @@ app.command("migrate")(migrate_command)
 app.command("worker")(worker_command)
 app.command("collect")(collect_command)
 app.command("pipeline")(pipeline_command)
+app.add_typer(keys_app, name="keys")
 
 if __name__ == "__main__":
     app()

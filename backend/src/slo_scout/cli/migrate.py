@@ -7,17 +7,15 @@ SQLite file). Running it twice is harmless: an up-to-date database is left as it
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import typer
 from alembic.util.exc import CommandError
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
+from slo_scout.cli._config import database_location, load_settings
 from slo_scout.cli._console import fail_message, stderr, usage_error
 from slo_scout.db import migrate
 from slo_scout.db.engine import create_engine
-from slo_scout.settings import get_settings
 
 
 def _revision_of(url: str) -> str | None:
@@ -46,18 +44,15 @@ def migrate_command(
         # a PostgreSQL database
         SLO_SCOUT_DATABASE_URL=postgresql://postgres@db:5432/slo_scout slo-scout migrate
 
-        # the embedded SQLite database under SLO_SCOUT_DATA_DIR
+        # the embedded SQLite database under SLO_SCOUT_DATA_DIR (created if missing)
         slo-scout migrate
+
+        # check where a database stands: upgrading an up-to-date one changes nothing
+        slo-scout migrate --revision head
     """
-    url = get_settings().sqlalchemy_url()
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        usage_error(f"SLO_SCOUT_DATABASE_URL is not a database URL: {exc}")
-    shown = parsed.render_as_string(hide_password=True)
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
-        # The embedded database's folder may not exist yet on a first run.
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    settings = load_settings()
+    url = settings.sqlalchemy_url()
+    shown = database_location(settings)
     try:
         migrate.upgrade(url, revision)
         current = _revision_of(url)

@@ -282,6 +282,20 @@ class ApiKey(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # the key that issued this one; None when made by the settings, the CLI or an OIDC user
+    issued_by_key_id: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class ApiKeyGrant(Base):
+    """A (team, role) one key carries: grants belong to keys, never to a subject's name."""
+
+    __tablename__ = "api_key_grants"
+    __table_args__ = (UniqueConstraint("key_id", "team"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"),
+                                        index=True)
+    team: Mapped[str] = mapped_column(String(100))  # a team name, or "*" for every team
+    role: Mapped[str] = mapped_column(String(20))
 
 
 class RoleBinding(Base):

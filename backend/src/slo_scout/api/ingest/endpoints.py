@@ -115,7 +115,7 @@ async def ingest_traces(
         held = await pending.hold_and_close(
             session, decoded.spans, environment=environment, team=team, now=now,
             gap=timedelta(seconds=settings.ingest.trace_gap_seconds), flush=flush,
-            max_spans=settings.ingest.max_waiting_spans)
+            max_spans=settings.ingest.max_waiting_spans, actor=principal.subject)
     except MissingTeam as missing:
         metrics.ingest_requests.labels("refused").inc()
         raise _missing_team(missing) from None

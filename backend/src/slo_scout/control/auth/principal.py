@@ -16,6 +16,8 @@ def rank(role: str) -> int:
 class Principal:
     subject: str  # "key:<name>" or "oidc:<sub>"
     grants: dict[str, str] = field(default_factory=dict)  # team (or "*") -> role
+    # the API key authenticated (its id), so four eyes can follow who issued it; None for OIDC
+    key_id: int | None = None
 
     def role_in(self, team: str) -> str | None:
         roles = [r for t, r in self.grants.items() if t in (team, ALL_TEAMS) and r in ROLES]
@@ -24,6 +26,9 @@ class Principal:
     def can(self, team: str, role: str) -> bool:
         held = self.role_in(team)
         return held is not None and rank(held) >= rank(role)
+
+    def administers_any(self) -> bool:
+        return any(self.can(team, "admin") for team in self.grants)
 
     def visible_teams(self) -> set[str] | None:
         """Teams this principal may read; None means every team."""

@@ -18,6 +18,9 @@ from slo_scout.control.errors import Forbidden, NotFound
 from slo_scout.db.models import ApiKey
 
 
+BOOTSTRAP_SUBJECT = "key:bootstrap-admin"
+
+
 class Unauthenticated(Exception):
     pass
 
@@ -34,7 +37,8 @@ async def principal_for_key(
     if stored is None or stored.revoked_at is not None or not hmac.compare_digest(
             digest, stored.secret_hash):
         raise Unauthenticated("the API key is unknown or revoked")
-    principal = Principal(stored.subject, await repository.grants_of(session, stored.subject))
+    principal = Principal(stored.subject, await repository.grants_of_key(session, stored.id),
+                          key_id=stored.id)
     if cache is not None:
         cache.put(digest, principal, generation)
     return principal
@@ -73,23 +77,62 @@ async def issue_key(
     session: AsyncSession, principal: Principal, *, subject: str, name: str, team: str,
     role: str, now: datetime,
 ) -> tuple[str, ApiKey]:
-    """A new key acting as ``key:<subject>`` with ``role`` in ``team``, issued by an admin of
-    that team. Returns (the key, shown once; its stored row)."""
+    """A new key acting as ``key:<subject>`` with ``role`` in ``team`` (and nothing else),
+    issued by an admin of that team. A subject that exists already (it authored changes, other
+    people know it) may only be given a new key by an admin of every team it has a role in, so
+    nobody takes over a name they could not have created. Returns (the key, shown once; its
+    stored row)."""
     require(principal, team, "admin")
-    actor, subject = principal.subject, f"key:{subject}"
+    subject = f"key:{subject}"
+    if subject == BOOTSTRAP_SUBJECT:  # the global admin's name, even before its key exists
+        require(principal, ALL_TEAMS, "admin")
+    short = sorted(t for t in await repository.teams_of_subject(session, subject)
+                   if not principal.can(t, "admin"))
+    if short:
+        raise Forbidden(f"{subject} has roles in teams you do not administer ({', '.join(short)})"
+                        "; issue a key for another subject, or ask an admin of those teams")
+    return await _add_key(session, subject=subject, name=name, team=team, role=role, now=now,
+                          actor=principal.subject, issued_by=principal.key_id)
+
+
+async def issue_operator_key(
+    session: AsyncSession, *, subject: str, name: str, team: str, role: str, now: datetime,
+    operator: str,
+) -> tuple[str, ApiKey]:
+    """A key made by whoever holds the database (``slo-scout keys create``): how the first
+    admin gets in. No principal: access to the database is the authority."""
+    return await _add_key(session, subject=f"key:{subject}", name=name, team=team, role=role,
+                          now=now, actor=operator, issued_by=None)
+
+
+async def _add_key(
+    session: AsyncSession, *, subject: str, name: str, team: str, role: str, now: datetime,
+    actor: str, issued_by: int | None,
+) -> tuple[str, ApiKey]:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
     key, prefix, digest = keys.new_key()
     stored = await repository.add_key(
         session,
         ApiKey(prefix=prefix, secret_hash=digest, subject=subject, name=name, created_by=actor,
-               created_at=now),
+               created_at=now, issued_by_key_id=issued_by),
     )
-    await repository.bind_role(session, subject, team, role, now)
+    await repository.grant_key(session, stored.id, team, role)
     await audit.record(
         session, actor=actor, action="api_key.create", target_type="api_key",
-        target_id=prefix, team=None if team == ALL_TEAMS else team, at=now,
+        target_id=prefix, team=_audit_team(team), at=now,
         details={"subject": subject, "name": name, "team": team, "role": role},
     )
     return key, stored
+
+
+def _audit_team(team: str) -> str | None:
+    """Entries about every team belong to no one team: only admins of every team read them."""
+    return None if team == ALL_TEAMS else team
+
+
+async def has_keys(session: AsyncSession) -> bool:
+    return await repository.count_keys(session) > 0
 
 
 async def ensure_bootstrap_key(session: AsyncSession, key: str, now: datetime) -> None:
@@ -97,38 +140,45 @@ async def ensure_bootstrap_key(session: AsyncSession, key: str, now: datetime) -
     prefix = keys.prefix_of(key)
     if prefix is None:
         raise ValueError("SLO_SCOUT_AUTH__BOOTSTRAP_ADMIN_KEY must look like ssk_<prefix>_<secret>")
-    if await repository.key_by_prefix(session, prefix) is not None:
+    found = await repository.key_by_prefix(session, prefix)
+    if found is not None:
+        if found.created_by == "settings" and not await repository.grants_of_key(
+                session, found.id):
+            await repository.grant_key(session, found.id, ALL_TEAMS, "admin")
         return
-    await repository.add_key(
+    stored = await repository.add_key(
         session,
-        ApiKey(prefix=prefix, secret_hash=keys.hash_key(key), subject="key:bootstrap-admin",
+        ApiKey(prefix=prefix, secret_hash=keys.hash_key(key), subject=BOOTSTRAP_SUBJECT,
                name="bootstrap admin", created_by="settings", created_at=now),
     )
-    await repository.bind_role(session, "key:bootstrap-admin", ALL_TEAMS, "admin", now)
+    await repository.grant_key(session, stored.id, ALL_TEAMS, "admin")
     await audit.record(
         session, actor="settings", action="api_key.bootstrap", target_type="api_key",
-        target_id=prefix, team=None, at=now, details={"subject": "key:bootstrap-admin"},
+        target_id=prefix, team=None, at=now, details={"subject": BOOTSTRAP_SUBJECT},
     )
 
 
 async def revoke_key(
     session: AsyncSession, principal: Principal, prefix: str, now: datetime
 ) -> ApiKey:
-    """Revokes a key. Its own holder may revoke it; otherwise revoking needs the admin role in
-    every team the key's subject holds a role in."""
+    """Revokes a key. The key itself may revoke it (not another key of the same subject: a
+    name can be shared); otherwise revoking needs the admin role in every team the key holds a
+    role in. Audited once per such team, so each team's admins read it."""
     stored = await repository.key_by_prefix(session, prefix)
     if stored is None:
         raise NotFound(f"API key '{prefix}'")
-    if stored.subject != principal.subject:
-        teams = await repository.grants_of(session, stored.subject)
-        short = sorted(t for t in teams or {ALL_TEAMS: ""} if not principal.can(t, "admin"))
+    teams = sorted(await repository.grants_of_key(session, stored.id)) or [ALL_TEAMS]
+    if stored.id != principal.key_id:
+        short = [t for t in teams if not principal.can(t, "admin")]
         if short:
             raise Forbidden(f"revoking this key needs the admin role in: {', '.join(short)}")
     if stored.revoked_at is None:
         stored.revoked_at = now
         await session.flush()
-        await audit.record(
-            session, actor=principal.subject, action="api_key.revoke", target_type="api_key",
-            target_id=prefix, team=None, at=now, details={"subject": stored.subject},
-        )
+        for team in teams:
+            await audit.record(
+                session, actor=principal.subject, action="api_key.revoke",
+                target_type="api_key", target_id=prefix, team=_audit_team(team), at=now,
+                details={"subject": stored.subject, "name": stored.name},
+            )
     return stored

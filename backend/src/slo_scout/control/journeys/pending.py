@@ -44,7 +44,7 @@ def _rows(spans: Sequence[Span], environment: str, team: str | None,
 
 async def hold_and_close(
     session: AsyncSession, spans: Sequence[Span], *, environment: str, team: str | None,
-    now: datetime, gap: timedelta, flush: bool, max_spans: int,
+    now: datetime, gap: timedelta, flush: bool, max_spans: int, actor: str | None = None,
 ) -> Held:
     """Adds ``spans`` to the waiting traces, then records every trace of ``environment`` that
     is complete by the rules above."""
@@ -57,14 +57,15 @@ async def hold_and_close(
     if over > 0:
         ready = list(dict.fromkeys([*ready, *await keys.oldest_pending(session, environment,
                                                                          over)]))
-    recorded = await close(session, ready, environment=environment, team=team, now=now)
+    recorded = await close(session, ready, environment=environment, team=team, now=now,
+                           actor=actor)
     waiting = len({span.trace_id for span in kept} - set(ready))
     return Held(recorded, waiting, len(late), len(spans) - len(kept))
 
 
 async def close(
     session: AsyncSession, trace_ids: Sequence[str], *, environment: str, team: str | None,
-    now: datetime,
+    now: datetime, actor: str | None = None,
 ) -> Recorded:
     """Assembles and records the waiting traces ``trace_ids`` of ``environment``."""
     grouped: dict[str, list[Span]] = {}
@@ -73,7 +74,8 @@ async def close(
         grouped.setdefault(row.trace_id, []).extend(decode_fragment(row.spans)[1])
         named = named or row.team
     traces: list[Trace] = [assemble(trace_id, spans) for trace_id, spans in grouped.items()]
-    return await record_traces(session, traces, environment=environment, team=named, now=now)
+    return await record_traces(session, traces, environment=environment, team=named, now=now,
+                               actor=actor)
 
 
 async def close_idle(session: AsyncSession, *, now: datetime, gap: timedelta) -> Recorded:

@@ -21,6 +21,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from slo_scout.control.audit import ingest as audit
 from slo_scout.control.catalog import repository as catalog_repo
 from slo_scout.control.catalog.service import ensure_environment
 from slo_scout.control.journeys import keys
@@ -79,7 +80,7 @@ TracesOf = Callable[[set[str]], Iterable[Trace]]
 
 async def record_traces(
     session: AsyncSession, traces: Sequence[Trace], *, environment: str, team: str | None,
-    now: datetime,
+    now: datetime, actor: str | None = None,
 ) -> Recorded:
     """Counts ``traces`` (complete) in the journeys of ``environment``."""
     batch = TraceBatch()
@@ -87,15 +88,17 @@ async def record_traces(
         batch.add(trace)
     return await record_batch(
         session, batch, lambda ids: [t for t in traces if t.trace_id in ids],
-        environment=environment, team=team, now=now)
+        environment=environment, team=team, now=now, actor=actor)
 
 
 async def record_batch(
     session: AsyncSession, batch: TraceBatch, traces_of: TracesOf, *, environment: str,
-    team: str | None, now: datetime,
+    team: str | None, now: datetime, actor: str | None = None,
 ) -> Recorded:
     """Counts a classified batch; a trace counted before (by id, whatever path it came by)
-    is not counted again. ``batch`` is left unchanged, so a failed transaction can be retried."""
+    is not counted again. ``batch`` is left unchanged, so a failed transaction can be retried.
+    Audited per team (``control.audit.ingest``); ``actor`` is whoever uploaded it, None for
+    the system's own writers."""
     claimed = await keys.claim(session, batch.entries, now)
     catalog = batch.catalog
     if len(claimed) < len(batch.entries):  # some were counted before: classify the rest again
@@ -109,6 +112,7 @@ async def record_batch(
     for stats in catalog.key_stats():
         by_service.setdefault(stats.entry.service, []).append(stats)
     teams = await teams_of(session, sorted(by_service), team)
+    before = await audit.existing(session, teams, environment)
     for service, deltas in sorted(by_service.items()):
         _, _, env = await ensure_environment(
             session, team=teams[service], service=service, environment=environment, now=now)
@@ -120,6 +124,10 @@ async def record_batch(
     recorded.services = sorted(by_service)
     await record_fragments(session, recorded.fragments, environment=environment, team=team,
                            now=now)
+    await audit.record_batch(
+        session, actor=actor, environment=environment, teams=teams, before=before,
+        traces={s: sum(d.requests for d in ds) for s, ds in by_service.items()},
+        new_journeys=recorded.new_journeys, now=now)
     return recorded
 
 

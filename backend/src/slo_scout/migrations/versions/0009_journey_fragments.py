@@ -5,7 +5,7 @@ that saw them; an operator of the stream never saw them at all. ``journey_fragme
 their counts per team, environment and top span, for ``GET /api/v1/fragments``.
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0004"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
