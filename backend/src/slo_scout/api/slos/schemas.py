@@ -5,14 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SLO_NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 SliKindName = Literal["availability", "latency"]
 SloStatus = Literal["proposed", "approved", "rejected"]
 
+# Request bodies are strict: `true` is not the number 1 and "30" is not 30 (JSON has types;
+# coercing them hides client bugs). Integers are still accepted where a float is expected.
+STRICT = ConfigDict(strict=True)
+
 
 class SloByHand(BaseModel):
+    model_config = STRICT
+
     service: str = Field(min_length=1, max_length=200)
     environment: str = Field(default="production", min_length=1, max_length=100)
     journey_id: int = Field(ge=1, le=2**31 - 1, description="the journey this SLO measures")
@@ -31,6 +37,8 @@ class SloByHand(BaseModel):
 
 
 class SloFromRecommendation(BaseModel):
+    model_config = STRICT
+
     result_id: int = Field(ge=1, le=2**31 - 1, description="an analysis result")
     journey_key: str = Field(min_length=1, max_length=64)
     sli_kind: SliKindName
@@ -40,6 +48,8 @@ class SloFromRecommendation(BaseModel):
 
 
 class SloEdit(BaseModel):
+    model_config = STRICT
+
     name: str | None = Field(default=None, min_length=1, max_length=63, pattern=SLO_NAME)
     objective: float | None = Field(default=None, gt=0, lt=100)
     threshold_seconds: float | None = Field(default=None, gt=0, le=3600)
@@ -49,6 +59,8 @@ class SloEdit(BaseModel):
 
 
 class Review(BaseModel):
+    model_config = STRICT
+
     comment: str = Field(min_length=1, max_length=2000, description="why; required")
 
 
