@@ -46,7 +46,6 @@ class OidcVerifier:
         self._fetched = -math.inf  # monotonic time of the last good fetch
         self._attempted = -math.inf  # ... and of the last attempt, good or not
         self._inflight: asyncio.Future[None] | None = None
-        self.fetches = 0  # attempts, for the metrics and the tests
 
     @property
     def configured(self) -> bool:
@@ -54,7 +53,6 @@ class OidcVerifier:
         return bool(s.oidc_issuer and s.oidc_audience and s.oidc_jwks_url)
 
     async def _fetch(self) -> None:
-        self.fetches += 1
         self._attempted = time.monotonic()
         url = str(self._settings.oidc_jwks_url)
         try:
