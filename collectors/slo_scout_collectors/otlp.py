@@ -57,21 +57,19 @@ def decode_traces(body: bytes, encoding: Encoding, source: str,
         raise Undecodable(exc.message) from exc
     if not spans and report.bad_records:
         raise Undecodable("; ".join(p.message for p in report.problems[:3]))
-    problems = [p.message for p in report.problems[:5]]
     fragments = encode_fragments(spans)
     oversized = [f for f in fragments if max_record_bytes and len(f.value) > max_record_bytes]
     if oversized:
-        fragments = [f for f in fragments if not max_record_bytes
-                     or len(f.value) <= max_record_bytes]
-        problems += [f"{source}, trace {f.trace_id}: its {f.spans} span(s) make a "
-                     f"{len(f.value)}-byte record, over the {max_record_bytes}-byte limit"
-                     for f in oversized[:5]]
-    rejected = report.bad_records + sum(f.spans for f in oversized)
+        fragments = [f for f in fragments if len(f.value) <= (max_record_bytes or 0)]
+    problems = [f"{source}, trace {f.trace_id}: its {f.spans} span(s) make a {len(f.value)}-byte "
+                f"record, over the {max_record_bytes}-byte limit" for f in oversized[:5]]
+    problems += [p.message for p in report.problems[:5]]
     if not fragments and oversized:
         raise RecordTooLarge("; ".join(problems[:3]))
     message = "; ".join(problems[:5])
-    if len(problems) > 5 or report.bad_records > 5:
-        message += "; and more"
+    if len(oversized) + report.bad_records > 5:
+        message += f"; and {len(oversized) + report.bad_records - 5} more"
+    rejected = report.bad_records + sum(f.spans for f in oversized)
     accepted = sum(f.spans for f in fragments)
     return Decoded(accepted, rejected, message, fragments, oversized)
 
