@@ -1,6 +1,7 @@
 """OTLP/gRPC on 4317: the Trace, Metrics and Logs services of opentelemetry-proto.
 
-Status codes follow the OTLP spec: INVALID_ARGUMENT for undecodable data (not retried),
+Status codes follow the OTLP spec: INVALID_ARGUMENT for undecodable data and for a record
+Kafka can never take (neither is retried; both are dead-lettered),
 RESOURCE_EXHAUSTED with RetryInfo-free retry semantics when the buffer is full and UNAVAILABLE
 when Kafka does not acknowledge (both retried by exporters).
 """
@@ -10,9 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from opentelemetry.proto.collector.logs.v1 import logs_service_pb2, logs_service_pb2_grpc
-from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2, metrics_service_pb2_grpc
-from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
 from slo_scout_collectors.metrics import CollectorMetrics
 from slo_scout_collectors.otlp import (
@@ -28,6 +26,7 @@ from slo_scout_collectors.pipeline import (
     Backpressure,
     KafkaPipeline,
     KafkaUnavailable,
+    RecordTooLarge,
     TooLarge,
 )
 
@@ -37,12 +36,15 @@ class _Receiver:
         self.pipeline = pipeline
         self.metrics = metrics
 
-    async def handle(self, signal: Signal, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        # The request arrives parsed; re-serialising it lets traces take the core's fast decoder.
-        body = request.SerializeToString()
+    async def handle(self, signal: Signal, body: bytes, context: grpc.aio.ServicerContext) -> Any:
+        # The request arrives as its bytes (see build_server): garbage is INVALID_ARGUMENT here,
+        # where gRPC's own deserialiser would answer UNKNOWN, and traces take the core's fast
+        # decoder without a parse and re-serialisation.
+        max_record = self.pipeline.settings.max_record_bytes
         try:
             if signal == "traces":
-                decoded: Decoded = decode_traces(body, "protobuf", source="OTLP/gRPC")
+                decoded: Decoded = decode_traces(body, "protobuf", source="OTLP/gRPC",
+                                                 max_record_bytes=max_record)
             elif signal == "metrics":
                 decoded = decode_metrics(body, "protobuf")
             else:
@@ -51,12 +53,16 @@ class _Receiver:
             self.metrics.dropped.labels(signal, "invalid").inc()
             await self.pipeline.dead_letter(signal, str(exc), body, "application/grpc")
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        except RecordTooLarge as exc:
+            await self._refuse_too_large(signal, str(exc), body, context)
         try:
             if signal == "traces":
                 await self.pipeline.send_spans(decoded.fragments)
             else:
                 await self.pipeline.send_payload(signal, decoded.payload, decoded.items,
                                                  f"otlp.{signal}.protobuf")
+        except RecordTooLarge as exc:
+            await self._refuse_too_large(signal, str(exc), body, context)
         except TooLarge as exc:
             # Without RetryInfo, OTLP exporters do not retry RESOURCE_EXHAUSTED.
             self.metrics.dropped.labels(signal, "too_large").inc()
@@ -70,42 +76,44 @@ class _Receiver:
         self.metrics.accepted.labels(signal, "otlp_grpc").inc(decoded.items)
         if decoded.rejected:
             self.metrics.refused.labels(signal, "otlp_grpc").inc(decoded.rejected)
+            for fragment in decoded.oversized:
+                await self.pipeline.dead_letter(signal, decoded.message, fragment.value,
+                                                "application/x-slo-scout-spans")
         return response(signal, decoded)
 
-
-class _Traces(trace_service_pb2_grpc.TraceServiceServicer):
-    def __init__(self, receiver: _Receiver) -> None:
-        self.receiver = receiver
-
-    async def Export(self, request: trace_service_pb2.ExportTraceServiceRequest,
-                     context: grpc.aio.ServicerContext) -> Any:
-        return await self.receiver.handle("traces", request, context)
+    async def _refuse_too_large(self, signal: Signal, reason: str, body: bytes,
+                                context: grpc.aio.ServicerContext) -> None:
+        # A record Kafka can never take: INVALID_ARGUMENT, which exporters never retry.
+        self.metrics.dropped.labels(signal, "record_too_large").inc()
+        await self.pipeline.dead_letter(signal, reason, body, "application/grpc")
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, reason)
 
 
-class _Metrics(metrics_service_pb2_grpc.MetricsServiceServicer):
-    def __init__(self, receiver: _Receiver) -> None:
-        self.receiver = receiver
+# The three OTLP services (opentelemetry-proto's collector/*/v1/*_service.proto), each with
+# one unary method, Export.
+_SERVICES: tuple[tuple[str, Signal], ...] = (
+    ("opentelemetry.proto.collector.trace.v1.TraceService", "traces"),
+    ("opentelemetry.proto.collector.metrics.v1.MetricsService", "metrics"),
+    ("opentelemetry.proto.collector.logs.v1.LogsService", "logs"),
+)
 
-    async def Export(self, request: metrics_service_pb2.ExportMetricsServiceRequest,
-                     context: grpc.aio.ServicerContext) -> Any:
-        return await self.receiver.handle("metrics", request, context)
 
+def _handler(receiver: _Receiver, signal: Signal) -> grpc.GenericRpcHandler:
+    async def export(body: bytes, context: grpc.aio.ServicerContext) -> Any:
+        return await receiver.handle(signal, body, context)
 
-class _Logs(logs_service_pb2_grpc.LogsServiceServicer):
-    def __init__(self, receiver: _Receiver) -> None:
-        self.receiver = receiver
-
-    async def Export(self, request: logs_service_pb2.ExportLogsServiceRequest,
-                     context: grpc.aio.ServicerContext) -> Any:
-        return await self.receiver.handle("logs", request, context)
+    # No request_deserializer: the method receives the raw request bytes.
+    return grpc.unary_unary_rpc_method_handler(
+        export, response_serializer=lambda message: message.SerializeToString())
 
 
 def build_server(pipeline: KafkaPipeline, metrics: CollectorMetrics, address: str,
                  max_message_bytes: int) -> grpc.aio.Server:
     server = grpc.aio.server(options=[("grpc.max_receive_message_length", max_message_bytes)])
     receiver = _Receiver(pipeline, metrics)
-    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(_Traces(receiver), server)
-    metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(_Metrics(receiver), server)
-    logs_service_pb2_grpc.add_LogsServiceServicer_to_server(_Logs(receiver), server)
+    server.add_generic_rpc_handlers([
+        grpc.method_handlers_generic_handler(name, {"Export": _handler(receiver, signal)})
+        for name, signal in _SERVICES
+    ])
     server.add_insecure_port(address)
     return server

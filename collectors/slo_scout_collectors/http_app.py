@@ -35,6 +35,7 @@ from slo_scout_collectors.pipeline import (
     Backpressure,
     KafkaPipeline,
     KafkaUnavailable,
+    RecordTooLarge,
     TooLarge,
 )
 
@@ -156,7 +157,8 @@ class CollectorApp:
                                ctype: str) -> Decoded:
         try:
             if signal == "traces":
-                decoded = decode_traces(body, encoding, source=f"OTLP/HTTP {encoding}")
+                decoded = decode_traces(body, encoding, source=f"OTLP/HTTP {encoding}",
+                                        max_record_bytes=self.settings.max_record_bytes)
             elif signal == "metrics":
                 decoded = decode_metrics(body, encoding)
             else:
@@ -164,10 +166,21 @@ class CollectorApp:
         except Undecodable as exc:
             await self.pipeline.dead_letter(signal, str(exc), body, ctype)
             raise HttpError(400, str(exc)) from exc
-        await self._deliver(signal, "otlp_http", decoded)
+        except RecordTooLarge as exc:
+            await self.pipeline.dead_letter(signal, str(exc), body, ctype)
+            raise HttpError(413, str(exc)) from exc
+        try:
+            await self._deliver(signal, "otlp_http", decoded)
+        except HttpError as err:
+            if err.status == 413:
+                await self.pipeline.dead_letter(signal, err.message, body, ctype)
+            raise
         if decoded.rejected:
             self.metrics.refused.labels(signal, "otlp_http").inc(decoded.rejected)
             await self.pipeline.dead_letter(signal, decoded.message, b"", ctype)
+            for fragment in decoded.oversized:
+                await self.pipeline.dead_letter(signal, decoded.message, fragment.value,
+                                                "application/x-slo-scout-spans")
         return decoded
 
     async def _deliver(self, signal: Signal, protocol: str, decoded: Decoded) -> None:
@@ -177,7 +190,7 @@ class CollectorApp:
             else:
                 await self.pipeline.send_payload(signal, decoded.payload, decoded.items,
                                                  protocol)
-        except TooLarge as exc:
+        except (TooLarge, RecordTooLarge) as exc:
             raise HttpError(413, str(exc)) from exc
         except Backpressure as exc:
             raise HttpError(429, str(exc), self.settings.retry_after_s) from exc
@@ -265,6 +278,9 @@ class CollectorApp:
         try:
             await self.pipeline.send_payload(signal, decoded.payload, decoded.items, fmt)
         except TooLarge as exc:
+            raise HttpError(413, str(exc)) from exc
+        except RecordTooLarge as exc:
+            await self.pipeline.dead_letter(signal, str(exc), decoded.payload, fmt)
             raise HttpError(413, str(exc)) from exc
         except Backpressure as exc:
             raise HttpError(429, str(exc), self.settings.retry_after_s) from exc

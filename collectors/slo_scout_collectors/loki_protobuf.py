@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from google.protobuf.message import DecodeError as ProtoDecodeError
 
+from slo_scout.core.telemetry import MAX_UNIX_NS
 from slo_scout.core.telemetry.proto_schema import F as _F
 from slo_scout.core.telemetry.proto_schema import Schema
 from slo_scout_collectors import snappy_body
@@ -22,6 +23,8 @@ from slo_scout_collectors.otlp import Decoded, Undecodable
 
 _PACKAGE = "logproto"
 _NANOS = 1_000_000_000
+# The most a snappy block expands: a 3-byte copy element writes at most 64 bytes.
+_SNAPPY_MAX_RATIO = 22
 
 
 def _build() -> Any:
@@ -105,6 +108,12 @@ def parse_labels(text: str, where: str) -> dict[str, str]:
 
 def decode(body: bytes, max_bytes: int) -> Decoded:
     """Raises ``Undecodable`` (400) or ``TooLarge`` (413, from the snappy length preamble)."""
+    declared = snappy_body.declared_length(body)
+    if declared > _SNAPPY_MAX_RATIO * len(body):
+        # Random bytes read as a preamble announce lengths no snappy block of this size can hold:
+        # that is a corrupt body (400, never retried), not an oversized one (413).
+        raise Undecodable(f"not snappy block data: {len(body)} bytes cannot inflate to the "
+                          f"{declared} bytes their preamble announces")
     raw = snappy_body.inflate(body, max_bytes, "Loki push")
     request = PushRequest()
     try:
@@ -118,7 +127,8 @@ def decode(body: bytes, max_bytes: int) -> Decoded:
         values: list[list[Any]] = []
         for j, entry in enumerate(stream.entries):
             ts = entry.timestamp
-            if ts.seconds < 0 or not 0 <= ts.nanos < _NANOS:
+            if (ts.seconds < 0 or not 0 <= ts.nanos < _NANOS
+                    or ts.seconds * _NANOS + ts.nanos > MAX_UNIX_NS):
                 raise Undecodable(f"streams[{i}].entries[{j}].timestamp is out of range")
             value: list[Any] = [str(ts.seconds * _NANOS + ts.nanos), entry.line]
             if entry.structuredMetadata:

@@ -22,6 +22,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.telemetry import DecodeReport, decode_bytes
 from slo_scout.core.telemetry.wire import Fragment, encode_fragments
+from slo_scout_collectors.pipeline import RecordTooLarge
 
 Signal = Literal["traces", "metrics", "logs"]
 Encoding = Literal["protobuf", "json"]
@@ -40,10 +41,14 @@ class Decoded:
     rejected: int = 0
     message: str = ""
     fragments: list[Fragment] = field(default_factory=list)  # traces
+    oversized: list[Fragment] = field(default_factory=list)  # traces too large for one record
     payload: bytes = b""  # metrics and logs: normalised OTLP protobuf
 
 
-def decode_traces(body: bytes, encoding: Encoding, source: str) -> Decoded:
+def decode_traces(body: bytes, encoding: Encoding, source: str,
+                  max_record_bytes: int | None = None) -> Decoded:
+    """Spans of one request as Kafka records; bad spans and traces too large for one record
+    (``max_record_bytes``) are rejected records, named in ``message``, and the rest kept."""
     report = DecodeReport()
     try:
         spans = decode_bytes(body, source=source, fmt=_TRACE_FORMATS[encoding],
@@ -52,10 +57,21 @@ def decode_traces(body: bytes, encoding: Encoding, source: str) -> Decoded:
         raise Undecodable(exc.message) from exc
     if not spans and report.bad_records:
         raise Undecodable("; ".join(p.message for p in report.problems[:3]))
-    message = "; ".join(p.message for p in report.problems[:5])
-    if report.bad_records > 5:
-        message += f"; and {report.bad_records - 5} more"
-    return Decoded(len(spans), report.bad_records, message, encode_fragments(spans))
+    fragments = encode_fragments(spans)
+    oversized = [f for f in fragments if max_record_bytes and len(f.value) > max_record_bytes]
+    if oversized:
+        fragments = [f for f in fragments if len(f.value) <= (max_record_bytes or 0)]
+    problems = [f"{source}, trace {f.trace_id}: its {f.spans} span(s) make a {len(f.value)}-byte "
+                f"record, over the {max_record_bytes}-byte limit" for f in oversized[:5]]
+    problems += [p.message for p in report.problems[:5]]
+    if not fragments and oversized:
+        raise RecordTooLarge("; ".join(problems[:3]))
+    message = "; ".join(problems[:5])
+    if len(oversized) + report.bad_records > 5:
+        message += f"; and {len(oversized) + report.bad_records - 5} more"
+    rejected = report.bad_records + sum(f.spans for f in oversized)
+    accepted = sum(f.spans for f in fragments)
+    return Decoded(accepted, rejected, message, fragments, oversized)
 
 
 def _hex_ids_to_base64(node: Any) -> Any:

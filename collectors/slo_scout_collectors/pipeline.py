@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordListTooLargeError
 
 from slo_scout.core.telemetry.wire import Fragment
 from slo_scout_collectors.metrics import CollectorMetrics
@@ -26,6 +26,11 @@ class Backpressure(Exception):
 
 class TooLarge(Exception):
     """One request holds more items than the whole buffer: split it, never retry it (413)."""
+
+
+class RecordTooLarge(Exception):
+    """One record is over what Kafka accepts: it can never be delivered, so the client must not
+    retry it (413 / INVALID_ARGUMENT) and the payload goes to the dead-letter topic."""
 
 
 class KafkaUnavailable(Exception):
@@ -56,7 +61,7 @@ class KafkaPipeline:
             enable_idempotence=self.settings.idempotent,
             linger_ms=self.settings.linger_ms,
             max_batch_size=1024 * 1024,
-            max_request_size=16 * 1024 * 1024,
+            max_request_size=self.settings.max_record_bytes + 1024 * 1024,
             request_timeout_ms=int(self.settings.kafka_timeout_s * 1000),
         )
         await self._producer.start()
@@ -95,6 +100,9 @@ class KafkaPipeline:
                 for r in records
             ]
             await asyncio.wait_for(asyncio.gather(*futures), self.settings.kafka_timeout_s)
+        except (MessageSizeTooLargeError, RecordListTooLargeError) as exc:
+            # Our own limit or the broker's (message.max.bytes): retrying cannot help.
+            raise RecordTooLarge(f"Kafka refused a record as too large: {exc}") from exc
         except (KafkaError, TimeoutError) as exc:
             raise KafkaUnavailable(f"Kafka did not acknowledge: {type(exc).__name__}") from exc
         finally:
@@ -108,6 +116,10 @@ class KafkaPipeline:
 
     async def send_payload(self, signal: str, payload: bytes, items: int, fmt: str) -> None:
         """One request's metrics or logs as one record, tagged with its format."""
+        if len(payload) > self.settings.max_record_bytes:
+            raise RecordTooLarge(f"the request's {signal} make a {len(payload)}-byte record, "
+                                 f"over the {self.settings.max_record_bytes}-byte limit: "
+                                 "split the batch")
         topic = self.settings.topics.metrics if signal == "metrics" else self.settings.topics.logs
         await self.send([Record(topic, payload, headers=(("format", fmt.encode()),))], items)
 
@@ -120,6 +132,6 @@ class KafkaPipeline:
                    ("truncated", b"true" if len(cut) < len(payload) else b"false"))
         try:
             await self.send([Record(self.settings.topics.dead_letter, cut, headers=headers)], 0)
-        except (KafkaUnavailable, Backpressure, TooLarge):
+        except (KafkaUnavailable, Backpressure, TooLarge, RecordTooLarge):
             return
         self.metrics.dead_letters.labels(signal).inc()

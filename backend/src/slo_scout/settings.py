@@ -24,6 +24,10 @@ class AuthSettings(BaseModel):
     oidc_roles_claim: str = "slo_scout_roles"
     oidc_algorithms: list[str] = ["RS256", "ES256"]
     jwks_cache_seconds: int = 300
+    # A token with an unknown key id refetches the key set at most this often (anyone can send
+    # one); a fetch gives up after jwks_timeout_seconds and the last good keys keep serving.
+    jwks_min_refresh_seconds: float = Field(default=30.0, ge=0)
+    jwks_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     # A verified API key is remembered this long (per process): a revocation or role change made
     # through another process takes effect within it; through this process, at once. 0: off.
     key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
@@ -65,7 +69,8 @@ class IngestSettings(BaseModel):
 class HistorySettings(BaseModel):
     """A Prometheus-compatible server (Prometheus, Mimir, VictoriaMetrics) to read SLI history."""
 
-    prometheus_url: str | None = None
+    # A secret: it may carry credentials (http://user:password@host). Shown only redacted.
+    prometheus_url: SecretStr | None = None
     bearer_token: SecretStr | None = None
     timeout_seconds: float = 30.0
     step_seconds: int = 3600

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.api.problems import Problem
 from slo_scout.control.auth import service as auth
+from slo_scout.control.auth.oidc import KeySetUnavailable
 from slo_scout.control.auth.principal import Principal
 from slo_scout.settings import Settings
 
@@ -71,6 +72,9 @@ async def get_principal(
             )
     except auth.Unauthenticated as error:
         raise _unauthorized(str(error)) from None
+    except KeySetUnavailable:
+        raise Problem(503, "Service Unavailable", "the identity provider's key set could not "
+                      "be fetched; try again shortly", headers={"Retry-After": "5"}) from None
     request.state.subject = principal.subject
     return principal
 

@@ -26,6 +26,7 @@ from slo_scout.cli._console import (
     usage_error,
 )
 from slo_scout.control.analysis import family as families
+from slo_scout.control.analysis.upstream import redact_url
 from slo_scout.core.artifacts import render_bundle
 from slo_scout.core.errors import SloScoutError
 from slo_scout.core.journeys import Discovery, discover, discovery_to_dict
@@ -350,10 +351,11 @@ def _family(metrics: FamilyKind | None, prometheus_url: str | None) -> MetricFam
     except families.DetectionError as exc:
         fail_message(str(exc), "check --prometheus-url, or name the metrics with --metrics")
     if chosen.source == families.DEFAULT:
-        note(f"no known metric family at {prometheus_url}; using {chosen.family.kind.value}")
+        note(f"no known metric family at {redact_url(prometheus_url)}; "
+             f"using {chosen.family.kind.value}")
     else:
         note(f"metric family {chosen.family.kind.value} ({chosen.family.histogram}), "
-             f"{chosen.source} at {prometheus_url}")
+             f"{chosen.source} at {redact_url(prometheus_url)}")
     return chosen.family
 
 

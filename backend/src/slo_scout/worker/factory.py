@@ -27,7 +27,7 @@ def build_recommender(settings: Settings) -> Recommender:
     if settings.history.prometheus_url:
         token = settings.history.bearer_token
         history = PrometheusHistory(
-            settings.history.prometheus_url,
+            settings.history.prometheus_url.get_secret_value(),
             bearer_token=token.get_secret_value() if token else None,
             timeout_s=settings.history.timeout_seconds,
         )

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 _DURATION = re.compile(r"^(\d+)([smhdw])$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -24,6 +24,9 @@ def parse_lookback(text: str) -> int:
 
 
 class AnalyzeRequest(BaseModel):
+    # strict: a boolean or a numeric string is not silently coerced (see slos/schemas.py)
+    model_config = ConfigDict(strict=True)
+
     service: str = Field(min_length=1, max_length=200)
     environment: str = Field(default="production", min_length=1, max_length=100)
     lookback: str = Field(default="30d", examples=["30d", "7d", "12h"],

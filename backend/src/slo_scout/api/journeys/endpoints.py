@@ -23,7 +23,7 @@ from slo_scout.api.journeys.schemas import (
 from slo_scout.api.problems import Problem, not_found
 from slo_scout.control.analysis.family import family_for_environment
 from slo_scout.control.analysis.recommending import candidate_dict
-from slo_scout.control.auth.guard import require
+from slo_scout.control.auth.guard import require_visible
 from slo_scout.control.catalog.service import visible_environments
 from slo_scout.control.journeys import log_templates, repository
 from slo_scout.control.journeys.convert import journey_from_row
@@ -72,7 +72,7 @@ async def _visible(session: SessionDep, principal: PrincipalDep, journey_id: Row
         raise not_found(f"journey {journey_id}")
     envs = await visible_environments(session, None, None, None)
     team, svc, env = envs[row.environment_id]
-    require(principal, team, "viewer")
+    require_visible(principal, team, "viewer", f"journey {journey_id}")
     return row, svc, env
 
 
@@ -131,5 +131,5 @@ async def journey_slis(
     else:
         chosen = (await family_for_environment(
             session, row.environment_id, configured_kind=settings.history.metric_family,
-            prometheus_url=settings.history.prometheus_url)).family
+            prometheus_url=settings.history.prometheus_url is not None)).family
     return [candidate_dict(c) for c in sli_candidates(journey_from_row(row, []), chosen)]

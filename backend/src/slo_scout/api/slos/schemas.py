@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SLO_NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 SliKindName = Literal["availability", "latency"]
@@ -15,8 +15,14 @@ WINDOW_DAYS = ("the SLO period in days: 28 or 30, the periods Sloth ships alert 
 THRESHOLD = ("latency SLOs only: a bucket boundary of the metric family's histogram, in seconds "
              "(spanmetrics: 0.002 ... 15); others are refused with 422 naming the nearest")
 
+# Request bodies are strict: `true` is not the number 1 and "30" is not 30 (JSON has types;
+# coercing them hides client bugs). Integers are still accepted where a float is expected.
+STRICT = ConfigDict(strict=True)
+
 
 class SloByHand(BaseModel):
+    model_config = STRICT
+
     service: str = Field(min_length=1, max_length=200)
     environment: str = Field(default="production", min_length=1, max_length=100)
     journey_id: int = Field(ge=1, le=2**31 - 1, description="the journey this SLO measures")
@@ -35,6 +41,8 @@ class SloByHand(BaseModel):
 
 
 class SloFromRecommendation(BaseModel):
+    model_config = STRICT
+
     result_id: int = Field(ge=1, le=2**31 - 1, description="an analysis result")
     journey_key: str = Field(min_length=1, max_length=64)
     sli_kind: SliKindName
@@ -44,6 +52,8 @@ class SloFromRecommendation(BaseModel):
 
 
 class SloEdit(BaseModel):
+    model_config = STRICT
+
     name: str | None = Field(default=None, min_length=1, max_length=63, pattern=SLO_NAME)
     objective: float | None = Field(default=None, gt=0, lt=100)
     threshold_seconds: float | None = Field(default=None, gt=0, le=3600, description=THRESHOLD)
@@ -53,6 +63,8 @@ class SloEdit(BaseModel):
 
 
 class Review(BaseModel):
+    model_config = STRICT
+
     comment: str = Field(min_length=1, max_length=2000, description="why; required")
 
 

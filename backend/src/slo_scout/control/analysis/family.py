@@ -24,6 +24,7 @@ from slo_scout.control.analysis.metric_catalog import (
     metadata_of,
     metrics_of_environment,
 )
+from slo_scout.control.analysis.upstream import redact_url, split_credentials
 from slo_scout.core.slis import FAMILIES, FamilyKind, MetricFamily, detect_family
 
 CONFIGURED = "configured"
@@ -96,7 +97,7 @@ def choose(metadata: Mapping[str, Any], names: Iterable[str] | None) -> FamilyCh
 
 async def family_for_environment(
     session: AsyncSession, environment_id: int, *, configured_kind: str | None,
-    prometheus_url: str | None,
+    prometheus_url: bool,  # whether a server is configured (its URL is a secret)
 ) -> FamilyChoice:
     """The family an environment's SLIs are written for when no server is asked: the
     configured one; else, with no Prometheus to ask, what its metric catalog shows; else the
@@ -115,7 +116,8 @@ def choose_from_catalog(metrics: Iterable[CatalogMetric]) -> FamilyChoice:
     return FamilyChoice(found, FROM_CATALOG) if found is not None else default()
 
 
-def _body(response: httpx.Response, url: str) -> dict[str, Any]:
+def _body(response: httpx.Response, path: str) -> dict[str, Any]:
+    url = redact_url(response.request.url.copy_with(query=None))
     if response.status_code != 200:
         raise DetectionError(f"{url} answered HTTP {response.status_code}")
     try:
@@ -133,19 +135,20 @@ def _names(body: Mapping[str, Any]) -> list[str]:
 
 
 def _unreachable(base_url: httpx.URL, error: httpx.HTTPError) -> DetectionError:
-    reason = str(error) or type(error).__name__
-    return DetectionError(f"cannot reach Prometheus at {base_url}: {reason}")
+    # The class only: httpx messages may quote the URL, and the URL may hold credentials.
+    return DetectionError(f"cannot reach Prometheus at {redact_url(base_url)}: "
+                          f"{type(error).__name__}")
 
 
 async def detect(client: httpx.AsyncClient) -> FamilyChoice:
     """Ask the server behind ``client`` (its ``base_url`` is the server's root)."""
     try:
-        metadata = _body(await client.get(METADATA_PATH), f"{client.base_url}{METADATA_PATH}")
+        metadata = _body(await client.get(METADATA_PATH), METADATA_PATH)
         if metadata.get("data"):
             chosen = choose(metadata, None)
             if chosen.source != DEFAULT:
                 return chosen
-        names = _body(await client.get(NAMES_PATH), f"{client.base_url}{NAMES_PATH}")
+        names = _body(await client.get(NAMES_PATH), NAMES_PATH)
     except httpx.HTTPError as error:
         raise _unreachable(client.base_url, error) from None
     return choose(metadata, _names(names))
@@ -153,14 +156,15 @@ async def detect(client: httpx.AsyncClient) -> FamilyChoice:
 
 def detect_sync(url: str, *, timeout_s: float = 10.0) -> FamilyChoice:
     """:func:`detect` for the command line, with its own short-lived client."""
-    with httpx.Client(base_url=url.rstrip("/"), timeout=timeout_s) as client:
+    bare, auth = split_credentials(url.rstrip("/"))
+    with httpx.Client(base_url=bare, auth=auth, timeout=timeout_s) as client:
         try:
-            metadata = _body(client.get(METADATA_PATH), f"{client.base_url}{METADATA_PATH}")
+            metadata = _body(client.get(METADATA_PATH), METADATA_PATH)
             if metadata.get("data"):
                 chosen = choose(metadata, None)
                 if chosen.source != DEFAULT:
                     return chosen
-            names = _body(client.get(NAMES_PATH), f"{client.base_url}{NAMES_PATH}")
+            names = _body(client.get(NAMES_PATH), NAMES_PATH)
         except httpx.HTTPError as error:
             raise _unreachable(client.base_url, error) from None
     return choose(metadata, _names(names))

@@ -12,11 +12,16 @@ from datetime import datetime
 import httpx
 
 from slo_scout.control.analysis import family
+from slo_scout.control.analysis.upstream import redact_url, split_credentials
 from slo_scout.core.recommend.model import WindowCounts
 
 
 class HistoryError(Exception):
-    """The history server could not answer (retried by the job's attempts)."""
+    """The history server could not answer (retried by the job's attempts).
+
+    The message is stored as the job's error, which every viewer of the team reads: it names
+    the server by its redacted URL and the HTTP status, never the server's answer (an upstream
+    that echoes its request would hand out the bearer token)."""
 
 
 def _window_text(seconds: int) -> str:
@@ -35,8 +40,10 @@ class PrometheusHistory:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
+        bare, auth = split_credentials(base_url.rstrip("/"))
+        self._where = redact_url(bare)
         self._client = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s, transport=transport
+            base_url=bare, headers=headers, auth=auth, timeout=timeout_s, transport=transport
         )
 
     async def close(self) -> None:
@@ -50,17 +57,29 @@ class PrometheusHistory:
             raise HistoryError(str(error)) from None
 
     async def _series(self, query: str, start: int, end: int, step: int) -> dict[int, float]:
-        response = await self._client.get(
-            "/api/v1/query_range",
-            params={"query": query, "start": start, "end": end, "step": step},
-        )
+        try:
+            response = await self._client.get(
+                "/api/v1/query_range",
+                params={"query": query, "start": start, "end": end, "step": step},
+            )
+        except httpx.HTTPError as error:
+            raise HistoryError(
+                f"cannot reach the history server at {self._where}: {type(error).__name__}"
+            ) from None
         if response.status_code != 200:
             raise HistoryError(
-                f"history query failed with HTTP {response.status_code}: {response.text[:200]}"
+                f"history query to {self._where} failed with HTTP {response.status_code}"
             )
-        body = response.json()
-        if body.get("status") != "success":
-            raise HistoryError(f"history query failed: {body.get('error', 'unknown error')}")
+        try:
+            body = response.json()
+        except ValueError:
+            raise HistoryError(f"{self._where} did not answer JSON") from None
+        if not isinstance(body, dict) or body.get("status") != "success":
+            # Prometheus's errorType is one word of its own (bad_data, timeout, ...): the
+            # free-text error beside it may quote the request, so it stays out.
+            kind = body.get("errorType") if isinstance(body, dict) else None
+            word = kind if isinstance(kind, str) and kind.isidentifier() else "unknown"
+            raise HistoryError(f"history query to {self._where} failed: {word[:40]}")
         points: dict[int, float] = {}
         for series in body["data"]["result"]:
             for ts, value in series["values"]:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from slo_scout.control.analysis import metric_catalog, repository
 from slo_scout.control.analysis.recommending import Recommender
+from slo_scout.control.analysis.upstream import redact_text
 from slo_scout.control.journeys import repository as journeys_repo
 from slo_scout.control.journeys.convert import journey_from_row
 from slo_scout.core.errors import SloScoutError
@@ -69,9 +70,10 @@ class JobRunner:
             return
         except Exception as error:
             status = "queued" if job.attempts < job.max_attempts else "failed"
+            # Every viewer of the team reads the job's error: no credentials in URLs it quotes.
             await self._finish(
                 job, status, timings, error=f"attempt {job.attempts}: {type(error).__name__}: "
-                f"{error}"
+                f"{redact_text(str(error))}"
             )
             return
         await self._finish(job, "succeeded", timings, result=result)

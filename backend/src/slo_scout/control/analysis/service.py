@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.control.analysis import repository
 from slo_scout.control.audit import repository as audit
-from slo_scout.control.auth.guard import require
+from slo_scout.control.auth.guard import require_visible
 from slo_scout.control.auth.principal import Principal
 from slo_scout.control.catalog import repository as catalog
 from slo_scout.control.catalog.service import find_environment
@@ -61,8 +61,8 @@ async def request(
 ) -> tuple[AnalysisJob, str, str]:
     """Enqueues an analysis of an environment for an editor of its team, in the audit log with
     the ``lookback`` as asked. Returns (job, service name, environment name)."""
-    team, svc, env = await find_environment(session, service=service, environment=environment)
-    require(principal, team.name, "editor")
+    team, svc, env = await find_environment(session, service=service, environment=environment,
+                                            principal=principal, role="editor")
     job = await enqueue(
         session, environment_id=env.id, lookback_seconds=lookback_seconds, strategy=strategy,
         requested_by=principal.subject, max_attempts=max_attempts, now=now,
@@ -87,7 +87,7 @@ async def visible_job(
     if found is None:
         raise NotFound(f"analysis job '{job_id}'")
     job, team, service_name, environment = found
-    require(principal, team, "viewer")
+    require_visible(principal, team, "viewer", f"analysis job '{job_id}'")
     return job, service_name, environment
 
 
@@ -104,5 +104,5 @@ async def visible_result(
     env = await catalog.get_environment_by_id(session, found.environment_id)
     assert env is not None
     team = await catalog.team_of_service(session, env.service_id)
-    require(principal, team.name, "viewer")
+    require_visible(principal, team.name, "viewer", f"analysis result {result_id}")
     return found

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from slo_scout.control.artifacts import rendering, repository
 from slo_scout.control.audit import repository as audit
 from slo_scout.control.auth.four_eyes import check_may_approve
-from slo_scout.control.auth.guard import require
+from slo_scout.control.auth.guard import require_visible
 from slo_scout.control.auth.principal import Principal
 from slo_scout.control.catalog.service import find_environment, team_of_environment
 from slo_scout.control.errors import Conflict, NotFound, NothingToRender
@@ -29,8 +29,8 @@ async def create(
     now: datetime, metric_family: str | None,
 ) -> ArtifactBundle:
     """A bundle of every file the environment's approved SLOs render to, by an editor."""
-    owner, svc, env = await find_environment(session, service=service, environment=environment)
-    require(principal, owner.name, "editor")
+    owner, svc, env = await find_environment(session, service=service, environment=environment,
+                                             principal=principal, role="editor")
     approved = await slos.of_environment(session, env.id, "approved")
     files = await rendering.render(session, approved, metric_family=metric_family, now=now)
     if len(files) <= 1:  # recommendations.yaml alone: nothing an SLO tool could load
@@ -56,7 +56,7 @@ async def visible(session: AsyncSession, principal: Principal, bundle_id: int, r
     if bundle is None:
         raise NotFound(f"artifact bundle {bundle_id}")
     team, _, _ = await team_of_environment(session, bundle.environment_id)
-    require(principal, team, role)
+    require_visible(principal, team, role, f"artifact bundle {bundle_id}")
     return bundle
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.control.audit import repository as audit
-from slo_scout.control.auth.guard import require
+from slo_scout.control.auth.guard import require, require_visible
 from slo_scout.control.auth.principal import Principal
 from slo_scout.control.catalog import repository
 from slo_scout.control.errors import Conflict, NotFound
@@ -32,16 +32,24 @@ async def ensure_environment(
 
 
 async def find_environment(
-    session: AsyncSession, *, service: str, environment: str
+    session: AsyncSession, *, service: str, environment: str,
+    principal: Principal | None = None, role: str = "viewer",
 ) -> tuple[Team, Service, Environment]:
-    """Raises :class:`NotFound` naming the missing service or environment."""
+    """Raises :class:`NotFound` naming the missing service or environment.
+
+    With ``principal``, also checks ``role`` in the owning team, before the environment is
+    looked up: another team's service is "not found" whether or not it or its environment
+    exists (:func:`require_visible`)."""
     found = await repository.get_service(session, service)
     if found is None:
         raise NotFound(f"service '{service}'")
+    team = await repository.team_of_service(session, found.id)
+    if principal is not None:
+        require_visible(principal, team.name, role, f"service '{service}'")
     env = await repository.get_environment(session, found.id, environment)
     if env is None:
         raise NotFound(f"environment '{environment}' of service '{service}'")
-    return await repository.team_of_service(session, found.id), found, env
+    return team, found, env
 
 
 async def team_of_environment(session: AsyncSession, environment_id: int) -> tuple[str, str, str]:
@@ -112,5 +120,5 @@ async def environments_of(
     if found is None:
         raise NotFound(f"service '{service}'")
     team = await repository.team_of_service(session, found.id)
-    require(principal, team.name, "viewer")
+    require_visible(principal, team.name, "viewer", f"service '{service}'")
     return await repository.list_environments(session, found.id)

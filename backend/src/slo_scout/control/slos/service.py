@@ -17,7 +17,7 @@ from slo_scout.control.analysis import repository as analysis
 from slo_scout.control.artifacts import renderable
 from slo_scout.control.audit import repository as audit
 from slo_scout.control.auth.four_eyes import check_may_approve
-from slo_scout.control.auth.guard import require
+from slo_scout.control.auth.guard import require_visible
 from slo_scout.control.auth.principal import Principal
 from slo_scout.control.catalog import repository as catalog
 from slo_scout.control.catalog.service import team_of_environment
@@ -97,8 +97,7 @@ async def create_by_hand(
     session: AsyncSession, body: SloByHand, principal: Principal, now: datetime,
     *, metric_family: str | None = None,
 ) -> Slo:
-    team, _, env = await _environment(session, body.service, body.environment)
-    require(principal, team, "editor")
+    _, _, env = await _environment(session, body.service, body.environment, principal)
     journey = await journeys.get_journey(session, body.journey_id)
     if journey is None or journey.environment_id != env:
         raise InvalidField("journey_id", f"journey {body.journey_id} is not in "
@@ -123,7 +122,7 @@ async def create_from_recommendation(
     if result is None:
         raise NotFound(f"analysis result {body.result_id}")
     team, _, _ = await team_of_environment(session, result.environment_id)
-    require(principal, team, "editor")
+    require_visible(principal, team, "editor", f"analysis result {body.result_id}")
     entry = next((e for e in result.recommendations if e["journey_key"] == body.journey_key),
                  None)
     if entry is None:
@@ -151,15 +150,17 @@ async def create_from_recommendation(
     )
 
 
-async def _environment(session: AsyncSession, service: str, environment: str
-                       ) -> tuple[str, str, int]:
+async def _environment(session: AsyncSession, service: str, environment: str,
+                       principal: Principal) -> tuple[str, str, int]:
     found = await catalog.get_service(session, service)
     if found is None:
         raise NotFound(f"service '{service}'")
+    team = await catalog.team_of_service(session, found.id)
+    # Checked before the environment: "not found" either way for another team's service.
+    require_visible(principal, team.name, "editor", f"service '{service}'")
     env = await catalog.get_environment(session, found.id, environment)
     if env is None:
         raise NotFound(f"environment '{environment}' of service '{service}'")
-    team = await catalog.team_of_service(session, found.id)
     return team.name, found.name, env.id
 
 
@@ -168,7 +169,7 @@ async def visible(session: AsyncSession, principal: Principal, slo_id: int, role
     if slo is None:
         raise NotFound(f"SLO {slo_id}")
     team, _, _ = await team_of_environment(session, slo.environment_id)
-    require(principal, team, role)
+    require_visible(principal, team, role, f"SLO {slo_id}")
     return slo
 
 

@@ -15,12 +15,14 @@ from slo_scout.core.telemetry._context import DecodeReport
 from slo_scout.core.telemetry._csv import CsvColumns
 from slo_scout.core.telemetry._decode import decode_bytes, decode_stream
 from slo_scout.core.telemetry._detect import FORMATS, detect_format
+from slo_scout.core.telemetry._fields import MAX_UNIX_NS
 from slo_scout.core.telemetry._otlp_proto import iter_otlp_proto_messages
 from slo_scout.core.telemetry.model import KEPT_ATTRIBUTES, Span
 
 __all__ = [
     "FORMATS",
     "KEPT_ATTRIBUTES",
+    "MAX_UNIX_NS",
     "CsvColumns",
     "DecodeError",
     "DecodeReport",

@@ -18,7 +18,7 @@ from typing import Final
 
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.telemetry._context import Context
-from slo_scout.core.telemetry._fields import as_int, as_kind, as_status
+from slo_scout.core.telemetry._fields import MAX_UNIX_NS, as_int, as_kind, as_status, too_late
 from slo_scout.core.telemetry._ids import SPAN_BYTES, TRACE_BYTES, hex_id
 from slo_scout.core.telemetry.model import (
     KEPT_ATTRIBUTES,
@@ -210,6 +210,9 @@ class _RowDecoder:
             end_column = c.duration
         if end < start:
             raise DecodeError(f"the span ends ({end}) before it starts ({start})", field=end_column)
+        if end > MAX_UNIX_NS:
+            too_late_column = c.start_ns if start > MAX_UNIX_NS else end_column
+            raise DecodeError(too_late(max(start, end)), field=too_late_column)
         if c.service is not None:
             service = self.cell(row, c.service)
         else:

@@ -49,7 +49,9 @@ def decode_stream(
         )
     ctx = Context(source, skip_invalid, report if report is not None else DecodeReport())
     head, stream = peek(maybe_gunzip(chunks, source), HEAD_BYTES)
-    if not head.strip():
+    # Whitespace is an empty text file, but in protobuf it is a field tag (a 1-byte body of
+    # b"\n" is a truncated message, not an empty one).
+    if not head or (fmt != "otlp-proto" and not head.strip()):
         return
     chosen = fmt or detect_format(head, source)
     if chosen == "csv":

@@ -35,6 +35,19 @@ KEPT_PARENTS: Final[frozenset[str]] = frozenset(
 )
 
 
+# The latest time a span may carry: a signed 64-bit count of Unix nanoseconds (year 2262). Kafka
+# record timestamps, PostgreSQL BIGINT columns and the report's dates all hold no more, so a span
+# past it is refused here, as one bad record, rather than failing a whole batch downstream.
+MAX_UNIX_NS: Final = 2**63 - 1
+
+
+
+
+def too_late(ns: int) -> str:
+    """The problem of a span time past :data:`MAX_UNIX_NS` (the value cut short: it may be huge)."""
+    return f"is past the year 2262 (at most 2^63-1 Unix nanoseconds): {str(ns)[:24]}"
+
+
 class FieldError(Exception):
     """A problem inside one span; ``field`` is relative to the object being decoded."""
 
@@ -60,6 +73,13 @@ def required_int(value: object, field: str) -> int:
     number = as_int(value)
     if number is None:
         raise FieldError(f"not an integer: {str(value)[:48]!r}", field)
+    return number
+
+
+def int64(number: int, field: str) -> int:
+    """``number`` when it fits OTLP's int64 (and the JSON the spans travel in); else FieldError."""
+    if not -(2**63) <= number <= 2**63 - 1:
+        raise FieldError(f"is out of the 64-bit integer range: {str(number)[:24]}", field)
     return number
 
 

@@ -22,12 +22,15 @@ import orjson
 
 from slo_scout.core.telemetry._context import Context
 from slo_scout.core.telemetry._fields import (
+    MAX_UNIX_NS,
     FieldError,
     as_int,
     as_kind,
     as_status,
+    int64,
     join_field,
     required_int,
+    too_late,
 )
 from slo_scout.core.telemetry._ids import SPAN_BYTES, TRACE_BYTES, derived_id, hex_id
 from slo_scout.core.telemetry.model import (
@@ -129,6 +132,10 @@ def _span(raw: Any, processes: dict[str, Any]) -> Span:
         )
     if duration < 0:
         raise FieldError(f"negative duration {raw.get('duration')}", "duration")
+    if start > MAX_UNIX_NS:
+        raise FieldError(too_late(start), "startTime")
+    if start + duration > MAX_UNIX_NS:
+        raise FieldError(too_late(start + duration), "duration")
     service = _service(raw, processes)
     kind: SpanKind = "unspecified"
     status: StatusCode = "unset"
@@ -217,10 +224,12 @@ def _tag_value(tag: dict[str, Any], field: str) -> AttrValue | None:
         number = as_int(value)
         if number is None:
             raise FieldError(f"not an integer: {str(value)[:48]!r}", field)
-        return number
+        return int64(number, field)
     if kind == "bool" and type(value) is str:
         return value.lower() == "true"
-    if type(value) in (str, int, float, bool):
+    if type(value) is int:
+        return int64(value, field)
+    if type(value) in (str, float, bool):
         result: AttrValue = value
         return result
     raise FieldError(f"expected a scalar, got {type(value).__name__}", field)

@@ -29,12 +29,15 @@ import orjson
 from slo_scout.core.telemetry._context import Context
 from slo_scout.core.telemetry._fields import (
     KEPT_PARENTS,
+    MAX_UNIX_NS,
     FieldError,
     as_int,
     as_kind,
     as_status,
+    int64,
     join_field,
     required_int,
+    too_late,
 )
 from slo_scout.core.telemetry._ids import SPAN_BYTES, TRACE_BYTES, base64_id, hex_id
 from slo_scout.core.telemetry._stream import first_line, iter_lines
@@ -280,6 +283,8 @@ def _time(value: Any, field: str) -> int:
     number = required_int(value, field)
     if number <= 0:
         raise FieldError(f"must be a positive Unix time in nanoseconds, got {number}", field)
+    if number > MAX_UNIX_NS:
+        raise FieldError(too_late(number), field)
     return number
 
 
@@ -337,7 +342,7 @@ def _any(value: Any, path: str) -> AttrValue | None:
         number = as_int(value["intValue"])
         if number is None:
             raise FieldError(f"not an integer: {str(value['intValue'])[:48]!r}", f"{path}.intValue")
-        return number
+        return int64(number, f"{path}.intValue")
     if "boolValue" in value:
         flag = value["boolValue"]
         if type(flag) is not bool:

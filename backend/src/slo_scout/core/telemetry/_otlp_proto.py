@@ -25,7 +25,13 @@ from opentelemetry.proto.trace.v1 import trace_pb2
 
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.telemetry._context import Context
-from slo_scout.core.telemetry._fields import KEPT_PARENTS, KIND_BY_NUMBER, STATUS_BY_NUMBER
+from slo_scout.core.telemetry._fields import (
+    KEPT_PARENTS,
+    KIND_BY_NUMBER,
+    MAX_UNIX_NS,
+    STATUS_BY_NUMBER,
+    too_late,
+)
 from slo_scout.core.telemetry._otlp_json import RESOURCE_KEYS, RESOURCE_PARENTS
 from slo_scout.core.telemetry._otlp_lite import CarefulRequest, LiteRequest
 from slo_scout.core.telemetry.model import (
@@ -234,6 +240,7 @@ class _Decoder:
         kinds_get = _KIND.get
         zero_trace = _ZERO_TRACE
         zero_span = _ZERO_SPAN
+        max_ns = MAX_UNIX_NS
         # One string per open trace id, shared by its spans: an allocation saved per span, and
         # the assembler's lookups by trace id reuse its cached hash.
         tids = self.trace_ids
@@ -251,7 +258,8 @@ class _Decoder:
             pid = s.parent_span_id
             start = s.start_time_unix_nano
             end = s.end_time_unix_nano
-            if len(sid) != 8 or not start or end < start or sid == zero_span or (
+            # fixed64 times may exceed int64: the careful loop names the field.
+            if len(sid) != 8 or not start or end < start or end > max_ns or sid == zero_span or (
                 pid and len(pid) != 8
             ):
                 raise _Slow
@@ -385,8 +393,12 @@ def _span_careful(s: Any, service: str) -> Span:
     end = s.end_time_unix_nano
     if not start:
         raise _Bad("missing (zero)", "startTimeUnixNano")
+    if start > MAX_UNIX_NS:
+        raise _Bad(too_late(start), "startTimeUnixNano")
     if end < start:
         raise _Bad(f"the span ends ({end}) before it starts ({start})", "endTimeUnixNano")
+    if end > MAX_UNIX_NS:
+        raise _Bad(too_late(end), "endTimeUnixNano")
     attrs: dict[str, AttrValue] = {}
     for ai, kv in enumerate(s.attributes):
         try:

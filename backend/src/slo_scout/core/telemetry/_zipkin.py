@@ -34,7 +34,7 @@ from typing import Any, Final
 import orjson
 
 from slo_scout.core.telemetry._context import Context
-from slo_scout.core.telemetry._fields import as_int
+from slo_scout.core.telemetry._fields import MAX_UNIX_NS, as_int, too_late
 from slo_scout.core.telemetry._ids import SPAN_BYTES, TRACE_BYTES, derived_id, hex_id
 from slo_scout.core.telemetry.model import (
     KEPT_ATTRIBUTES,
@@ -110,6 +110,11 @@ def decode_zipkin(chunks: Iterable[bytes], ctx: Context) -> Iterator[list[Span]]
                 message = "missing: the span is incomplete (no fragment carries its start time)"
                 ctx.bad(ctx.error(message, record=rec.index, field=f"{rec.path}.timestamp"))
                 continue
+            if rec.timestamp + (rec.duration or 0) > MAX_UNIX_NS:
+                # Fragments merged into one: each was in range, their sum is not.
+                late = too_late(rec.timestamp + (rec.duration or 0))
+                ctx.bad(ctx.error(late, record=rec.index, field=f"{rec.path}.duration"))
+                continue
             batch.append(_span(rec))
             if len(batch) >= BATCH_SIZE:
                 yield batch
@@ -140,6 +145,10 @@ def _record(raw: Any, index: int, path: str) -> _Record:
         raise _Bad("must be a positive Unix time in microseconds", ".timestamp")
     if duration is not None and duration < 0:
         raise _Bad("negative duration", ".duration")
+    if timestamp is not None and timestamp > MAX_UNIX_NS:
+        raise _Bad(too_late(timestamp), ".timestamp")
+    if timestamp is not None and timestamp + (duration or 0) > MAX_UNIX_NS:
+        raise _Bad(too_late(timestamp + (duration or 0)), ".duration")
     endpoint = raw.get("localEndpoint") or {}
     if type(endpoint) is not dict:
         raise _Bad("expected an object", ".localEndpoint")
