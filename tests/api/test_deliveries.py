@@ -38,15 +38,18 @@ def _client(url: str, **delivery: Any) -> TestClient:
 
 
 def _approved_bundle(client: TestClient, url: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """An editor adopts and renders, an approver approves the SLO (not the bundle yet)."""
     result = analyzed(client, url)
     approver = _key(client, "dave", "approver")
-    slo = client.post("/api/v1/slos/from-recommendation", json={
+    editor = _key(client, "erin", "editor")
+    slo = client.post("/api/v1/slos/from-recommendation", headers=editor, json={
         "result_id": result["id"], "journey_key": "j-checkout", "sli_kind": "availability",
         "name": "checkout-availability"}).json()
-    assert client.post(f"/api/v1/slos/{slo['id']}/approve", headers=approver, json={
-        "comment": "ok", "version": slo["version"]}).status_code == 200
-    bundle = client.post("/api/v1/artifacts", json={"service": "shop-frontend",
-                                                     "environment": "prod"}).json()
+    approved = client.post(f"/api/v1/slos/{slo['id']}/approve", headers=approver, json={
+        "comment": "ok", "version": slo["version"]})
+    assert approved.status_code == 200, approved.text
+    bundle = client.post("/api/v1/artifacts", headers=editor, json={
+        "service": "shop-frontend", "environment": "prod"}).json()
     return bundle, approver
 
 
@@ -66,8 +69,8 @@ def test_an_approved_bundle_is_delivered_once_and_recorded(
     assert early.status_code == 409 and "only an approved bundle" in early.json()["detail"]
     assert client.post(f"/api/v1/artifacts/{bundle['id']}/approve", headers=approver, json={
         "comment": "ship it", "version": bundle["version"]}).status_code == 200
-    editor = _key(client, "erin", "editor")
-    assert client.post(url, headers=editor).status_code == 403
+    viewer = _key(client, "vic", "viewer")
+    assert client.post(url, headers=viewer).status_code == 403
     # two approvers at once: one delivery commits, the other finds nothing left to change
     with ThreadPoolExecutor(2) as pool:
         answers = list(pool.map(lambda _: client.post(url, headers=approver), range(2)))
