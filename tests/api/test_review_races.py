@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
@@ -27,7 +28,8 @@ from tests.fixtures.review_server import Race, ServerProcess, at_once, serve
 
 from slo_scout.db import migrate
 
-ROUNDS = 5
+ROUNDS = 10
+RENDER_ROUNDS = 5  # each waits for the server to block on the held lock: slower
 PROBLEM = "application/problem+json"
 RENDERED = "catalog"
 
@@ -183,50 +185,73 @@ def test_an_edit_racing_an_approval_never_ends_approved_with_the_unreviewed_chan
         assert (final["status"], final["version"], final["objective"]) == ("proposed", 2, 50.0)
 
 
+def test_of_two_edits_at_once_of_the_same_version_exactly_one_lands(stage: Stage) -> None:
+    """Each editor says which version they edited: the second would overwrite an edit it did
+    not see."""
+    for _ in range(ROUNDS):
+        slo = stage.proposed_slo("edit-edit")
+
+        def edit(objective: float, slo: dict[str, object] = slo):  # type: ignore[no-untyped-def]
+            def call(client: httpx.Client) -> httpx.Response:
+                return client.patch(f"/slos/{slo['id']}",
+                                    json={"objective": objective, "version": 1})
+            return call
+
+        answers = at_once(stage.server.base, [(stage.editor, edit(95.0)),
+                                              (stage.editor, edit(50.0))])
+        winner, [loser] = _winner_and_losers(answers, 200)
+        assert loser.json()["current_version"] == 2
+        final = stage.call("GET", f"/slos/{slo['id']}", stage.editor).json()
+        assert (final["version"], final["objective"]) == (2, winner.json()["objective"])
+        assert stage.history(slo["id"]) == [("create", 1), ("edit", 2)]
+
+
 def _approved_slo(stage: Stage) -> None:
+    """One approved SLO in the rendered environment (two of one journey and kind would not
+    render: their SLO ids would repeat)."""
+    listed = stage.call("GET", "/slos", stage.editor,
+                        params={"service": RENDERED, "status": "approved"}).json()
+    if listed["total"]:
+        return
     slo = stage.proposed_slo("rendered", RENDERED)
     approved = stage.call("POST", f"/slos/{slo['id']}/approve", stage.dave,
                           json={"comment": "ok", "version": slo["version"]})
     assert approved.status_code == 200, approved.text
 
 
-class _HeldWriteLock:
+@contextmanager
+def _bundles_locked(stage: Stage) -> Iterator[Callable[[int], None]]:
     """Holds the database's write lock on artifact bundles from outside the server, so every
-    render of a round reads the latest version and then waits to write its own."""
+    render of a round reads the same latest version and then waits to store its own. Yields a
+    function that returns once ``n`` renders are waiting."""
+    url = stage.database_url
+    if url.startswith("sqlite"):
+        held = sqlite3.connect(Path(url.split("///", 1)[1]), isolation_level=None)
+        held.execute("BEGIN IMMEDIATE")
+        try:  # SQLite cannot list its waiters: they wait once the server stops using CPU
+            yield lambda n: stage.server.wait_until_idle(busy_first=True)
+        finally:
+            held.execute("ROLLBACK")
+            held.close()
+        return
+    conninfo = url.replace("postgresql+asyncpg://", "postgresql://")
+    with psycopg.connect(conninfo) as pg, psycopg.connect(conninfo, autocommit=True) as observer:
+        pg.execute("LOCK TABLE artifact_bundles IN EXCLUSIVE MODE")
 
-    def __init__(self, stage: Stage) -> None:
-        self.stage = stage
-        url = stage.database_url
-        if url.startswith("sqlite"):
-            self.sqlite = sqlite3.connect(Path(url.split("///", 1)[1]), isolation_level=None)
-            self.sqlite.execute("BEGIN IMMEDIATE")
-        else:
-            conninfo = url.replace("postgresql+asyncpg://", "postgresql://")
-            self.pg = psycopg.connect(conninfo)
-            self.pg.execute("LOCK TABLE artifact_bundles IN EXCLUSIVE MODE")
-            self.observer = psycopg.connect(conninfo, autocommit=True)
+        def waiting(n: int) -> None:
+            for _ in range(1200):
+                row = observer.execute(
+                    "SELECT count(*) FROM pg_locks WHERE relation = "
+                    "'artifact_bundles'::regclass AND NOT granted").fetchone()
+                if row is not None and row[0] == n:
+                    return
+                time.sleep(0.05)
+            raise AssertionError(f"{n} renders never all waited to store their bundle")
 
-    def wait_for(self, renders: int) -> None:
-        if hasattr(self, "sqlite"):
-            self.stage.server.wait_until_idle(busy_first=True)
-            return
-        for _ in range(1200):
-            row = self.observer.execute(
-                "SELECT count(*) FROM pg_locks WHERE relation = 'artifact_bundles'::regclass "
-                "AND NOT granted").fetchone()
-            if row is not None and row[0] == renders:
-                return
-            time.sleep(0.05)
-        raise AssertionError("the renders never reached their insert")
-
-    def release(self) -> None:
-        if hasattr(self, "sqlite"):
-            self.sqlite.execute("ROLLBACK")
-            self.sqlite.close()
-        else:
-            self.pg.rollback()
-            self.pg.close()
-            self.observer.close()
+        try:
+            yield waiting
+        finally:
+            pg.rollback()
 
 
 def test_of_renders_racing_for_one_bundle_version_one_wins_and_the_rest_get_409(
@@ -238,13 +263,10 @@ def test_of_renders_racing_for_one_bundle_version_one_wins_and_the_rest_get_409(
     def render(client: httpx.Client) -> httpx.Response:
         return client.post("/artifacts", json=body)
 
-    for _ in range(ROUNDS):
-        lock = _HeldWriteLock(stage)
-        try:
+    for _ in range(RENDER_ROUNDS):
+        with _bundles_locked(stage) as waiting:
             race = Race(stage.server.base, [(stage.editor, render)] * 3)
-            lock.wait_for(3)
-        finally:
-            lock.release()
+            waiting(3)
         winner, losers = _winner_and_losers(race.answers(), 201)
         version = winner.json()["version"]
         for loser in losers:
@@ -254,3 +276,22 @@ def test_of_renders_racing_for_one_bundle_version_one_wins_and_the_rest_get_409(
     listed = stage.call("GET", "/artifacts", stage.editor, params={"service": RENDERED})
     versions = [b["version"] for b in listed.json()["items"]]
     assert versions == sorted(set(versions), reverse=True)
+
+
+def test_of_two_approvals_of_a_bundle_at_once_exactly_one_wins(stage: Stage) -> None:
+    _approved_slo(stage)
+    for _ in range(ROUNDS):
+        rendered = stage.call("POST", "/artifacts", stage.editor,
+                              json={"service": RENDERED, "environment": "prod"})
+        assert rendered.status_code == 201, rendered.text
+        bundle = rendered.json()
+
+        def approve(client: httpx.Client, bundle: dict[str, object] = bundle) -> httpx.Response:
+            return client.post(f"/artifacts/{bundle['id']}/approve",
+                               json={"comment": "ship it", "version": bundle["version"]})
+
+        answers = at_once(stage.server.base, [(stage.carol, approve), (stage.dave, approve)])
+        winner, [loser] = _winner_and_losers(answers, 200)
+        assert loser.json()["current_status"] == "approved"
+        final = stage.call("GET", f"/artifacts/{bundle['id']}", stage.editor).json()
+        assert final["approved_by"] == winner.json()["approved_by"]
