@@ -93,6 +93,12 @@ def stage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         yield Stage(server, url, editor, carol, dave, *ids, count())
 
 
+@pytest.fixture(autouse=True)
+def _no_traceback_in_the_servers_log(stage: Stage) -> Iterator[None]:
+    yield
+    assert "Traceback" not in stage.server.errors(), stage.server.errors()[-4000:]
+
+
 def _review(slo: dict[str, object], verdict: str, version: object):  # type: ignore[no-untyped-def]
     def call(client: httpx.Client) -> httpx.Response:
         return client.post(f"/slos/{slo['id']}/{verdict}",

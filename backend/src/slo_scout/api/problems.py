@@ -107,8 +107,9 @@ def control_problem(error: ControlError) -> Problem:
         # what the thing is now, to re-read and decide again; the ETag to send back if so
         current = {"current_version": error.current_version,
                    "current_status": error.current_status}
-        return Problem(status, title, error.detail, extensions=current, headers={
-            "ETag": etag(error.current_version, error.current_status or "")})
+        headers = None if error.current_status is None else {
+            "ETag": etag(error.current_version, error.current_status)}
+        return Problem(status, title, error.detail, extensions=current, headers=headers)
     return Problem(status, title, error.detail, errors=errors)
 
 
