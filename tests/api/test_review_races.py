@@ -3,9 +3,10 @@ real ``slo-scout serve`` process, on SQLite and on PostgreSQL, each race repeate
 race cannot pass by luck.
 
 Approve, reject and edit carry the version the caller saw: of two at once exactly one wins and
-the other gets 409 with the current version. Renders racing for the same bundle version: one
-201, the rest 409, never 500 (the database lock the test holds makes every render of a round
-read the same latest version before any of them writes).
+the other gets 409 with the current version. Renders racing for the same bundle version, and
+creations racing for the same SLO name: one 201, the rest 409, never 500 (the database lock
+the test holds makes every render of a round read the same latest version before any of them
+writes).
 """
 
 from __future__ import annotations
@@ -210,6 +211,24 @@ def test_of_two_edits_at_once_of_the_same_version_exactly_one_lands(stage: Stage
         final = stage.call("GET", f"/slos/{slo['id']}", stage.editor).json()
         assert (final["version"], final["objective"]) == (2, winner.json()["objective"])
         assert stage.history(slo["id"]) == [("create", 1), ("edit", 2)]
+
+
+def test_of_two_slos_of_one_name_created_at_once_one_is_stored_and_the_other_gets_409(
+    stage: Stage,
+) -> None:
+    for i in range(ROUNDS):
+        body = {"service": "shop-frontend", "environment": "prod",
+                "journey_id": stage.journey_id, "name": f"same-name-{i}",
+                "sli_kind": "availability", "objective": 99.0}
+
+        def create(client: httpx.Client, body: dict[str, object] = body) -> httpx.Response:
+            return client.post("/slos", json=body)
+
+        _, [loser] = _winner_and_losers(
+            at_once(stage.server.base, [(stage.editor, create), (stage.editor, create)]), 201)
+        assert "exists in this environment already" in loser.json()["detail"]
+        listed = stage.call("GET", "/slos", stage.editor, params={"limit": 500}).json()
+        assert [s["name"] for s in listed["items"]].count(body["name"]) == 1
 
 
 def _approved_slo(stage: Stage) -> None:

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from slo_scout.control.inserts import column_values, insert_unless_taken
 from slo_scout.control.preconditions import Seen
 from slo_scout.db.models import ArtifactBundle, ArtifactFile
 
@@ -36,20 +36,9 @@ async def latest(session: AsyncSession, environment_id: int) -> ArtifactBundle |
 async def add(session: AsyncSession, bundle: ArtifactBundle, files: dict[str, str],
               digests: dict[str, str]) -> ArtifactBundle | None:
     """Stores ``bundle`` (not yet in the session) and its files; None when its environment has
-    a bundle of that version already: another render took the version since it was read.
-
-    ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL a failed
-    INSERT aborts the transaction, and the caller still reads the winner to say which it is.
-    """
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
-        else sqlite.insert
-    columns = {c.key: getattr(bundle, c.key) for c in ArtifactBundle.__table__.columns
-               if c.key != "id"}
-    bundle_id = await session.scalar(
-        insert(ArtifactBundle).values(**columns)
-        .on_conflict_do_nothing(index_elements=["environment_id", "version"])
-        .returning(ArtifactBundle.id)
-    )
+    a bundle of that version already: another render took the version since it was read."""
+    bundle_id = await insert_unless_taken(session, ArtifactBundle, column_values(bundle),
+                                          ("environment_id", "version"))
     if bundle_id is None:
         return None
     session.add_all(ArtifactFile(bundle_id=bundle_id, path=path, sha256=digests[path],

@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from slo_scout.control.inserts import column_values, insert_unless_taken
 from slo_scout.control.preconditions import Seen
 from slo_scout.db.models import Slo, SloRevision
 
@@ -59,10 +60,12 @@ async def by_name(session: AsyncSession, environment_id: int, name: str) -> Slo 
     )
 
 
-async def add(session: AsyncSession, slo: Slo) -> Slo:
-    session.add(slo)
-    await session.flush()
-    return slo
+async def add(session: AsyncSession, slo: Slo) -> Slo | None:
+    """Stores ``slo`` (not yet in the session); None when its environment has an SLO of that
+    name already (created by a request racing this one, after its look-up by name)."""
+    slo_id = await insert_unless_taken(session, Slo, column_values(slo),
+                                       ("environment_id", "name"))
+    return None if slo_id is None else await session.get(Slo, slo_id)
 
 
 async def add_revision(session: AsyncSession, revision: SloRevision) -> None:

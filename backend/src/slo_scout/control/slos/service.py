@@ -86,12 +86,15 @@ async def _new(
     session: AsyncSession, principal: Principal, now: datetime, environment_id: int,
     **fields: Any,
 ) -> Slo:
+    taken = Conflict(f"an SLO named '{fields['name']}' exists in this environment already")
     if await repository.by_name(session, environment_id, fields["name"]) is not None:
-        raise Conflict(f"an SLO named '{fields['name']}' exists in this environment already")
+        raise taken
     slo = await repository.add(session, Slo(
         environment_id=environment_id, status="proposed", version=1,
         last_changed_by=principal.subject, created_at=now, updated_at=now, **fields,
     ))
+    if slo is None:  # created by a request racing this one
+        raise taken
     await _revise(session, slo, "create", principal, None, now)
     return slo
 
