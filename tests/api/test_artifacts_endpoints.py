@@ -22,7 +22,8 @@ def test_approved_slos_render_into_bundles_diffed_against_the_last_approved(
     slo = client.post("/api/v1/slos/from-recommendation", json={
         "result_id": result["id"], "journey_key": "j-checkout", "sli_kind": "availability",
         "name": "checkout-availability"}).json()
-    client.post(f"/api/v1/slos/{slo['id']}/approve", headers=approver, json={"comment": "ok"})
+    client.post(f"/api/v1/slos/{slo['id']}/approve", headers=approver,
+                json={"comment": "ok", "version": 1})
 
     first = client.post("/api/v1/artifacts", json={"service": "shop-frontend",
                                                     "environment": "prod"})
@@ -36,13 +37,24 @@ def test_approved_slos_render_into_bundles_diffed_against_the_last_approved(
     assert client.get(f"/api/v1/artifacts/{bundle['id']}/files/nope.yaml").status_code == 404
     initial = client.get(f"/api/v1/artifacts/{bundle['id']}/diff").json()
     assert initial["against_bundle_id"] is None and initial["changed"] == paths
-    own = client.post(f"/api/v1/artifacts/{bundle['id']}/approve", json={"comment": "mine"})
+    own = client.post(f"/api/v1/artifacts/{bundle['id']}/approve",
+                      json={"comment": "mine", "version": 1})
     assert own.status_code == 403
-    assert client.post(f"/api/v1/artifacts/{bundle['id']}/approve", headers=approver,
-                       json={"comment": "ship it"}).json()["status"] == "approved"
+    other = client.post(f"/api/v1/artifacts/{bundle['id']}/approve", headers=approver,
+                        json={"comment": "ship it", "version": 2})
+    assert other.status_code == 409 and other.json()["current_version"] == 1
+    etag = client.get(f"/api/v1/artifacts/{bundle['id']}").headers["etag"]
+    assert etag == '"1.proposed"'
+    approved = client.post(f"/api/v1/artifacts/{bundle['id']}/approve",
+                           headers={**approver, "If-Match": etag}, json={"comment": "ship it"})
+    assert approved.json()["status"] == "approved"
+    again = client.post(f"/api/v1/artifacts/{bundle['id']}/approve",
+                        headers={**approver, "If-Match": etag}, json={"comment": "ship it"})
+    assert again.status_code == 409 and again.json()["current_status"] == "approved"
 
     client.patch(f"/api/v1/slos/{slo['id']}", json={"objective": 95.0})
-    client.post(f"/api/v1/slos/{slo['id']}/approve", headers=approver, json={"comment": "ok"})
+    client.post(f"/api/v1/slos/{slo['id']}/approve", headers=approver,
+                json={"comment": "ok", "version": 2})
     second = client.post("/api/v1/artifacts", json={"service": "shop-frontend",
                                                      "environment": "prod"}).json()
     assert second["version"] == 2

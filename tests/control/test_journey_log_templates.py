@@ -159,7 +159,7 @@ def test_the_runbook_of_an_slo_lists_the_errors_logged_in_its_journeys_traces(
         "name": "checkout-availability", "sli_kind": "availability", "objective": 99.0})
     assert slo.status_code == 201, slo.text
     approved = client.post(f"/api/v1/slos/{slo.json()['id']}/approve", headers=approver,
-                           json={"comment": "ok"})
+                           json={"comment": "ok", "version": slo.json()["version"]})
     assert approved.status_code == 200, approved.text
 
     bundle = client.post("/api/v1/artifacts", json={"service": "frontend", "environment": "prod"})

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from slo_scout.api.versions import etag
 from slo_scout.control.errors import (
     Conflict,
     ControlError,
@@ -104,6 +105,13 @@ def control_problem(error: ControlError) -> Problem:
     errors = None
     if isinstance(error, InvalidField):
         errors = [{"field": error.field, "message": error.message}]
+    if isinstance(error, Conflict) and error.current_version is not None:
+        # what the thing is now, to re-read and decide again; the ETag to send back if so
+        current = {"current_version": error.current_version,
+                   "current_status": error.current_status}
+        headers = None if error.current_status is None else {
+            "ETag": etag(error.current_version, error.current_status)}
+        return Problem(status, title, error.detail, extensions=current, headers=headers)
     return Problem(status, title, error.detail, errors=errors)
 
 

@@ -27,7 +27,17 @@ class Forbidden(ControlError):
 
 
 class Conflict(ControlError):
-    """It conflicts with the current state (a name taken, a review already made)."""
+    """It conflicts with the current state (a name taken, a review already made).
+
+    ``current_version`` and ``current_status``, when given, are what the thing is now: the
+    caller re-reads it and decides again (its review or edit was of another version).
+    """
+
+    def __init__(self, detail: str, *, current_version: int | None = None,
+                 current_status: str | None = None) -> None:
+        super().__init__(detail)
+        self.current_version = current_version
+        self.current_status = current_status
 
 
 class InvalidField(ControlError):

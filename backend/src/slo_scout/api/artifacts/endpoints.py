@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep, SettingsDep
 from slo_scout.api.slos.schemas import Review
+from slo_scout.api.versions import IfMatch, etag, reviewed
 from slo_scout.control.artifacts import repository, service
 from slo_scout.control.catalog.service import team_of_environment, visible_environments
 from slo_scout.db.models import ArtifactBundle
@@ -55,8 +56,10 @@ class DiffOut(BaseModel):
     diff: str = Field(description="unified diff, a/ = last approved, b/ = this bundle")
 
 
-async def _out(session: SessionDep, bundle: ArtifactBundle, with_files: bool = True
-               ) -> BundleOut:
+async def _out(session: SessionDep, bundle: ArtifactBundle, with_files: bool = True,
+               response: Response | None = None) -> BundleOut:
+    if response is not None:  # what an approval names in If-Match
+        response.headers["ETag"] = etag(bundle.version, bundle.status)
     _, svc, env = await team_of_environment(session, bundle.environment_id)
     files = await repository.files(session, bundle.id) if with_files else []
     return BundleOut(
@@ -70,7 +73,8 @@ async def _out(session: SessionDep, bundle: ArtifactBundle, with_files: bool = T
 
 
 @router.post("/artifacts", status_code=201, response_model=BundleOut,
-             summary="Render the approved SLOs of an environment into a bundle")
+             summary="Render the approved SLOs of an environment into a bundle (409 when a "
+                     "render running at the same time stored the version first)")
 async def create_bundle(
     body: BundleRequest, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
     now: NowDep,
@@ -98,9 +102,13 @@ async def list_bundles(
     return BundlePage(items=[await _out(session, r) for r in rows], total=total)
 
 
-@router.get("/artifacts/{bundle_id}", response_model=BundleOut, summary="An artifact bundle")
-async def get_bundle(bundle_id: RowId, session: SessionDep, principal: PrincipalDep) -> BundleOut:
-    return await _out(session, await service.visible(session, principal, bundle_id, "viewer"))
+@router.get("/artifacts/{bundle_id}", response_model=BundleOut,
+            summary="An artifact bundle (ETag: its version)")
+async def get_bundle(
+    bundle_id: RowId, session: SessionDep, principal: PrincipalDep, response: Response
+) -> BundleOut:
+    bundle = await service.visible(session, principal, bundle_id, "viewer")
+    return await _out(session, bundle, response=response)
 
 
 @router.get("/artifacts/{bundle_id}/files/{path:path}", response_class=PlainTextResponse,
@@ -124,13 +132,14 @@ async def bundle_diff(bundle_id: RowId, session: SessionDep, principal: Principa
 
 
 @router.post("/artifacts/{bundle_id}/approve", response_model=BundleOut,
-             summary="Approve a bundle for delivery")
+             summary="Approve the bundle version you reviewed for delivery")
 async def approve_bundle(
     bundle_id: RowId, body: Review, session: SessionDep, principal: PrincipalDep,
-    settings: SettingsDep, now: NowDep,
+    settings: SettingsDep, now: NowDep, response: Response, if_match: IfMatch = None,
 ) -> BundleOut:
-    bundle = await service.approve(session, bundle_id, body.comment, principal, now,
+    bundle = await service.approve(session, bundle_id, body.comment,
+                                   reviewed(body.version, if_match), principal, now,
                                    allow_self_approval=settings.auth.allow_self_approval)
-    out = await _out(session, bundle)
+    out = await _out(session, bundle, response=response)
     await session.commit()
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep, SettingsDep
@@ -18,6 +18,7 @@ from slo_scout.api.slos.schemas import (
     SloPage,
     SloStatus,
 )
+from slo_scout.api.versions import IfMatch, etag, reviewed, seen
 from slo_scout.control.catalog.service import team_of_environment, visible_environments
 from slo_scout.control.slos import repository, service
 from slo_scout.db.models import Slo
@@ -37,7 +38,9 @@ def _out(slo: Slo, team: str, svc: str, env: str) -> SloOut:
     )
 
 
-async def _one(session: AsyncSession, slo: Slo) -> SloOut:
+async def _one(session: AsyncSession, slo: Slo, response: Response | None = None) -> SloOut:
+    if response is not None:  # the version a later review or edit names in If-Match
+        response.headers["ETag"] = etag(slo.version, slo.status)
     return _out(slo, *await team_of_environment(session, slo.environment_id))
 
 
@@ -88,52 +91,60 @@ async def adopt_recommendation(
     return out
 
 
-@router.get("/slos/{slo_id}", response_model=SloOut, summary="An SLO")
-async def get_slo(slo_id: RowId, session: SessionDep, principal: PrincipalDep) -> SloOut:
-    return await _one(session, await service.visible(session, principal, slo_id, "viewer"))
+@router.get("/slos/{slo_id}", response_model=SloOut, summary="An SLO (ETag: its version)")
+async def get_slo(
+    slo_id: RowId, session: SessionDep, principal: PrincipalDep, response: Response
+) -> SloOut:
+    slo = await service.visible(session, principal, slo_id, "viewer")
+    return await _one(session, slo, response)
 
 
 @router.patch("/slos/{slo_id}", response_model=SloOut,
               summary="Edit an SLO (proposes a new version for review)")
 async def edit_slo(
     slo_id: RowId, body: SloEdit, session: SessionDep, principal: PrincipalDep, now: NowDep,
-    settings: SettingsDep,
+    settings: SettingsDep, response: Response, if_match: IfMatch = None,
 ) -> SloOut:
-    changes = body.model_dump(exclude_unset=True, exclude={"comment"})
+    changes = body.model_dump(exclude_unset=True, exclude={"comment", "version"})
     slo = await service.edit(session, slo_id, changes, body.comment, principal, now,
+                             seen(body.version, if_match),
                              metric_family=settings.history.metric_family)
-    out = await _one(session, slo)
+    out = await _one(session, slo, response)
     await session.commit()
     return out
 
 
 async def _review(
-    verdict: str, slo_id: RowId, body: Review, session: AsyncSession, principal: PrincipalDep,
-    settings: SettingsDep, now: NowDep,
+    verdict: str, slo_id: RowId, body: Review, if_match: str | None, session: AsyncSession,
+    principal: PrincipalDep, settings: SettingsDep, now: NowDep, response: Response,
 ) -> SloOut:
     slo = await service.review(
-        session, slo_id, verdict, body.comment, principal, now,
+        session, slo_id, verdict, body.comment, reviewed(body.version, if_match), principal, now,
         allow_self_approval=settings.auth.allow_self_approval,
     )
-    out = await _one(session, slo)
+    out = await _one(session, slo, response)
     await session.commit()
     return out
 
 
-@router.post("/slos/{slo_id}/approve", response_model=SloOut, summary="Approve an SLO")
+@router.post("/slos/{slo_id}/approve", response_model=SloOut,
+             summary="Approve the version of an SLO you reviewed")
 async def approve_slo(
     slo_id: RowId, body: Review, session: SessionDep, principal: PrincipalDep,
-    settings: SettingsDep, now: NowDep,
+    settings: SettingsDep, now: NowDep, response: Response, if_match: IfMatch = None,
 ) -> SloOut:
-    return await _review("approve", slo_id, body, session, principal, settings, now)
+    return await _review("approve", slo_id, body, if_match, session, principal, settings, now,
+                         response)
 
 
-@router.post("/slos/{slo_id}/reject", response_model=SloOut, summary="Reject an SLO")
+@router.post("/slos/{slo_id}/reject", response_model=SloOut,
+             summary="Reject the version of an SLO you reviewed")
 async def reject_slo(
     slo_id: RowId, body: Review, session: SessionDep, principal: PrincipalDep,
-    settings: SettingsDep, now: NowDep,
+    settings: SettingsDep, now: NowDep, response: Response, if_match: IfMatch = None,
 ) -> SloOut:
-    return await _review("reject", slo_id, body, session, principal, settings, now)
+    return await _review("reject", slo_id, body, if_match, session, principal, settings, now,
+                         response)
 
 
 @router.get("/slos/{slo_id}/history", response_model=list[RevisionOut],

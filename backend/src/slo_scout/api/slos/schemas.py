@@ -60,12 +60,21 @@ class SloEdit(BaseModel):
     window_days: int | None = Field(default=None, ge=1, le=90, description=WINDOW_DAYS)
     description: str | None = Field(default=None, max_length=2000)
     comment: str | None = Field(default=None, max_length=2000)
+    version: int | None = Field(
+        default=None, ge=1, le=2**31 - 1,
+        description="the version you edited; 409 if the SLO is another version now "
+                    "(or send If-Match with the ETag of GET)")
 
 
 class Review(BaseModel):
     model_config = STRICT
 
     comment: str = Field(min_length=1, max_length=2000, description="why; required")
+    version: int | None = Field(
+        default=None, ge=1, le=2**31 - 1,
+        description="the version you reviewed (GET's `version`); required unless If-Match "
+                    "carries GET's ETag. 409 with the current version if it is another one "
+                    "now or was reviewed meanwhile")
 
 
 class SloOut(BaseModel):

@@ -2,16 +2,56 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from slo_scout.control.inserts import column_values, insert_unless_taken
+from slo_scout.control.preconditions import Seen
 from slo_scout.db.models import Slo, SloRevision
 
 
 async def get(session: AsyncSession, slo_id: int) -> Slo | None:
     return await session.get(Slo, slo_id)
+
+
+async def current(session: AsyncSession, slo_id: int) -> Slo | None:
+    """The row as the database holds it now, not as this session first loaded it."""
+    return await session.scalar(
+        select(Slo).where(Slo.id == slo_id).execution_options(populate_existing=True)
+    )
+
+
+async def _matched(session: AsyncSession, statement: Update) -> bool:
+    # synchronize_session=False: the caller refreshes the one row it changed
+    result = await session.execute(statement.execution_options(synchronize_session=False))
+    return cast(CursorResult[Any], result).rowcount == 1
+
+
+def _where_seen(statement: Update, slo_id: int, seen: Seen) -> Update:
+    statement = statement.where(Slo.id == slo_id, Slo.version == seen.version)
+    return statement if seen.status is None else statement.where(Slo.status == seen.status)
+
+
+async def set_verdict(session: AsyncSession, slo_id: int, seen: Seen, status: str,
+                      now: datetime) -> bool:
+    """Approves or rejects a proposed SLO in one conditional UPDATE, only while it still is the
+    version the reviewer saw and proposed. False: another review or an edit came first."""
+    return await _matched(session, _where_seen(update(Slo), slo_id, seen)
+                          .where(Slo.status == "proposed")
+                          .values(status=status, updated_at=now))
+
+
+async def propose_edit(session: AsyncSession, slo_id: int, seen: Seen,
+                       changes: Mapping[str, Any], actor: str, now: datetime) -> bool:
+    """Writes an edit as the next version, proposed for review again, in one conditional UPDATE,
+    only while the SLO still is the version the editor saw. False: another write came first."""
+    return await _matched(session, _where_seen(update(Slo), slo_id, seen).values(
+        **changes, status="proposed", version=Slo.version + 1, last_changed_by=actor,
+        updated_at=now))
 
 
 async def by_name(session: AsyncSession, environment_id: int, name: str) -> Slo | None:
@@ -20,10 +60,12 @@ async def by_name(session: AsyncSession, environment_id: int, name: str) -> Slo 
     )
 
 
-async def add(session: AsyncSession, slo: Slo) -> Slo:
-    session.add(slo)
-    await session.flush()
-    return slo
+async def add(session: AsyncSession, slo: Slo) -> Slo | None:
+    """Stores ``slo`` (not yet in the session); None when its environment has an SLO of that
+    name already (created by a request racing this one, after its look-up by name)."""
+    slo_id = await insert_unless_taken(session, Slo, column_values(slo),
+                                       ("environment_id", "name"))
+    return None if slo_id is None else await session.get(Slo, slo_id)
 
 
 async def add_revision(session: AsyncSession, revision: SloRevision) -> None:

@@ -1,7 +1,10 @@
 """SLO lifecycle: proposed (created or edited) -> approved or rejected, each step a revision.
 
 Every change bumps the version and records who made it; approval needs an approver who did not
-make the change being approved (unless self-approval is configured). Never commits.
+make the change being approved (unless self-approval is configured). A review names the version
+it was made on, and lands only while the SLO still is that version and proposed (one conditional
+UPDATE); an edit lands only on the version it was made on, and sends the SLO back to review.
+Never commits.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from slo_scout.control.catalog import repository as catalog
 from slo_scout.control.catalog.service import team_of_environment
 from slo_scout.control.errors import Conflict, InvalidField, NotFound
 from slo_scout.control.journeys import repository as journeys
+from slo_scout.control.preconditions import Seen
 from slo_scout.control.slos import repository
 from slo_scout.core.slis import slug
 from slo_scout.db.models import Slo, SloRevision
@@ -83,12 +87,15 @@ async def _new(
     session: AsyncSession, principal: Principal, now: datetime, environment_id: int,
     **fields: Any,
 ) -> Slo:
+    taken = Conflict(f"an SLO named '{fields['name']}' exists in this environment already")
     if await repository.by_name(session, environment_id, fields["name"]) is not None:
-        raise Conflict(f"an SLO named '{fields['name']}' exists in this environment already")
+        raise taken
     slo = await repository.add(session, Slo(
         environment_id=environment_id, status="proposed", version=1,
         last_changed_by=principal.subject, created_at=now, updated_at=now, **fields,
     ))
+    if slo is None:  # created by a request racing this one
+        raise taken
     await _revise(session, slo, "create", principal, None, now)
     return slo
 
@@ -173,12 +180,44 @@ async def visible(session: AsyncSession, principal: Principal, slo_id: int, role
     return slo
 
 
+def _stale(slo: Slo, seen: Seen, did: str) -> Conflict | None:
+    if seen.holds(slo.version, slo.status):
+        return None
+    return Conflict(
+        f"SLO {slo.id} is version {slo.version} ({slo.status}) now; you {did} "
+        f"{seen.describe()}: read it again and decide on what it is now",
+        current_version=slo.version, current_status=slo.status,
+    )
+
+
+def _not_proposed(slo: Slo) -> Conflict | None:
+    if slo.status == "proposed":
+        return None
+    return Conflict(f"SLO {slo.id} is {slo.status}; only a proposed SLO can be reviewed "
+                    "(edit it to propose a new version)",
+                    current_version=slo.version, current_status=slo.status)
+
+
+async def _overtaken(session: AsyncSession, slo_id: int, seen: Seen, did: str) -> Exception:
+    """Why a conditional write matched no row: what the SLO became meanwhile."""
+    now = await repository.current(session, slo_id)
+    if now is None:
+        return NotFound(f"SLO {slo_id}")
+    return _stale(now, seen, did) or _not_proposed(now) or Conflict(
+        f"SLO {slo_id} changed while this request ran; read it again",
+        current_version=now.version, current_status=now.status)
+
+
 async def edit(
     session: AsyncSession, slo_id: int, changes: Mapping[str, Any], comment: str | None,
-    principal: Principal, now: datetime, *, metric_family: str | None = None,
+    principal: Principal, now: datetime, seen: Seen | None = None, *,
+    metric_family: str | None = None,
 ) -> Slo:
-    """``changes``: only the fields the caller gave (a given None clears a threshold)."""
+    """``changes``: only the fields the caller gave (a given None clears a threshold).
+    ``seen``: the version the editor read, when they said; else the one read here."""
     slo = await visible(session, principal, slo_id, "editor")
+    if seen is not None and (stale := _stale(slo, seen, "edited")):
+        raise stale
     if not changes or all(getattr(slo, k) == v for k, v in changes.items()):
         raise InvalidField("body", "change at least one of name, objective, "
                            "threshold_seconds, window_days, description")
@@ -195,29 +234,31 @@ async def edit(
         after["objective"], after["threshold_seconds"], after["window_days"],
         after["description"]), metric_family=metric_family, now=now,
         journey_field="threshold_seconds" if slo.sli_kind == "latency" else "sli_kind")
-    for name, value in changes.items():
-        setattr(slo, name, value)
-    slo.status, slo.version = "proposed", slo.version + 1
-    slo.last_changed_by, slo.updated_at = principal.subject, now
-    await session.flush()
+
+    seen = seen or Seen(slo.version)
+    if not await repository.propose_edit(session, slo.id, seen, changes, principal.subject,
+                                         now):
+        raise await _overtaken(session, slo_id, seen, "edited")
+    await session.refresh(slo)
     await _revise(session, slo, "edit", principal, comment, now)
     return slo
 
 
 async def review(
-    session: AsyncSession, slo_id: int, verdict: str, comment: str, principal: Principal,
-    now: datetime, *, allow_self_approval: bool,
+    session: AsyncSession, slo_id: int, verdict: str, comment: str, seen: Seen,
+    principal: Principal, now: datetime, *, allow_self_approval: bool,
 ) -> Slo:
+    """``seen``: the version (and status) the reviewer read; the verdict is on that version."""
     slo = await visible(session, principal, slo_id, "approver")
-    if slo.status != "proposed":
-        raise Conflict(f"SLO {slo_id} is {slo.status}; only a proposed SLO can be reviewed "
-                       "(edit it to propose a new version)")
+    if conflict := _stale(slo, seen, "reviewed") or _not_proposed(slo):
+        raise conflict
     if verdict == "approve":
         await check_may_approve(session, principal, slo.last_changed_by,
                                 "made the change being approved",
                                 allow_self_approval=allow_self_approval)
-    slo.status = "approved" if verdict == "approve" else "rejected"
-    slo.updated_at = now
-    await session.flush()
+    status = "approved" if verdict == "approve" else "rejected"
+    if not await repository.set_verdict(session, slo.id, seen, status, now):
+        raise await _overtaken(session, slo_id, seen, "reviewed")
+    await session.refresh(slo)
     await _revise(session, slo, verdict, principal, comment, now)
     return slo
