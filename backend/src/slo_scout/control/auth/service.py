@@ -17,7 +17,6 @@ from slo_scout.control.auth.principal import ALL_TEAMS, ROLES, Principal
 from slo_scout.control.errors import Forbidden, NotFound
 from slo_scout.db.models import ApiKey
 
-
 BOOTSTRAP_SUBJECT = "key:bootstrap-admin"
 
 
