@@ -9,6 +9,11 @@
    JVM used meanwhile (the Python operator runs inside it), which other load on the machine
    does not skew. Beside it: the core's own work per record (``decode_fragment``, assembly and
    the catalog's per-key statistics) in-process, without Flink or the database.
+3. the same run's steady state, from the trace ledger: every write stamps its traces with one
+   ``recorded_at``, so the spans of the traces written after the first write, divided by the
+   time from the first write to the last, are the job's sustained rate without its start-up
+   (task deployment, the embedded interpreter's imports, the Kafka reader's first fetch, the
+   first session gap); the start-up is printed apart (RUNNING to the first write).
 
 ``python -m bench.ingest [--job-traces N] [--skip-ingest] [--skip-job]``
 """
@@ -21,6 +26,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -147,7 +153,9 @@ def _children_cpu_s() -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def journey_job(broker: Any, records: list[Fragment], dsn: str) -> tuple[float, float]:
+def journey_job(broker: Any, records: list[Fragment], dsn: str) -> tuple[float, float, float]:
+    """Spans/s from RUNNING to the end, spans per JVM CPU second, and when (epoch seconds)
+    the job reported RUNNING."""
     from pyflink.common.job_client import JobClient  # noqa: F401 (PyFlink must be there)
     from slo_scout_streaming.journey_job import build
     from slo_scout_streaming.settings import PipelineSettings, default_jars_dir
@@ -165,10 +173,30 @@ def journey_job(broker: Any, records: list[Fragment], dsn: str) -> tuple[float, 
     result = client.get_job_execution_result()
     while client.get_job_status().result().name not in ("RUNNING", "FINISHED", "FAILED"):
         time.sleep(0.01)
-    began, cpu = time.perf_counter(), _children_cpu_s()
+    began, cpu, running = time.perf_counter(), _children_cpu_s(), time.time()
     result.result()
     spans = sum(f.spans for f in records)
-    return spans / (time.perf_counter() - began), spans / (_children_cpu_s() - cpu)
+    return spans / (time.perf_counter() - began), spans / (_children_cpu_s() - cpu), running
+
+
+def _writes(dsn: str) -> list[tuple[float, int]]:
+    """(recorded_at as epoch seconds, traces) of every write the job made, in order."""
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute("SELECT recorded_at, count(*) FROM trace_ledger "
+                            "GROUP BY recorded_at ORDER BY recorded_at").fetchall()
+    return [(r[0].replace(tzinfo=UTC).timestamp() if r[0].tzinfo is None
+             else r[0].timestamp(), int(r[1])) for r in rows]
+
+
+def steady_state(writes: list[tuple[float, int]], spans_per_trace: float) -> float | None:
+    """Spans/s from the first write to the last: the traces of every write but the first,
+    over the time between them (None with fewer than two writes)."""
+    if len(writes) < 2 or writes[-1][0] <= writes[0][0]:
+        return None
+    traces = sum(n for _, n in writes[1:])
+    return traces * spans_per_trace / (writes[-1][0] - writes[0][0])
 
 
 def _stored(dsn: str) -> int:
@@ -221,8 +249,9 @@ def _run_job_bench(broker: Any, traces: int) -> None:
         url = pg.create_database("bench")
         upgrade(url)
         dsn = url.replace("postgresql+asyncpg://", "postgresql://")
-        rate, per_cpu = journey_job(broker, records, dsn)
+        rate, per_cpu, running = journey_job(broker, records, dsn)
         stored = _stored(dsn)
+        writes = _writes(dsn)
     finally:
         next(server, None)
     spans = sum(f.spans for f in records)
@@ -232,6 +261,11 @@ def _run_job_bench(broker: Any, traces: int) -> None:
           f"{per_cpu:,.0f} spans/s (wall-clock figures above share the machine's cores)")
     print(f"core-only ceiling (decode_fragment + assemble + catalog, same records, no Flink): "
           f"{core:,.0f} spans/s (the job is {rate / core:.0%} of it)")
+    steady = steady_state(writes, spans / len(records))
+    if steady is not None:
+        print(f"journey job steady state (first to last of {len(writes)} writes, trace ledger): "
+              f"{steady:,.0f} spans/s ({steady / core:.0%} of the core-only ceiling); "
+              f"start-up, RUNNING to the first write: {writes[0][0] - running:.1f} s")
 
 
 if __name__ == "__main__":
