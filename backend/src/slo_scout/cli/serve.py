@@ -13,6 +13,7 @@ import typer
 import uvicorn
 
 from slo_scout.db import migrate
+from slo_scout.http_limits import header_deadline_protocol
 from slo_scout.settings import Settings, get_settings
 from slo_scout.worker.factory import build_worker
 from slo_scout.worker.loop import Worker
@@ -65,4 +66,8 @@ def serve_command(
         log_level=settings.log_level,
         access_log=False,
         workers=1,
+        # slow clients: headers within header_timeout_s (uvicorn has no such timeout of its
+        # own), past max_connections new requests get 503; bodies: api.body_limits
+        http=header_deadline_protocol(settings.header_timeout_s),
+        limit_concurrency=settings.max_connections,
     )
