@@ -30,19 +30,23 @@ from slo_scout_collectors.pipeline import (
     KafkaUnavailable,
     TooLarge,
 )
+from slo_scout_collectors.settings import CollectorSettings
 
 
 class _Receiver:
-    def __init__(self, pipeline: KafkaPipeline, metrics: CollectorMetrics) -> None:
+    def __init__(self, pipeline: KafkaPipeline, metrics: CollectorMetrics,
+                 max_body_bytes: int) -> None:
         self.pipeline = pipeline
         self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
 
     async def handle(self, signal: Signal, request: Any, context: grpc.aio.ServicerContext) -> Any:
         # The request arrives parsed; re-serialising it lets traces take the core's fast decoder.
         body = request.SerializeToString()
         try:
             if signal == "traces":
-                decoded: Decoded = decode_traces(body, "protobuf", source="OTLP/gRPC")
+                decoded: Decoded = decode_traces(body, "protobuf", source="OTLP/gRPC",
+                                                 max_inflated=self.max_body_bytes)
             elif signal == "metrics":
                 decoded = decode_metrics(body, "protobuf")
             else:
@@ -51,6 +55,9 @@ class _Receiver:
             self.metrics.dropped.labels(signal, "invalid").inc()
             await self.pipeline.dead_letter(signal, str(exc), body, "application/grpc")
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        except TooLarge as exc:
+            self.metrics.dropped.labels(signal, "too_large").inc()
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
         try:
             if signal == "traces":
                 await self.pipeline.send_spans(decoded.fragments)
@@ -100,10 +107,22 @@ class _Logs(logs_service_pb2_grpc.LogsServiceServicer):
         return await self.receiver.handle("logs", request, context)
 
 
+def server_options(settings: CollectorSettings) -> list[tuple[str, int]]:
+    """gRPC's own limits: the message size (checked after grpc-encoding inflation, so a
+    compressed bomb is refused by gRPC before it reaches us), the handshake of a connection
+    that never speaks, idle connections and streams per connection."""
+    return [
+        ("grpc.max_receive_message_length", settings.max_body_bytes),
+        ("grpc.server_handshake_timeout_ms", int(settings.header_timeout_s * 1000)),
+        ("grpc.max_connection_idle_ms", int(settings.grpc_max_idle_s * 1000)),
+        ("grpc.max_concurrent_streams", settings.grpc_max_concurrent_streams),
+    ]
+
+
 def build_server(pipeline: KafkaPipeline, metrics: CollectorMetrics, address: str,
-                 max_message_bytes: int) -> grpc.aio.Server:
-    server = grpc.aio.server(options=[("grpc.max_receive_message_length", max_message_bytes)])
-    receiver = _Receiver(pipeline, metrics)
+                 settings: CollectorSettings) -> grpc.aio.Server:
+    server = grpc.aio.server(options=server_options(settings))
+    receiver = _Receiver(pipeline, metrics, settings.max_body_bytes)
     trace_service_pb2_grpc.add_TraceServiceServicer_to_server(_Traces(receiver), server)
     metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(_Metrics(receiver), server)
     logs_service_pb2_grpc.add_LogsServiceServicer_to_server(_Logs(receiver), server)

@@ -16,15 +16,16 @@ from datetime import UTC, datetime, timedelta
 
 import psutil
 from tests.api.otlp_payloads import otlp_json, trace_spans
-from tests.fixtures.hostile_processes import (  # noqa: F401
+from tests.fixtures.hostile_processes import (
     BODY_TIMEOUT_S,
     HEADER_TIMEOUT_S,
     MIB,
     ApiProcess,
     PeakRss,
     closed_by_server,
-    hostile_api,
+    hostile_api,  # noqa: F401
     otlp_json_bomb,
+    send_quietly,
     slow_connection,
 )
 
@@ -55,7 +56,7 @@ def _journeys_of(api: ApiProcess, service: str) -> list[dict[str, object]]:
 
 
 def test_a_gzip_bomb_to_ingest_is_a_413_and_costs_the_limit_not_the_bomb(
-    hostile_api: ApiProcess,
+    hostile_api: ApiProcess,  # noqa: F811
 ) -> None:
     bomb = otlp_json_bomb(1024 * MIB)  # ~1 MB sent, 1 GiB inflated
     assert len(bomb) < 2 * MIB
@@ -73,7 +74,7 @@ def test_a_gzip_bomb_to_ingest_is_a_413_and_costs_the_limit_not_the_bomb(
 
 
 def test_a_viewer_is_refused_before_the_body_is_read_or_inflated(
-    hostile_api: ApiProcess,
+    hostile_api: ApiProcess,  # noqa: F811
 ) -> None:
     bomb = otlp_json_bomb(3 * 1024 * MIB)
     with PeakRss(hostile_api.pid) as peak, hostile_api.client(
@@ -88,7 +89,7 @@ def test_a_viewer_is_refused_before_the_body_is_read_or_inflated(
 
 
 def test_an_anonymous_large_body_is_refused_before_it_is_read_on_every_route(
-    hostile_api: ApiProcess,
+    hostile_api: ApiProcess,  # noqa: F811
 ) -> None:
     declared = 100 * MIB
     with PeakRss(hostile_api.pid) as peak, hostile_api.client() as c:
@@ -102,7 +103,7 @@ def test_an_anonymous_large_body_is_refused_before_it_is_read_on_every_route(
 
 
 def test_a_chunked_body_without_a_length_is_counted_and_cut_at_the_limit(
-    hostile_api: ApiProcess,
+    hostile_api: ApiProcess,  # noqa: F811
 ) -> None:
     def chunks() -> object:
         for _ in range(100):
@@ -118,7 +119,7 @@ def test_a_chunked_body_without_a_length_is_counted_and_cut_at_the_limit(
 
 
 def test_connections_that_send_no_or_half_headers_are_closed_after_the_header_timeout(
-    hostile_api: ApiProcess,
+    hostile_api: ApiProcess,  # noqa: F811
 ) -> None:
     heads = [b"", b"POST /api/v1/slos HTTP/1.1\r\n", b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A"]
     socks = [slow_connection(hostile_api.port, heads[i % 3]) for i in range(15)]
@@ -129,7 +130,7 @@ def test_connections_that_send_no_or_half_headers_are_closed_after_the_header_ti
     assert hostile_api.serving()
 
 
-def test_endless_headers_are_refused_with_431(hostile_api: ApiProcess) -> None:
+def test_endless_headers_are_refused_with_431(hostile_api: ApiProcess) -> None:  # noqa: F811
     sock = slow_connection(hostile_api.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
     with PeakRss(hostile_api.pid) as peak:
         try:
@@ -144,7 +145,7 @@ def test_endless_headers_are_refused_with_431(hostile_api: ApiProcess) -> None:
 
 
 def test_stalled_bodies_are_answered_408_and_their_memory_given_back(
-    hostile_api: ApiProcess,
+    hostile_api: ApiProcess,  # noqa: F811
 ) -> None:
     # four editors' uploads that send most of a 60 MiB body, then stall
     key = hostile_api.key("stall", "editor")
@@ -170,13 +171,13 @@ def test_stalled_bodies_are_answered_408_and_their_memory_given_back(
 
 
 def test_bodies_past_the_process_budget_are_answered_503_with_retry_after(
-    hostile_api: ApiProcess,
+    hostile_api: ApiProcess,  # noqa: F811
 ) -> None:
     key = hostile_api.key("budget", "editor")
     head = (f"POST {INGEST}?team=budget HTTP/1.1\r\nHost: x\r\nX-API-Key: {key}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {64 * MIB}\r\n\r\n").encode()
     socks = [slow_connection(hostile_api.port, head) for _ in range(5)]
-    senders = [threading.Thread(target=_send_quietly, args=(s, 63 * MIB)) for s in socks]
+    senders = [threading.Thread(target=send_quietly, args=(s, 63 * MIB)) for s in socks]
     for t in senders:
         t.start()
     for t in senders:
@@ -189,14 +190,7 @@ def test_bodies_past_the_process_budget_are_answered_503_with_retry_after(
     assert hostile_api.serving()
 
 
-def _send_quietly(sock: object, size: int) -> None:
-    try:
-        sock.sendall(b" " * size)  # type: ignore[attr-defined]
-    except OSError:
-        pass  # refused part-way: the answer is read afterwards
-
-
-def test_a_plain_gzip_upload_under_the_limit_is_still_stored(hostile_api: ApiProcess) -> None:
+def test_a_plain_gzip_upload_under_the_limit_is_still_stored(hostile_api: ApiProcess) -> None:  # noqa: F811
     body = gzip.compress(_good_trace("gzip-under-limit"))
     with hostile_api.client(hostile_api.key("plain", "editor")) as c:
         answer = c.post(INGEST, params={"team": "plain", "flush": "true"}, content=body,
