@@ -38,9 +38,10 @@ def header_deadline_protocol(
     class HeaderDeadlineProtocol(HttpToolsProtocol):
         _header_timer: asyncio.TimerHandle | None = None
         _header_bytes = 0  # received since the last request's headers ended
+        _in_body = False  # between a request's headers and the end of its body
 
         def data_received(self, data: bytes) -> None:
-            if self._header_timer is not None:  # waiting for, or reading, a request's headers
+            if not self._in_body:  # waiting for, or reading, a request's headers
                 if self._header_bytes > max_header_bytes:
                     self._refuse_headers()
                     return
@@ -67,12 +68,18 @@ def header_deadline_protocol(
         def on_headers_complete(self) -> None:
             self._disarm()
             self._header_bytes = 0
+            self._in_body = True
             super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            self._in_body = False
+            super().on_message_complete()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            # the next request's headers get the same time (uvicorn's keep-alive timer, armed
-            # just now, is cancelled by the first byte that arrives)
+            # the rest of a body the application did not read, and the next request's headers,
+            # get the same time (uvicorn's keep-alive timer, armed just now, is cancelled by the
+            # first byte that arrives); only header bytes count against max_header_bytes
             if not self.transport.is_closing():
                 self._arm()
 
