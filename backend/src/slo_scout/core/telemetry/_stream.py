@@ -104,9 +104,8 @@ def gunzip(
     """
     inflater = zlib.decompressobj(wbits=31)
     pending = False  # inside a member that has not reached its end yet
-    consumed = inflated = 0
+    before = inflated = 0  # compressed bytes of the chunks before this one; bytes inflated
     for chunk in chunks:
-        consumed += len(chunk)
         data, more = chunk, bool(chunk)
         while more:
             pending = True
@@ -116,7 +115,8 @@ def gunzip(
                 raise DecodeError(f"corrupt gzip data: {exc}", source=source) from exc
             if out:
                 inflated += len(out)
-                limits.check(inflated, consumed, source)
+                left = len(inflater.unused_data if inflater.eof else inflater.unconsumed_tail)
+                limits.check(inflated, before + len(chunk) - left, source)
                 yield out
             if inflater.eof:
                 pending = False
@@ -127,6 +127,7 @@ def gunzip(
                 # a full step may leave output inside zlib even when no input is left over
                 data = inflater.unconsumed_tail
                 more = bool(data) or len(out) == STEP
+        before += len(chunk)
     if pending:
         raise DecodeError("gzip stream is truncated", source=source)
 
