@@ -100,7 +100,7 @@ EXPECTED = {
     "empty": "holds no YAML document",
     "comments": "holds no YAML document",
     "aliases": "more than 32 YAML aliases",
-    "huge": "over the 1048576-byte limit",
+    "huge": "over the 262144-byte limit",
 }
 
 
