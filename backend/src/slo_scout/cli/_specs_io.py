@@ -68,8 +68,8 @@ def _check_shape(text: str, source: str) -> None:
                                     source=source)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-            elif isinstance(event, yaml.ScalarEvent):
-                nodes += 1
+            elif isinstance(event, yaml.ScalarEvent) and event.value:
+                nodes += 1  # an empty document ("---" alone) is one empty scalar
     except yaml.YAMLError:
         return  # not YAML: the spec parser says where, with the line
     if not nodes:
