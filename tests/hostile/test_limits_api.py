@@ -76,7 +76,7 @@ def test_a_gzip_bomb_to_ingest_is_a_413_and_costs_the_limit_not_the_bomb(
 def test_a_viewer_is_refused_before_the_body_is_read_or_inflated(
     hostile_api: ApiProcess,  # noqa: F811
 ) -> None:
-    bomb = otlp_json_bomb(3 * 1024 * MIB)
+    bomb = otlp_json_bomb(1024 * MIB)
     with PeakRss(hostile_api.pid) as peak, hostile_api.client(
             hostile_api.key("bombs", "viewer")) as c:
         for params in ({}, {"team": "bombs"}):

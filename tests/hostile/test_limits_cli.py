@@ -38,7 +38,7 @@ def traces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     good = root / "good.json"
     good.write_bytes(b"\n".join(otlp_json(trace_spans(i, start)) for i in range(50)))
     bomb = root / "bomb.json.gz"
-    bomb.write_bytes(otlp_json_bomb(2048 * MIB))  # ~2 MB on disk, 2 GiB inflated
+    bomb.write_bytes(otlp_json_bomb(1024 * MIB))  # ~1 MB on disk, 1 GiB inflated
     return {"good": good, "bomb": bomb, "out": root}
 
 
