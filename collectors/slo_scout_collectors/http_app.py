@@ -201,7 +201,9 @@ class CollectorApp:
         self.metrics.accepted.labels(signal, protocol).inc(decoded.items)
 
     def _count_refusal(self, signal: str, err: HttpError) -> None:
-        if err.status in (429, 503):
+        # a refused body (err.close: over its size, too slow, past the body budget) is no
+        # pipeline backpressure
+        if err.status in (429, 503) and not err.close:
             self.metrics.dropped.labels(signal, "backpressure" if err.status == 429
                                         else "kafka_unavailable").inc()
         else:
