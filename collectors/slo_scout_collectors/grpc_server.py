@@ -29,12 +29,15 @@ from slo_scout_collectors.pipeline import (
     RecordTooLarge,
     TooLarge,
 )
+from slo_scout_collectors.settings import CollectorSettings
 
 
 class _Receiver:
-    def __init__(self, pipeline: KafkaPipeline, metrics: CollectorMetrics) -> None:
+    def __init__(self, pipeline: KafkaPipeline, metrics: CollectorMetrics,
+                 max_body_bytes: int) -> None:
         self.pipeline = pipeline
         self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
 
     async def handle(self, signal: Signal, body: bytes, context: grpc.aio.ServicerContext) -> Any:
         # The request arrives as its bytes (see build_server): garbage is INVALID_ARGUMENT here,
@@ -44,6 +47,7 @@ class _Receiver:
         try:
             if signal == "traces":
                 decoded: Decoded = decode_traces(body, "protobuf", source="OTLP/gRPC",
+                                                 max_inflated=self.max_body_bytes,
                                                  max_record_bytes=max_record)
             elif signal == "metrics":
                 decoded = decode_metrics(body, "protobuf")
@@ -55,6 +59,9 @@ class _Receiver:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except RecordTooLarge as exc:
             await self._refuse_too_large(signal, str(exc), body, context)
+        except TooLarge as exc:
+            self.metrics.dropped.labels(signal, "too_large").inc()
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
         try:
             if signal == "traces":
                 await self.pipeline.send_spans(decoded.fragments)
@@ -107,10 +114,22 @@ def _handler(receiver: _Receiver, signal: Signal) -> grpc.GenericRpcHandler:
         export, response_serializer=lambda message: message.SerializeToString())
 
 
+def server_options(settings: CollectorSettings) -> list[tuple[str, int]]:
+    """gRPC's own limits: the message size (checked after grpc-encoding inflation, so a
+    compressed bomb is refused by gRPC before it reaches us), the handshake of a connection
+    that never speaks, idle connections and streams per connection."""
+    return [
+        ("grpc.max_receive_message_length", settings.max_body_bytes),
+        ("grpc.server_handshake_timeout_ms", int(settings.header_timeout_s * 1000)),
+        ("grpc.max_connection_idle_ms", int(settings.grpc_max_idle_s * 1000)),
+        ("grpc.max_concurrent_streams", settings.grpc_max_concurrent_streams),
+    ]
+
+
 def build_server(pipeline: KafkaPipeline, metrics: CollectorMetrics, address: str,
-                 max_message_bytes: int) -> grpc.aio.Server:
-    server = grpc.aio.server(options=[("grpc.max_receive_message_length", max_message_bytes)])
-    receiver = _Receiver(pipeline, metrics)
+                 settings: CollectorSettings) -> grpc.aio.Server:
+    server = grpc.aio.server(options=server_options(settings))
+    receiver = _Receiver(pipeline, metrics, settings.max_body_bytes)
     server.add_generic_rpc_handlers([
         grpc.method_handlers_generic_handler(name, {"Export": _handler(receiver, signal)})
         for name, signal in _SERVICES

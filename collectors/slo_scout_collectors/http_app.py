@@ -18,6 +18,7 @@ from google.protobuf import json_format
 from google.rpc import status_pb2
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from slo_scout.http_limits import BodyBudget, BodyRefused, GuardedReceive
 from slo_scout_collectors import loki, loki_protobuf, remote_write, remote_write_v2
 from slo_scout_collectors.metrics import CollectorMetrics
 from slo_scout_collectors.otlp import (
@@ -51,11 +52,13 @@ _CONTENT_TYPES: dict[str, Encoding] = {"application/x-protobuf": "protobuf",
 
 
 class HttpError(Exception):
-    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
+    def __init__(self, status: int, message: str, retry_after: int | None = None,
+                 close: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.retry_after = retry_after
+        self.close = close  # the body was not read to its end: close the connection
 
 
 class CollectorApp:
@@ -63,6 +66,7 @@ class CollectorApp:
         self.pipeline = pipeline
         self.metrics = metrics
         self.settings = pipeline.settings
+        self.budget = BodyBudget(self.settings.max_body_budget_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -86,7 +90,13 @@ class CollectorApp:
         if method != "POST":
             await _reply(send, 405, b"POST only\n", "text/plain", [(b"allow", b"POST")])
             return
-        await handler(path, headers, receive, send)
+        # every body within its size, its read deadline and the process's budget
+        guarded = GuardedReceive(receive, limit=self.settings.max_body_bytes,
+                                 timeout_s=self.settings.body_timeout_s, budget=self.budget)
+        try:
+            await handler(path, headers, guarded, send)
+        finally:
+            guarded.release()
 
     def _route(self, path: str) -> Callable[..., Awaitable[None]] | None:
         if path in _OTLP_PATHS:
@@ -113,16 +123,18 @@ class CollectorApp:
         limit = self.settings.max_body_bytes
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise HttpError(413, f"body of {declared} bytes is over the {limit}-byte limit")
+            raise HttpError(413, f"body of {declared} bytes is over the {limit}-byte limit",
+                            close=True)
         parts: list[bytes] = []
-        size = 0
         while True:
-            event = await receive()
-            chunk = event.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise HttpError(413, f"body is over the {limit}-byte limit")
-            parts.append(chunk)
+            try:
+                event = await receive()  # a GuardedReceive: size, deadline, budget
+            except BodyRefused as refused:
+                raise HttpError(refused.status, refused.message, refused.retry_after,
+                                close=True) from None
+            if event["type"] == "http.disconnect":
+                raise HttpError(400, "the client went away before its body was complete")
+            parts.append(event.get("body", b""))
             if not event.get("more_body", False):
                 break
         body = b"".join(parts)
@@ -158,6 +170,7 @@ class CollectorApp:
         try:
             if signal == "traces":
                 decoded = decode_traces(body, encoding, source=f"OTLP/HTTP {encoding}",
+                                        max_inflated=self.settings.max_body_bytes,
                                         max_record_bytes=self.settings.max_record_bytes)
             elif signal == "metrics":
                 decoded = decode_metrics(body, encoding)
@@ -168,6 +181,8 @@ class CollectorApp:
             raise HttpError(400, str(exc)) from exc
         except RecordTooLarge as exc:
             await self.pipeline.dead_letter(signal, str(exc), body, ctype)
+            raise HttpError(413, str(exc)) from exc
+        except TooLarge as exc:
             raise HttpError(413, str(exc)) from exc
         try:
             await self._deliver(signal, "otlp_http", decoded)
@@ -199,7 +214,9 @@ class CollectorApp:
         self.metrics.accepted.labels(signal, protocol).inc(decoded.items)
 
     def _count_refusal(self, signal: str, err: HttpError) -> None:
-        if err.status in (429, 503):
+        # a refused body (err.close: over its size, too slow, past the body budget) is no
+        # pipeline backpressure
+        if err.status in (429, 503) and not err.close:
             self.metrics.dropped.labels(signal, "backpressure" if err.status == 429
                                         else "kafka_unavailable").inc()
         else:
@@ -303,7 +320,10 @@ def _gunzip(body: bytes, limit: int) -> bytes:
 
 
 def _retry_header(err: HttpError) -> list[tuple[bytes, bytes]]:
-    return [(b"retry-after", str(err.retry_after).encode())] if err.retry_after else []
+    headers = [(b"retry-after", str(err.retry_after).encode())] if err.retry_after else []
+    if err.close:
+        headers.append((b"connection", b"close"))
+    return headers
 
 
 async def _error(send: Send, err: HttpError, encoding: Encoding) -> None:
@@ -317,7 +337,7 @@ async def _error(send: Send, err: HttpError, encoding: Encoding) -> None:
 
 
 # HTTP status -> the gRPC code OTLP pairs with it.
-_GRPC_CODE = {400: 3, 413: 8, 415: 3, 429: 8, 503: 14}
+_GRPC_CODE = {400: 3, 408: 4, 413: 8, 415: 3, 429: 8, 503: 14}
 
 
 async def _reply(send: Send, status: int, body: bytes, content_type: str,

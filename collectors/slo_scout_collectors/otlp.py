@@ -19,10 +19,10 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
-from slo_scout.core.errors import DecodeError
-from slo_scout.core.telemetry import DecodeReport, decode_bytes
+from slo_scout.core.errors import DecodeError, InflationLimitError
+from slo_scout.core.telemetry import DecodeReport, Inflation, decode_bytes
 from slo_scout.core.telemetry.wire import Fragment, encode_fragments
-from slo_scout_collectors.pipeline import RecordTooLarge
+from slo_scout_collectors.pipeline import RecordTooLarge, TooLarge
 
 Signal = Literal["traces", "metrics", "logs"]
 Encoding = Literal["protobuf", "json"]
@@ -45,14 +45,19 @@ class Decoded:
     payload: bytes = b""  # metrics and logs: normalised OTLP protobuf
 
 
-def decode_traces(body: bytes, encoding: Encoding, source: str,
+def decode_traces(body: bytes, encoding: Encoding, source: str, max_inflated: int,
                   max_record_bytes: int | None = None) -> Decoded:
     """Spans of one request as Kafka records; bad spans and traces too large for one record
-    (``max_record_bytes``) are rejected records, named in ``message``, and the rest kept."""
+    (``max_record_bytes``) are rejected records, named in ``message``, and the rest kept.
+    Raises :class:`Undecodable`, or ``TooLarge`` when a gzip payload inside the body (the core
+    inflates one) inflates past ``max_inflated``."""
     report = DecodeReport()
     try:
         spans = decode_bytes(body, source=source, fmt=_TRACE_FORMATS[encoding],
-                             skip_invalid=True, report=report)
+                             skip_invalid=True, report=report,
+                             inflation=Inflation(max_bytes=max_inflated))
+    except InflationLimitError as exc:
+        raise TooLarge(exc.message) from exc
     except DecodeError as exc:
         raise Undecodable(exc.message) from exc
     if not spans and report.bad_records:

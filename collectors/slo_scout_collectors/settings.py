@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +30,16 @@ class CollectorSettings(BaseSettings):
     # A decompressed body larger than this is refused with 413 before it is decoded. Decoded
     # spans take about 20x their protobuf size; 20 MiB is the OpenTelemetry Collector's default.
     max_body_bytes: int = 20 * 1024 * 1024
+    # Body bytes all HTTP requests in flight may hold together; past it 503 with Retry-After.
+    max_body_budget_bytes: int = 128 * 1024 * 1024
+    # Slow clients: HTTP headers within header_timeout_s (also the gRPC handshake), a body
+    # within body_timeout_s of its first read (408); past max_connections new requests get 503.
+    header_timeout_s: float = Field(default=10.0, gt=0)
+    body_timeout_s: float = Field(default=30.0, gt=0)
+    max_connections: int = Field(default=1000, ge=1)
+    # gRPC: a connection with no RPC for this long is closed; streams per connection.
+    grpc_max_idle_s: float = Field(default=300.0, gt=0)
+    grpc_max_concurrent_streams: int = Field(default=100, ge=1)
     # How long a request waits for Kafka's acknowledgement before answering 503.
     kafka_timeout_s: float = 10.0
     linger_ms: int = 5

@@ -144,7 +144,18 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # Per-minute journey statistics older than this are dropped (retention policy / partitions).
     stats_retention_days: int = 90
+    # Ingest bodies: at most this many bytes as sent and, when gzip, as inflated.
     max_ingest_bytes: int = 64 * 1024 * 1024
+    # Every other route's body (small JSON documents), refused before anything reads it.
+    max_request_bytes: int = 1024 * 1024
+    # Body bytes all requests in flight may hold together; past it a request is answered 503.
+    max_body_budget_bytes: int = 256 * 1024 * 1024
+    # A request's headers must arrive within header_timeout_s of its first byte (or of the
+    # connection, or of the last response), its body within body_timeout_s of the first read.
+    header_timeout_s: float = Field(default=10.0, gt=0)
+    body_timeout_s: float = Field(default=60.0, gt=0)
+    # Open connections plus requests in flight past which new requests are answered 503.
+    max_connections: int = Field(default=1000, ge=1)
     auth: AuthSettings = AuthSettings()
     jobs: JobSettings = JobSettings()
     ingest: IngestSettings = IngestSettings()

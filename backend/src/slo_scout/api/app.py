@@ -21,6 +21,7 @@ from slo_scout.api import metrics, problems
 from slo_scout.api.analysis.endpoints import router as analysis_router
 from slo_scout.api.artifacts.endpoints import router as artifacts_router
 from slo_scout.api.auth.endpoints import router as access_router
+from slo_scout.api.body_limits import BodyLimits
 from slo_scout.api.catalog.endpoints import router as catalog_router
 from slo_scout.api.deliveries.endpoints import router as deliveries_router
 from slo_scout.api.deps import single_query_values
@@ -128,6 +129,8 @@ def create_app(
         app.state.clock = clock
     problems.install(app)
     metrics.install(app, app.state.metrics, API_PREFIX)
+    # added last, so it runs first: no body is read before its limits apply
+    app.add_middleware(BodyLimits, settings=settings)
     app.include_router(health_router)
     for router in _routers():
         app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES,

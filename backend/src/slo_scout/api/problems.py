@@ -24,7 +24,13 @@ from slo_scout.control.errors import (
     NothingToRender,
     UpstreamFailed,
 )
-from slo_scout.core.errors import DecodeError, InsufficientDataError, SloScoutError, SpecError
+from slo_scout.core.errors import (
+    DecodeError,
+    InflationLimitError,
+    InsufficientDataError,
+    SloScoutError,
+    SpecError,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -81,6 +87,7 @@ def conflict(detail: str) -> Problem:
 
 # core error class -> (HTTP status, title); the most specific class wins.
 CORE_ERRORS: list[tuple[type[SloScoutError], int, str]] = [
+    (InflationLimitError, 413, "Payload Too Large"),
     (DecodeError, 422, "Unreadable Telemetry"),
     (SpecError, 422, "Invalid Spec"),
     (InsufficientDataError, 422, "Insufficient Data"),

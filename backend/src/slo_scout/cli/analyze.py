@@ -28,11 +28,11 @@ from slo_scout.cli._console import (
 from slo_scout.control.analysis import family as families
 from slo_scout.control.analysis.upstream import redact_url
 from slo_scout.core.artifacts import render_bundle
-from slo_scout.core.errors import SloScoutError
+from slo_scout.core.errors import InflationLimitError, SloScoutError
 from slo_scout.core.journeys import Discovery, discover, discovery_to_dict
 from slo_scout.core.recommend import Strategy, recommend_journey
 from slo_scout.core.slis import FAMILIES, FamilyKind, MetricFamily
-from slo_scout.core.telemetry import FORMATS, CsvColumns, DecodeReport, decode_stream
+from slo_scout.core.telemetry import FORMATS, CsvColumns, DecodeReport, Inflation, decode_stream
 from slo_scout.core.telemetry.model import Span
 from slo_scout.gc_tuning import batch_gc
 from slo_scout.llm.client import ModelClient, Usage
@@ -42,6 +42,8 @@ from slo_scout.settings import Settings
 
 READ_CHUNK = 1024 * 1024
 DEFAULT_IDLE_S = 30.0
+# Real trace exports inflate 5-30x under gzip, a decompression bomb about 1000x.
+DEFAULT_MAX_INFLATION = 100.0
 
 HELP = """Discover the user journeys in trace files and write journeys.json and report.html.
 
@@ -135,13 +137,23 @@ def decode_sources(
     fmt: str | None,
     skip_invalid: bool,
     csv_columns: CsvColumns | None,
+    inflation: Inflation | None = None,
 ) -> Iterator[list[Span]]:
-    """Batches of spans from every source in turn, with each source's problems tallied."""
+    """Batches of spans from every source in turn, with each source's problems tallied. A
+    source that inflates past ``inflation`` stops the run, or with ``skip_invalid`` counts as
+    one bad record (the spans it gave before are kept) and the next source is read."""
     for name, chunks in sources:
         report = DecodeReport()
         inputs.sources.append(name)
-        yield from decode_stream(chunks, source=name, fmt=fmt, skip_invalid=skip_invalid,
-                                 csv_columns=csv_columns, report=report)
+        try:
+            yield from decode_stream(chunks, source=name, fmt=fmt, skip_invalid=skip_invalid,
+                                     csv_columns=csv_columns, report=report,
+                                     inflation=inflation or Inflation())
+        except InflationLimitError as exc:
+            if not skip_invalid:
+                raise
+            report.bad_records += 1
+            inputs.problems.append(exc.message)
         inputs.spans += report.spans
         inputs.bad_records += report.bad_records
         inputs.problems.extend(p.message for p in report.problems)
@@ -263,6 +275,10 @@ def analyze_command(
     no_llm: bool = typer.Option(
         False, "--no-llm", help="Do not ask the configured model (SLO_SCOUT_LLM__PROVIDER) for "
         "journey names this run."),
+    max_inflation: float = typer.Option(
+        DEFAULT_MAX_INFLATION, min=0.0, help="Stop at a gzip file that inflates more than this "
+        "many times its size (once past 16 MiB): a decompression bomb. 0: no limit.",
+    ),
 ) -> None:
     files = _expand(paths)
     if not files:
@@ -278,6 +294,7 @@ def analyze_command(
             batches = decode_sources(
                 sources, inputs, fmt=None if fmt.value == "auto" else fmt.value,
                 skip_invalid=skip_invalid, csv_columns=columns,
+                inflation=Inflation(max_ratio=max(max_inflation, 1.0) if max_inflation else None),
             )
             with batch_gc():
                 discovery = discover(batches, idle_ns=int(idle * 1e9))
@@ -291,6 +308,8 @@ def analyze_command(
             discovery, inputs, out, title="SLO Scout: journeys",
             metrics=family, strategy=strategy.value, names=names, model=client.usage,
         )
+    except InflationLimitError as exc:
+        fail_message(exc.message, "if the file is genuine, raise --max-inflation")
     except SloScoutError as exc:
         fail(exc)
     print_table(journeys_table(discovery.journeys, limit=top))

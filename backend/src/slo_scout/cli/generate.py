@@ -9,7 +9,7 @@ import typer
 
 from slo_scout import __version__
 from slo_scout.cli._console import fail, stderr
-from slo_scout.cli._specs_io import discover, load_catalog, parse_labels, period_ms
+from slo_scout.cli._specs_io import discover, load_catalog, parse_labels, period_ms, read_spec
 from slo_scout.core.errors import SloScoutError, SpecError
 from slo_scout.core.rules import GenerateOptions, bundle
 from slo_scout.core.rules.files import generate_text
@@ -70,7 +70,7 @@ def generate_command(
             raise typer.BadParameter(f"{input_path} does not exist", param_hint="--input")
         rendered: dict[str, list[str]] = {}
         errors: list[SpecError] = []
-        texts = {str(source): source.read_text() for source in files.values()}
+        texts = {str(source): read_spec(source) for source in files.values()}
         # OpenSLO SLOs may name SLIs and alert policies defined in the other files of the run.
         shared = shared_objects(texts) if len(texts) > 1 else None
         for target, source in files.items():

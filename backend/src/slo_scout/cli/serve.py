@@ -25,6 +25,7 @@ from slo_scout.cli._console import fail_message
 from slo_scout.control.auth import service as auth
 from slo_scout.db import migrate
 from slo_scout.db.engine import create_engine, session_factory
+from slo_scout.http_limits import header_deadline_protocol
 from slo_scout.settings import Settings
 from slo_scout.worker.factory import build_worker
 from slo_scout.worker.loop import Worker
@@ -140,4 +141,8 @@ def serve_command(
         log_level=settings.log_level,
         access_log=False,
         workers=1,
+        # slow clients: headers within header_timeout_s (uvicorn has no such timeout of its
+        # own), past max_connections new requests get 503; bodies: api.body_limits
+        http=header_deadline_protocol(settings.header_timeout_s),
+        limit_concurrency=settings.max_connections,
     )

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from slo_scout.cli._console import fail, stderr, usage_error
-from slo_scout.cli._specs_io import discover, load_catalog, parse_labels, period_ms
+from slo_scout.cli._specs_io import discover, load_catalog, parse_labels, period_ms, read_spec
 from slo_scout.cli.generate import GENERATOR_VERSION
 from slo_scout.core.errors import SloScoutError, SpecError
 from slo_scout.core.rules import GenerateOptions
@@ -64,12 +64,20 @@ def validate_command(
     except SloScoutError as exc:
         fail(exc)
     problems: list[SpecError] = []
+    texts: dict[str, str] = {}
+    for path in files:  # a file that cannot be read is one problem; the others are validated
+        try:
+            texts[str(path)] = read_spec(path)
+        except SpecError as unreadable:
+            problems.append(unreadable)
     seen: dict[str, str] = {}
     documents = 0
     console = stderr()
-    texts = {str(path): path.read_text() for path in files}
     shared = shared_objects(texts) if len(texts) > 1 else None
     for path in files:
+        if str(path) not in texts:
+            console.print(f"[red]unreadable[/] {escape(str(path))}")
+            continue
         outcome = generate_text(
             texts[str(path)],
             source=str(path),

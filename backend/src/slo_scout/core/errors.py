@@ -77,3 +77,16 @@ class InsufficientDataError(SloScoutError):
     """Too few events to recommend anything with confidence."""
 
     hint = "collect more traffic or widen the lookback"
+
+
+class InflationLimitError(SloScoutError):
+    """Compressed input that inflates past the caller's limit: a decompression bomb, or an
+    input larger than the caller accepts. Decoding stopped there; nothing of it was kept."""
+
+    hint = "send the input in smaller parts, or raise the inflation limit"
+
+    def __init__(self, message: str, *, source: str = "<input>", limit: int) -> None:
+        self.source = source
+        self.limit = limit
+        super().__init__(f"{source}: {message}")
+        self.reason = message

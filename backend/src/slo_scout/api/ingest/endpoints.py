@@ -20,10 +20,12 @@ from slo_scout.api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
 from slo_scout.api.ingest.schemas import FragmentOut, IngestOut, RecordProblem
 from slo_scout.api.problems import Problem
 from slo_scout.control.auth.guard import require
+from slo_scout.control.auth.principal import Principal
+from slo_scout.control.errors import Forbidden
 from slo_scout.control.journeys import pending, uploads
 from slo_scout.control.journeys.recording import MissingTeam, teams_of
 from slo_scout.core.errors import DecodeError
-from slo_scout.core.telemetry import FORMATS
+from slo_scout.core.telemetry import FORMATS, Inflation
 
 router = APIRouter(tags=["ingest"])
 
@@ -89,15 +91,16 @@ async def ingest_traces(
 ) -> IngestOut:
     metrics = request.app.state.metrics
     began = time.perf_counter()
-    if team is not None:
-        require(principal, team, "editor")
+    _may_upload(principal, team)  # from the headers, before a byte of the body is read
     body = await _read_body(request, settings.max_ingest_bytes)
     if not body.strip():
         raise Problem(422, "Invalid Request", "the body is empty: send a trace file or OTLP "
                       "payload", errors=[{"field": "body", "message": "required"}])
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     chosen = fmt or uploads.CONTENT_FORMATS.get(ctype)
-    decoded = await run_in_threadpool(uploads.decode_body, body, source=source, fmt=chosen)
+    decoded = await run_in_threadpool(
+        uploads.decode_body, body, source=source, fmt=chosen,
+        inflation=Inflation(max_bytes=settings.max_ingest_bytes))
     if not decoded.spans and decoded.fatal is None and not decoded.report.bad_records:
         metrics.ingest_requests.labels("refused").inc()
         raise Problem(422, "Invalid Request", "the body holds no spans: send a trace file or "
@@ -151,6 +154,17 @@ async def ingest_traces(
         )
     metrics.ingest_requests.labels("partial" if rejected else "accepted").inc()
     return out
+
+
+def _may_upload(principal: Principal, team: str | None) -> None:
+    """Uploading needs the editor role: in ``team`` when named, else in some team (which teams
+    the spans belong to is checked again once they are decoded)."""
+    if team is not None:
+        require(principal, team, "editor")
+    elif not any(principal.can(name, "editor") for name in principal.grants):
+        raise Forbidden("uploading traces needs the editor role in a team; you have "
+                        + (", ".join(f"{r} in {t}" for t, r in sorted(principal.grants.items()))
+                           or "no role"))
 
 
 def _missing_team(missing: MissingTeam) -> Problem:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.journeys import assemble
 from slo_scout.core.journeys.entry import find_entry
-from slo_scout.core.telemetry import DecodeReport, Span, decode_stream
+from slo_scout.core.telemetry import DecodeReport, Inflation, Span, decode_stream
 
 # Content-Type -> decoder format; anything else is detected from the bytes.
 CONTENT_FORMATS = {
@@ -30,13 +30,15 @@ class Decoded:
     fatal: DecodeError | None = None  # stopped the decoder; spans before it are kept
 
 
-def decode_body(body: bytes, *, source: str, fmt: str | None) -> Decoded:
-    """Every good span of ``body``; bad records are counted, the first fatal error kept."""
+def decode_body(body: bytes, *, source: str, fmt: str | None,
+                inflation: Inflation | None = None) -> Decoded:
+    """Every good span of ``body``; bad records are counted, the first fatal error kept.
+    A gzip body that inflates past ``inflation`` raises ``InflationLimitError``: nothing kept."""
     report = DecodeReport()
     spans: list[Span] = []
     try:
         for batch in decode_stream([body], source=source, fmt=fmt, skip_invalid=True,
-                                   report=report):
+                                   report=report, inflation=inflation or Inflation()):
             spans.extend(batch)
     except DecodeError as error:
         return Decoded(spans, report, error)

@@ -12,7 +12,7 @@ from slo_scout.core.telemetry._detect import FORMATS, detect_format
 from slo_scout.core.telemetry._jaeger import decode_jaeger
 from slo_scout.core.telemetry._otlp_json import decode_otlp_json
 from slo_scout.core.telemetry._otlp_proto import decode_otlp_proto
-from slo_scout.core.telemetry._stream import maybe_gunzip, peek
+from slo_scout.core.telemetry._stream import UNLIMITED, Inflation, maybe_gunzip, peek
 from slo_scout.core.telemetry._zipkin import decode_zipkin
 from slo_scout.core.telemetry.model import Span
 
@@ -35,10 +35,12 @@ def decode_stream(
     skip_invalid: bool = False,
     csv_columns: CsvColumns | None = None,
     report: DecodeReport | None = None,
+    inflation: Inflation = UNLIMITED,
 ) -> Iterator[list[Span]]:
     """Decode one file or body, given as raw byte chunks, into batches of spans.
 
-    Gzip input (magic ``1f 8b``) is decompressed as it streams. ``fmt`` (one of
+    Gzip input (magic ``1f 8b``) is decompressed as it streams, within ``inflation``: past it
+    :class:`InflationLimitError` stops the decode (it is no bad record to skip). ``fmt`` (one of
     :data:`FORMATS`) overrides detection. Without ``skip_invalid`` the first bad record raises
     :class:`DecodeError` naming ``source``, the record and the field; with it, bad records are
     counted in ``report`` and skipped, and every good record is still produced.
@@ -48,7 +50,7 @@ def decode_stream(
             f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", source=source
         )
     ctx = Context(source, skip_invalid, report if report is not None else DecodeReport())
-    head, stream = peek(maybe_gunzip(chunks, source), HEAD_BYTES)
+    head, stream = peek(maybe_gunzip(chunks, source, inflation), HEAD_BYTES)
     # Whitespace is an empty text file, but in protobuf it is a field tag (a 1-byte body of
     # b"\n" is a truncated message, not an empty one).
     if not head or (fmt != "otlp-proto" and not head.strip()):
@@ -71,6 +73,7 @@ def decode_bytes(
     skip_invalid: bool = False,
     csv_columns: CsvColumns | None = None,
     report: DecodeReport | None = None,
+    inflation: Inflation = UNLIMITED,
 ) -> list[Span]:
     """All spans of one in-memory input; see :func:`decode_stream`."""
     spans: list[Span] = []
@@ -81,6 +84,7 @@ def decode_bytes(
         skip_invalid=skip_invalid,
         csv_columns=csv_columns,
         report=report,
+        inflation=inflation,
     ):
         spans.extend(batch)
     return spans
