@@ -21,6 +21,7 @@ from slo_scout.control.analysis import repository
 from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.control.analysis.runner import JobRunner
 from slo_scout.control.journeys import repository as journeys_repo
+from slo_scout.control.journeys import retention
 from slo_scout.db.models import AnalysisJob
 from slo_scout.worker.metrics import WorkerMetrics
 
@@ -144,12 +145,17 @@ class Worker:
     async def _retention_pass(self) -> None:
         if self._retention is None:
             return
+        now = self._clock()
+        cutoff = now - self._retention
+        async with self._sessions() as session:  # short: partition DDL locks the ledger
+            ledger = await retention.prune_ledger(session, cutoff=cutoff, now=now)
+            await session.commit()
         async with self._sessions() as session:
-            cutoff = self._clock() - self._retention
             dropped = await journeys_repo.drop_stats_before(session, cutoff)
             await session.commit()
-        if dropped:
-            log.info("retention: dropped %d stats partitions/rows", dropped)
+        if dropped or ledger:
+            log.info("retention: dropped %d stats partitions/rows, %d ledger partitions/rows",
+                     dropped, ledger)
 
     async def run_forever(self) -> None:
         log.info("worker %s started", self.name)

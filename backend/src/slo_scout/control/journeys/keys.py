@@ -137,6 +137,13 @@ async def drop_key_minutes_before(session: AsyncSession, cutoff: datetime) -> in
 
 
 # -- the trace ledger -------------------------------------------------------------------------
+#
+# On PostgreSQL the ledger is partitioned by week of ``minute`` (migration 0005), and a
+# partitioned table's unique key must hold the partition column: (trace_id, minute). A trace id
+# is kept unique across weeks by the claim itself: it inserts only ids no partition holds
+# (``NOT EXISTS``), and claims of one environment take turns (``lock_ledger``), so two writers
+# cannot both insert one trace id under different minutes (a fragment and the whole trace).
+# SQLite keeps the plain table keyed by trace id, one writer at a time.
 
 # PostgreSQL takes a batch's ids as one array parameter (one statement however many ids); the
 # portable form binds each id and is kept for SQLite.
@@ -148,8 +155,12 @@ _CLAIM_PG = text(
     "INSERT INTO trace_ledger (trace_id, journey_key, minute, recorded_at) "
     "SELECT t, k, m, :now FROM unnest(CAST(:ids AS text[]), CAST(:keys AS text[]), "
     "CAST(:minutes AS timestamptz[])) AS x(t, k, m) "
-    "ON CONFLICT (trace_id) DO NOTHING RETURNING trace_id"
+    "WHERE NOT EXISTS (SELECT 1 FROM trace_ledger l WHERE l.trace_id = x.t) "
+    "ON CONFLICT (trace_id, minute) DO NOTHING RETURNING trace_id"
 )
+_ENSURE_PG = text("SELECT slo_scout_ensure_ledger_partitions(CAST(:minutes AS timestamptz[]))")
+_LOCK_PG = text("SELECT pg_advisory_xact_lock(hashtext('slo_scout_trace_ledger'), "
+                "hashtext(:environment))")
 
 
 async def counted(session: AsyncSession, trace_ids: Sequence[str]) -> set[str]:
@@ -168,14 +179,34 @@ async def counted(session: AsyncSession, trace_ids: Sequence[str]) -> set[str]:
     return found
 
 
+async def lock_ledger(session: AsyncSession, environment: str) -> None:
+    """Claims of one environment take turns until commit (see above); SQLite needs nothing."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(_LOCK_PG, {"environment": environment})
+
+
+async def ensure_ledger_partitions(session: AsyncSession, minutes: Iterable[datetime]) -> int:
+    """Creates the ledger's weekly partitions these minutes need; returns how many were new."""
+    wanted = sorted(set(minutes))
+    if not wanted or session.bind.dialect.name != "postgresql":
+        return 0
+    return int(await session.scalar(_ENSURE_PG, {"minutes": wanted}) or 0)
+
+
 async def claim(
     session: AsyncSession, entries: Sequence[tuple[str, str | None, datetime]], now: datetime
 ) -> set[str]:
-    """Records (trace id, journey key, minute) entries; returns the ids that were new."""
+    """Records (trace id, journey key, minute) entries; returns the ids that were new (a trace
+    id twice in ``entries`` is claimed once, under its first minute)."""
+    first: dict[str, tuple[str, str | None, datetime]] = {}
+    for entry in entries:
+        first.setdefault(entry[0], entry)
+    entries = list(first.values())
     if not entries:
         return set()
     if session.bind.dialect.name == "postgresql":
         ids, keys_, minutes = (list(column) for column in zip(*entries, strict=True))
+        await ensure_ledger_partitions(session, minutes)
         return set(await session.scalars(
             _CLAIM_PG, {"ids": ids, "keys": keys_, "minutes": minutes, "now": now}))
     claimed: set[str] = set()
@@ -193,10 +224,24 @@ async def claim(
 
 
 async def drop_ledger_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Retention: PostgreSQL drops the weeks wholly before ``cutoff`` (returns how many) and
+    deletes the boundary week's older rows; SQLite deletes the rows (returns how many)."""
+    if session.bind.dialect.name == "postgresql":
+        return int(await session.scalar(
+            text("SELECT slo_scout_drop_ledger_before(:c)"), {"c": cutoff}) or 0)
     result = await session.execute(
         delete(TraceLedgerEntry).where(TraceLedgerEntry.minute < cutoff)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def ledger_partitions(session: AsyncSession) -> list[str]:
+    """The ledger's partitions, oldest first (none on SQLite)."""
+    if session.bind.dialect.name != "postgresql":
+        return []
+    return list(await session.scalars(text(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'trace_ledger' ORDER BY 1")))
 
 
 # -- spans waiting for the rest of their trace --------------------------------------------------

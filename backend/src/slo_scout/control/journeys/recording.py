@@ -95,6 +95,7 @@ async def record_batch(
 ) -> Recorded:
     """Counts a classified batch; a trace counted before (by id, whatever path it came by)
     is not counted again. ``batch`` is left unchanged, so a failed transaction can be retried."""
+    await keys.lock_ledger(session, environment)
     claimed = await keys.claim(session, batch.entries, now)
     catalog = batch.catalog
     if len(claimed) < len(batch.entries):  # some were counted before: classify the rest again

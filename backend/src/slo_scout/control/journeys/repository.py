@@ -112,10 +112,10 @@ async def stats_between(
 
 
 async def drop_stats_before(session: AsyncSession, cutoff: datetime) -> int:
-    """Retention: the folded minutes, the keys' minutes and the ledger's entries before
-    ``cutoff``; returns what the folded series dropped (partitions, chunks or rows)."""
+    """Retention: the folded minutes and the keys' minutes before ``cutoff`` (the ledger is
+    ``retention.prune_ledger``'s); returns what the folded series dropped (partitions, chunks
+    or rows)."""
     await keys.drop_key_minutes_before(session, cutoff)
-    await keys.drop_ledger_before(session, cutoff)
     if session.bind.dialect.name == "postgresql":
         dropped = await session.scalar(
             text("SELECT slo_scout_drop_stats_before(:c)"), {"c": cutoff}
