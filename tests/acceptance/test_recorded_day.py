@@ -4,7 +4,11 @@ A day of the built-in shop recorded in November 2023 (the simulator with a fixed
 uploaded to an API whose clock reads December 2026, with a retention that still holds that day:
 
 - an analysis without ``end`` ends at the environment's newest stored minute and finds the
-  journeys; a journey's statistics without parameters cover its own time range.
+  journeys; a journey's statistics without parameters cover its own time range;
+- traces older than the retention are refused one by one (partial success, each named), the
+  good ones in the same upload kept;
+- the worker's retention pass, its cutoff in the middle of the recorded day, leaves every
+  journey's totals equal to the sum of its statistics.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from slo_scout.worker.loop import Worker
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 RETENTION_DAYS = 1200  # the cutoff is 2023-08-19: the recorded day is within it
 DAY = datetime(2023, 11, 14, tzinfo=UTC)
+OLD = datetime(2023, 6, 1, tzinfo=UTC)  # before the cutoff
 
 
 def _recording(start: datetime, seconds: float, seed: int = 7) -> tuple[list[Any], Any]:
@@ -99,7 +104,7 @@ def test_a_day_recorded_in_2023_is_analysed_without_naming_its_end(
 ) -> None:
     with _client(migrated_url) as client:
         stored = _ingest(client, _body(_recording(DAY, 86400)))
-        assert stored["traces"] > 500
+        assert stored["traces"] > 500 and stored["refused_traces"] == 0
         journeys = _journeys(client)
         assert journeys
         busiest = journeys[0]
@@ -146,3 +151,29 @@ def test_an_analysis_that_finds_no_requests_names_its_window_and_where_the_data_
             "service": service, "environment": "production", "lookback": "401d"})
         assert too_long.status_code == 422
         assert "400d" in too_long.text
+
+
+def test_traces_older_than_the_retention_are_refused_and_retention_keeps_totals_equal_to_stats(
+    migrated_url: str,  # noqa: F811
+) -> None:
+    old = _recording(OLD, 600, seed=8)
+    old_traces = {span.trace_id.hex() for span in old[0]}
+    with _client(migrated_url) as client:
+        stored = _ingest(client, _body(_recording(DAY, 86400), old))
+        assert stored["refused_traces"] == len(old_traces) > 0
+        assert stored["traces"] > 500
+        refused = [p for p in stored["problems"] if "retention" in p["message"]]
+        assert refused and {p["record"] for p in refused} <= {f"trace {t}" for t in old_traces}
+        assert "2023-08-19" in refused[0]["message"]  # the cutoff it was measured against
+        before = sum(j["requests"] for j in _journeys(client))
+        assert before == stored["traces"] - sum(f["traces"] for f in stored["fragments"])
+
+        # the cutoff falls at noon of the recorded day: its morning goes
+        _worker(migrated_url, DAY + timedelta(hours=12, days=RETENTION_DAYS), RETENTION_DAYS)
+        journeys = _journeys(client)
+        after = sum(j["requests"] for j in journeys)
+        assert 0 < after < before
+        for journey in journeys:
+            requests, errors, _ = _stats_totals(client, journey["id"])
+            assert (requests, errors) == (journey["requests"], journey["errors"]), journey
+            assert datetime.fromisoformat(journey["first_seen"]) >= DAY + timedelta(hours=12)

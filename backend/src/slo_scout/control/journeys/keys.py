@@ -22,6 +22,7 @@ from slo_scout.db.models import (
     JourneyKeyStat,
     JourneyStat,
     PendingSpans,
+    Service,
     TraceLedgerEntry,
 )
 
@@ -41,6 +42,19 @@ async def lock_environment(session: AsyncSession, environment_id: int) -> None:
         await session.execute(
             select(Environment.id).where(Environment.id == environment_id).with_for_update()
         )
+
+
+async def in_lock_order(session: AsyncSession, environment_ids: Iterable[int]) -> list[int]:
+    """Environments in the order writers lock them (``recording`` goes by entry service name):
+    a writer of several takes them in this order, so two writers never wait on each other."""
+    ids = sorted(set(environment_ids))
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(Environment.id).join(Service, Service.id == Environment.service_id)
+        .where(Environment.id.in_(ids)).order_by(Service.name, Environment.name)
+    )
+    return [row[0] for row in rows]
 
 
 async def keys_of_environment(session: AsyncSession, environment_id: int) -> list[JourneyKey]:
@@ -129,6 +143,21 @@ async def clear_journey_minutes(session: AsyncSession, journey_ids: Iterable[int
     ids = sorted(journey_ids)
     if ids:
         await session.execute(delete(JourneyStat).where(JourneyStat.journey_id.in_(ids)))
+
+
+async def keys_with_minutes_before(session: AsyncSession, cutoff: datetime) -> list[JourneyKey]:
+    """The keys that have minutes before ``cutoff`` (what retention is about to drop)."""
+    touched = select(JourneyKeyStat.key_id).where(JourneyKeyStat.minute < cutoff).distinct()
+    rows = await session.scalars(
+        select(JourneyKey).where(JourneyKey.id.in_(touched)).order_by(JourneyKey.id))
+    return list(rows)
+
+
+async def remove_key(session: AsyncSession, row: JourneyKey) -> None:
+    """A key and its minutes (a key left without traffic)."""
+    await session.execute(delete(JourneyKeyStat).where(JourneyKeyStat.key_id == row.id))
+    await session.execute(delete(JourneyKey).where(JourneyKey.id == row.id))
+    session.expunge(row)
 
 
 async def drop_key_minutes_before(session: AsyncSession, cutoff: datetime) -> int:
