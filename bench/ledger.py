@@ -8,7 +8,7 @@ same work in the same order, each batch its own committed transaction:
 
 - claim: ``--batch`` new trace ids (the minutes of the last hour), ``--batches`` times;
 - lookup: ``--batch`` stored ids, found (``counted``: late spans, resent uploads);
-- resend: claiming ``--batch`` stored ids again (all refused);
+- resend: claiming ``--batch`` stored ids again, with their minutes (all refused);
 - retention: entries older than 83 days dropped (DELETE before; partitions + boundary DELETE
   after).
 
@@ -104,14 +104,17 @@ async def _measure(url: str, partitioned: bool, rows: int, batch: int,
                     return set(await s.scalars(_CLAIM_0004, {
                         "ids": cols[0], "keys": cols[1], "minutes": cols[2], "now": NOW}))
             assert len(await timed("claim", claim)) == batch  # type: ignore[arg-type]
-            stored = [hashlib.md5(f"s{1 + (b * 7919 + i * 104729) % rows}".encode()).hexdigest()
-                      for i in range(batch)]
+            picked = [1 + (b * 7919 + i * 104729) % rows for i in range(batch)]
+            stored = [hashlib.md5(f"s{n}".encode()).hexdigest() for n in picked]
+            # a resend (or a replay) carries the trace's own minute, as stored by _FILL
+            again = [(t, "k", NOW - timedelta(seconds=n * 90 * 86400 / rows))
+                     for t, n in zip(stored, picked, strict=True)]
             if partitioned:
-                found = await timed("lookup", lambda s, ids=stored: keys.counted(s, ids))
+                found = await timed("lookup", lambda s, e=again: keys.counted(
+                    s, {t: m for t, _, m in e}))
             else:
                 found = await timed("lookup", lambda s, ids=stored: _counted_0004(s, ids))
             assert len(found) == len(set(stored))  # type: ignore[arg-type]
-            again = [(t, "k", NOW - timedelta(days=3)) for t in stored]
             if partitioned:
                 refused = await timed("resend", lambda s, e=again: keys.claim(s, e, NOW))
             else:

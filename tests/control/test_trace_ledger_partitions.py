@@ -59,22 +59,30 @@ def test_entries_land_in_the_partition_of_their_week(migrated_url: str) -> None:
 
 def test_a_trace_counted_in_one_week_is_refused_in_another(migrated_url: str) -> None:  # noqa: F811
     """A fragment of a trace and the whole trace may carry different minutes (their topmost
-    span's): the trace id is what counts, across partitions."""
+    span's), on either side of a week's boundary: the trace id is what counts, across
+    partitions (PostgreSQL looks within a day of the minute; SQLite's key is the id alone)."""
+    sunday = MONDAY - timedelta(minutes=2)
 
     async def scenario() -> None:
         engine = create_engine(migrated_url)
         try:
             async with session_factory(engine)() as session:
-                assert await keys.claim(session, [("t1", None, MONDAY - timedelta(days=8))],
+                assert await keys.claim(session, [("t1", None, MONDAY + timedelta(minutes=1))],
                                         NOW) == {"t1"}
                 await session.commit()
             async with session_factory(engine)() as session:
-                again = await keys.claim(session, [("t1", "k", MONDAY), ("t2", "k", MONDAY),
+                again = await keys.claim(session, [("t1", "k", sunday), ("t2", "k", sunday),
                                                    ("t2", "k", NOW)], NOW)
                 await session.commit()
                 assert again == {"t2"}
-                assert await keys.counted(session, ["t1", "t2", "t3"]) == {"t1", "t2"}
+                assert await keys.counted(session, {"t1": sunday, "t2": MONDAY,
+                                                    "t3": MONDAY}) == {"t1", "t2"}
                 assert [t for t, _ in await _ledger(session)] == ["t1", "t2"]
+                if session.bind.dialect.name == "postgresql":
+                    placed = dict((await session.execute(text(
+                        "SELECT trace_id, tableoid::regclass::text FROM trace_ledger"))).all())
+                    assert placed == {"t1": _week(MONDAY),
+                                      "t2": _week(MONDAY - timedelta(days=7))}
         finally:
             await engine.dispose()
 
@@ -121,7 +129,8 @@ def test_retention_drops_whole_old_weeks_and_the_boundary_weeks_older_rows(
 def test_claims_of_one_trace_under_two_minutes_at_once_count_it_once(
     postgres_server: PostgresServer,
 ) -> None:
-    """Two writers, one trace id, two weeks: the second claim waits for the first to commit,
+    """Two writers, one trace id, two weeks (a fragment from Sunday night, the whole trace from
+    Monday): the second claim waits for the first to commit,
     then finds the id taken (without the turn-taking both would insert, in two partitions)."""
     url = postgres_server.create_database("ledger")
     migrate.upgrade(url)
@@ -136,7 +145,8 @@ def test_claims_of_one_trace_under_two_minutes_at_once_count_it_once(
 
                 async def later() -> set[str]:
                     await keys.lock_ledger(second, "production")
-                    return await keys.claim(second, [("t1", None, NOW - timedelta(days=9))], NOW)
+                    return await keys.claim(second, [("t1", None, MONDAY - timedelta(minutes=3))],
+                                            NOW)
 
                 waiting = asyncio.create_task(later())
                 await asyncio.sleep(0.5)
@@ -168,7 +178,9 @@ def test_the_migration_partitions_the_existing_ledger_keeping_its_rows(
                 placed = dict((await session.execute(text(
                     "SELECT trace_id, tableoid::regclass::text FROM trace_ledger"))).all())
                 assert placed == {"a": "trace_ledger_20260928", "b": _week(MONDAY)}
-                assert await keys.claim(session, [("a", "k", NOW)], NOW) == set()
+                # counted before the migration: still refused
+                assert await keys.claim(session, [
+                    ("a", "k", datetime(2026, 10, 1, 10, 0, tzinfo=UTC))], NOW) == set()
         finally:
             await engine.dispose()
 

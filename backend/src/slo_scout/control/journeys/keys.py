@@ -169,22 +169,28 @@ async def drop_key_minutes_before(session: AsyncSession, cutoff: datetime) -> in
 #
 # On PostgreSQL the ledger is partitioned by week of ``minute`` (migration 0005), and a
 # partitioned table's unique key must hold the partition column: (trace_id, minute). A trace id
-# is kept unique across weeks by the claim itself: it inserts only ids no partition holds
-# (``NOT EXISTS``), and claims of one environment take turns (``lock_ledger``), so two writers
-# cannot both insert one trace id under different minutes (a fragment and the whole trace).
+# is kept unique across partitions by the claim itself: it inserts only ids the ledger does not
+# hold within a day of the entry's minute (``NOT EXISTS``; the copies of one trace, a fragment
+# and the whole trace, a resend, a replay, carry minutes of that trace's own spans, so they lie
+# within its duration), and claims of one environment take turns (``lock_ledger``), so two
+# writers cannot both insert one trace id under different minutes. The day's bound lets the
+# planner probe the one or two weeks concerned instead of every partition (bench.ledger).
 # SQLite keeps the plain table keyed by trace id, one writer at a time.
 
 # PostgreSQL takes a batch's ids as one array parameter (one statement however many ids); the
 # portable form binds each id and is kept for SQLite.
 # Joined from the ids (not ``= ANY(:ids)``, which asyncpg's prepared statement planned as a scan
 # of the whole ledger: 27 ms a batch at 10,000 rows, growing with the ledger).
-_COUNTED_PG = text("SELECT l.trace_id FROM unnest(CAST(:ids AS text[])) AS x(t) "
-                   "JOIN trace_ledger l ON l.trace_id = x.t")
+_COUNTED_PG = text(
+    "SELECT l.trace_id FROM unnest(CAST(:ids AS text[]), CAST(:minutes AS timestamptz[])) "
+    "AS x(t, m) JOIN trace_ledger l ON l.trace_id = x.t "
+    "AND l.minute >= x.m - interval '1 day' AND l.minute < x.m + interval '1 day'")
 _CLAIM_PG = text(
     "INSERT INTO trace_ledger (trace_id, journey_key, minute, recorded_at) "
     "SELECT t, k, m, :now FROM unnest(CAST(:ids AS text[]), CAST(:keys AS text[]), "
     "CAST(:minutes AS timestamptz[])) AS x(t, k, m) "
-    "WHERE NOT EXISTS (SELECT 1 FROM trace_ledger l WHERE l.trace_id = x.t) "
+    "WHERE NOT EXISTS (SELECT 1 FROM trace_ledger l WHERE l.trace_id = x.t "
+    "AND l.minute >= x.m - interval '1 day' AND l.minute < x.m + interval '1 day') "
     "ON CONFLICT (trace_id, minute) DO NOTHING RETURNING trace_id"
 )
 _ENSURE_PG = text("SELECT slo_scout_ensure_ledger_partitions(CAST(:minutes AS timestamptz[]))")
@@ -192,12 +198,14 @@ _LOCK_PG = text("SELECT pg_advisory_xact_lock(hashtext('slo_scout_trace_ledger')
                 "hashtext(:environment))")
 
 
-async def counted(session: AsyncSession, trace_ids: Sequence[str]) -> set[str]:
-    """The trace ids among ``trace_ids`` that were counted already."""
-    if not trace_ids:
+async def counted(session: AsyncSession, traces: Mapping[str, datetime]) -> set[str]:
+    """The trace ids among ``traces`` (id -> the minute of one of its spans) counted already."""
+    if not traces:
         return set()
+    trace_ids = sorted(traces)
     if session.bind.dialect.name == "postgresql":
-        return set(await session.scalars(_COUNTED_PG, {"ids": list(trace_ids)}))
+        return set(await session.scalars(_COUNTED_PG, {
+            "ids": trace_ids, "minutes": [traces[t] for t in trace_ids]}))
     found: set[str] = set()
     for start in range(0, len(trace_ids), 500):
         chunk = trace_ids[start:start + 500]

@@ -48,14 +48,19 @@ def _rows(spans: Sequence[Span], environment: str, team: str | None,
     ]
 
 
-def older_than(spans: Sequence[Span], not_before: datetime) -> dict[str, datetime]:
-    """The traces of ``spans`` that start (their earliest span's minute) before ``not_before``,
-    with that start: the retention would drop their statistics, so they are refused."""
+def _earliest(spans: Sequence[Span]) -> dict[str, int]:
+    """trace id -> its earliest span's start (ns) among ``spans``."""
     earliest: dict[str, int] = {}
     for span in spans:
         start = earliest.get(span.trace_id)
         if start is None or span.start_ns < start:
             earliest[span.trace_id] = span.start_ns
+    return earliest
+
+
+def older_than(earliest: dict[str, int], not_before: datetime) -> dict[str, datetime]:
+    """The traces that start (their earliest span's minute) before ``not_before``, with that
+    start: the retention would drop their statistics, so they are refused."""
     return {trace_id: ns_to_datetime(start) for trace_id, start in earliest.items()
             if minute_to_datetime(start // 1_000_000_000) < not_before}
 
@@ -68,9 +73,11 @@ async def hold_and_close(
     """Adds ``spans`` to the waiting traces, then records every trace of ``environment`` that
     is complete by the rules above. Traces that start before ``not_before`` (the retention's
     cutoff) are refused: not kept, not counted, named in ``Held.refused``."""
-    old = older_than(spans, not_before) if not_before is not None else {}
-    ids = sorted({span.trace_id for span in spans} - set(old))
-    late = await keys.counted(session, ids)
+    earliest = _earliest(spans)
+    old = older_than(earliest, not_before) if not_before is not None else {}
+    late = await keys.counted(session, {
+        trace_id: minute_to_datetime(start // 1_000_000_000)
+        for trace_id, start in earliest.items() if trace_id not in old})
     kept = [span for span in spans if span.trace_id not in late and span.trace_id not in old]
     refused_spans = sum(1 for span in spans if span.trace_id in old)
     await keys.add_pending(session, _rows(kept, environment, team, now))

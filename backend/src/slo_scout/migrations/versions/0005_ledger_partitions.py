@@ -6,7 +6,8 @@
   day: a lookup by trace id probes every partition's index, and 13 weekly partitions hold the
   default 90 days where daily ones would be 90. A partitioned table's primary key must hold the
   partition column, so the key is (trace_id, minute); that a trace id is counted once across
-  partitions is the claim's own check (``control.journeys.keys.claim``).
+  partitions is the claim's own check, within a day of the trace's minute
+  (``control.journeys.keys.claim``).
   ``slo_scout_ensure_ledger_partitions(timestamptz[])`` creates the weeks a write needs (the
   writer calls it first, so no write fails for want of a partition; the worker's retention pass
   creates this week's and next week's ahead), and ``slo_scout_drop_ledger_before(cutoff)``
