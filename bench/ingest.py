@@ -167,6 +167,7 @@ def journey_job(broker: Any, records: list[Fragment], dsn: str) -> tuple[float, 
         bootstrap_servers=broker.bootstrap, spans_topic=topic,
         journeys_topic=broker.topic("bench-journeys", partitions=1), database_dsn=dsn,
         bounded=True, session_gap_s=5, lateness_s=1, restart_attempts=0, parallelism=1,
+        stats_retention_days=0,  # the traffic is from 2023: none refused as too old
         checkpoint_dir=Path(tempfile.mkdtemp(prefix="bench-ckpt-")).as_uri(),
         jars_dir=str(default_jars_dir()), group_id=f"bench{time.time_ns()}")
     client = build(settings).execute_async("bench journeys")

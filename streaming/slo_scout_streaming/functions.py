@@ -44,10 +44,11 @@ _DEADLINE = 20  # digits of the deadline (ms) in front of the fragments
 
 class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
     def __init__(self, gap_ms: int, hold_ms: int, dsn: str, team: str, environment: str,
-                 batch: int, flush_ms: int) -> None:
+                 batch: int, flush_ms: int, retention_days: int = 0) -> None:
         self.gap_ms, self.hold_ms = gap_ms, hold_ms
         self.dsn, self.team, self.environment = dsn, team, environment
         self.batch, self.flush_ms = batch, flush_ms
+        self.retention_days = retention_days
 
     def open(self, runtime_context: RuntimeContext) -> None:
         # The operator is one long decode-and-classify pass, as analyze is: same GC settings.
@@ -57,7 +58,8 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
         self.pending: dict[str, str] = {}  # their held fragments, should one be needed again
         self.written: set[str] = set()  # written, state not yet released
         self.flush_at: int | None = None  # processing-time timer armed for the batch
-        self.store = StatsStore(self.dsn, self.team, self.environment)
+        self.store = StatsStore(self.dsn, self.team, self.environment,
+                                retention_days=self.retention_days)
         self.store.open()
 
     def close(self) -> None:

@@ -59,6 +59,12 @@ class PipelineSettings(BaseSettings):
     restart_initial_backoff_s: float = 1.0
     restart_max_backoff_s: float = 60.0
     restart_reset_after_s: float = 600.0
+    # Traces older than this many days are refused by the writer (counted and logged, never
+    # stored): the control plane's retention pass would drop them. The control plane's
+    # SLO_SCOUT_STATS_RETENTION_DAYS is read too, so one setting serves both; 0: no retention.
+    stats_retention_days: int = Field(default=90, validation_alias=AliasChoices(
+        "SLO_SCOUT_PIPELINE_STATS_RETENTION_DAYS", "SLO_SCOUT_STATS_RETENTION_DAYS",
+        "stats_retention_days"))
     write_batch: int = 500
     write_flush_ms: int = 1000
     # A closed trace keeps its state this much longer in event time, until its outcome is

@@ -7,7 +7,9 @@ from checkpoint), the rest are merged per structural key and the environment's j
 folded again over every stored key, exactly as API ingest and ``slo-scout analyze`` do. The
 ledger and the statistics commit together, so a crash stores both or neither; the job's
 checkpointed state (see ``functions``) guarantees each trace is written at least once.
-docs/streaming.md has the argument.
+docs/streaming.md has the argument. Traces older than the retention are refused, as API ingest
+refuses them (``refused`` counts them, each batch's are logged): the retention pass would drop
+their statistics.
 
 The control layer is asynchronous (it is the API's too); the writer runs it on an event loop of
 its own, in the operator's thread. A lost or refused database connection is retried with
@@ -22,7 +24,7 @@ import json
 import logging
 import time
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slo_scout.control.journeys.recording import TraceBatch, TracesOf
@@ -70,11 +72,14 @@ def async_url(dsn: str) -> str:
 
 
 class StatsStore:
-    def __init__(self, dsn: str, team: str, environment: str, *, retry_s: float = 120.0) -> None:
+    def __init__(self, dsn: str, team: str, environment: str, *, retry_s: float = 120.0,
+                 retention_days: int = 0) -> None:
         self.dsn = dsn
         self.team = team
         self.environment = environment
         self.retry_s = retry_s
+        self.retention = timedelta(days=retention_days) if retention_days else None
+        self.refused = 0  # traces refused as older than the retention, since open
         self._loop: asyncio.AbstractEventLoop | None = None
         self._engine: Any = None
         self._sessions: Any = None
@@ -112,10 +117,18 @@ class StatsStore:
     async def _write(self, batch: TraceBatch, traces_of: TracesOf) -> list[JourneyInfo]:
         from slo_scout.control.journeys.recording import record_batch
 
+        now = datetime.now(UTC)
+        cutoff = now - self.retention if self.retention is not None else None
         async with self._sessions() as session:
             recorded = await record_batch(session, batch, traces_of, environment=self.environment,
-                                          team=self.team, now=datetime.now(UTC))
+                                          team=self.team, now=now, not_before=cutoff)
             await session.commit()
+        if recorded.refused:
+            self.refused += len(recorded.refused)
+            log.warning("refused %d trace(s) older than the retention (cutoff %s, %d refused "
+                        "since start): not stored, e.g. %s", len(recorded.refused),
+                        cutoff.isoformat() if cutoff else "", self.refused,
+                        ", ".join(f"{t} at {m.isoformat()}" for t, m in recorded.refused[:3]))
         return [JourneyInfo.of(journey) for journey in recorded.new_journeys]
 
 

@@ -346,7 +346,8 @@ def _job_env(broker: Broker, topic: str, dsn: str, tmp: Path, group: str) -> dic
             "SLO_SCOUT_PIPELINE_WRITE_HOLD_S": "1", "SLO_SCOUT_PIPELINE_IDLENESS_S": "1",
             "SLO_SCOUT_PIPELINE_CHECKPOINT_INTERVAL_MS": "1000",
             "SLO_SCOUT_PIPELINE_WRITE_BATCH": "50", "SLO_SCOUT_PIPELINE_WRITE_FLUSH_MS": "200",
-            "SLO_SCOUT_PIPELINE_RESTART_ATTEMPTS": "0"}
+            "SLO_SCOUT_PIPELINE_RESTART_ATTEMPTS": "0",
+            "SLO_SCOUT_PIPELINE_STATS_RETENTION_DAYS": "0"}  # BASE_MS is in 2023: keep it all
 
 
 HOUR_MS = 3_600_000

@@ -142,7 +142,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "info"
-    # Per-minute journey statistics older than this are dropped (retention policy / partitions).
+    # Per-minute journey statistics older than this are dropped (retention policy / partitions)
+    # and ingest refuses older traces; 0: no retention.
     stats_retention_days: int = 90
     # Ingest bodies: at most this many bytes as sent and, when gzip, as inflated.
     max_ingest_bytes: int = 64 * 1024 * 1024

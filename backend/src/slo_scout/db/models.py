@@ -120,7 +120,10 @@ class JourneyKeyStat(Base):
 
 
 class TraceLedgerEntry(Base):
-    """Every trace counted, whatever path it came by: counting is exactly once."""
+    """Every trace counted, whatever path it came by: counting is exactly once.
+
+    On PostgreSQL the table is partitioned by week of ``minute`` and its key is (trace_id,
+    minute) (migration 0005); ``control.journeys.keys.claim`` keeps trace ids unique."""
 
     __tablename__ = "trace_ledger"
     trace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -182,6 +185,8 @@ class AnalysisJob(Base):
     finished_at: Mapped[datetime | None]
     timings: Mapped[dict[str, Any]]
     result_id: Mapped[int | None] = mapped_column(Integer)
+    # the end the request named; None: the environment's newest stored minute (0005)
+    window_end: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class AnalysisResult(Base):

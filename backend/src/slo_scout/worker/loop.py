@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from slo_scout.control.analysis import repository
 from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.control.analysis.runner import JobRunner
-from slo_scout.control.journeys import repository as journeys_repo
+from slo_scout.control.journeys import retention
 from slo_scout.db.models import AnalysisJob
 from slo_scout.worker.metrics import WorkerMetrics
 
@@ -141,15 +141,24 @@ class Worker:
         if self._metrics is not None:
             self._metrics.pass_done(error)
 
-    async def _retention_pass(self) -> None:
+    async def retention_pass(self) -> None:
+        """Drops what is older than the retention (``control.journeys.retention``): the
+        ledger's entries, then the statistics with the totals brought back to their sum."""
         if self._retention is None:
             return
-        async with self._sessions() as session:
-            cutoff = self._clock() - self._retention
-            dropped = await journeys_repo.drop_stats_before(session, cutoff)
+        now = self._clock()
+        cutoff = now - self._retention
+        async with self._sessions() as session:  # short: partition DDL locks the ledger
+            ledger = await retention.prune_ledger(session, cutoff=cutoff, now=now)
             await session.commit()
-        if dropped:
-            log.info("retention: dropped %d stats partitions/rows", dropped)
+        async with self._sessions() as session:
+            dropped = await retention.drop_statistics(session, cutoff=cutoff, now=now)
+            await session.commit()
+        if dropped.stats or ledger or dropped.keys_refreshed or dropped.keys_removed:
+            log.info("retention: dropped %d stats partitions/rows, %d ledger partitions/rows; "
+                     "totals of %d journey keys taken again from their minutes, %d keys left "
+                     "without minutes removed, %d environments folded again", dropped.stats,
+                     ledger, dropped.keys_refreshed, dropped.keys_removed, dropped.environments)
 
     async def run_forever(self) -> None:
         log.info("worker %s started", self.name)
@@ -157,7 +166,7 @@ class Worker:
         while not self._stopping.is_set():
             try:
                 if passes % 600 == 0:
-                    await self._retention_pass()
+                    await self.retention_pass()
                 passes += 1
                 ran = await self.run_once()
             except Exception as error:

@@ -26,7 +26,7 @@ def _job_body(job: AnalysisJob | Row[Any], service_name: str, environment: str) 
         id=job.id, service=service_name, environment=environment, status=job.status,
         stage=job.stage,
         progress=job.progress, attempts=job.attempts, max_attempts=job.max_attempts,
-        lookback_seconds=job.lookback_seconds, strategy=job.strategy,
+        lookback_seconds=job.lookback_seconds, end=job.window_end, strategy=job.strategy,
         requested_by=job.requested_by, created_at=job.created_at, started_at=job.started_at,
         finished_at=job.finished_at, timings=job.timings or {}, error=job.error,
         links=JobLinks(
@@ -44,7 +44,7 @@ async def analyze(
 ) -> JobOut:
     job, service_name, environment = await service.request(
         session, principal, service=body.service, environment=body.environment,
-        lookback=body.lookback, lookback_seconds=parse_lookback(body.lookback),
+        lookback=body.lookback, lookback_seconds=parse_lookback(body.lookback), end=body.end,
         strategy=body.strategy, max_attempts=settings.jobs.max_attempts, now=now,
     )
     out = _job_body(job, service_name, environment)

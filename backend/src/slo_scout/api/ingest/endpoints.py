@@ -3,14 +3,16 @@
 The body is OTLP/JSON, OTLP protobuf (``application/x-protobuf``), Jaeger or Zipkin JSON, or a
 CSV span table, plain or gzip. Good records are always kept and bad ones named (record, field):
 the answer is a partial success (200, with ``rejected_records`` and ``problems``) unless no span
-at all could be read (400). Spans wait for the rest of their trace (``control.journeys.pending``)
+at all could be read (400). Traces older than the retention (``stats_retention_days``) are
+refused one by one (``refused_traces``, each named in ``problems``): the retention pass would drop
+them. Spans wait for the rest of their trace (``control.journeys.pending``)
 and each trace is counted once (the trace ledger), so resending an upload counts nothing twice.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Query, Request
@@ -114,11 +116,13 @@ async def ingest_traces(
         raise _missing_team(missing) from None
     for name in sorted(set(teams.values())):
         require(principal, name, "editor")
+    cutoff = retention_cutoff(now, settings.stats_retention_days)
     try:
         held = await pending.hold_and_close(
             session, decoded.spans, environment=environment, team=team, now=now,
             gap=timedelta(seconds=settings.ingest.trace_gap_seconds), flush=flush,
-            max_spans=settings.ingest.max_waiting_spans, actor=principal.subject)
+            max_spans=settings.ingest.max_waiting_spans, actor=principal.subject,
+            not_before=cutoff)
     except MissingTeam as missing:
         metrics.ingest_requests.labels("refused").inc()
         raise _missing_team(missing) from None
@@ -127,9 +131,12 @@ async def ingest_traces(
     problems = [_problem_of(p) for p in decoded.report.problems]
     if decoded.fatal is not None:
         problems.append(_problem_of(decoded.fatal))
+    refused = _refused(held, source, cutoff, settings.stats_retention_days)
+    problems.extend(refused[:max(0, MAX_PROBLEMS - len(problems))])
     rejected = decoded.report.bad_records + (1 if decoded.fatal is not None else 0)
     out = IngestOut(
-        accepted_spans=len(decoded.spans) - held.late_spans, rejected_records=rejected,
+        accepted_spans=len(decoded.spans) - held.late_spans - held.refused_spans,
+        rejected_records=rejected, refused_traces=len(refused),
         traces=stored.traces, waiting_traces=held.waiting_traces,
         duplicate_traces=stored.duplicates + held.counted_before, late_spans=held.late_spans,
         journeys=stored.journeys, new_journeys=len(stored.new_journeys),
@@ -165,6 +172,26 @@ def _may_upload(principal: Principal, team: str | None) -> None:
         raise Forbidden("uploading traces needs the editor role in a team; you have "
                         + (", ".join(f"{r} in {t}" for t, r in sorted(principal.grants.items()))
                            or "no role"))
+
+
+MAX_PROBLEMS = 100
+
+
+def retention_cutoff(now: datetime, retention_days: int) -> datetime | None:
+    """Data older than this is refused (the retention pass would drop it); None: no retention."""
+    return now - timedelta(days=retention_days) if retention_days else None
+
+
+def _refused(held: pending.Held, source: str, cutoff: datetime | None,
+             days: int) -> list[RecordProblem]:
+    """One problem per refused trace: this upload's, and any waiting one refused as it closed."""
+    mine = {trace_id for trace_id, _ in held.refused}
+    late = [(t, minute) for t, minute in held.recorded.refused if t not in mine]
+    return [RecordProblem(
+        source=source, record=f"trace {trace_id}", field="startTimeUnixNano",
+        message=f"older than the retention: starts {start.isoformat()}, before the cutoff "
+        f"{cutoff.isoformat() if cutoff else ''} (stats_retention_days={days}); not counted")
+        for trace_id, start in [*held.refused, *late]]
 
 
 def _missing_team(missing: MissingTeam) -> Problem:

@@ -21,6 +21,9 @@ class FragmentOut(BaseModel):
 class IngestOut(BaseModel):
     accepted_spans: int = Field(description="spans decoded and kept (counted or waiting)")
     rejected_records: int = Field(description="records skipped as unreadable")
+    refused_traces: int = Field(
+        default=0, description="traces that start before the retention's cutoff "
+        "(stats_retention_days before now): not counted, each named in problems")
     traces: int = Field(description="traces counted now (this upload's and earlier ones')")
     waiting_traces: int = Field(
         description="traces of this upload waiting for more spans: counted when quiet for the "
@@ -34,4 +37,5 @@ class IngestOut(BaseModel):
     services: list[str]
     fragments: list[FragmentOut] = Field(
         description="traces whose root never arrived: counted apart, never journeys")
-    problems: list[RecordProblem] = Field(description="the first bad records, at most 100")
+    problems: list[RecordProblem] = Field(
+        description="the first bad records and refused traces, at most 100")

@@ -3,13 +3,13 @@ its traces, statistics, SLI candidates."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BeforeValidator
 
-from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep, SettingsDep
+from slo_scout.api.deps import PrincipalDep, RowId, SessionDep, SettingsDep
 from slo_scout.api.journeys import service
 from slo_scout.api.journeys.schemas import (
     CriticalStep,
@@ -102,18 +102,22 @@ async def journey_detail(
 @router.get("/journeys/{journey_id}/stats", response_model=JourneyStats,
             summary="A journey's requests, errors and latency over time")
 async def journey_stats(
-    journey_id: RowId, session: SessionDep, principal: PrincipalDep, now: NowDep,
-    start: IsoTime | None = None, end: IsoTime | None = None,
+    journey_id: RowId, session: SessionDep, principal: PrincipalDep,
+    start: Annotated[IsoTime | None, Query(
+        description="default: the journey's first stored minute (at most 400 days before end)"
+    )] = None,
+    end: Annotated[IsoTime | None, Query(
+        description="default: the end of the journey's last stored minute")] = None,
     step_minutes: Annotated[int, Query(ge=1, le=1440)] = 60,
 ) -> JourneyStats:
-    await _visible(session, principal, journey_id)
-    end = end or now
-    start = start or end - timedelta(days=1)
-    if start.tzinfo is None or end.tzinfo is None:
+    row, _, _ = await _visible(session, principal, journey_id)
+    if (start is not None and start.tzinfo is None) or (end is not None and end.tzinfo is None):
         raise Problem(422, "Invalid Request", "start and end need a time zone (e.g. Z)",
                       errors=[{"field": "start", "message": "add a time zone"}])
-    if not start < end or end - start > timedelta(days=400):
-        raise Problem(422, "Invalid Request", "start must be before end, at most 400 days apart",
+    start, end = service.stats_range(row, start, end)
+    if not start < end or end - start > service.MAX_STATS_RANGE:
+        raise Problem(422, "Invalid Request", "start must be before end, at most "
+                      f"{service.MAX_STATS_RANGE.days} days apart",
                       errors=[{"field": "start", "message": "must be before end"}])
     points = await service.stats_series(session, journey_id, start, end, step_minutes)
     return JourneyStats(journey_id=journey_id, start=start, end=end, step_minutes=step_minutes,

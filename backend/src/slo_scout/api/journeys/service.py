@@ -7,7 +7,7 @@ re-exported here for the endpoints); the statistics are bucketed in ``control.se
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
@@ -46,6 +46,29 @@ def page(
         "items": [summary_fields(r, *envs[r.environment_id][1:]) for r in rows],
         "total": total, "limit": limit, "offset": offset,
     })
+
+
+MAX_STATS_RANGE = timedelta(days=400)
+_MINUTE = timedelta(minutes=1)
+_DAY = timedelta(days=1)
+
+
+def stats_range(
+    row: JourneyRow, start: datetime | None, end: datetime | None
+) -> tuple[datetime, datetime]:
+    """The statistics' range with the journey's own time range for what the caller left out
+    (its first minute to the end of its last; recorded data is shown where it lies, not at the
+    wall clock), at most ``MAX_STATS_RANGE`` long when defaulted."""
+    first = row.first_seen.replace(second=0, microsecond=0)
+    last = row.last_seen.replace(second=0, microsecond=0) + _MINUTE
+    try:
+        if end is None:
+            end = last if start is None or start < last else start + _DAY
+        if start is None:
+            start = max(first, end - MAX_STATS_RANGE) if first < end else end - _DAY
+    except OverflowError:  # a bound at the calendar's edge: an empty range, refused as such
+        start = end = start or end or last
+    return start, end
 
 
 async def stats_series(

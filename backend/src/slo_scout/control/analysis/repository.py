@@ -180,7 +180,7 @@ _JOB = AnalysisJob.__table__.c
 STATUS_COLUMNS = (
     _JOB.id, _JOB.status, _JOB.stage, _JOB.progress, _JOB.attempts, _JOB.max_attempts,
     _JOB.lookback_seconds, _JOB.strategy, _JOB.requested_by, _JOB.created_at, _JOB.started_at,
-    _JOB.finished_at, _JOB.timings, _JOB.error, _JOB.result_id,
+    _JOB.finished_at, _JOB.timings, _JOB.error, _JOB.result_id, _JOB.window_end,
 )
 
 

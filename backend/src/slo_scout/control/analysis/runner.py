@@ -1,4 +1,5 @@
-"""Runs one claimed analysis job: load the lookback's per-minute journey statistics, derive SLI
+"""Runs one claimed analysis job: load the window's per-minute journey statistics (the lookback
+ending at the request's end, else at the environment's newest stored minute), derive SLI
 candidates for the configured metric family (else the one Prometheus or the environment's metric
 catalog shows), read history from Prometheus when configured, recommend targets, store a
 versioned result linked to the job.
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from slo_scout.control.analysis import metric_catalog, repository
 from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.control.analysis.upstream import redact_text
+from slo_scout.control.analysis.window import window_of
 from slo_scout.control.journeys import repository as journeys_repo
 from slo_scout.control.journeys.convert import journey_from_row
 from slo_scout.core.errors import SloScoutError
@@ -79,11 +81,12 @@ class JobRunner:
         await self._finish(job, "succeeded", timings, result=result)
 
     async def _stages(self, job: AnalysisJob, timings: dict[str, float]) -> dict[str, Any]:
-        now = self._clock()
-        start = now - timedelta(seconds=job.lookback_seconds)
         await self._progress(job, "loading", 0.05)
         began = time.perf_counter()
         async with self._sessions() as session:
+            window = await window_of(session, job.environment_id,
+                                     lookback_s=job.lookback_seconds, end=job.window_end)
+            start, now = window.start, window.end
             rows = await journeys_repo.journeys_of_environment(session, job.environment_id)
             stats = await journeys_repo.stats_between(session, [r.id for r in rows], start, now)
             catalog = (await metric_catalog.metrics_of_environment(session, job.environment_id)
@@ -92,6 +95,8 @@ class JobRunner:
         for stat in stats:
             by_journey.setdefault(stat.journey_id, []).append(stat)
         journeys = [journey_from_row(r, by_journey[r.id]) for r in rows if r.id in by_journey]
+        if not any(j.requests for j in journeys):
+            raise window.empty()
         timings["load_s"] = round(time.perf_counter() - began, 6)
         await self._progress(job, "recommending", 0.4, timings=dict(timings))
         began = time.perf_counter()

@@ -29,11 +29,13 @@ async def enqueue(
     requested_by: str,
     max_attempts: int,
     now: datetime,
+    end: datetime | None = None,
 ) -> AnalysisJob:
     job = AnalysisJob(
         id=str(uuid.uuid4()),
         environment_id=environment_id,
         lookback_seconds=lookback_seconds,
+        window_end=end,
         strategy=strategy,
         status="queued",
         stage="queued",
@@ -58,19 +60,23 @@ async def request(
     strategy: str,
     max_attempts: int,
     now: datetime,
+    end: datetime | None = None,
 ) -> tuple[AnalysisJob, str, str]:
     """Enqueues an analysis of an environment for an editor of its team, in the audit log with
-    the ``lookback`` as asked. Returns (job, service name, environment name)."""
+    the ``lookback`` (and ``end``) as asked. Without ``end`` the window ends at the
+    environment's newest stored minute when the job runs. Returns (job, service name,
+    environment name)."""
     team, svc, env = await find_environment(session, service=service, environment=environment,
                                             principal=principal, role="editor")
     job = await enqueue(
         session, environment_id=env.id, lookback_seconds=lookback_seconds, strategy=strategy,
-        requested_by=principal.subject, max_attempts=max_attempts, now=now,
+        requested_by=principal.subject, max_attempts=max_attempts, now=now, end=end,
     )
     await audit.record(
         session, actor=principal.subject, action="analysis.enqueue", target_type="job",
         target_id=job.id, team=team.name, at=now,
-        details={"service": svc.name, "environment": env.name, "lookback": lookback},
+        details={"service": svc.name, "environment": env.name, "lookback": lookback,
+                 "end": None if end is None else end.isoformat()},
     )
     return job, svc.name, env.name
 

@@ -22,6 +22,7 @@ from slo_scout.db.models import (
     JourneyKeyStat,
     JourneyStat,
     PendingSpans,
+    Service,
     TraceLedgerEntry,
 )
 
@@ -41,6 +42,19 @@ async def lock_environment(session: AsyncSession, environment_id: int) -> None:
         await session.execute(
             select(Environment.id).where(Environment.id == environment_id).with_for_update()
         )
+
+
+async def in_lock_order(session: AsyncSession, environment_ids: Iterable[int]) -> list[int]:
+    """Environments in the order writers lock them (``recording`` goes by entry service name):
+    a writer of several takes them in this order, so two writers never wait on each other."""
+    ids = sorted(set(environment_ids))
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(Environment.id).join(Service, Service.id == Environment.service_id)
+        .where(Environment.id.in_(ids)).order_by(Service.name, Environment.name)
+    )
+    return [row[0] for row in rows]
 
 
 async def keys_of_environment(session: AsyncSession, environment_id: int) -> list[JourneyKey]:
@@ -131,33 +145,67 @@ async def clear_journey_minutes(session: AsyncSession, journey_ids: Iterable[int
         await session.execute(delete(JourneyStat).where(JourneyStat.journey_id.in_(ids)))
 
 
+async def keys_with_minutes_before(session: AsyncSession, cutoff: datetime) -> list[JourneyKey]:
+    """The keys that have minutes before ``cutoff`` (what retention is about to drop)."""
+    touched = select(JourneyKeyStat.key_id).where(JourneyKeyStat.minute < cutoff).distinct()
+    rows = await session.scalars(
+        select(JourneyKey).where(JourneyKey.id.in_(touched)).order_by(JourneyKey.id))
+    return list(rows)
+
+
+async def remove_key(session: AsyncSession, row: JourneyKey) -> None:
+    """A key and its minutes (a key left without traffic)."""
+    await session.execute(delete(JourneyKeyStat).where(JourneyKeyStat.key_id == row.id))
+    await session.execute(delete(JourneyKey).where(JourneyKey.id == row.id))
+    session.expunge(row)
+
+
 async def drop_key_minutes_before(session: AsyncSession, cutoff: datetime) -> int:
     result = await session.execute(delete(JourneyKeyStat).where(JourneyKeyStat.minute < cutoff))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 # -- the trace ledger -------------------------------------------------------------------------
+#
+# On PostgreSQL the ledger is partitioned by week of ``minute`` (migration 0005), and a
+# partitioned table's unique key must hold the partition column: (trace_id, minute). A trace id
+# is kept unique across partitions by the claim itself: it inserts only ids the ledger does not
+# hold within a day of the entry's minute (``NOT EXISTS``; the copies of one trace, a fragment
+# and the whole trace, a resend, a replay, carry minutes of that trace's own spans, so they lie
+# within its duration), and claims of one environment take turns (``lock_ledger``), so two
+# writers cannot both insert one trace id under different minutes. The day's bound lets the
+# planner probe the one or two weeks concerned instead of every partition (bench.ledger).
+# SQLite keeps the plain table keyed by trace id, one writer at a time.
 
 # PostgreSQL takes a batch's ids as one array parameter (one statement however many ids); the
 # portable form binds each id and is kept for SQLite.
 # Joined from the ids (not ``= ANY(:ids)``, which asyncpg's prepared statement planned as a scan
 # of the whole ledger: 27 ms a batch at 10,000 rows, growing with the ledger).
-_COUNTED_PG = text("SELECT l.trace_id FROM unnest(CAST(:ids AS text[])) AS x(t) "
-                   "JOIN trace_ledger l ON l.trace_id = x.t")
+_COUNTED_PG = text(
+    "SELECT l.trace_id FROM unnest(CAST(:ids AS text[]), CAST(:minutes AS timestamptz[])) "
+    "AS x(t, m) JOIN trace_ledger l ON l.trace_id = x.t "
+    "AND l.minute >= x.m - interval '1 day' AND l.minute < x.m + interval '1 day'")
 _CLAIM_PG = text(
     "INSERT INTO trace_ledger (trace_id, journey_key, minute, recorded_at) "
     "SELECT t, k, m, :now FROM unnest(CAST(:ids AS text[]), CAST(:keys AS text[]), "
     "CAST(:minutes AS timestamptz[])) AS x(t, k, m) "
-    "ON CONFLICT (trace_id) DO NOTHING RETURNING trace_id"
+    "WHERE NOT EXISTS (SELECT 1 FROM trace_ledger l WHERE l.trace_id = x.t "
+    "AND l.minute >= x.m - interval '1 day' AND l.minute < x.m + interval '1 day') "
+    "ON CONFLICT (trace_id, minute) DO NOTHING RETURNING trace_id"
 )
+_ENSURE_PG = text("SELECT slo_scout_ensure_ledger_partitions(CAST(:minutes AS timestamptz[]))")
+_LOCK_PG = text("SELECT pg_advisory_xact_lock(hashtext('slo_scout_trace_ledger'), "
+                "hashtext(:environment))")
 
 
-async def counted(session: AsyncSession, trace_ids: Sequence[str]) -> set[str]:
-    """The trace ids among ``trace_ids`` that were counted already."""
-    if not trace_ids:
+async def counted(session: AsyncSession, traces: Mapping[str, datetime]) -> set[str]:
+    """The trace ids among ``traces`` (id -> the minute of one of its spans) counted already."""
+    if not traces:
         return set()
+    trace_ids = sorted(traces)
     if session.bind.dialect.name == "postgresql":
-        return set(await session.scalars(_COUNTED_PG, {"ids": list(trace_ids)}))
+        return set(await session.scalars(_COUNTED_PG, {
+            "ids": trace_ids, "minutes": [traces[t] for t in trace_ids]}))
     found: set[str] = set()
     for start in range(0, len(trace_ids), 500):
         chunk = trace_ids[start:start + 500]
@@ -168,14 +216,34 @@ async def counted(session: AsyncSession, trace_ids: Sequence[str]) -> set[str]:
     return found
 
 
+async def lock_ledger(session: AsyncSession, environment: str) -> None:
+    """Claims of one environment take turns until commit (see above); SQLite needs nothing."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(_LOCK_PG, {"environment": environment})
+
+
+async def ensure_ledger_partitions(session: AsyncSession, minutes: Iterable[datetime]) -> int:
+    """Creates the ledger's weekly partitions these minutes need; returns how many were new."""
+    wanted = sorted(set(minutes))
+    if not wanted or session.bind.dialect.name != "postgresql":
+        return 0
+    return int(await session.scalar(_ENSURE_PG, {"minutes": wanted}) or 0)
+
+
 async def claim(
     session: AsyncSession, entries: Sequence[tuple[str, str | None, datetime]], now: datetime
 ) -> set[str]:
-    """Records (trace id, journey key, minute) entries; returns the ids that were new."""
+    """Records (trace id, journey key, minute) entries; returns the ids that were new (a trace
+    id twice in ``entries`` is claimed once, under its first minute)."""
+    first: dict[str, tuple[str, str | None, datetime]] = {}
+    for entry in entries:
+        first.setdefault(entry[0], entry)
+    entries = list(first.values())
     if not entries:
         return set()
     if session.bind.dialect.name == "postgresql":
         ids, keys_, minutes = (list(column) for column in zip(*entries, strict=True))
+        await ensure_ledger_partitions(session, minutes)
         return set(await session.scalars(
             _CLAIM_PG, {"ids": ids, "keys": keys_, "minutes": minutes, "now": now}))
     claimed: set[str] = set()
@@ -193,10 +261,24 @@ async def claim(
 
 
 async def drop_ledger_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Retention: PostgreSQL drops the weeks wholly before ``cutoff`` (returns how many) and
+    deletes the boundary week's older rows; SQLite deletes the rows (returns how many)."""
+    if session.bind.dialect.name == "postgresql":
+        return int(await session.scalar(
+            text("SELECT slo_scout_drop_ledger_before(:c)"), {"c": cutoff}) or 0)
     result = await session.execute(
         delete(TraceLedgerEntry).where(TraceLedgerEntry.minute < cutoff)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def ledger_partitions(session: AsyncSession) -> list[str]:
+    """The ledger's partitions, oldest first (none on SQLite)."""
+    if session.bind.dialect.name != "postgresql":
+        return []
+    return list(await session.scalars(text(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'trace_ledger' ORDER BY 1")))
 
 
 # -- spans waiting for the rest of their trace --------------------------------------------------

@@ -51,6 +51,8 @@ class Recorded:
     minute_rows: int = 0
     services: list[str] = field(default_factory=list)
     fragments: list[FragmentStats] = field(default_factory=list)
+    # older than the retention: not counted (the next retention pass would drop them)
+    refused: list[tuple[str, datetime]] = field(default_factory=list)  # (trace id, minute)
 
 
 _Entry = tuple[str, str | None, datetime]  # a ledger entry: trace id, journey key, minute
@@ -80,7 +82,7 @@ TracesOf = Callable[[set[str]], Iterable[Trace]]
 
 async def record_traces(
     session: AsyncSession, traces: Sequence[Trace], *, environment: str, team: str | None,
-    now: datetime, actor: str | None = None,
+    now: datetime, actor: str | None = None, not_before: datetime | None = None,
 ) -> Recorded:
     """Counts ``traces`` (complete) in the journeys of ``environment``."""
     batch = TraceBatch()
@@ -88,26 +90,34 @@ async def record_traces(
         batch.add(trace)
     return await record_batch(
         session, batch, lambda ids: [t for t in traces if t.trace_id in ids],
-        environment=environment, team=team, now=now, actor=actor)
+        environment=environment, team=team, now=now, actor=actor, not_before=not_before)
 
 
 async def record_batch(
     session: AsyncSession, batch: TraceBatch, traces_of: TracesOf, *, environment: str,
     team: str | None, now: datetime, actor: str | None = None,
+    not_before: datetime | None = None,
 ) -> Recorded:
     """Counts a classified batch; a trace counted before (by id, whatever path it came by)
-    is not counted again. ``batch`` is left unchanged, so a failed transaction can be retried.
-    Audited per team (``control.audit.ingest``); ``actor`` is whoever uploaded it, None for
-    the system's own writers."""
-    claimed = await keys.claim(session, batch.entries, now)
+    is not counted again, nor one whose minute is before ``not_before`` (the retention's
+    cutoff: its statistics would be dropped by the next retention pass). ``batch`` is left
+    unchanged, so a failed transaction can be retried. Audited per team
+    (``control.audit.ingest``); ``actor`` is whoever uploaded it, None for the system's own
+    writers."""
+    refused = ([(t, minute) for t, _, minute in batch.entries if minute < not_before]
+               if not_before is not None else [])
+    old = {t for t, _ in refused}
+    await keys.lock_ledger(session, environment)
+    claimed = await keys.claim(
+        session, [e for e in batch.entries if e[0] not in old] if old else batch.entries, now)
     catalog = batch.catalog
-    if len(claimed) < len(batch.entries):  # some were counted before: classify the rest again
+    if len(claimed) < len(batch.entries):  # some counted before or refused: classify the rest
         catalog = JourneyCatalog()
         for trace in _once(traces_of(claimed)):
             catalog.add(trace)
     recorded = Recorded(traces=len(claimed), spans=catalog.spans,
-                        duplicates=len({t for t, _, _ in batch.entries} - claimed),
-                        fragments=catalog.fragments())
+                        duplicates=len({t for t, _, _ in batch.entries} - claimed - old),
+                        fragments=catalog.fragments(), refused=refused)
     by_service: dict[str, list[KeyStats]] = {}
     for stats in catalog.key_stats():
         by_service.setdefault(stats.entry.service, []).append(stats)

@@ -111,11 +111,32 @@ async def stats_between(
     return list(rows)
 
 
+async def minutes_extent(
+    session: AsyncSession, environment_id: int
+) -> tuple[datetime, datetime] | None:
+    """The oldest and newest stored minute of an environment's journeys (None: no minute)."""
+    row = (await session.execute(
+        select(func.min(JourneyStat.minute), func.max(JourneyStat.minute))
+        .join(JourneyRow, JourneyRow.id == JourneyStat.journey_id)
+        .where(JourneyRow.environment_id == environment_id)
+    )).first()
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1]
+
+
+async def drop_boundary_stats_before(session: AsyncSession, cutoff: datetime) -> None:
+    """The minutes before ``cutoff`` that whole partitions (chunks) left: the folded series
+    then ends at the cutoff exactly as the keys' minutes do. (SQLite's rows are gone already.)"""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(JourneyStat.__table__.delete().where(JourneyStat.minute < cutoff))
+
+
 async def drop_stats_before(session: AsyncSession, cutoff: datetime) -> int:
-    """Retention: the folded minutes, the keys' minutes and the ledger's entries before
-    ``cutoff``; returns what the folded series dropped (partitions, chunks or rows)."""
+    """Retention: the folded minutes and the keys' minutes before ``cutoff`` (the ledger is
+    ``retention.prune_ledger``'s); returns what the folded series dropped (partitions, chunks
+    or rows)."""
     await keys.drop_key_minutes_before(session, cutoff)
-    await keys.drop_ledger_before(session, cutoff)
     if session.bind.dialect.name == "postgresql":
         dropped = await session.scalar(
             text("SELECT slo_scout_drop_stats_before(:c)"), {"c": cutoff}

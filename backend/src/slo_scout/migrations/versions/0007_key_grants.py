@@ -12,7 +12,7 @@ admin of every team; a key with neither keeps its subject's role bindings, as be
 ``role_bindings`` stays for OIDC subjects.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
