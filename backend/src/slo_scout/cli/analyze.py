@@ -150,6 +150,7 @@ def write_outputs(
     title: str,
     metrics: str | MetricFamily | None = FamilyKind.SPANMETRICS.value,
     strategy: str = Strategy.BALANCED.value,
+    include_incidents: bool = False,
 ) -> list[Path]:
     """journeys.json, report.html and, unless ``metrics`` is None, the artifact bundle."""
     out.mkdir(parents=True, exist_ok=True)
@@ -163,7 +164,9 @@ def write_outputs(
     if metrics is not None and discovery.journeys:
         files.update(
             (path, text.encode())
-            for path, text in artifact_bundle(discovery, metrics, strategy).items()
+            for path, text in artifact_bundle(
+                discovery, metrics, strategy, include_incidents=include_incidents
+            ).items()
         )
     written = []
     for name, data in files.items():
@@ -175,7 +178,8 @@ def write_outputs(
 
 
 def artifact_bundle(
-    discovery: Discovery, metrics: str | MetricFamily, strategy: str
+    discovery: Discovery, metrics: str | MetricFamily, strategy: str, *,
+    include_incidents: bool = False,
 ) -> dict[str, str]:
     """SLIs, recommended targets and every artifact, dated at the end of the data.
 
@@ -190,7 +194,8 @@ def artifact_bundle(
     recommendations = [
         rec
         for journey in journeys
-        for rec in recommend_journey(journey, family, strategy=chosen, now_s=now_s)
+        for rec in recommend_journey(journey, family, strategy=chosen, now_s=now_s,
+                                     include_incidents=include_incidents)
     ]
     return render_bundle(
         journeys, recommendations, family=family, strategy=chosen,
@@ -241,6 +246,11 @@ def analyze_command(
     strategy: Strategy = typer.Option(  # noqa: B008
         Strategy.BALANCED, help="How boldly targets are recommended."
     ),
+    include_incidents: bool = typer.Option(
+        False, "--include-incidents", help="Keep the windows where a journey burned (an error "
+        "burst, a latency regression) in the estimate targets come from; by default they are "
+        "shown as incidents and left out.",
+    ),
     artifacts: bool = typer.Option(
         True, "--artifacts/--no-artifacts", help="Also write the SLO specs, rules and dashboards."
     ),
@@ -269,7 +279,7 @@ def analyze_command(
                          "check that these are trace exports")
         written = write_outputs(
             discovery, inputs, out, title="SLO Scout: journeys",
-            metrics=family, strategy=strategy.value,
+            metrics=family, strategy=strategy.value, include_incidents=include_incidents,
         )
     except SloScoutError as exc:
         fail(exc)

@@ -86,9 +86,36 @@ def _recommendation_entry(rec: Recommendation, journey: Journey | None) -> dict[
                 None if ev.budget_events_30d is None else round(ev.budget_events_30d, 1)
             ),
         },
+        "incidents": _incidents_entry(rec),
         "low_traffic": rec.low_traffic,
         "low_traffic_reason": rec.low_traffic_reason,
         "rationale": rec.rationale,
+    }
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _incidents_entry(rec: Recommendation) -> dict[str, Any]:
+    """The incidents found in the history and whether the figures above left them out."""
+    ev = rec.evidence
+    return {
+        "excluded": not ev.incidents_included,
+        "detection_windows": ev.detection_windows,
+        "excluded_windows": ev.excluded_windows,
+        "objective_the_other_way": ev.alternative_objective,
+        "threshold_seconds_the_other_way": ev.alternative_threshold_s,
+        "found": [
+            {
+                "start": i.start_s, "end": i.end_s, "good": i.good, "total": i.total,
+                "ratio": round(i.ratio, 6), "baseline_ratio": round(i.baseline_ratio, 6),
+                "burn_rate": _round(i.burn_rate, 2),
+                "budget_share_of_history": _round(i.budget_share_history, 4),
+                "budget_share_of_30_days": _round(i.budget_share_30d, 6),
+            }
+            for i in ev.incidents
+        ],
     }
 
 

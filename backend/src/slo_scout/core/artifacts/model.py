@@ -1,6 +1,7 @@
 """The SLOs the artifact writers render: a journey, its SLI, and the recommended objective.
 
-Only recommendations with status ``ok`` become SLOs; the others are reported, never written as
+Only recommendations with an objective (``ok`` or ``below standard targets``) become SLOs; the
+others are reported, never written as
 specs with an invented number.
 """
 
@@ -11,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from slo_scout.core.journeys.model import Journey
-from slo_scout.core.recommend import Recommendation, Status
+from slo_scout.core.recommend import Recommendation
 from slo_scout.core.slis import (
     MetricFamily,
     SliCandidate,
@@ -101,7 +102,7 @@ def build_slos(
     by_id = {j.id: j for j in journeys}
     out = []
     for rec in recommendations:
-        if rec.status is not Status.OK or rec.objective is None:
+        if not rec.has_objective or rec.objective is None:
             continue
         journey = by_id.get(rec.journey_id)
         if journey is None:

@@ -18,6 +18,10 @@ from slo_scout.core.recommend.model import WindowCounts
 
 DEFAULT_WINDOWS = 4
 DEFAULT_LOOKBACK_S = 30 * 24 * 3600
+# Incident detection wants windows short enough to isolate a burst and busy enough to judge
+# one: about this many requests each, never fewer than DEFAULT_WINDOWS windows nor shorter
+# than a minute.
+EVENTS_PER_DETECTION_WINDOW = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,25 @@ def split_history(
     return out
 
 
+def detection_windows(journey: Journey, *, now_s: int, lookback_s: int = DEFAULT_LOOKBACK_S,
+                      minimum: int = DEFAULT_WINDOWS) -> list[Window]:
+    """The history in equal windows of about ``EVENTS_PER_DETECTION_WINDOW`` requests each.
+
+    The window length is chosen so that as few of the oldest minutes as possible fill no
+    window: of the lengths between the ideal one and half of it, the one leaving the fewest.
+    """
+    keys = [k for k in journey.minutes if now_s - lookback_s <= k and k + 60 <= now_s]
+    if not keys:
+        return []
+    span_min = (max(keys) - min(keys)) // 60 + 1
+    requests = sum(journey.minutes[k].requests for k in keys)
+    wanted = max(1, min(span_min, max(minimum, requests // EVENTS_PER_DETECTION_WINDOW)))
+    ideal = span_min // wanted
+    length = min(range(ideal, max(1, ideal // 2) - 1, -1), key=lambda n: (span_min % n, -n))
+    return split_history(journey, now_s=now_s, lookback_s=lookback_s,
+                         windows=span_min // length)
+
+
 def availability_counts(windows: Sequence[Window]) -> list[WindowCounts]:
     out = []
     for w in windows:
@@ -74,7 +97,17 @@ def count_at_most(sketch: DDSketch, threshold_s: float) -> float:
     return float(below)
 
 
-def latency_counts(windows: Sequence[Window], threshold_s: float) -> list[WindowCounts]:
+@dataclass(frozen=True, slots=True)
+class MergedWindow:
+    """A window's request count and latency sketch, merged once for every threshold."""
+
+    start_s: int
+    end_s: int
+    total: int
+    sketch: DDSketch
+
+
+def merge_windows(windows: Sequence[Window]) -> list[MergedWindow]:
     out = []
     for w in windows:
         merged = new_sketch()
@@ -83,6 +116,20 @@ def latency_counts(windows: Sequence[Window], threshold_s: float) -> list[Window
             total += m.requests
             if m.latency.count:
                 merged.merge(m.latency)
-        good = min(total, round(count_at_most(merged, threshold_s))) if merged.count else 0
-        out.append(WindowCounts(w.start_s, w.end_s, good, total))
+        out.append(MergedWindow(w.start_s, w.end_s, total, merged))
+    return out
+
+
+def latency_counts(
+    windows: Sequence[Window] | Sequence[MergedWindow], threshold_s: float
+) -> list[WindowCounts]:
+    merged = [w for w in windows if isinstance(w, MergedWindow)]
+    if len(merged) != len(windows):
+        merged = merge_windows([w for w in windows if isinstance(w, Window)])
+    out = []
+    for w in merged:
+        good = (
+            min(w.total, round(count_at_most(w.sketch, threshold_s))) if w.sketch.count else 0
+        )
+        out.append(WindowCounts(w.start_s, w.end_s, good, w.total))
     return out
