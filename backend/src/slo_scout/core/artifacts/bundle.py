@@ -87,6 +87,7 @@ def _recommendation_entry(rec: Recommendation, journey: Journey | None) -> dict[
             ),
         },
         "incidents": _incidents_entry(rec),
+        "backtest": _backtest_entry(rec),
         "low_traffic": rec.low_traffic,
         "low_traffic_reason": rec.low_traffic_reason,
         "rationale": rec.rationale,
@@ -116,6 +117,25 @@ def _incidents_entry(rec: Recommendation) -> dict[str, Any]:
             }
             for i in ev.incidents
         ],
+    }
+
+
+def _backtest_entry(rec: Recommendation) -> dict[str, Any] | None:
+    """The same rule on the earlier half of the history, judged on the later half."""
+    bt = rec.evidence.backtest
+    if bt is None:
+        return None
+    return {
+        "estimated_on": {"start": bt.estimate_start_s, "end": bt.split_s},
+        "tested_on": {"start": bt.split_s, "end": bt.end_s, "good": bt.test_good,
+                      "total": bt.test_total},
+        "objective": bt.objective,
+        "threshold_seconds": bt.threshold_s,
+        "held": bt.held,
+        "held_share_of_windows": _round(bt.held_share, 4),
+        "budget_consumed": _round(bt.budget_consumed, 4),
+        "page_alerts": bt.page_alerts,
+        "ticket_alerts": bt.ticket_alerts,
     }
 
 

@@ -7,10 +7,11 @@ per-minute statistics into such windows first. Everything is deterministic: ``no
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from slo_scout.core.journeys.model import Journey
+from slo_scout.core.recommend.backtest import backtest, halves
 from slo_scout.core.recommend.history import (
     DEFAULT_LOOKBACK_S,
     DEFAULT_WINDOWS,
@@ -20,11 +21,13 @@ from slo_scout.core.recommend.history import (
     detection_windows,
     latency_counts,
     merge_windows,
+    split_history,
 )
 from slo_scout.core.recommend.model import (
     POLICIES,
     STANDARD_TARGETS,
     TARGET_LADDER,
+    Backtest,
     Recommendation,
     Status,
     Strategy,
@@ -43,8 +46,10 @@ def recommend_availability_counts(
     *,
     strategy: Strategy,
     include_incidents: bool = False,
+    series: Sequence[WindowCounts] | None = None,
 ) -> Recommendation:
-    """``windows``: equal, consecutive detection windows (more of them find incidents better)."""
+    """``windows``: equal, consecutive detection windows (more of them find incidents better);
+    ``series``: finer windows of the same history (per minute) for the backtest's alerts."""
     a = assess(windows, include_incidents=include_incidents)
     status = a.status(strategy)
     objective = a.objective(strategy)
@@ -52,7 +57,11 @@ def recommend_availability_counts(
     if a.incidents:
         alternative = assess(windows, include_incidents=not include_incidents).objective(strategy)
     reason = low_traffic(objective, a.events_per_30d) if objective is not None else None
-    evidence = replace(a.evidence(objective), alternative_objective=alternative)
+    earlier, later = halves(windows)
+    estimated = assess(earlier, include_incidents=include_incidents).objective(strategy)
+    tested = backtest(earlier, later, estimated, series=series)
+    evidence = replace(a.evidence(objective), alternative_objective=alternative,
+                       backtest=tested)
     return Recommendation(
         journey_id=journey_id,
         kind=SliKind.AVAILABILITY,
@@ -63,8 +72,26 @@ def recommend_availability_counts(
         evidence=evidence,
         low_traffic=reason is not None,
         low_traffic_reason=reason,
-        rationale=_availability_rationale(a, status, objective, strategy, alternative),
+        rationale=_availability_rationale(a, status, objective, strategy, alternative)
+        + (backtest_words(tested, SliKind.AVAILABILITY) if objective is not None else ""),
     )
+
+
+def _latency_backtest(
+    by_threshold: Mapping[float, Sequence[WindowCounts]],
+    strategy: Strategy,
+    objective: float,
+    include_incidents: bool,
+    series: Callable[[float], Sequence[WindowCounts]] | None,
+) -> Backtest | None:
+    split = {t: halves(c) for t, c in by_threshold.items()}
+    threshold, _, found = _pick_threshold({t: h[0] for t, h in split.items()}, strategy,
+                                          objective, include_incidents)
+    earlier, later = split[threshold]
+    if not found:
+        return backtest(earlier, later, None)
+    return backtest(earlier, later, objective, threshold_s=threshold,
+                    series=series(threshold) if series is not None else None)
 
 
 def _pick_threshold(
@@ -93,6 +120,7 @@ def recommend_latency_counts(
     strategy: Strategy,
     objective: float = DEFAULT_LATENCY_OBJECTIVE,
     include_incidents: bool = False,
+    series: Callable[[float], Sequence[WindowCounts]] | None = None,
 ) -> Recommendation:
     """Latency: the objective is fixed, the strategy moves the threshold.
 
@@ -116,10 +144,12 @@ def recommend_latency_counts(
         )
         alternative = alt_threshold if alt_found else None
     reason = low_traffic(target, a.events_per_30d) if target is not None else None
+    tested = _latency_backtest(by_threshold, strategy, objective, include_incidents, series)
     evidence = replace(
         a.evidence(target),
         alternative_objective=objective if alternative is not None else None,
         alternative_threshold_s=alternative,
+        backtest=tested,
     )
     return Recommendation(
         journey_id=journey_id,
@@ -131,7 +161,8 @@ def recommend_latency_counts(
         evidence=evidence,
         low_traffic=reason is not None,
         low_traffic_reason=reason,
-        rationale=_latency_rationale(a, status, target, threshold, strategy, alternative),
+        rationale=_latency_rationale(a, status, target, threshold, strategy, alternative)
+        + (backtest_words(tested, SliKind.LATENCY) if target is not None else ""),
     )
 
 
@@ -145,9 +176,10 @@ def recommend_availability(
     include_incidents: bool = False,
 ) -> Recommendation:
     parts = detection_windows(journey, now_s=now_s, lookback_s=lookback_s, minimum=windows)
+    minutes = _minutes(journey, now_s, lookback_s)
     return recommend_availability_counts(
         journey.id, availability_counts(parts), strategy=strategy,
-        include_incidents=include_incidents,
+        include_incidents=include_incidents, series=availability_counts(minutes),
     )
 
 
@@ -164,7 +196,8 @@ def recommend_latency(
 ) -> Recommendation:
     parts = detection_windows(journey, now_s=now_s, lookback_s=lookback_s, minimum=windows)
     return _latency_from_parts(journey.id, merge_windows(parts), family, strategy=strategy,
-                               objective=objective, include_incidents=include_incidents)
+                               objective=objective, include_incidents=include_incidents,
+                               minutes=_minutes(journey, now_s, lookback_s))
 
 
 def recommend_journey(
@@ -180,16 +213,26 @@ def recommend_journey(
 ) -> tuple[Recommendation, Recommendation]:
     """Availability and latency recommendations for ``journey``."""
     parts = detection_windows(journey, now_s=now_s, lookback_s=lookback_s, minimum=windows)
+    minutes = _minutes(journey, now_s, lookback_s)
     return (
         recommend_availability_counts(
             journey.id, availability_counts(parts), strategy=strategy,
-            include_incidents=include_incidents,
+            include_incidents=include_incidents, series=availability_counts(minutes),
         ),
         _latency_from_parts(
             journey.id, merge_windows(parts), family, strategy=strategy,
-            objective=latency_objective, include_incidents=include_incidents,
+            objective=latency_objective, include_incidents=include_incidents, minutes=minutes,
         ),
     )
+
+
+def _minutes(journey: Journey, now_s: int, lookback_s: int) -> list[Window]:
+    """The history minute by minute: the backtest's alerts are evaluated at that resolution."""
+    keys = [k for k in journey.minutes if now_s - lookback_s <= k and k + 60 <= now_s]
+    if not keys:
+        return []
+    span_min = (max(keys) - min(keys)) // 60 + 1
+    return split_history(journey, now_s=now_s, lookback_s=lookback_s, windows=span_min)
 
 
 def _latency_from_parts(
@@ -200,11 +243,14 @@ def _latency_from_parts(
     strategy: Strategy,
     objective: float,
     include_incidents: bool,
+    minutes: Sequence[Window] = (),
 ) -> Recommendation:
     by_threshold = {b: latency_counts(parts, b) for b in family.buckets_s}
+    merged = merge_windows(minutes)
     return recommend_latency_counts(
         journey_id, by_threshold, strategy=strategy, objective=objective,
         include_incidents=include_incidents,
+        series=(lambda threshold: latency_counts(merged, threshold)) if merged else None,
     )
 
 
@@ -246,6 +292,29 @@ def _incidents(a: Assessment, alternative: str | None) -> str:
         f" {what.capitalize()} found in {a.excluded_windows} of {a.detection_windows} "
         f"detection windows and left out of the steady-state estimate (the burn-rate alerts "
         f"are there to catch those){other}."
+    )
+
+
+def backtest_words(bt: Backtest | None, kind: SliKind) -> str:
+    """The backtest in one sentence ('' when there was none)."""
+    if bt is None:
+        return ""
+    if bt.objective is None:
+        return (" Backtest: the earlier half of the history supports no target, so nothing "
+                "was judged on the later half.")
+    what = (f"{bt.objective:g}%" if kind is SliKind.AVAILABILITY or bt.threshold_s is None
+            else f"{bt.objective:g}% within {bt.threshold_s:g} s")
+    if bt.held_share is None or bt.budget_consumed is None:
+        return (f" Backtest: estimated on the earlier half of the history, the rule gives "
+                f"{what}; the later half has no traffic to judge it on.")
+    ratio = bt.test_good / bt.test_total if bt.test_total else 0.0
+    verdict = "held" if bt.held else "would have been broken"
+    return (
+        f" Backtest: estimated on the earlier half of the history, the rule gives {what}; "
+        f"over the later half ({bt.test_total:,} requests, {ratio * 100:.3f}%) it {verdict} "
+        f"(met in {bt.held_share * 100:.0f}% of its windows), spending "
+        f"{bt.budget_consumed * 100:.0f}% of the budget, with {bt.page_alerts} page and "
+        f"{bt.ticket_alerts} ticket alerts from the generated rules."
     )
 
 

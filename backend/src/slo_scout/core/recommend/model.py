@@ -120,6 +120,25 @@ class Incident:
 
 
 @dataclass(frozen=True, slots=True)
+class Backtest:
+    """An objective estimated on ``[estimate_start_s, split_s)`` and judged on ``[split_s,
+    end_s)``. ``objective`` None: the earlier half supported none (nothing is judged)."""
+
+    estimate_start_s: int
+    split_s: int
+    end_s: int
+    objective: float | None
+    threshold_s: float | None
+    test_good: int
+    test_total: int
+    held: bool | None
+    held_share: float | None
+    budget_consumed: float | None
+    page_alerts: int | None
+    ticket_alerts: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
     good: int
     total: int
@@ -142,6 +161,8 @@ class Evidence:
     # were excluded), so a reviewer sees what including them would cost; None when none.
     alternative_objective: float | None = None
     alternative_threshold_s: float | None = None
+    # The same rule on the earlier half of the history, judged on the later half.
+    backtest: Backtest | None = None
 
 
 @dataclass(frozen=True, slots=True)
