@@ -36,6 +36,7 @@ from slo_scout.core.artifacts.sloth_spec import render_sloth_crd, render_sloth_s
 from slo_scout.core.errors import SloScoutError
 from slo_scout.core.journeys.model import Journey
 from slo_scout.core.recommend import Recommendation, Strategy
+from slo_scout.core.recommend.ratio import LOW_TRAFFIC_MIN_FAILURES
 from slo_scout.core.slis import MetricFamily, slug
 
 
@@ -187,8 +188,11 @@ def render_bundle(
     window: str = "rolling",
     namespace: str = "monitoring",
     logged_errors: Mapping[str, Sequence[LoggedError]] | None = None,
+    low_traffic_min_failures: int = LOW_TRAFFIC_MIN_FAILURES,
 ) -> dict[str, str]:
-    """``logged_errors``: per journey id, the error log templates of its traces (runbooks)."""
+    """``logged_errors``: per journey id, the error log templates of its traces (runbooks).
+    ``low_traffic_min_failures``: failed events the alerts of a low-traffic SLO also need in
+    their long window (0: none)."""
     slos = build_slos(journeys, recommendations, family)
     check_promql(slos)
     files: dict[str, str] = {
@@ -202,7 +206,9 @@ def render_bundle(
         crd = render_sloth_crd(service, group, version=version, namespace=namespace)
         files[f"kubernetes/sloth/{name}.yaml"] = crd
         rule_file, prometheus_rule = rules_from_spec(
-            crd, source=f"kubernetes/sloth/{name}.yaml", version=version
+            crd, source=f"kubernetes/sloth/{name}.yaml", version=version,
+            min_failures={s.name: low_traffic_min_failures for s in group
+                          if s.recommendation.low_traffic and low_traffic_min_failures > 0},
         )
         files[f"rules/{name}.yaml"] = rule_file
         files[f"kubernetes/rules/{name}.yaml"] = prometheus_rule

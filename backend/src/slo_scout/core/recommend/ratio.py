@@ -194,6 +194,9 @@ def assess(
 
 # One failure may burn at most this share of a 30-day budget before traffic counts as low.
 LOW_TRAFFIC_BURN_SHARE = 0.10
+# The burn-rate alerts of a low-traffic SLO also need this many failed requests in their long
+# window: one or two failures are noise at a few requests an hour, three are a pattern.
+LOW_TRAFFIC_MIN_FAILURES = 3
 
 
 def low_traffic(objective: float, events_per_30d: float) -> str | None:
