@@ -6,6 +6,7 @@ import typer
 
 from slo_scout import __version__
 from slo_scout.cli.analyze import analyze_command
+from slo_scout.cli.backtest import backtest_command
 from slo_scout.cli.collect import collect_command
 from slo_scout.cli.demo import demo_command
 from slo_scout.cli.generate import generate_command
@@ -52,6 +53,7 @@ app.command("migrate")(migrate_command)
 app.command("worker")(worker_command)
 app.command("collect")(collect_command)
 app.command("pipeline")(pipeline_command)
+app.command("backtest")(backtest_command)
 
 if __name__ == "__main__":
     app()
