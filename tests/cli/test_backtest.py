@@ -177,3 +177,20 @@ def test_would_this_slo_have_paged_us(prometheus_url: str, tmp_path: Path) -> No
     assert code == 0, output
     strict = _checkout(output)
     assert not strict["held"] and strict["budget_consumed"] > 1 and strict["page"] >= 1
+
+
+def test_openslo_ratio_metrics_are_backtested_too(tmp_path: Path) -> None:
+    """An OpenSLO spec as `analyze` writes it (ratioMetric good/total)."""
+    golden = Path(__file__).resolve().parents[1] / "golden" / "spanmetrics-balanced"
+    spec = golden / "expected" / "openslo" / "frontend.yaml"
+    history = _history(tmp_path, True)
+    history.write_text(history.read_text().replace("shop-checkout",
+                                                   "frontend-post-api-checkout-availability"))
+    code, output = _run(str(spec), "--history", str(history), "--json")
+    assert code == 0, output
+    rows = {r["slo"]: r for r in json.loads(output)["slos"]}
+    row = rows["frontend-post-api-checkout-availability"]
+    # at the spec's 99.95% the steady 0.2% alone is four times the budget
+    assert row["objective"] == 99.95 and row["total"] == DAYS * 288 * 100
+    assert not row["held"] and row["page"] >= 1 and row["budget_consumed"] > 4
+    assert rows["frontend-post-api-checkout-latency"]["skipped"] == "no history for this SLO"

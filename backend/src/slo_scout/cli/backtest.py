@@ -25,8 +25,9 @@ from slo_scout.core.recommend.model import WindowCounts
 from slo_scout.core.specs import parse_duration
 from slo_scout.core.specs.documents import read_documents
 from slo_scout.core.specs.durations import DAY
-from slo_scout.core.specs.model import SLIEvents, SLOSpec
+from slo_scout.core.specs.model import SLIEvents, SLIRaw, SLOSpec
 from slo_scout.core.specs.openslo_v1_objects import shared_objects
+from slo_scout.core.specs.openslo_v1alpha import good_total_of
 
 MAX_POINTS = 11_000  # Prometheus refuses query_range answers of more points than this
 
@@ -50,7 +51,8 @@ For each SLO with an events SLI: the requests and the ratio over the history, wh
 objective held (overall, and the share of windows that met it), the error budget consumed
 (1.0: all of it, pro rata to the traffic), and the page and ticket alerts the generated
 multi-window multi-burn-rate rules would have fired (docs/recommendations.md, "Backtest").
-Raw-ratio SLIs have no counts and are listed as skipped.
+OpenSLO ratio metrics count good and total events; other raw-ratio SLIs have no counts and are
+listed as skipped.
 
 Exit codes: 0 done, 1 the input is wrong (the message says where), 2 usage.
 
@@ -143,22 +145,37 @@ def read_slos(paths: Sequence[Path]) -> list[SLOSpec]:
     return slos
 
 
+def _queries(slo: SLOSpec) -> tuple[str, str, bool] | None:
+    """(query, total query, whether the first counts good events) when the SLI counts events:
+    a Sloth events SLI (error/total) or an OpenSLO ratio metric (good/total, which the reader
+    writes as Sloth's raw error ratio); None for other raw ratios."""
+    if isinstance(slo.sli, SLIEvents):
+        return slo.sli.error_query, slo.sli.total_query, False
+    if isinstance(slo.sli, SLIRaw):
+        found = good_total_of(slo.sli.error_ratio_query)
+        if found is not None:
+            return found[0], found[1], True
+    return None
+
+
 async def _from_server(url: str, slos: Sequence[SLOSpec], *, end: datetime, lookback_s: int,
                        step_s: int) -> dict[str, list[WindowCounts]]:
     history = PrometheusHistory(url)
     out: dict[str, list[WindowCounts]] = {}
     try:
         for slo in slos:
-            if not isinstance(slo.sli, SLIEvents):
+            queries = _queries(slo)
+            if queries is None:
                 continue
-            # window_counts reads (good, total); the spec has (error, total): read the error
-            # query in the good slot and turn the counts around.
+            query, total, counts_good = queries
+            # window_counts reads (good, total); for (error, total) the error query goes in
+            # the good slot and the counts are turned around.
             counts = await history.window_counts(
-                slo.sli.error_query, slo.sli.total_query, now=end, lookback_s=lookback_s,
-                windows=lookback_s // step_s,
+                query, total, now=end, lookback_s=lookback_s, windows=lookback_s // step_s,
             )
-            out[slo.id] = [WindowCounts(w.start_s, w.end_s, w.total - w.good, w.total)
-                           for w in counts]
+            out[slo.id] = counts if counts_good else [
+                WindowCounts(w.start_s, w.end_s, w.total - w.good, w.total) for w in counts
+            ]
     finally:
         await history.close()
     return out
@@ -167,7 +184,7 @@ async def _from_server(url: str, slos: Sequence[SLOSpec], *, end: datetime, look
 def _row(slo: SLOSpec, windows: Sequence[WindowCounts] | None) -> dict[str, Any]:
     base: dict[str, Any] = {"slo": slo.id, "objective": slo.objective,
                             "period_days": slo.period_ms // DAY}
-    if not isinstance(slo.sli, SLIEvents):
+    if _queries(slo) is None:
         return {**base, "skipped": "a raw-ratio SLI has no event counts"}
     if not windows:
         return {**base, "skipped": "no history for this SLO"}
