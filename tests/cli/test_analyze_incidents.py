@@ -43,6 +43,13 @@ def test_the_demo_checkout_gets_an_objective_and_shows_its_incident(
     assert incidents["objective_the_other_way"] < rec["objective"]
     # an objective means an SLO: the checkout availability spec is written
     assert "checkout" in (out / "sloth" / "frontend.yaml").read_text()
+    # the report shows it: status, objective, the incident and the backtest
+    report = (out / "report.html").read_text()
+    section = report[report.index("<h3>Recommended SLOs</h3>"):]
+    assert "below standard targets" in report
+    assert f"<td>{rec['objective']:g}%</td>" in report
+    assert "Availability incidents (left out of the estimate)" in report
+    assert rec["backtest"]["objective"] is not None and "page /" in section
 
     kept = tmp_path / "kept"
     result = runner.invoke(app, ["analyze", str(demo_traffic), "--out", str(kept),

@@ -28,7 +28,7 @@ from slo_scout.control.analysis import family as families
 from slo_scout.core.artifacts import render_bundle
 from slo_scout.core.errors import SloScoutError
 from slo_scout.core.journeys import Discovery, discover, discovery_to_dict
-from slo_scout.core.recommend import Strategy, recommend_journey
+from slo_scout.core.recommend import Recommendation, Strategy, recommend_journey
 from slo_scout.core.slis import FAMILIES, FamilyKind, MetricFamily
 from slo_scout.core.telemetry import FORMATS, CsvColumns, DecodeReport, decode_stream
 from slo_scout.core.telemetry.model import Span
@@ -160,12 +160,17 @@ def write_outputs(
             + "\n"
         ).encode()
     }
-    files.update(render_report(discovery, inputs=inputs.summary(), title=title))
+    recs: list[Recommendation] = []
+    if metrics is not None and discovery.journeys:
+        recs = recommendations_of(discovery, metrics, strategy,
+                                  include_incidents=include_incidents)
+    files.update(render_report(discovery, inputs=inputs.summary(), title=title,
+                               recommendations=recs))
     if metrics is not None and discovery.journeys:
         files.update(
             (path, text.encode())
             for path, text in artifact_bundle(
-                discovery, metrics, strategy, include_incidents=include_incidents
+                discovery, metrics, strategy, recommendations=recs
             ).items()
         )
     written = []
@@ -177,9 +182,31 @@ def write_outputs(
     return written
 
 
-def artifact_bundle(
+def _family_of(metrics: str | MetricFamily) -> MetricFamily:
+    return metrics if isinstance(metrics, MetricFamily) else FAMILIES[FamilyKind(metrics)]
+
+
+def _end_of_data(discovery: Discovery) -> int:
+    return math.ceil(max(j.last_seen_ns for j in discovery.journeys) / 60e9) * 60
+
+
+def recommendations_of(
     discovery: Discovery, metrics: str | MetricFamily, strategy: str, *,
     include_incidents: bool = False,
+) -> list[Recommendation]:
+    """Every journey's recommendations, dated at the end of the data (see artifact_bundle)."""
+    now_s = _end_of_data(discovery)
+    return [
+        rec
+        for journey in sorted(discovery.journeys, key=lambda j: j.id)
+        for rec in recommend_journey(journey, _family_of(metrics), strategy=Strategy(strategy),
+                                     now_s=now_s, include_incidents=include_incidents)
+    ]
+
+
+def artifact_bundle(
+    discovery: Discovery, metrics: str | MetricFamily, strategy: str, *,
+    include_incidents: bool = False, recommendations: list[Recommendation] | None = None,
 ) -> dict[str, str]:
     """SLIs, recommended targets and every artifact, dated at the end of the data.
 
@@ -187,16 +214,13 @@ def artifact_bundle(
     recommendation's lookback then covers the whole recording (its last minute counts as
     complete, since no more of it will come), and the same input gives the same files.
     """
-    family = metrics if isinstance(metrics, MetricFamily) else FAMILIES[FamilyKind(metrics)]
+    family = _family_of(metrics)
     chosen = Strategy(strategy)
     journeys = sorted(discovery.journeys, key=lambda j: j.id)
-    now_s = math.ceil(max(j.last_seen_ns for j in journeys) / 60e9) * 60
-    recommendations = [
-        rec
-        for journey in journeys
-        for rec in recommend_journey(journey, family, strategy=chosen, now_s=now_s,
-                                     include_incidents=include_incidents)
-    ]
+    now_s = _end_of_data(discovery)
+    if recommendations is None:
+        recommendations = recommendations_of(discovery, metrics, strategy,
+                                             include_incidents=include_incidents)
     return render_bundle(
         journeys, recommendations, family=family, strategy=chosen,
         now=datetime.fromtimestamp(now_s, UTC), version=__version__,
