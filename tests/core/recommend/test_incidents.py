@@ -120,3 +120,25 @@ def test_incident_detection_is_deterministic():
     journey = _checkout_day()
     first = recommend_journey(journey, HTTP, strategy=Strategy.BALANCED, now_s=NOW)
     assert first == recommend_journey(journey, HTTP, strategy=Strategy.BALANCED, now_s=NOW)
+
+
+def test_a_burst_window_that_fails_less_by_chance_stays_in_the_incident():
+    # 100 windows of 50 requests at 1 failure in 100 (one in every other window); a burst over
+    # windows 60-64 at 30%, but window 62 failed only 4 times: not significant on its own
+    bads = [1 if i % 2 else 0 for i in range(100)]
+    for i, bad in zip(range(60, 65), (15, 16, 4, 14, 15), strict=True):
+        bads[i] = bad
+    windows = [WindowCounts(i * 60, (i + 1) * 60, 50 - b, 50) for i, b in enumerate(bads)]
+    flagged, baseline = detect(windows)
+    assert flagged == frozenset(range(60, 65))
+    assert baseline == sum(bads[:60] + bads[65:]) / (95 * 50)
+    rec = recommend_availability_counts("j", windows, strategy=Strategy.BALANCED)
+    assert len(rec.evidence.incidents) == 1 and rec.evidence.incidents[0].bad == 64
+
+
+def test_a_steady_window_between_two_incidents_is_not_joined():
+    bads = [1 if i % 2 else 0 for i in range(100)]
+    bads[40], bads[42] = 20, 20
+    windows = [WindowCounts(i * 60, (i + 1) * 60, 50 - b, 50) for i, b in enumerate(bads)]
+    flagged, _ = detect(windows)
+    assert flagged == frozenset({40, 42})

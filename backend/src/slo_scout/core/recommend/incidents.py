@@ -14,7 +14,11 @@ Rule (docs/recommendations.md has it in words), on equal, consecutive detection 
    incident, whatever the traffic);
 3. repeat with the new baseline until nothing changes. Flagged windows only lower ``e``, so
    the set only grows; it stops before incidents would cover more than
-   ``MAX_INCIDENT_SHARE`` of the traffic (then the "incident" is how the journey behaves).
+   ``MAX_INCIDENT_SHARE`` of the traffic (then the "incident" is how the journey behaves);
+4. a gap of at most ``MAX_GAP`` windows between burned windows joins the incident when each of
+   its windows is still over ``BURN_FACTOR x e`` (a burst does not fail evenly: one of its
+   windows may fall under the significance test by chance, and left in, it would pull the
+   baseline up), within the same traffic cap.
 
 Consecutive burned windows form one incident.
 """
@@ -22,6 +26,7 @@ Consecutive burned windows form one incident.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from slo_scout.core.recommend.model import Incident, WindowCounts
 from slo_scout.core.recommend.stats import wilson
@@ -30,6 +35,7 @@ DETECT_Z = 3.2905267314919255  # two-sided 99.9%: few false alarms over hundreds
 BURN_FACTOR = 3.0
 MIN_EXCESS_BAD = 5
 MAX_INCIDENT_SHARE = 0.25
+MAX_GAP = 2
 
 
 def _bad(windows: Sequence[WindowCounts], keep: Sequence[int]) -> tuple[int, int]:
@@ -47,8 +53,36 @@ def _burned(w: WindowCounts, baseline_bad: float) -> bool:
     return low > BURN_FACTOR * baseline_bad
 
 
+def _gaps(windows: Sequence[WindowCounts], flagged: frozenset[int], baseline_bad: float
+          ) -> frozenset[int]:
+    """Short runs of windows between flagged ones that still fail over the burn factor."""
+    joined: set[int] = set()
+    marks = sorted(flagged)
+    for left, right in pairwise(marks):
+        gap = range(left + 1, right)
+        if 0 < len(gap) <= MAX_GAP and all(
+            windows[i].total and (windows[i].total - windows[i].good) / windows[i].total
+            > BURN_FACTOR * baseline_bad for i in gap
+        ):
+            joined.update(gap)
+    return frozenset(joined)
+
+
 def detect(windows: Sequence[WindowCounts]) -> tuple[frozenset[int], float | None]:
     """Indices of the burned windows and the baseline bad ratio they were judged against."""
+    flagged, baseline = _significant(windows)
+    if baseline is None or not flagged:
+        return flagged, baseline
+    joined = flagged | _gaps(windows, flagged, baseline)
+    everything = sum(w.total for w in windows)
+    if joined == flagged or sum(windows[i].total for i in joined) > MAX_INCIDENT_SHARE * everything:
+        return flagged, baseline
+    bad, total = _bad(windows, [i for i in range(len(windows)) if i not in joined])
+    return joined, bad / total if total else 0.0
+
+
+def _significant(windows: Sequence[WindowCounts]) -> tuple[frozenset[int], float | None]:
+    """Steps 1-3: the windows that burned significantly, and the baseline."""
     everything = sum(w.total for w in windows)
     if everything == 0:
         return frozenset(), None
