@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from slo_scout.core.recommend import MAX_HALF_WIDTH, wilson
+from slo_scout.core.recommend import TARGET_LADDER, wilson
 from slo_scout.core.recommend.stats import budget_minutes_30d, hours_to_exhaust, strictest_rung
 
 
@@ -47,6 +47,7 @@ def test_wilson_refuses_impossible_counts():
         (1.0, 0.00045, 99.9),
         (1.0, 0.0004, 99.95),
         (1.0, 0.00009, 99.99),
+        (0.9799, 0.0, 97.5),
         (0.85, 0.0, None),
     ],
 )
@@ -56,10 +57,13 @@ def test_snapping_picks_the_strictest_resolvable_target_not_above_the_ratio(
     assert strictest_rung(ratio, half_width) == expected
 
 
-def test_the_minimum_precision_is_the_gap_between_99_and_99_5():
-    assert pytest.approx(0.005) == MAX_HALF_WIDTH
-    # With no error at all, about 381 events bring the interval within ±0.5 points.
-    assert wilson(381, 381).half_width <= MAX_HALF_WIDTH < wilson(380, 380).half_width
+def test_the_extended_ladder_lies_below_the_standard_targets():
+    assert TARGET_LADDER == (90.0, 95.0, 97.5, 98.0, 99.0, 99.5, 99.9, 99.95, 99.99)
+    # 96% measured to ±1 point: 95 resolves (the step to 97.5 is 2.5 points), 99 is not reached
+    assert strictest_rung(0.955, 0.0097) == 95.0
+    # the step from 97.5 to 98 is half a point: a wider interval falls back to 95
+    assert strictest_rung(0.979, 0.004) == 97.5
+    assert strictest_rung(0.979, 0.006) == 95.0
 
 
 def test_budget_arithmetic_in_minutes_and_hours():

@@ -30,7 +30,7 @@ from slo_scout.control.analysis.upstream import redact_url
 from slo_scout.core.artifacts import render_bundle
 from slo_scout.core.errors import InflationLimitError, SloScoutError
 from slo_scout.core.journeys import Discovery, discover, discovery_to_dict
-from slo_scout.core.recommend import Strategy, recommend_journey
+from slo_scout.core.recommend import Recommendation, Strategy, recommend_journey
 from slo_scout.core.slis import FAMILIES, FamilyKind, MetricFamily
 from slo_scout.core.telemetry import FORMATS, CsvColumns, DecodeReport, Inflation, decode_stream
 from slo_scout.core.telemetry.model import Span
@@ -169,6 +169,7 @@ def write_outputs(
     strategy: str = Strategy.BALANCED.value,
     names: Mapping[str, str] | None = None,
     model: Usage | None = None,
+    include_incidents: bool = False,
 ) -> list[Path]:
     """journeys.json, report.html and, unless ``metrics`` is None, the artifact bundle.
 
@@ -186,11 +187,18 @@ def write_outputs(
             json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         ).encode()
     }
-    files.update(render_report(discovery, inputs=inputs.summary(), title=title))
+    recs: list[Recommendation] = []
+    if metrics is not None and discovery.journeys:
+        recs = recommendations_of(discovery, metrics, strategy,
+                                  include_incidents=include_incidents)
+    files.update(render_report(discovery, inputs=inputs.summary(), title=title,
+                               recommendations=recs))
     if metrics is not None and discovery.journeys:
         files.update(
             (path, text.encode())
-            for path, text in artifact_bundle(discovery, metrics, strategy).items()
+            for path, text in artifact_bundle(
+                discovery, metrics, strategy, recommendations=recs
+            ).items()
         )
     written = []
     for name, data in files.items():
@@ -201,8 +209,31 @@ def write_outputs(
     return written
 
 
+def _family_of(metrics: str | MetricFamily) -> MetricFamily:
+    return metrics if isinstance(metrics, MetricFamily) else FAMILIES[FamilyKind(metrics)]
+
+
+def _end_of_data(discovery: Discovery) -> int:
+    return math.ceil(max(j.last_seen_ns for j in discovery.journeys) / 60e9) * 60
+
+
+def recommendations_of(
+    discovery: Discovery, metrics: str | MetricFamily, strategy: str, *,
+    include_incidents: bool = False,
+) -> list[Recommendation]:
+    """Every journey's recommendations, dated at the end of the data (see artifact_bundle)."""
+    now_s = _end_of_data(discovery)
+    return [
+        rec
+        for journey in sorted(discovery.journeys, key=lambda j: j.id)
+        for rec in recommend_journey(journey, _family_of(metrics), strategy=Strategy(strategy),
+                                     now_s=now_s, include_incidents=include_incidents)
+    ]
+
+
 def artifact_bundle(
-    discovery: Discovery, metrics: str | MetricFamily, strategy: str
+    discovery: Discovery, metrics: str | MetricFamily, strategy: str, *,
+    include_incidents: bool = False, recommendations: list[Recommendation] | None = None,
 ) -> dict[str, str]:
     """SLIs, recommended targets and every artifact, dated at the end of the data.
 
@@ -210,15 +241,13 @@ def artifact_bundle(
     recommendation's lookback then covers the whole recording (its last minute counts as
     complete, since no more of it will come), and the same input gives the same files.
     """
-    family = metrics if isinstance(metrics, MetricFamily) else FAMILIES[FamilyKind(metrics)]
+    family = _family_of(metrics)
     chosen = Strategy(strategy)
     journeys = sorted(discovery.journeys, key=lambda j: j.id)
-    now_s = math.ceil(max(j.last_seen_ns for j in journeys) / 60e9) * 60
-    recommendations = [
-        rec
-        for journey in journeys
-        for rec in recommend_journey(journey, family, strategy=chosen, now_s=now_s)
-    ]
+    now_s = _end_of_data(discovery)
+    if recommendations is None:
+        recommendations = recommendations_of(discovery, metrics, strategy,
+                                             include_incidents=include_incidents)
     return render_bundle(
         journeys, recommendations, family=family, strategy=chosen,
         now=datetime.fromtimestamp(now_s, UTC), version=__version__,
@@ -268,6 +297,11 @@ def analyze_command(
     strategy: Strategy = typer.Option(  # noqa: B008
         Strategy.BALANCED, help="How boldly targets are recommended."
     ),
+    include_incidents: bool = typer.Option(
+        False, "--include-incidents", help="Keep the windows where a journey burned (an error "
+        "burst, a latency regression) in the estimate targets come from; by default they are "
+        "shown as incidents and left out.",
+    ),
     artifacts: bool = typer.Option(
         True, "--artifacts/--no-artifacts", help="Also write the SLO specs, rules and dashboards."
     ),
@@ -307,6 +341,7 @@ def analyze_command(
         written = write_outputs(
             discovery, inputs, out, title="SLO Scout: journeys",
             metrics=family, strategy=strategy.value, names=names, model=client.usage,
+            include_incidents=include_incidents,
         )
     except InflationLimitError as exc:
         fail_message(exc.message, "if the file is genuine, raise --max-inflation")

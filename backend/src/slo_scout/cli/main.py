@@ -6,6 +6,7 @@ import typer
 
 from slo_scout import __version__
 from slo_scout.cli.analyze import analyze_command
+from slo_scout.cli.backtest import backtest_command
 from slo_scout.cli.collect import collect_command
 from slo_scout.cli.deliver import deliver_command
 from slo_scout.cli.demo import demo_command
@@ -55,6 +56,7 @@ app.command("migrate")(migrate_command)
 app.command("worker")(worker_command)
 app.command("collect")(collect_command)
 app.command("pipeline")(pipeline_command)
+app.command("backtest")(backtest_command)
 app.add_typer(keys_app, name="keys")
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ rare journeys still renders in seconds. The page is the same bytes for the same 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,8 +16,10 @@ import jinja2
 
 from slo_scout.core.journeys import Discovery
 from slo_scout.core.journeys.model import Journey
+from slo_scout.core.recommend import Recommendation
 from slo_scout.report.charts import critical_path_chart, latency_histogram, traffic_timeline
 from slo_scout.report.graph import call_graph
+from slo_scout.report.recommendations import recommendation_rows
 
 MAX_PICTURED = 40
 _SHOWN_PROBLEMS = 50
@@ -64,7 +67,9 @@ def journey_row(journey: Journey) -> dict[str, Any]:
     }
 
 
-def _journey_section(journey: Journey, pictured: bool) -> dict[str, Any]:
+def _journey_section(
+    journey: Journey, pictured: bool, recommendations: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
     salt = f"slo-scout-{journey.id}"
     row = journey_row(journey)
     row.update({
@@ -93,6 +98,7 @@ def _journey_section(journey: Journey, pictured: bool) -> dict[str, Any]:
             for v in journey.variants
         ],
         "samples": list(journey.sample_trace_ids),
+        "recommendations": list(recommendations),
         "pictured": pictured,
         "graph_svg": call_graph(journey, f"{salt}-graph") if pictured else None,
         "latency_svg": latency_histogram(journey, f"{salt}-latency") if pictured else None,
@@ -110,11 +116,15 @@ def render_report(
     inputs: InputSummary | None = None,
     title: str = "SLO Scout: journeys",
     max_pictured: int = MAX_PICTURED,
+    recommendations: Sequence[Recommendation] = (),
 ) -> dict[str, bytes]:
-    """``{"report.html": bytes}`` for a discovery; the caller decides where it goes."""
+    """``{"report.html": bytes}`` for a discovery; the caller decides where it goes.
+    ``recommendations``: shown per journey (status, objective, incidents, backtest)."""
     inputs = inputs or InputSummary()
     journeys = sorted(discovery.journeys, key=lambda j: (-j.requests, j.name, j.id))
-    sections = [_journey_section(j, i < max_pictured) for i, j in enumerate(journeys)]
+    rows = recommendation_rows(recommendations)
+    sections = [_journey_section(j, i < max_pictured, rows.get(j.id, ()))
+                for i, j in enumerate(journeys)]
     seen = [j.first_seen_ns for j in journeys] + [j.last_seen_ns for j in journeys]
     html = _ENV.get_template("report.html.j2").render(
         title=title,

@@ -25,7 +25,10 @@ from slo_scout.core.recommend.journey import (
 from slo_scout.core.recommend.model import Recommendation, Strategy, WindowCounts
 from slo_scout.core.slis import MetricFamily, SliCandidate, sli_candidates
 
-HISTORY_WINDOWS = 4
+# Equal windows read from the history server: enough to isolate an incident (30 days in 6-hour
+# windows) and still four comparable groups for the worst-window figure. The number of queries
+# does not depend on it (one query_range per good and total series).
+HISTORY_WINDOWS = 120
 
 
 class HistorySource(Protocol):

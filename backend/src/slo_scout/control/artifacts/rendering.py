@@ -26,7 +26,7 @@ from slo_scout.core.artifacts import SloRecord, render_approved
 from slo_scout.core.artifacts.runbook import LoggedError
 from slo_scout.core.journeys.model import Journey
 from slo_scout.core.recommend import Recommendation, Status, Strategy
-from slo_scout.core.recommend.model import Evidence, Interval
+from slo_scout.core.recommend.model import Backtest, Evidence, Incident, Interval
 from slo_scout.core.slis import FAMILIES, FamilyKind, MetricFamily, SliKind
 from slo_scout.db.models import Slo
 
@@ -43,6 +43,8 @@ def _evidence(stored: dict[str, Any] | None) -> Evidence:
         return NO_EVIDENCE
     fields = dict(stored)
     fields["interval"] = Interval(**fields["interval"]) if fields.get("interval") else None
+    fields["incidents"] = tuple(Incident(**i) for i in fields.get("incidents", ()))
+    fields["backtest"] = Backtest(**fields["backtest"]) if fields.get("backtest") else None
     return Evidence(**fields)
 
 

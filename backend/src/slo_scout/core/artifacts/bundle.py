@@ -30,6 +30,7 @@ from slo_scout.core.artifacts.records import SloRecord, slos_from_records
 from slo_scout.core.artifacts.runbook import LoggedError
 from slo_scout.core.journeys.model import Journey
 from slo_scout.core.recommend import Recommendation, Strategy
+from slo_scout.core.recommend.ratio import LOW_TRAFFIC_MIN_FAILURES
 from slo_scout.core.slis import MetricFamily
 
 __all__ = ["CHAIN", "check_promql", "render_approved", "render_bundle"]
@@ -58,13 +59,16 @@ def render_bundle(
     window: str = "rolling",
     namespace: str = "monitoring",
     logged_errors: Mapping[str, Sequence[LoggedError]] | None = None,
+    low_traffic_min_failures: int = LOW_TRAFFIC_MIN_FAILURES,
 ) -> dict[str, str]:
-    """``logged_errors``: per journey id, the error log templates of its traces (runbooks)."""
+    """``logged_errors``: per journey id, the error log templates of its traces (runbooks).
+    ``low_traffic_min_failures``: failed events the alerts of a low-traffic SLO also need in
+    their long window (0: none)."""
     request = BundleRequest(
         slos=tuple(build_slos(journeys, recommendations, family)),
         journeys=tuple(journeys), recommendations=tuple(recommendations), family=family,
         strategy=strategy, now=now, version=version, window=window, namespace=namespace,
-        logged_errors=logged_errors or {},
+        logged_errors=logged_errors or {}, low_traffic_min_failures=low_traffic_min_failures,
     )
     return run_chain(CHAIN, request)
 

@@ -24,6 +24,7 @@ from slo_scout.core.artifacts.runbook import LoggedError
 from slo_scout.core.errors import SloScoutError
 from slo_scout.core.journeys.model import Journey
 from slo_scout.core.recommend import Recommendation, Strategy
+from slo_scout.core.recommend.ratio import LOW_TRAFFIC_MIN_FAILURES
 from slo_scout.core.slis import MetricFamily, slug
 
 SLOTH_DEFAULT_PERIOD_DAYS = 30
@@ -68,6 +69,8 @@ class BundleRequest:
     window: str = "rolling"  # OpenSLO time windows: rolling or calendar
     namespace: str = "monitoring"
     logged_errors: Mapping[str, Sequence[LoggedError]] = field(default_factory=dict)
+    # failed events the alerts of a low-traffic SLO also need in their long window (0: none)
+    low_traffic_min_failures: int = LOW_TRAFFIC_MIN_FAILURES
 
     def services(self) -> dict[str, list[Slo]]:
         return by_service(self.slos)

@@ -119,9 +119,12 @@ class SlothRules:
             source = f"kubernetes/sloth/{g.stem}.yaml"
             if source not in files:
                 raise SloScoutError(f"generator {self.id} needs {source}: run sloth-crd first")
+            needs = request.low_traffic_min_failures
             rule_file, prometheus_rule = rules_from_spec(
                 files[source], source=source, version=request.version,
-                period_days=g.period_days)
+                period_days=g.period_days,
+                min_failures={s.name: needs for s in g.slos
+                              if s.recommendation.low_traffic and needs > 0})
             out[f"rules/{g.stem}.yaml"] = rule_file
             out[f"kubernetes/rules/{g.stem}.yaml"] = prometheus_rule
         return out

@@ -1,10 +1,11 @@
 """The SLOs the artifact writers render: a journey, its SLI, its objective and period.
 
-Two ways in. ``build_slos`` (``slo-scout analyze``): one SLO per ``ok`` recommendation, named
-after its journey and SLI; the others are reported, never written as specs with an invented
-number. ``slos_from_records`` (the control plane): one SLO per approved record, with the name,
-objective, threshold, period, description and owner a person approved; the recommendation it
-was adopted from only explains the numbers (runbook, ``recommendations.yaml``).
+Two ways in. ``build_slos`` (``slo-scout analyze``): one SLO per recommendation with an
+objective (``ok`` or ``below standard targets``), named after its journey and SLI; the others
+are reported, never written as specs with an invented number. ``slos_from_records`` (the
+control plane): one SLO per approved record, with the name, objective, threshold, period,
+description and owner a person approved; the recommendation it was adopted from only explains
+the numbers (runbook, ``recommendations.yaml``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from slo_scout.core.journeys.model import Journey
-from slo_scout.core.recommend import Recommendation, Status
+from slo_scout.core.recommend import Recommendation
 from slo_scout.core.slis import (
     MetricFamily,
     SliCandidate,
@@ -122,7 +123,7 @@ def build_slos(
     by_id = {j.id: j for j in journeys}
     out = []
     for rec in recommendations:
-        if rec.status is not Status.OK or rec.objective is None:
+        if not rec.has_objective or rec.objective is None:
             continue
         journey = by_id.get(rec.journey_id)
         if journey is None:

@@ -53,9 +53,56 @@ def _entry(rec: Recommendation, journey: Journey | None) -> dict[str, Any]:
                 None if ev.budget_events_30d is None else round(ev.budget_events_30d, 1)
             ),
         },
+        "incidents": _incidents_entry(rec),
+        "backtest": _backtest_entry(rec),
         "low_traffic": rec.low_traffic,
         "low_traffic_reason": rec.low_traffic_reason,
         "rationale": rec.rationale,
+    }
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _incidents_entry(rec: Recommendation) -> dict[str, Any]:
+    """The incidents found in the history and whether the figures above left them out."""
+    ev = rec.evidence
+    return {
+        "excluded": not ev.incidents_included,
+        "detection_windows": ev.detection_windows,
+        "excluded_windows": ev.excluded_windows,
+        "objective_the_other_way": ev.alternative_objective,
+        "threshold_seconds_the_other_way": ev.alternative_threshold_s,
+        "found": [
+            {
+                "start": i.start_s, "end": i.end_s, "good": i.good, "total": i.total,
+                "ratio": round(i.ratio, 6), "baseline_ratio": round(i.baseline_ratio, 6),
+                "burn_rate": _round(i.burn_rate, 2),
+                "budget_share_of_history": _round(i.budget_share_history, 4),
+                "budget_share_of_30_days": _round(i.budget_share_30d, 6),
+            }
+            for i in ev.incidents
+        ],
+    }
+
+
+def _backtest_entry(rec: Recommendation) -> dict[str, Any] | None:
+    """The same rule on the earlier half of the history, judged on the later half."""
+    bt = rec.evidence.backtest
+    if bt is None:
+        return None
+    return {
+        "estimated_on": {"start": bt.estimate_start_s, "end": bt.split_s},
+        "tested_on": {"start": bt.split_s, "end": bt.end_s, "good": bt.test_good,
+                      "total": bt.test_total},
+        "objective": bt.objective,
+        "threshold_seconds": bt.threshold_s,
+        "held": bt.held,
+        "held_share_of_windows": _round(bt.held_share, 4),
+        "budget_consumed": _round(bt.budget_consumed, 4),
+        "page_alerts": bt.page_alerts,
+        "ticket_alerts": bt.ticket_alerts,
     }
 
 

@@ -7,6 +7,8 @@ can regenerate it from the spec and get the same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from slo_scout.core.errors import SpecError
 from slo_scout.core.rules import (
     GenerateOptions,
@@ -21,12 +23,14 @@ _DAY_MS = 24 * 3600 * 1000
 
 
 def rules_from_spec(
-    spec_text: str, *, source: str, version: str, period_days: int = 30
+    spec_text: str, *, source: str, version: str, period_days: int = 30,
+    min_failures: Mapping[str, int] | None = None,
 ) -> tuple[str, str]:
     """A Prometheus rule file and the same rules as a PrometheusRule, for one spec file.
 
     ``spec_text`` is a Sloth ``PrometheusServiceLevel`` CRD (its metadata names the
-    PrometheusRule); the plain rule file holds the same groups.
+    PrometheusRule); the plain rule file holds the same groups. ``min_failures``: per SLO name,
+    the failed events a low-traffic SLO's alerts also need in their long window.
     """
     results = read_documents(spec_text, source=source, period_ms=period_days * _DAY_MS)
     for result in results:
@@ -36,7 +40,8 @@ def rules_from_spec(
     if len(specs) != 1:
         raise SpecError(f"expected one service spec, found {len(specs)}", source=source)
     spec = specs[0]
-    options = GenerateOptions(version=version)
+    options = GenerateOptions(version=version,
+                              min_failures=tuple(sorted((min_failures or {}).items())))
     slo_rules = generate_rules(spec, WindowsCatalog(), options)
     if spec.kubernetes is None:
         raise SpecError("a PrometheusServiceLevel is needed to name the rule", source=source)

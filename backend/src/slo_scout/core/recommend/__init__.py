@@ -9,10 +9,12 @@ from slo_scout.core.recommend.journey import (
     recommend_latency_counts,
 )
 from slo_scout.core.recommend.model import (
+    EXTENDED_TARGETS,
     POLICIES,
     STANDARD_TARGETS,
     TARGET_LADDER,
     Evidence,
+    Incident,
     Interval,
     Policy,
     Recommendation,
@@ -20,16 +22,17 @@ from slo_scout.core.recommend.model import (
     Strategy,
     WindowCounts,
 )
-from slo_scout.core.recommend.stats import MAX_HALF_WIDTH, MIN_EVENTS, wilson
+from slo_scout.core.recommend.stats import MIN_EVENTS, wilson
 
 __all__ = [
     "DEFAULT_LATENCY_OBJECTIVE",
-    "MAX_HALF_WIDTH",
+    "EXTENDED_TARGETS",
     "MIN_EVENTS",
     "POLICIES",
     "STANDARD_TARGETS",
     "TARGET_LADDER",
     "Evidence",
+    "Incident",
     "Interval",
     "Policy",
     "Recommendation",

@@ -18,6 +18,13 @@ from slo_scout.core.recommend.model import WindowCounts
 
 DEFAULT_WINDOWS = 4
 DEFAULT_LOOKBACK_S = 30 * 24 * 3600
+# Incident detection wants windows short enough to isolate a burst and busy enough to judge
+# one: about this many requests each, never fewer than DEFAULT_WINDOWS windows nor shorter
+# than a minute.
+EVENTS_PER_DETECTION_WINDOW = 50
+# ...and at most this many (30 days in hours, a day in 2 minutes): the rule runs once per
+# latency bucket boundary over all of them.
+MAX_DETECTION_WINDOWS = 720
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +50,37 @@ def split_history(
     n = min(windows, span_min)
     length_s = (span_min // n) * 60
     end = keys[-1] + 60
-    out = []
-    for i in range(n, 0, -1):
-        start = end - i * length_s
-        stop = start + length_s
-        stats = tuple(journey.minutes[k] for k in keys if start <= k < stop)
-        out.append(Window(start, stop, stats))
-    return out
+    first = end - n * length_s
+    # one pass over the sorted minutes (detection windows can number in the tens of thousands)
+    buckets: list[list[MinuteStats]] = [[] for _ in range(n)]
+    for k in keys:
+        if k >= first:
+            buckets[(k - first) // length_s].append(journey.minutes[k])
+    return [
+        Window(first + i * length_s, first + (i + 1) * length_s, tuple(stats))
+        for i, stats in enumerate(buckets)
+    ]
+
+
+def detection_windows(journey: Journey, *, now_s: int, lookback_s: int = DEFAULT_LOOKBACK_S,
+                      minimum: int = DEFAULT_WINDOWS) -> list[Window]:
+    """The history in equal windows of about ``EVENTS_PER_DETECTION_WINDOW`` requests each
+    (at most ``MAX_DETECTION_WINDOWS``).
+
+    The window length is chosen so that as few of the oldest minutes as possible fill no
+    window: of the lengths between the ideal one and half of it, the one leaving the fewest.
+    """
+    keys = [k for k in journey.minutes if now_s - lookback_s <= k and k + 60 <= now_s]
+    if not keys:
+        return []
+    span_min = (max(keys) - min(keys)) // 60 + 1
+    requests = sum(journey.minutes[k].requests for k in keys)
+    wanted = min(MAX_DETECTION_WINDOWS, requests // EVENTS_PER_DETECTION_WINDOW)
+    wanted = max(1, min(span_min, max(minimum, wanted)))
+    ideal = span_min // wanted
+    length = min(range(ideal, max(1, ideal // 2) - 1, -1), key=lambda n: (span_min % n, -n))
+    return split_history(journey, now_s=now_s, lookback_s=lookback_s,
+                         windows=span_min // length)
 
 
 def availability_counts(windows: Sequence[Window]) -> list[WindowCounts]:
@@ -68,21 +99,49 @@ def count_at_most(sketch: DDSketch, threshold_s: float) -> float:
         return float(below)
     store = sketch._store
     limit = sketch._mapping.key(threshold_s)
-    for index, count in enumerate(store.bins):
-        if index + store.offset <= limit:
-            below += count
+    upto = limit - store.offset + 1  # bins[i] holds the key i + offset
+    if upto > 0:
+        below += sum(store.bins[:upto])
     return float(below)
 
 
-def latency_counts(windows: Sequence[Window], threshold_s: float) -> list[WindowCounts]:
+@dataclass(frozen=True, slots=True)
+class MergedWindow:
+    """A window's request count and latency sketch, merged once for every threshold."""
+
+    start_s: int
+    end_s: int
+    total: int
+    sketch: DDSketch
+
+
+def merge_windows(windows: Sequence[Window]) -> list[MergedWindow]:
     out = []
     for w in windows:
+        if len(w.minutes) == 1:  # a minute's own sketch, only read: no copy needed
+            m = w.minutes[0]
+            out.append(MergedWindow(w.start_s, w.end_s, m.requests, m.latency))
+            continue
         merged = new_sketch()
         total = 0
         for m in w.minutes:
             total += m.requests
             if m.latency.count:
                 merged.merge(m.latency)
-        good = min(total, round(count_at_most(merged, threshold_s))) if merged.count else 0
-        out.append(WindowCounts(w.start_s, w.end_s, good, total))
+        out.append(MergedWindow(w.start_s, w.end_s, total, merged))
+    return out
+
+
+def latency_counts(
+    windows: Sequence[Window] | Sequence[MergedWindow], threshold_s: float
+) -> list[WindowCounts]:
+    merged = [w for w in windows if isinstance(w, MergedWindow)]
+    if len(merged) != len(windows):
+        merged = merge_windows([w for w in windows if isinstance(w, Window)])
+    out = []
+    for w in merged:
+        good = (
+            min(w.total, round(count_at_most(w.sketch, threshold_s))) if w.sketch.count else 0
+        )
+        out.append(WindowCounts(w.start_s, w.end_s, good, w.total))
     return out

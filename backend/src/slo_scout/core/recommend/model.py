@@ -11,10 +11,12 @@ from enum import StrEnum
 
 from slo_scout.core.slis import SliKind
 
-# The targets people use. Rungs below 99 exist so a journey that is not yet at 99 still gets
-# an honest, attainable objective; docs/recommendations.md explains the choice.
+# The targets people use. The extended rungs below 99 exist so a journey that is not yet at 99
+# still gets an honest, attainable objective (status "below standard targets", with the
+# reliability work it needs); docs/recommendations.md explains the choice.
 STANDARD_TARGETS = (99.0, 99.5, 99.9, 99.95, 99.99)
-TARGET_LADDER = (90.0, 95.0, 98.0, *STANDARD_TARGETS)
+EXTENDED_TARGETS = (90.0, 95.0, 97.5, 98.0)
+TARGET_LADDER = (*EXTENDED_TARGETS, *STANDARD_TARGETS)
 
 SECONDS_PER_30_DAYS = 30 * 24 * 3600
 MINUTES_PER_30_DAYS = 30 * 24 * 60
@@ -44,15 +46,18 @@ class Policy:
 
 POLICIES = {
     Strategy.CONSERVATIVE: Policy(Basis.WORST, 2.0),
-    Strategy.BALANCED: Policy(Basis.WILSON_LOW, 1.5),
+    Strategy.BALANCED: Policy(Basis.WILSON_LOW, 1.0),
     Strategy.AGGRESSIVE: Policy(Basis.POINT, 1.0),
 }
 
 
 class Status(StrEnum):
-    OK = "ok"
-    INSUFFICIENT_DATA = "insufficient data"
-    UNMET = "unmet"  # the history does not meet even the loosest target
+    OK = "ok"  # a standard target (99 and up)
+    # Enough data, and the journey meets none of the standard targets: the objective is an
+    # extended rung (below 99) and the rationale says it needs reliability work.
+    BELOW_STANDARD = "below standard targets"
+    INSUFFICIENT_DATA = "insufficient data"  # too few requests to say anything
+    UNMET = "unmet"  # enough data, below even the loosest extended rung
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +92,53 @@ class Interval:
 
 
 @dataclass(frozen=True, slots=True)
+class Incident:
+    """A run of detection windows in which the journey burned: kept out of the estimate.
+
+    ``baseline_ratio`` is the steady-state ratio it was judged against. ``burn_rate`` and the
+    budget shares are relative to the recommended objective (None without one): the share of
+    the error budget the objective allows over the analysed history, and over 30 days at the
+    measured traffic.
+    """
+
+    start_s: int
+    end_s: int
+    good: int
+    total: int
+    baseline_ratio: float
+    burn_rate: float | None = None
+    budget_share_history: float | None = None
+    budget_share_30d: float | None = None
+
+    @property
+    def bad(self) -> int:
+        return self.total - self.good
+
+    @property
+    def ratio(self) -> float:
+        return self.good / self.total if self.total else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Backtest:
+    """An objective estimated on ``[estimate_start_s, split_s)`` and judged on ``[split_s,
+    end_s)``. ``objective`` None: the earlier half supported none (nothing is judged)."""
+
+    estimate_start_s: int
+    split_s: int
+    end_s: int
+    objective: float | None
+    threshold_s: float | None
+    test_good: int
+    test_total: int
+    held: bool | None
+    held_share: float | None
+    budget_consumed: float | None
+    page_alerts: int | None
+    ticket_alerts: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
     good: int
     total: int
@@ -99,6 +151,18 @@ class Evidence:
     events_per_30d: float
     budget_minutes_30d: float | None
     budget_events_30d: float | None
+    # Incidents found in the history; unless ``incidents_included`` their windows are left out
+    # of every figure above (counts, interval, windows, history length).
+    incidents: tuple[Incident, ...] = ()
+    incidents_included: bool = False
+    detection_windows: int = 0
+    excluded_windows: int = 0
+    # What the same rule gives with the incidents treated the other way (included when they
+    # were excluded), so a reviewer sees what including them would cost; None when none.
+    alternative_objective: float | None = None
+    alternative_threshold_s: float | None = None
+    # The same rule on the earlier half of the history, judged on the later half.
+    backtest: Backtest | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,3 +181,8 @@ class Recommendation:
     @property
     def ok(self) -> bool:
         return self.status is Status.OK
+
+    @property
+    def has_objective(self) -> bool:
+        """An objective backed by the data: ``ok`` or ``below standard targets``."""
+        return self.objective is not None and self.status in (Status.OK, Status.BELOW_STANDARD)

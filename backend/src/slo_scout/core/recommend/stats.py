@@ -18,9 +18,8 @@ from slo_scout.core.recommend.model import (
 # Two-sided 95%: the normal quantile 0.975.
 Z_95 = 1.959963984540054
 
-# The data must resolve the ratio to within the gap between the two loosest standard targets
-# (99 and 99.5): a wider interval cannot tell a 99 journey from a 99.5 one.
-MAX_HALF_WIDTH = 0.005
+# Below this many events nothing is said at all. Above it the interval's width decides which
+# rungs can be told apart (``strictest_rung``), never whether there is an answer.
 MIN_EVENTS = 100
 
 

@@ -35,6 +35,9 @@ class GenerateOptions:
     disable_recordings: bool = False
     disable_alerts: bool = False
     disable_optimized_rules: bool = False
+    # (SLO name, failed events) for low-traffic SLOs: their page and ticket alerts also need
+    # that many failures in the long window, so one failure alone never pages.
+    min_failures: tuple[tuple[str, int], ...] = ()
 
 
 def build_chain(options: GenerateOptions) -> tuple[RuleGenerator, ...]:
@@ -73,7 +76,8 @@ def generate_rules(
                 field=f"SLO {slo.name!r} period",
             )
         request = GenerationRequest(
-            info=info, slo=slo, alerts=mwmb_alerts(slo.id, slo.objective, windows)
+            info=info, slo=slo, alerts=mwmb_alerts(slo.id, slo.objective, windows),
+            min_failures=dict(options.min_failures).get(slo.name, 0),
         )
         rules = SLORules()
         try:

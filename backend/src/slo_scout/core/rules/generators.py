@@ -223,6 +223,7 @@ class AlertRulesGenerator:
                     slo.page_alert.annotations,
                     alerts.page_quick,
                     alerts.page_slow,
+                    request.min_failures,
                 )
             )
         if not slo.ticket_alert.disable:
@@ -234,13 +235,27 @@ class AlertRulesGenerator:
                     slo.ticket_alert.annotations,
                     alerts.ticket_quick,
                     alerts.ticket_slow,
+                    request.min_failures,
                 )
             )
         return replace(rules, alerts=tuple(out))
 
 
+def _failures(slo: SLOSpec, window_ms: int, min_failures: int) -> str:
+    """``and`` at least ``min_failures`` failed events over the window (low traffic), from the
+    spec's error query: a per-second rate, as Sloth's examples and SLO Scout's specs write it,
+    so rate x window seconds is the count. Nothing for a raw ratio SLI, which has no count."""
+    if min_failures <= 0 or not isinstance(slo.sli, SLIEvents):
+        return ""
+    query = slo.sli.error_query.replace("{{.window}}", format_duration(window_ms)).strip()
+    return (
+        f"\n    and on()\n    (({query}) * {go_g(window_ms / 1000)} >= {min_failures})"
+    )
+
+
 def _alert_rule(
-    slo: SLOSpec, name: str, labels: Labels, annotations: Labels, quick: MWMBAlert, slow: MWMBAlert
+    slo: SLOSpec, name: str, labels: Labels, annotations: Labels, quick: MWMBAlert,
+    slow: MWMBAlert, min_failures: int = 0,
 ) -> Rule:
     metric_filter = label_filter(id_labels(slo))
     budget = go_g(quick.error_budget / 100)
@@ -255,10 +270,12 @@ def _alert_rule(
     expr = (
         "(\n"
         f"{cond(quick.short_ms, quick.burn_rate_factor)}\n    and\n"
-        f"{cond(quick.long_ms, quick.burn_rate_factor)}\n"
+        f"{cond(quick.long_ms, quick.burn_rate_factor)}"
+        f"{_failures(slo, quick.long_ms, min_failures)}\n"
         ")\nor\n(\n"
         f"{cond(slow.short_ms, slow.burn_rate_factor)}\n    and\n"
-        f"{cond(slow.long_ms, slow.burn_rate_factor)}\n"
+        f"{cond(slow.long_ms, slow.burn_rate_factor)}"
+        f"{_failures(slo, slow.long_ms, min_failures)}\n"
         ")\n"
     )
     severity = quick.severity

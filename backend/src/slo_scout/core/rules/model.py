@@ -34,6 +34,9 @@ class GenerationRequest:
     info: Info
     slo: SLOSpec
     alerts: MWMBAlertGroup
+    # Low traffic: each burn-rate condition also needs this many failed events in its long
+    # window (0: none, as Sloth). docs/recommendations.md, "Low traffic".
+    min_failures: int = 0
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,17 @@ def good_total_error_ratio(good: str, total: str) -> str:
     return _ERROR_RATIO_TEMPLATE.format(good=good, total=total)
 
 
+def good_total_of(error_ratio_query: str) -> tuple[str, str] | None:
+    """The good and total queries of a ratio ``good_total_error_ratio`` wrote, else None
+    (what counts events, as ``slo-scout backtest`` needs, for an OpenSLO ratio metric)."""
+    head = _ERROR_RATIO_TEMPLATE.split("{good}")[0]
+    middle, tail = _ERROR_RATIO_TEMPLATE.split("{good}")[1].split("{total}")
+    if not (error_ratio_query.startswith(head) and error_ratio_query.endswith(tail)):
+        return None
+    parts = error_ratio_query[len(head):len(error_ratio_query) - len(tail)].split(middle)
+    return (parts[0], parts[1]) if len(parts) == 2 else None
+
+
 def objective_validator(
     source: str, document: int, where: str, paths: Mapping[str, str]
 ) -> SLOValidator:
