@@ -270,10 +270,11 @@ def test_a_recorded_day_goes_from_ingest_to_a_bundle_of_what_was_approved(
         recommended, slos = _adopt_and_edit(client, result, editor)
         for slo in slos.values():
             own = client.post(f"/api/v1/slos/{slo['id']}/approve", headers=editor,
-                              json={"comment": "mine"})
+                              json={"comment": "mine", "version": slo["version"]})
             assert own.status_code == 403
             approved = client.post(f"/api/v1/slos/{slo['id']}/approve", headers=approver,
-                                   json={"comment": "four weeks it is"})
+                                   json={"comment": "four weeks it is",
+                                         "version": slo["version"]})
             assert approved.status_code == 200, approved.text
         rendered = client.post("/api/v1/artifacts", headers=editor,
                                json={"service": SERVICE, "environment": "prod"})

@@ -30,6 +30,7 @@ from tests.fixtures.review_server import Race, ServerProcess, at_once, serve
 from slo_scout.db import migrate
 
 ROUNDS = 10
+JOURNEYS = 10 * ROUNDS  # every SLO a test creates on a journey of its own
 RENDER_ROUNDS = 5  # each waits for the server to block on the held lock: slower
 PROBLEM = "application/problem+json"
 RENDERED = "catalog"
@@ -42,7 +43,7 @@ class Stage:
     editor: dict[str, str]
     carol: dict[str, str]
     dave: dict[str, str]
-    journey_id: int
+    journey_ids: Iterator[int]  # a journey of its own per SLO: one live SLO per journey's SLI
     render_journey_id: int
     names: Iterator[int]
 
@@ -52,7 +53,8 @@ class Stage:
                              **kwargs)  # type: ignore[arg-type]
 
     def proposed_slo(self, prefix: str, service: str = "shop-frontend") -> dict[str, object]:
-        journey_id = self.journey_id if service == "shop-frontend" else self.render_journey_id
+        journey_id = next(self.journey_ids) if service == "shop-frontend" else (
+            self.render_journey_id)
         created = self.call("POST", "/slos", self.editor, json={
             "service": service, "environment": "prod", "journey_id": journey_id,
             "name": f"{prefix}-{next(self.names)}", "sli_kind": "availability",
@@ -81,17 +83,18 @@ def stage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         postgres: PostgresServer = request.getfixturevalue("postgres_server")
         url = postgres.create_database("races")
     migrate.upgrade(url)
-    seed(url, journeys=[journey()])
+    seed(url, journeys=[journey(f"j-{i}", operation=f"GET /r{i}") for i in range(JOURNEYS)])
     # renders get an environment of their own: one approved SLO per journey and kind
     seed(url, service=RENDERED, journeys=[journey("j-catalog", service=RENDERED,
                                                   operation="GET /catalog")])
     with serve(url, ADMIN_KEY) as server:
         editor = _key(server.base, "erin", "editor")
         carol, dave = _key(server.base, "carol", "approver"), _key(server.base, "dave", "approver")
-        ids = [httpx.get(f"{server.base}/journeys", headers=editor,
-                         params={"service": service}).json()["items"][0]["id"]
-               for service in ("shop-frontend", RENDERED)]
-        yield Stage(server, url, editor, carol, dave, *ids, count())
+        shop, [rendered] = ([j["id"] for j in httpx.get(
+            f"{server.base}/journeys", headers=editor,
+            params={"service": service, "limit": 500}).json()["items"]]
+            for service in ("shop-frontend", RENDERED))
+        yield Stage(server, url, editor, carol, dave, iter(shop), rendered, count())
 
 
 @pytest.fixture(autouse=True)
@@ -217,15 +220,18 @@ def test_of_two_slos_of_one_name_created_at_once_one_is_stored_and_the_other_get
     stage: Stage,
 ) -> None:
     for i in range(ROUNDS):
-        body = {"service": "shop-frontend", "environment": "prod",
-                "journey_id": stage.journey_id, "name": f"same-name-{i}",
-                "sli_kind": "availability", "objective": 99.0}
+        bodies = [{"service": "shop-frontend", "environment": "prod",
+                   "journey_id": next(stage.journey_ids), "name": f"same-name-{i}",
+                   "sli_kind": "availability", "objective": 99.0} for _ in range(2)]
+        body = bodies[0]
 
-        def create(client: httpx.Client, body: dict[str, object] = body) -> httpx.Response:
-            return client.post("/slos", json=body)
+        def create(body: dict[str, object]):  # type: ignore[no-untyped-def]
+            def call(client: httpx.Client) -> httpx.Response:
+                return client.post("/slos", json=body)
+            return call
 
-        _, [loser] = _winner_and_losers(
-            at_once(stage.server.base, [(stage.editor, create), (stage.editor, create)]), 201)
+        _, [loser] = _winner_and_losers(at_once(stage.server.base, [
+            (stage.editor, create(bodies[0])), (stage.editor, create(bodies[1]))]), 201)
         assert "exists in this environment already" in loser.json()["detail"]
         listed = stage.call("GET", "/slos", stage.editor, params={"limit": 500}).json()
         assert [s["name"] for s in listed["items"]].count(body["name"]) == 1

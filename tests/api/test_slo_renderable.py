@@ -21,12 +21,13 @@ def test_a_renamed_28_day_slo_renders_with_its_approved_name_and_window(
 ) -> None:
     result = analyzed(client, migrated_url)
     approver = _key(client, "dave", "approver")
+    editor = _key(client, "erin", "editor")  # the change's author: not the minter of dave's key
     slo = _adopt(client, result, "availability")
-    edited = client.patch(f"/api/v1/slos/{slo['id']}", json={
+    edited = client.patch(f"/api/v1/slos/{slo['id']}", headers=editor, json={
         "name": "add-to-cart-availability", "window_days": 28, "objective": 99.5})
     assert edited.status_code == 200, edited.text
-    assert client.post(f"/api/v1/slos/{slo['id']}/approve", headers=approver,
-                       json={"comment": "ok"}).status_code == 200
+    assert client.post(f"/api/v1/slos/{slo['id']}/approve", headers=approver, json={
+        "comment": "ok", "version": edited.json()["version"]}).status_code == 200
     bundle = client.post("/api/v1/artifacts", json={"service": "shop-frontend",
                                                      "environment": "prod"})
     assert bundle.status_code == 201, bundle.text
@@ -100,6 +101,7 @@ def test_latency_slos_on_one_journey_are_refused_only_at_the_same_threshold(
     other = 2.0 if round(adopted["threshold_seconds"], 6) != 2.0 else 5.0
     assert client.post("/api/v1/slos", json={**body, "threshold_seconds": other}
                        ).status_code == 201
-    rejected = client.post(f"/api/v1/slos/{adopted['id']}/reject", json={"comment": "no"})
+    rejected = client.post(f"/api/v1/slos/{adopted['id']}/reject",
+                           json={"comment": "no", "version": adopted["version"]})
     assert rejected.status_code == 200
     assert client.post("/api/v1/slos", json={**body, "name": "again"}).status_code == 201

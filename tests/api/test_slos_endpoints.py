@@ -99,7 +99,8 @@ def test_a_review_or_edit_lands_only_on_the_version_it_was_made_on(
     analyzed(client, migrated_url)
     [journey] = client.get("/api/v1/journeys").json()["items"]
     dave = _key(client, "dave", "approver")
-    slo = client.post("/api/v1/slos", json={
+    erin = _key(client, "erin", "editor")  # the author: not the minter of dave's key
+    slo = client.post("/api/v1/slos", headers=erin, json={
         "service": "shop-frontend", "environment": "prod", "journey_id": journey["id"],
         "name": "checkout-availability", "sli_kind": "availability", "objective": 99.0}).json()
     url = f"/api/v1/slos/{slo['id']}"
@@ -115,22 +116,24 @@ def test_a_review_or_edit_lands_only_on_the_version_it_was_made_on(
     assert both.status_code == 422 and both.json()["errors"][0]["field"] == "version"
 
     # read version 1, and meanwhile the objective became 50%: approving version 1 is refused
-    assert client.patch(url, json={"objective": 50.0}).json()["version"] == 2
+    assert client.patch(url, headers=erin, json={"objective": 50.0}).json()["version"] == 2
     stale = client.post(f"{url}/approve", headers=dave, json={"comment": "ok", "version": 1})
     assert stale.status_code == 409 and stale.headers["content-type"] == "application/problem+json"
     assert (stale.json()["current_version"], stale.json()["current_status"]) == (2, "proposed")
     assert stale.headers["etag"] == '"2.proposed"' and "version 1" in stale.json()["detail"]
-    lost = client.patch(url, headers={"If-Match": '"1.proposed"'}, json={"objective": 99.5})
+    lost = client.patch(url, headers={**erin, "If-Match": '"1.proposed"'},
+                        json={"objective": 99.5})
     assert lost.status_code == 409 and lost.json()["current_version"] == 2
 
     approved = client.post(f"{url}/approve", headers={**dave, "If-Match": '"2.proposed"'},
                            json={"comment": "50% on purpose"})
     assert approved.status_code == 200 and approved.headers["etag"] == '"2.approved"'
     # the editor's ETag was of the proposal, approved since: they re-read before editing
-    unseen = client.patch(url, headers={"If-Match": '"2.proposed"'}, json={"objective": 99.0})
+    unseen = client.patch(url, headers={**erin, "If-Match": '"2.proposed"'},
+                          json={"objective": 99.0})
     assert unseen.status_code == 409 and unseen.json()["current_status"] == "approved"
     # an edit after the review sends the SLO back to review
-    edited = client.patch(url, json={"objective": 99.0, "version": 2})
+    edited = client.patch(url, headers=erin, json={"objective": 99.0, "version": 2})
     assert (edited.json()["status"], edited.json()["version"]) == ("proposed", 3)
     history = client.get(f"{url}/history").json()
     assert [(h["action"], h["version"]) for h in history] == [

@@ -89,7 +89,7 @@ def _proposed_slo(client: TestClient, migrated_url: str, author: str) -> int:
     created = client.post("/api/v1/slos", headers={"X-API-Key": author}, json={
         "service": "shop-frontend", "environment": "prod", "journey_id": found["id"],
         "name": "checkout-latency", "sli_kind": "latency", "objective": 99.0,
-        "threshold_seconds": 0.25})
+        "threshold_seconds": 0.2})
     assert created.status_code == 201, created.text
     return int(created.json()["id"])
 
@@ -102,7 +102,7 @@ def test_a_self_minted_approver_cannot_approve_its_minters_change(
 
     def approve(key: str) -> tuple[int, str]:
         answer = client.post(f"/api/v1/slos/{slo}/approve", headers={"X-API-Key": key},
-                             json={"comment": "looks right"})
+                             json={"comment": "looks right", "version": 1})
         return answer.status_code, answer.text
 
     sock = _issue(client, tina, "sock", "shop", "approver")[1]
@@ -127,7 +127,7 @@ def test_self_approval_when_configured_lets_a_minted_approver_approve(
     relaxed = create_app(settings_for(migrated_url, allow_self_approval=True), clock=lambda: NOW)
     with TestClient(relaxed) as other:
         answer = other.post(f"/api/v1/slos/{slo}/approve", headers={"X-API-Key": sock},
-                            json={"comment": "allowed here"})
+                            json={"comment": "allowed here", "version": 1})
     assert answer.status_code == 200, answer.text
 
 

@@ -116,6 +116,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE trace_ledger RENAME TO trace_ledger_partitioned")
+        # the plain table's key takes its old name back, which upgrade() renames again
+        op.execute("ALTER INDEX trace_ledger_pkey RENAME TO trace_ledger_partitioned_pkey")
         op.execute("ALTER INDEX ix_trace_ledger_minute RENAME TO ix_trace_ledger_partitioned")
         op.create_table(
             "trace_ledger",
