@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from slo_scout.cli.main import app
+from slo_scout.core.delivery.layout import service_of, services_in
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +21,19 @@ def shop_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
                  ["analyze", str(traffic), "--out", str(folder / "out")]):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
-    return folder / "out"
+    # the front end's files only: one branch and one pull request per test (how a bundle of
+    # several services splits is tests/core/delivery's)
+    out = folder / "out"
+    for path in sorted(out.rglob("*"), reverse=True):
+        relative = path.relative_to(out).as_posix()
+        found = service_of(relative, services_in({relative: ""} | _all(out)))
+        if path.is_file() and found is not None and found[1] != "frontend":
+            path.unlink()
+    return out
+
+
+def _all(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): "" for p in folder.rglob("*") if p.is_file()}
 
 
 @pytest.fixture
