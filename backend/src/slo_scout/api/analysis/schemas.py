@@ -48,8 +48,10 @@ class AnalyzeRequest(BaseModel):
     lookback: str = Field(default="30d", examples=["30d", "7d", "12h"],
                           pattern=r"^[0-9]{1,6}[smhdw]$",
                           description=f"1m to {MAX_LOOKBACK}; the window is [end - lookback, end)")
+    # JSON has no date-time type: an RFC 3339 string is parsed (strict mode would refuse
+    # every string), and anything but a string is refused before that
     end: datetime | None = Field(
-        default=None, examples=["2023-11-15T00:00:00Z"],
+        default=None, strict=False, examples=["2023-11-15T00:00:00Z"],
         description="the window's end (RFC 3339 with a time zone); left out: the end of the "
         "environment's newest stored minute, whatever the wall clock says")
     strategy: Literal["conservative", "balanced", "aggressive"] = "balanced"
@@ -58,6 +60,13 @@ class AnalyzeRequest(BaseModel):
     @classmethod
     def _lookback(cls, value: str) -> str:
         parse_lookback(value)
+        return value
+
+    @field_validator("end", mode="before")
+    @classmethod
+    def _end_is_text(cls, value: object) -> object:
+        if value is not None and not isinstance(value, str):
+            raise ValueError("use an RFC 3339 date-time string such as 2023-11-15T00:00:00Z")
         return value
 
     @field_validator("end")
