@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from slo_scout.db.dialect import insert_for
 from slo_scout.db.models import Base
 
 
@@ -24,8 +24,7 @@ async def insert_unless_taken(
 ) -> int | None:
     """The new row's id, or None when a row with the same ``key`` columns exists (committed by
     another transaction, which this INSERT waits for when it is still running)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
-        else sqlite.insert
+    insert = insert_for(session)
     table = cast(Table, model.__table__)
     new_id: int | None = await session.scalar(
         insert(table).values(**values)

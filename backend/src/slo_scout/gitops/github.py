@@ -24,6 +24,7 @@ from slo_scout.gitops.remote import (
     DeliveryRefused,
     Proposal,
     RemoteError,
+    upstream_message,
 )
 
 API_VERSION = "2022-11-28"
@@ -59,7 +60,7 @@ class GitHubRemote:
                               f"{type(exc).__name__}") from exc
         if response.status_code not in ok:
             # The status and GitHub's own short message; never the request (it has the token).
-            message = _message(response).replace(self._token, "***")
+            message = upstream_message(response, self._token)
             raise RemoteError(f"GitHub {self.repository}: {method} {path} answered "
                               f"{response.status_code}{': ' + message if message else ''}")
         return response
@@ -161,11 +162,3 @@ class GitHubRemote:
                        json={"reviewers": list(reviewers)})
         return Proposal(pull["html_url"], pull["number"], "opened")
 
-
-def _message(response: httpx.Response) -> str:
-    """GitHub's (or GitLab's) short ``message``, never the rest of an upstream body."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    return str(body.get("message", ""))[:200] if isinstance(body, dict) else ""

@@ -17,13 +17,13 @@ import httpx
 
 from slo_scout.core.delivery import Change, PullRequestText
 from slo_scout.core.delivery.changes import is_delivery_commit
-from slo_scout.gitops.github import _message
 from slo_scout.gitops.remote import (
     Author,
     BranchState,
     DeliveryRefused,
     Proposal,
     RemoteError,
+    upstream_message,
 )
 
 PAGE = 100
@@ -53,7 +53,7 @@ class GitLabRemote:
             raise RemoteError(f"GitLab {self.project}: {method} {path}: "
                               f"{type(exc).__name__}") from exc
         if response.status_code not in ok:
-            message = _message(response).replace(self._token, "***")
+            message = upstream_message(response, self._token)
             raise RemoteError(f"GitLab {self.project}: {method} {path} answered "
                               f"{response.status_code}{': ' + message if message else ''}")
         return response
@@ -124,7 +124,7 @@ class GitLabRemote:
             body["start_sha"] = state.base_tip
         response = self._call("POST", "/repository/commits", json=body, ok=(201, 400, 409))
         if response.status_code != 201:
-            message_ = _message(response).replace(self._token, "***")
+            message_ = upstream_message(response, self._token)
             raise DeliveryRefused(f"GitLab {self.project} refused the commit to '{branch}' "
                                   f"({message_[:200]}): a file or the branch changed while "
                                   "delivering; nothing was committed")

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import httpx
+
 from slo_scout.core.delivery import Change, PullRequestText
 from slo_scout.core.errors import SloScoutError
 
@@ -67,3 +69,14 @@ class Remote(Protocol):
                 reviewers: Sequence[str], open_new: bool) -> Proposal | None:
         """Opens the pull request (``open_new``) or updates the open one's body; None where the
         remote has no pull requests (plain git) or none is open and ``open_new`` is false."""
+
+
+def upstream_message(response: httpx.Response, token: str) -> str:
+    """A forge's short ``message`` (GitHub's and GitLab's error bodies), the token removed;
+    never the rest of an upstream body, which a proxy may fill with the request's headers."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    message = str(body.get("message", ""))[:200] if isinstance(body, dict) else ""
+    return message.replace(token, "***")

@@ -10,12 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.core.journeys.model import MinuteStats
 from slo_scout.core.journeys.sketch_codec import decode_sketch, encode_sketch
+from slo_scout.db.dialect import insert_for
 from slo_scout.db.models import (
     Environment,
     JourneyKey,
@@ -27,10 +27,6 @@ from slo_scout.db.models import (
 )
 
 MinuteKey = tuple[int, datetime]  # (journey or key row id, minute)
-
-
-def _insert(session: AsyncSession) -> Any:
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
 async def lock_environment(session: AsyncSession, environment_id: int) -> None:
@@ -116,7 +112,7 @@ async def replace_minutes(
     if not values:
         return
     owner = "journey_id" if table is JourneyStat else "key_id"
-    statement = _insert(session)(table.__table__)
+    statement = insert_for(session)(table.__table__)
     statement = statement.on_conflict_do_update(
         index_elements=[owner, "minute"],
         set_={column: statement.excluded[column]
