@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -187,6 +188,8 @@ class AnalysisJob(Base):
     result_id: Mapped[int | None] = mapped_column(Integer)
     # the end the request named; None: the environment's newest stored minute (0005)
     window_end: Mapped[datetime | None] = mapped_column(default=None)
+    # incidents kept in the estimate, as the request asked (0013)
+    include_incidents: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class AnalysisResult(Base):

@@ -55,6 +55,9 @@ class AnalyzeRequest(BaseModel):
         description="the window's end (RFC 3339 with a time zone); left out: the end of the "
         "environment's newest stored minute, whatever the wall clock says")
     strategy: Literal["conservative", "balanced", "aggressive"] = "balanced"
+    include_incidents: bool = Field(
+        default=False, description="keep the windows where a journey burned in the estimate "
+        "targets come from (left out by default; each recommendation's evidence lists them)")
 
     @field_validator("lookback")
     @classmethod
@@ -95,6 +98,7 @@ class JobOut(BaseModel):
         description="the end the request named; null: the newest stored minute's end, found "
         "when the job runs (the result's summary.window has it)")
     strategy: str
+    include_incidents: bool
     requested_by: str
     created_at: datetime
     started_at: datetime | None

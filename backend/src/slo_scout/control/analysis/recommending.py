@@ -86,7 +86,7 @@ class Recommender:
 
     async def recommend(
         self, journeys: list[Journey], *, now: datetime, lookback_s: int, strategy: str,
-        family: MetricFamily,
+        family: MetricFamily, include_incidents: bool = False,
     ) -> list[dict[str, Any]]:
         chosen = Strategy(strategy)
         out = []
@@ -94,10 +94,11 @@ class Recommender:
             if self.history is None:
                 recs = recommend_journey(
                     journey, family, strategy=chosen, now_s=int(now.timestamp()),
-                    lookback_s=lookback_s,
+                    lookback_s=lookback_s, include_incidents=include_incidents,
                 )
             else:
-                recs = await self._from_history(journey, family, chosen, now, lookback_s)
+                recs = await self._from_history(journey, family, chosen, now, lookback_s,
+                                                include_incidents)
             candidates = sli_candidates(journey, family)
             out.append(
                 {
@@ -114,7 +115,7 @@ class Recommender:
 
     async def _from_history(
         self, journey: Journey, family: MetricFamily, strategy: Strategy, now: datetime,
-        lookback_s: int,
+        lookback_s: int, include_incidents: bool,
     ) -> tuple[Recommendation, Recommendation]:
         assert self.history is not None
         window = {"now": now, "lookback_s": lookback_s, "windows": HISTORY_WINDOWS}
@@ -129,6 +130,8 @@ class Recommender:
                 latency.good_query, latency.total_query, **window
             )
         return (
-            recommend_availability_counts(journey.id, counts, strategy=strategy),
-            recommend_latency_counts(journey.id, by_threshold, strategy=strategy),
+            recommend_availability_counts(journey.id, counts, strategy=strategy,
+                                          include_incidents=include_incidents),
+            recommend_latency_counts(journey.id, by_threshold, strategy=strategy,
+                                     include_incidents=include_incidents),
         )

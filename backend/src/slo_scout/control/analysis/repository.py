@@ -181,6 +181,7 @@ STATUS_COLUMNS = (
     _JOB.id, _JOB.status, _JOB.stage, _JOB.progress, _JOB.attempts, _JOB.max_attempts,
     _JOB.lookback_seconds, _JOB.strategy, _JOB.requested_by, _JOB.created_at, _JOB.started_at,
     _JOB.finished_at, _JOB.timings, _JOB.error, _JOB.result_id, _JOB.window_end,
+    _JOB.include_incidents,
 )
 
 

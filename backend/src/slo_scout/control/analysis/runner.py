@@ -103,7 +103,7 @@ class JobRunner:
         chosen = await self._recommender.choose_family(catalog)
         recommendations = await self._recommender.recommend(
             journeys, now=now, lookback_s=job.lookback_seconds, strategy=job.strategy,
-            family=chosen.family,
+            family=chosen.family, include_incidents=job.include_incidents,
         )
         timings["recommend_s"] = round(time.perf_counter() - began, 6)
         await self._progress(job, "storing", 0.9, timings=dict(timings))
@@ -114,6 +114,7 @@ class JobRunner:
                 "requests": sum(j.requests for j in journeys),
                 "window": {"start": start.isoformat(), "end": now.isoformat()},
                 "strategy": job.strategy,
+                "include_incidents": job.include_incidents,
                 "history_source": self._recommender.history_source,
                 **chosen.summary(),
             },

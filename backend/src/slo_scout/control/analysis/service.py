@@ -30,12 +30,14 @@ async def enqueue(
     max_attempts: int,
     now: datetime,
     end: datetime | None = None,
+    include_incidents: bool = False,
 ) -> AnalysisJob:
     job = AnalysisJob(
         id=str(uuid.uuid4()),
         environment_id=environment_id,
         lookback_seconds=lookback_seconds,
         window_end=end,
+        include_incidents=include_incidents,
         strategy=strategy,
         status="queued",
         stage="queued",
@@ -61,6 +63,7 @@ async def request(
     max_attempts: int,
     now: datetime,
     end: datetime | None = None,
+    include_incidents: bool = False,
 ) -> tuple[AnalysisJob, str, str]:
     """Enqueues an analysis of an environment for an editor of its team, in the audit log with
     the ``lookback`` (and ``end``) as asked. Without ``end`` the window ends at the
@@ -71,12 +74,14 @@ async def request(
     job = await enqueue(
         session, environment_id=env.id, lookback_seconds=lookback_seconds, strategy=strategy,
         requested_by=principal.subject, max_attempts=max_attempts, now=now, end=end,
+        include_incidents=include_incidents,
     )
     await audit.record(
         session, actor=principal.subject, action="analysis.enqueue", target_type="job",
         target_id=job.id, team=team.name, at=now,
         details={"service": svc.name, "environment": env.name, "lookback": lookback,
-                 "end": None if end is None else end.isoformat()},
+                 "end": None if end is None else end.isoformat(),
+                 "include_incidents": include_incidents},
     )
     return job, svc.name, env.name
 
