@@ -27,7 +27,8 @@ def _job_body(job: AnalysisJob | Row[Any], service_name: str, environment: str) 
         stage=job.stage,
         progress=job.progress, attempts=job.attempts, max_attempts=job.max_attempts,
         lookback_seconds=job.lookback_seconds, end=job.window_end, strategy=job.strategy,
-        include_incidents=job.include_incidents, requested_by=job.requested_by, created_at=job.created_at, started_at=job.started_at,
+        include_incidents=job.include_incidents, requested_by=job.requested_by,
+        created_at=job.created_at, started_at=job.started_at,
         finished_at=job.finished_at, timings=job.timings or {}, error=job.error,
         links=JobLinks(
             self=f"/api/v1/analyze/{job.id}",
