@@ -74,6 +74,8 @@ def test_a_delivery_opens_one_pull_request_with_the_evidence(
     assert "First delivery of these SLOs" in body
     assert "95% interval" in body and "good of" in body and "min" in body
     assert "https://slo.example/report" in body
+    assert "### Backtest: each target on its own history" in body
+    assert "on the later half (" in body and "would have paged" in body
     if isinstance(forge, FakeGitHub):
         assert (proposal.labels, proposal.reviewers) == (["slo", "generated"], ["alice"])
     else:

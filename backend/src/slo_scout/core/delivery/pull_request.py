@@ -47,6 +47,35 @@ def _row(s: SloSummary) -> str:
             f"{_requests(s)} | {_interval(s)} | {_budget(s)} | {source} |")
 
 
+def _backtest(s: SloSummary) -> str | None:
+    """How the recommending rule fared on this SLO's own history, in one line."""
+    bt = s.backtest
+    if not bt:
+        return None
+    if bt.get("objective") is None:
+        return f"`{s.name}`: the earlier half of the history supported no objective to judge"
+    tested = bt.get("tested_on") or {}
+    held = "held" if bt.get("held") else "did not hold"
+    share = bt.get("held_share_of_windows")
+    windows = f", in {share * 100:.0f}% of its windows" if share is not None else ""
+    budget = bt.get("budget_consumed")
+    spent = f", spending {budget * 100:.0f}% of its budget" if budget is not None else ""
+    return (f"`{s.name}`: {bt['objective']:g}% estimated on the earlier half {held} on the "
+            f"later half ({tested.get('good', 0):,} good of {tested.get('total', 0):,}"
+            f"{windows}){spent}; the rules would have paged {bt.get('page_alerts', 0)} and "
+            f"ticketed {bt.get('ticket_alerts', 0)} times")
+
+
+def _incidents(s: SloSummary) -> str | None:
+    found = (s.incidents or {}).get("found") or []
+    if not found:
+        return None
+    way = "left out of" if (s.incidents or {}).get("excluded", True) else "kept in"
+    other = (s.incidents or {}).get("objective_the_other_way")
+    alternative = f" (the other way: {other:g}%)" if isinstance(other, int | float) else ""
+    return f"`{s.name}`: {len(found)} incident(s) {way} the estimate{alternative}"
+
+
 def render(
     target: Target, *, slos: Sequence[SloSummary], before: Sequence[SloSummary] | None,
     files: Sequence[str], prefix: str, title: str | None, report_url: str | None,
@@ -71,6 +100,13 @@ def render(
     else:
         lines.extend(f"- {line}" for line in target_changes(list(before), list(slos))
                      or ["No target changed."])
+    backtests = [line for line in map(_backtest, slos) if line]
+    if backtests:
+        lines += ["", "### Backtest: each target on its own history",
+                  *(f"- {line}" for line in backtests)]
+    incidents = [line for line in map(_incidents, slos) if line]
+    if incidents:
+        lines += ["", "### Incidents", *(f"- {line}" for line in incidents)]
     lines += ["", f"### Files ({len(files)})", *(f"- `{path}`" for path in files)]
     if report_url:
         lines += ["", f"Evidence, journeys and charts: [the report]({report_url})."]

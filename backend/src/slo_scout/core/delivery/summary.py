@@ -31,6 +31,9 @@ class SloSummary:
     evidence: Mapping[str, Any] | None = None
     source: str = "by hand"  # "measured" for a recommendation's, or what the bundle says
     provisional: bool = False
+    # recommendations.yaml's ``backtest`` and ``incidents`` entries, when there are any
+    backtest: Mapping[str, Any] | None = None
+    incidents: Mapping[str, Any] | None = None
 
     @property
     def window_days(self) -> int | None:
@@ -100,7 +103,9 @@ def summarize(files: Mapping[str, str], service: str, *, prefix: str = "") -> li
                 threshold_s=entry.get("threshold_seconds") if entry else None,
                 evidence=entry.get("evidence") if entry else None,
                 source=str(entry.get("source", "measured")) if entry else "by hand",
-                provisional=bool(entry.get("provisional", False)) if entry else False))
+                provisional=bool(entry.get("provisional", False)) if entry else False,
+                backtest=entry.get("backtest") if entry else None,
+                incidents=entry.get("incidents") if entry else None))
     return sorted(out, key=lambda s: s.name)
 
 
