@@ -23,8 +23,6 @@ from slo_scout_collectors.otlp import Decoded, Undecodable
 
 _PACKAGE = "logproto"
 _NANOS = 1_000_000_000
-# The most a snappy block expands: a 3-byte copy element writes at most 64 bytes.
-_SNAPPY_MAX_RATIO = 22
 
 
 def _build() -> Any:
@@ -108,12 +106,6 @@ def parse_labels(text: str, where: str) -> dict[str, str]:
 
 def decode(body: bytes, max_bytes: int) -> Decoded:
     """Raises ``Undecodable`` (400) or ``TooLarge`` (413, from the snappy length preamble)."""
-    declared = snappy_body.declared_length(body)
-    if declared > _SNAPPY_MAX_RATIO * len(body):
-        # Random bytes read as a preamble announce lengths no snappy block of this size can hold:
-        # that is a corrupt body (400, never retried), not an oversized one (413).
-        raise Undecodable(f"not snappy block data: {len(body)} bytes cannot inflate to the "
-                          f"{declared} bytes their preamble announces")
     raw = snappy_body.inflate(body, max_bytes, "Loki push")
     request = PushRequest()
     try:

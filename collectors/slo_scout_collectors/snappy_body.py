@@ -7,6 +7,9 @@ import cramjam
 from slo_scout_collectors.otlp import Undecodable
 from slo_scout_collectors.pipeline import TooLarge
 
+# The most a snappy block expands: a 3-byte copy element writes at most 64 bytes.
+MAX_RATIO = 22
+
 
 def declared_length(body: bytes) -> int:
     # A snappy block starts with its uncompressed length as a varint.
@@ -24,6 +27,11 @@ def declared_length(body: bytes) -> int:
 def inflate(body: bytes, max_bytes: int, what: str) -> bytes:
     """Raises :class:`TooLarge` from the length preamble, before inflating anything."""
     declared = declared_length(body)
+    if declared > MAX_RATIO * len(body):
+        # Random bytes read as a preamble announce lengths no snappy block of this size can hold:
+        # that is a corrupt body (400, never retried), not an oversized one (413).
+        raise Undecodable(f"not snappy block data: {len(body)} bytes cannot inflate to the "
+                          f"{declared} bytes their preamble announces")
     if declared > max_bytes:
         raise TooLarge(f"{what} body inflates to {declared} bytes, over the "
                        f"{max_bytes}-byte limit")

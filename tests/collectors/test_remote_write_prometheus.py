@@ -94,17 +94,23 @@ def test_a_remote_write_series_without_a_name_is_a_400(collector: Collector) -> 
 def test_a_remote_write_body_that_would_inflate_past_the_limit_is_a_413(
     collector: Collector,
 ) -> None:
-    # A snappy block that declares 1 GiB of data: refused from its length preamble.
-    body = bytes(cramjam.snappy.compress_raw(b"\0" * 1000))
-    varint = bytearray()
-    n = 1 << 30
-    while n >= 0x80:
-        varint.append(n & 0x7F | 0x80)
-        n >>= 7
-    varint.append(n)
-    preamble = 2  # the varint of 1000 takes two bytes
-    resp = httpx.post(f"{collector.url}/api/v1/write", content=bytes(varint) + body[preamble:],
+    # A real snappy bomb: 1 MiB on the wire that inflates past the 20 MiB limit, refused from
+    # its length preamble before anything is inflated.
+    body = bytes(cramjam.snappy.compress_raw(b"\0" * (21 * 1024 * 1024)))
+    resp = httpx.post(f"{collector.url}/api/v1/write", content=body,
                       headers={"content-type": "application/x-protobuf",
                                "content-encoding": "snappy",
                                "x-prometheus-remote-write-version": "0.1.0"})
     assert resp.status_code == 413
+    assert "limit" in resp.text
+
+
+def test_a_remote_write_body_of_garbage_is_a_400_not_a_413(collector: Collector) -> None:
+    # Random bytes whose first ones read as a preamble announcing a gigabyte: corrupt, not large
+    # (a 413 tells a sender to split and resend what can never decode).
+    resp = httpx.post(f"{collector.url}/api/v1/write", content=b"\xff\xff\xff\xff\x03" + b"x" * 64,
+                      headers={"content-type": "application/x-protobuf",
+                               "content-encoding": "snappy",
+                               "x-prometheus-remote-write-version": "0.1.0"})
+    assert resp.status_code == 400
+    assert "not snappy block data" in resp.text
