@@ -307,16 +307,23 @@ class CollectorApp:
 
 
 def _gunzip(body: bytes, limit: int) -> bytes:
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        out = inflater.decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise HttpError(400, f"corrupt gzip body: {exc}") from exc
-    if len(out) > limit:
-        raise HttpError(413, f"decompressed body is over the {limit}-byte limit")
-    if not inflater.eof:
-        raise HttpError(400, "gzip body is truncated")
-    return out
+    """Every member of a gzip stream (RFC 1952 allows several, as `cat a.gz b.gz` makes), inflated
+    only up to ``limit`` bytes in all."""
+    out = bytearray()
+    rest = body
+    while True:
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            out += inflater.decompress(rest, limit + 1 - len(out))
+        except zlib.error as exc:
+            raise HttpError(400, f"corrupt gzip body: {exc}") from exc
+        if len(out) > limit:
+            raise HttpError(413, f"decompressed body is over the {limit}-byte limit")
+        if not inflater.eof:
+            raise HttpError(400, "gzip body is truncated")
+        rest = inflater.unused_data
+        if not rest:
+            return bytes(out)
 
 
 def _retry_header(err: HttpError) -> list[tuple[bytes, bytes]]:
