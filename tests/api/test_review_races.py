@@ -237,6 +237,30 @@ def test_of_two_slos_of_one_name_created_at_once_one_is_stored_and_the_other_get
         assert [s["name"] for s in listed["items"]].count(body["name"]) == 1
 
 
+def test_of_two_slos_renamed_to_one_name_at_once_one_is_renamed_and_the_other_gets_409(
+    stage: Stage,
+) -> None:
+    # both edits find the name free before either writes (the held lock makes sure): the
+    # second UPDATE then meets the unique name, which must be a 409, never a 500
+    for i in range(RENDER_ROUNDS):
+        first, second = stage.proposed_slo("rename"), stage.proposed_slo("rename")
+        name = f"renamed-{i}"
+
+        def rename(slo: dict[str, object], name: str = name):  # type: ignore[no-untyped-def]
+            def call(client: httpx.Client) -> httpx.Response:
+                return client.patch(f"/slos/{slo['id']}", json={"name": name, "version": 1})
+            return call
+
+        with _bundles_locked(stage, "slos") as waiting:
+            race = Race(stage.server.base, [(stage.editor, rename(first)),
+                                            (stage.editor, rename(second))])
+            waiting(2)
+        _, [loser] = _winner_and_losers(race.answers(), 200)
+        assert "exists in this environment already" in loser.json()["detail"]
+        listed = stage.call("GET", "/slos", stage.editor, params={"limit": 500}).json()
+        assert [s["name"] for s in listed["items"]].count(name) == 1
+
+
 def _approved_slo(stage: Stage) -> None:
     """One approved SLO in the rendered environment (two of one journey and kind would not
     render: their SLO ids would repeat)."""
@@ -251,10 +275,11 @@ def _approved_slo(stage: Stage) -> None:
 
 
 @contextmanager
-def _bundles_locked(stage: Stage) -> Iterator[Callable[[int], None]]:
-    """Holds the database's write lock on artifact bundles from outside the server, so every
-    render of a round reads the same latest version and then waits to store its own. Yields a
-    function that returns once ``n`` renders are waiting."""
+def _bundles_locked(stage: Stage, table: str = "artifact_bundles"
+                    ) -> Iterator[Callable[[int], None]]:
+    """Holds the database's write lock on ``table`` from outside the server, so every request
+    of a round reads the same state (the latest bundle version, a free name) and then waits to
+    write. Yields a function that returns once ``n`` requests are waiting."""
     url = stage.database_url
     if url.startswith("sqlite"):
         held = sqlite3.connect(Path(url.split("///", 1)[1]), isolation_level=None)
@@ -267,17 +292,17 @@ def _bundles_locked(stage: Stage) -> Iterator[Callable[[int], None]]:
         return
     conninfo = url.replace("postgresql+asyncpg://", "postgresql://")
     with psycopg.connect(conninfo) as pg, psycopg.connect(conninfo, autocommit=True) as observer:
-        pg.execute("LOCK TABLE artifact_bundles IN EXCLUSIVE MODE")
+        pg.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
 
         def waiting(n: int) -> None:
             for _ in range(1200):
                 row = observer.execute(
                     "SELECT count(*) FROM pg_locks WHERE relation = "
-                    "'artifact_bundles'::regclass AND NOT granted").fetchone()
+                    f"'{table}'::regclass AND NOT granted").fetchone()
                 if row is not None and row[0] == n:
                     return
                 time.sleep(0.05)
-            raise AssertionError(f"{n} renders never all waited to store their bundle")
+            raise AssertionError(f"{n} requests never all waited to write {table}")
 
         try:
             yield waiting

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Update, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.control.inserts import column_values, insert_unless_taken
@@ -45,13 +46,24 @@ async def set_verdict(session: AsyncSession, slo_id: int, seen: Seen, status: st
                           .values(status=status, updated_at=now))
 
 
+class NameTaken(Exception):
+    """A rename met the environment's unique SLO name: another request took it first."""
+
+
 async def propose_edit(session: AsyncSession, slo_id: int, seen: Seen,
                        changes: Mapping[str, Any], actor: str, now: datetime) -> bool:
     """Writes an edit as the next version, proposed for review again, in one conditional UPDATE,
-    only while the SLO still is the version the editor saw. False: another write came first."""
-    return await _matched(session, _where_seen(update(Slo), slo_id, seen).values(
-        **changes, status="proposed", version=Slo.version + 1, last_changed_by=actor,
-        updated_at=now))
+    only while the SLO still is the version the editor saw. False: another write came first.
+
+    Two renames to one free name both pass the service's look-up; the unique (environment,
+    name) key, the table's only one, stops the second UPDATE. It raises :class:`NameTaken`; the
+    transaction is left to be rolled back (PostgreSQL has aborted it)."""
+    try:
+        return await _matched(session, _where_seen(update(Slo), slo_id, seen).values(
+            **changes, status="proposed", version=Slo.version + 1, last_changed_by=actor,
+            updated_at=now))
+    except IntegrityError as exc:
+        raise NameTaken from exc
 
 
 async def by_name(session: AsyncSession, environment_id: int, name: str) -> Slo | None:

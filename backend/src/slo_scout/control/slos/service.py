@@ -237,8 +237,13 @@ async def edit(
         journey_field="threshold_seconds" if slo.sli_kind == "latency" else "sli_kind")
 
     seen = seen or Seen(slo.version)
-    if not await repository.propose_edit(session, slo.id, seen, changes, principal.subject,
-                                         now):
+    try:
+        edited = await repository.propose_edit(session, slo.id, seen, changes,
+                                               principal.subject, now)
+    except repository.NameTaken:
+        raise Conflict(f"an SLO named '{changes['name']}' exists in this environment "
+                       "already") from None
+    if not edited:
         raise await _overtaken(session, slo_id, seen, "edited")
     await session.refresh(slo)
     await _revise(session, slo, "edit", principal, comment, now)
