@@ -40,7 +40,7 @@ class Day:
     name: str
     incident_dir: Path
     baseline_dir: Path
-    baseline: Telemetry
+    baseline: Telemetry  # its logs hold raw messages; incident_at templates them
     metrics: list[MetricSample]
     miner: TemplateMiner
     # Bad rows skipped so far (the recording has a few truncated log lines).
@@ -90,9 +90,10 @@ def load_day(root: Path, day: str) -> Day:
     problems: list[DecodeError] = []
     baseline = Telemetry(
         spans=read_spans(_files(baseline_dir / "trace", "*.csv*")),
-        logs=read_logs(_files(baseline_dir / "log", "*.csv*"), miner, problems),
+        logs=read_logs(_files(baseline_dir / "log", "*.csv*"), problems),
         metrics=read_metrics(_files(baseline_dir / "metric", "*_metric.csv*"), problems),
     )
+    miner.learn(baseline.logs)
     metrics = read_metrics(_files(incident_dir / "metric", "*_metric.csv*"), problems)
     return Day(day, incident_dir, baseline_dir, baseline, metrics, miner, problems)
 
@@ -105,12 +106,15 @@ def incident_at(day: Day, inject_time: datetime) -> tuple[Telemetry, Telemetry]:
     if not trace.exists():
         raise DecodeError(f"no trace file for the incident minute {minute}", source=str(trace))
     spans = read_spans([trace])
-    logs = read_logs([log], day.miner, day.problems) if log.exists() else []
+    raw_logs = read_logs([log], day.problems) if log.exists() else []
+    day.miner.learn(raw_logs)
+    logs = day.miner.templated(raw_logs)
+    baseline_logs = day.miner.templated(day.baseline.logs)
     # inject_time is UTC, as are the recording's Unix times.
     inject_ns = int(inject_time.replace(tzinfo=UTC).timestamp()) * 1_000_000_000
     end_ns = inject_ns + int((INCIDENT_DELAY + timedelta(minutes=1)).total_seconds()) * 10**9
     incident_metrics = [m for m in day.metrics if inject_ns <= m.time_ns < end_ns]
     band_start = inject_ns - BAND_MINUTES * MINUTE_NS
     band = [m for m in day.baseline.metrics if band_start <= m.time_ns < inject_ns]
-    baseline = Telemetry(day.baseline.spans, day.baseline.logs, band)
+    baseline = Telemetry(day.baseline.spans, baseline_logs, band)
     return Telemetry(spans, logs, incident_metrics), baseline

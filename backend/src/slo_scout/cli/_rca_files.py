@@ -17,6 +17,7 @@ import json
 import math
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
@@ -129,7 +130,13 @@ def message_of(cell: str) -> str:
 
 
 class TemplateMiner:
-    """One Drain3 miner for every file of a run, so the baseline and the incident share templates."""
+    """Drain3 trees shared by the baseline and the incident, read in two passes.
+
+    Drain generalises a template as it sees more lines ("Train Type name: DongCheOne" becomes
+    "Train Type name: <*>"), so a line mined early and the same kind of line mined later can get
+    different templates. :meth:`learn` feeds every line first; :meth:`templated` then gives each
+    record the template the final trees match, so the baseline and the incident agree.
+    """
 
     def __init__(self) -> None:
         try:
@@ -139,14 +146,32 @@ class TemplateMiner:
                               f"{exc}", source="<logs>") from exc
         self._miners = TemplateMiners("rca")
 
-    def template(self, service: str, message: str) -> str:
-        return self._miners.template(service, _NOISE.sub(" ", message))
+    def _masked(self, message: str) -> str:
+        return str(self._miners.masker.mask(_NOISE.sub(" ", message).strip()[:4096]))
+
+    def learn(self, records: Sequence[LogRecord]) -> None:
+        for record in records:
+            self._miners.template(record.service, _NOISE.sub(" ", record.template))
+
+    def templated(self, records: Sequence[LogRecord]) -> list[LogRecord]:
+        """Copies of ``records`` (whose ``template`` holds the raw message) with their template."""
+        out = []
+        for record in records:
+            tree = self._miners.trees.get(record.service)
+            masked = self._masked(record.template)
+            cluster = tree.match(masked, full_search_strategy="fallback") if tree else None
+            template = str(cluster.get_template()) if cluster is not None else masked
+            out.append(replace(record, template=template))
+        return out
 
 
 def read_logs(
-    paths: Sequence[Path], miner: TemplateMiner, problems: list[DecodeError] | None = None
+    paths: Sequence[Path], problems: list[DecodeError] | None = None
 ) -> list[LogRecord]:
-    """Log records; a bad row raises, or with ``problems`` is listed there and skipped."""
+    """Log records holding their raw message as ``template`` (see :class:`TemplateMiner`).
+
+    A bad row raises, or with ``problems`` is listed there and skipped.
+    """
     records: list[LogRecord] = []
     for path in paths:
         for line, row in _rows(path, LOG_COLUMNS, problems):
@@ -163,7 +188,7 @@ def read_logs(
             records.append(LogRecord(
                 time_ns=time_ns,
                 service=service,
-                template=miner.template(service, message),
+                template=message,
                 error=bool(level and level.group(1) in _ERROR_LEVELS),
                 trace_id=row["TraceID"].strip() or None,
                 span_id=row["SpanID"].strip() or None,

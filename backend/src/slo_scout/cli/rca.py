@@ -106,14 +106,18 @@ def rca_command(
         miner = TemplateMiner() if logs or baseline_logs else None
         all_metrics = read_metrics(metrics)
         band = read_metrics(baseline_metrics) if baseline_metrics else all_metrics
+        raw_incident, raw_baseline = read_logs(logs), read_logs(baseline_logs)
+        if miner:
+            miner.learn(raw_baseline)
+            miner.learn(raw_incident)
         incident = Telemetry(
             spans=read_spans(traces),
-            logs=read_logs(logs, miner) if miner else [],
+            logs=miner.templated(raw_incident) if miner else [],
             metrics=[m for m in all_metrics if at_ns <= m.time_ns < at_ns + window_minutes * minute],
         )
         baseline = Telemetry(
             spans=read_spans(baseline_traces),
-            logs=read_logs(baseline_logs, miner) if miner else [],
+            logs=miner.templated(raw_baseline) if miner else [],
             metrics=[m for m in band if at_ns - band_minutes * minute <= m.time_ns < at_ns],
         )
     except SloScoutError as exc:

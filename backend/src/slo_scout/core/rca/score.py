@@ -52,7 +52,7 @@ def rank(evidence: Iterable[Evidence], services: Iterable[str] = ()) -> list[Sus
             strongest[item.signal][item.service] = item
     universe = set(services) | set(by_service)
     z_by_signal = {
-        signal: standout({svc: e.surprise for svc, e in found.items()}, universe)
+        signal: standout({svc: e.surprise for svc, e in found.items()}, ())
         for signal, found in strongest.items()
     }
     suspects = []

@@ -6,16 +6,21 @@ question with a tail probability, so no signal needs a threshold tuned to a syst
 - :func:`error_origins`: where errors start in the call tree. A span fails when it carries an
   error status or an error log line names it; the deepest failing spans (no failing span below
   them) are the origins. Count per service against the baseline's origin rate (Poisson).
-- :func:`latency_shifts`: per service and operation, the share of spans whose exclusive time
+- :func:`latency_shifts`: per service and operation, the share of traces whose exclusive time
   (duration minus the time children cover) exceeds the baseline's 95th percentile (binomial
   against the baseline's own share above it). Exclusive time keeps a slow callee from making
-  every caller look slow.
+  every caller look slow. One sample per trace (its slowest such span): a request's spans are
+  not independent draws.
 - :func:`critical_path_shifts`: per service, the same test on its time on each trace's critical
   path: a service that newly holds up requests.
-- :func:`template_shifts`: per service and log template, the template's share of the service's
-  lines against its baseline share (binomial): new templates and surges.
+- :func:`template_shifts`: per service, operation and log template, the share of the traces
+  running that operation whose span wrote the template, against the baseline's share
+  (binomial, both tails): new templates, surges, and templates that stopped (a method that now
+  returns early).
 - :func:`metric_shifts`: per service and metric, the robust z-score of the incident's highest
-  value against the baseline band (normal tail, less ``log10`` of the samples looked at).
+  value against the baseline band, as a surprise by Cantelli's bound (any distribution), less
+  ``log10`` of the samples looked at. Each kind of metric (cpu, memory, network, latency) is its
+  own signal (``metric_cpu``...), since a CPU hog moves one of them, not all.
 """
 
 from __future__ import annotations
@@ -161,9 +166,15 @@ def latency_shifts(
     incident_spans: Sequence[Span], baseline_spans: Sequence[Span]
 ) -> list[Evidence]:
     def samples(spans: Sequence[Span]) -> dict[tuple[str, str | None], list[float]]:
-        out: dict[tuple[str, str | None], list[float]] = defaultdict(list)
+        # One sample per trace (its slowest such span): spans of one request are not
+        # independent draws, and counting each would overstate the evidence.
+        worst: dict[tuple[str, str, str], float] = {}
         for span, exclusive in exclusive_times(spans):
-            out[(span.service, span.name)].append(float(exclusive))
+            key = (span.trace_id, span.service, span.name)
+            worst[key] = max(worst.get(key, 0.0), float(exclusive))
+        out: dict[tuple[str, str | None], list[float]] = defaultdict(list)
+        for (_trace, service, name), value in worst.items():
+            out[(service, name)].append(value)
         return out
 
     return _tail_test(samples(incident_spans), samples(baseline_spans), "latency",
@@ -201,24 +212,37 @@ def _template_counts(
 ) -> tuple[Counter[tuple[str, str | None, str]], Counter[tuple[str, str | None]]]:
     """Occurrences per (service, operation, template), and the exposure per (service, operation).
 
-    A line linked to a known span counts once per span and is judged against the spans of that
-    operation: a template is new only where the operation ran in the baseline without it, so a
-    change of workload (operations the baseline minute never saw) is no evidence. Lines linked
-    to no span count per line against the service's unlinked lines.
+    A line linked to a known span is judged against the traces that ran that operation, and
+    counts once per trace: the spans of one request repeat each other (one train type, one
+    user), so counting spans would overstate the evidence. A template is new only where the
+    operation ran in the baseline without it, so a change of workload (operations the baseline
+    never saw) is no evidence. Lines linked to no span count per line against the service's
+    unlinked lines.
     """
     by_id = {s.span_id: s for s in spans}
-    exposure: Counter[tuple[str, str | None]] = Counter((s.service, s.name) for s in spans)
-    seen: set[tuple[str, str]] = set()
+    exposure: Counter[tuple[str, str | None]] = Counter(
+        {key: len(ids) for key, ids in _traces_per_operation(spans).items()}
+    )
+    seen: set[tuple[str, str, str | None, str]] = set()
     counts: Counter[tuple[str, str | None, str]] = Counter()
     for record in logs:
         span = by_id.get(record.span_id) if record.span_id else None
         if span is None:
             counts[(record.service, None, record.template)] += 1
             exposure[(record.service, None)] += 1
-        elif (span.span_id, record.template) not in seen:
-            seen.add((span.span_id, record.template))
+            continue
+        key = (span.trace_id, span.service, span.name, record.template)
+        if key not in seen:
+            seen.add(key)
             counts[(span.service, span.name, record.template)] += 1
     return counts, exposure
+
+
+def _traces_per_operation(spans: Iterable[Span]) -> dict[tuple[str, str | None], set[str]]:
+    out: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    for span in spans:
+        out[(span.service, span.name)].add(span.trace_id)
+    return out
 
 
 def template_shifts(
@@ -277,7 +301,7 @@ def metric_shifts(
             continue
         kind: FaultKind = top.resource
         found.append(Evidence(
-            "metric", service, None, kind, surprise,
+            f"metric_{kind}", service, None, kind, surprise,
             f"{metric} {top.value:.4g} is {z:.1f} robust SDs above its band "
             f"(median {sorted(base)[len(base) // 2]:.4g} over {len(base)} samples)",
         ))
