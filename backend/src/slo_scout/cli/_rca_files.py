@@ -83,7 +83,8 @@ def _rows(
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        raise DecodeError(f"unreadable CSV header: {exc}", source=str(path), record="line 1") from exc
+        raise DecodeError(f"unreadable CSV header: {exc}", source=str(path),
+                          record="line 1") from exc
     if header is None:
         return
     where = {name.strip(): i for i, name in enumerate(header)}

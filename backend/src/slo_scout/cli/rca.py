@@ -76,20 +76,20 @@ def _iso(ns: int) -> str:
 @rca_app.callback(invoke_without_command=True)
 def rca_command(
     ctx: typer.Context,
-    traces: list[Path] = typer.Option([], "--traces", help="Spans of the incident window."),
-    logs: list[Path] = typer.Option([], "--logs", help="Log CSVs of the incident window."),
-    metrics: list[Path] = typer.Option([], "--metrics", help="Pod metric CSVs."),
-    baseline_traces: list[Path] = typer.Option([], "--baseline-traces", help="Baseline spans."),
-    baseline_logs: list[Path] = typer.Option([], "--baseline-logs", help="Baseline logs."),
-    baseline_metrics: list[Path] = typer.Option(
+    traces: list[Path] = typer.Option([], "--traces", help="Spans of the incident window."),  # noqa: B008
+    logs: list[Path] = typer.Option([], "--logs", help="Log CSVs of the incident window."),  # noqa: B008
+    metrics: list[Path] = typer.Option([], "--metrics", help="Pod metric CSVs."),  # noqa: B008
+    baseline_traces: list[Path] = typer.Option([], "--baseline-traces", help="Baseline spans."),  # noqa: B008
+    baseline_logs: list[Path] = typer.Option([], "--baseline-logs", help="Baseline logs."),  # noqa: B008
+    baseline_metrics: list[Path] = typer.Option(  # noqa: B008
         [], "--baseline-metrics", help="Baseline pod metrics (default: --metrics before --at)."
     ),
     at: str = typer.Option("", "--at", help="When it started burning: ISO 8601 or Unix seconds."),
     window_minutes: int = typer.Option(3, "--window", help="Minutes after --at to read metrics."),
     band_minutes: int = typer.Option(30, "--band", help="Minutes before --at for metric bands."),
-    journey: list[str] = typer.Option([], "--journey", help="Affected journey (repeatable)."),
+    journey: list[str] = typer.Option([], "--journey", help="Affected journey (repeatable)."),  # noqa: B008
     out: str = typer.Option("-", "--out", help="Incident summary JSON; `-` for stdout."),
-    note_path: Path | None = typer.Option(None, "--note", help="Write the Markdown note here."),
+    note_path: Path | None = typer.Option(None, "--note", help="Write the Markdown note here."),  # noqa: B008
     top: int = typer.Option(5, "--top", min=1, help="Suspects in the summary."),
 ) -> None:
     if ctx.invoked_subcommand is not None:
@@ -113,7 +113,9 @@ def rca_command(
         incident = Telemetry(
             spans=read_spans(traces),
             logs=miner.templated(raw_incident) if miner else [],
-            metrics=[m for m in all_metrics if at_ns <= m.time_ns < at_ns + window_minutes * minute],
+            metrics=[
+                m for m in all_metrics if at_ns <= m.time_ns < at_ns + window_minutes * minute
+            ],
         )
         baseline = Telemetry(
             spans=read_spans(baseline_traces),
@@ -135,8 +137,8 @@ def rca_command(
 
 @rca_app.command("evaluate", help=EVALUATE_HELP)
 def evaluate_command(
-    root: Path = typer.Argument(..., help="A folder in the nezha-trainticket layout."),
-    ranking: Path | None = typer.Option(
+    root: Path = typer.Argument(..., help="A folder in the nezha-trainticket layout."),  # noqa: B008
+    ranking: Path | None = typer.Option(  # noqa: B008
         None, "--ranking", help="Write each fault's ranking (JSON Lines) here, to check by hand."
     ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="A bar over faults."),

@@ -39,6 +39,4 @@ def investigate(incident: Telemetry, baseline: Telemetry) -> Findings:
     evidence += critical_path_shifts(incident.spans, baseline.spans)
     evidence += template_shifts(incident.logs, incident.spans, baseline.logs, baseline.spans)
     evidence += metric_shifts(incident.metrics, baseline.metrics)
-    services = {s.service for s in incident.spans} | {r.service for r in incident.logs}
-    services |= {m.service for m in incident.metrics}
-    return Findings(rank(evidence, services), evidence)
+    return Findings(rank(evidence), evidence)

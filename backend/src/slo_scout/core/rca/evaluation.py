@@ -27,7 +27,9 @@ KINDS_OF_FAULT: dict[str, frozenset[FaultKind]] = {
 }
 
 
-def position(suspects: Sequence[Suspect], service: str, fault_type: str | None = None) -> int | None:
+def position(
+    suspects: Sequence[Suspect], service: str, fault_type: str | None = None
+) -> int | None:
     """1-based rank of the first suspect naming ``service`` (and a matching kind), else None."""
     kinds = KINDS_OF_FAULT.get(fault_type or "", frozenset()) if fault_type else None
     for i, suspect in enumerate(suspects, start=1):

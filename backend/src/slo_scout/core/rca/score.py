@@ -2,12 +2,11 @@
 
 1. Per service and signal, the strongest finding's surprise (``-log10 p``, see
    :mod:`slo_scout.core.rca.signals`).
-2. Per signal, how far each service stands out from the other services of the same incident:
-   ``z = (surprise - median) / max(1.4826 * MAD, 1)`` over every service the incident's telemetry
-   names (a service with no finding counts as 0). A signal that flags every service (a change
-   of workload makes all log templates look new) thus lifts none; one that flags one service
-   lifts it. The floor of 1 is one decade of probability, so nothing is divided by a near-zero
-   spread.
+2. Per signal, how far each service stands out from the other services with a finding in the
+   same signal and incident: ``z = (surprise - median) / max(1.4826 * MAD, 1)``. A signal that
+   flags every service (a change of workload makes many log templates look new) thus lifts
+   none; one that flags one service far above the rest lifts it. The floor of 1 is one decade
+   of probability, so nothing is divided by a near-zero spread.
 3. The score is the service's largest ``z`` over the signals; the sum of its ``z`` breaks ties.
    The suspect's kind is that signal's kind, its operation that of its strongest finding with
    an operation. Remaining ties break by name, so the ranking is deterministic.
@@ -30,9 +29,9 @@ EVIDENCE_PER_SUSPECT = 5
 MIN_SPREAD = 1.0
 
 
-def standout(strength: dict[str, float], services: Iterable[str]) -> dict[str, float]:
-    """Each service's robust z against all services' strengths in one signal (never negative)."""
-    names = sorted(set(services) | set(strength))
+def standout(strength: dict[str, float]) -> dict[str, float]:
+    """Each service's robust z against the others' strengths in one signal (never negative)."""
+    names = sorted(strength)
     values = [strength.get(name, 0.0) for name in names]
     if not values:
         return {}
@@ -41,8 +40,8 @@ def standout(strength: dict[str, float], services: Iterable[str]) -> dict[str, f
     return {name: max(0.0, (strength.get(name, 0.0) - centre) / spread) for name in names}
 
 
-def rank(evidence: Iterable[Evidence], services: Iterable[str] = ()) -> list[Suspect]:
-    """Suspects, best first; ``services`` are those the incident saw (with or without findings)."""
+def rank(evidence: Iterable[Evidence]) -> list[Suspect]:
+    """Suspects, best first."""
     by_service: dict[str, list[Evidence]] = defaultdict(list)
     strongest: dict[str, dict[str, Evidence]] = defaultdict(dict)
     for item in evidence:
@@ -50,9 +49,8 @@ def rank(evidence: Iterable[Evidence], services: Iterable[str] = ()) -> list[Sus
         best = strongest[item.signal].get(item.service)
         if best is None or item.surprise > best.surprise:
             strongest[item.signal][item.service] = item
-    universe = set(services) | set(by_service)
     z_by_signal = {
-        signal: standout({svc: e.surprise for svc, e in found.items()}, ())
+        signal: standout({svc: e.surprise for svc, e in found.items()})
         for signal, found in strongest.items()
     }
     suspects = []

@@ -24,7 +24,7 @@ def _logsumexp(values: Sequence[float]) -> float:
 
 def poisson_upper(count: int, mean: float) -> float:
     """Surprise of seeing ``count`` or more events where ``mean`` were expected."""
-    if count <= 0 or mean <= 0 and count <= 0:
+    if count <= 0 or (mean <= 0 and count <= 0):
         return 0.0
     if mean <= 0:
         return MAX_SURPRISE

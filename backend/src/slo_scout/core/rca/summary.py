@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from slo_scout.core.rca.model import Suspect
 
@@ -25,7 +26,7 @@ def incident_summary(
     slos: Sequence[str] = (),
     budget_consumed: float | None = None,
     top: int = 5,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     return {
         "started_at": started_at,
         "severity": severity(suspects),
@@ -36,22 +37,23 @@ def incident_summary(
     }
 
 
-def markdown_note(summary: dict[str, object]) -> str:
+def markdown_note(summary: dict[str, Any]) -> str:
+    """The runbook note of an :func:`incident_summary`."""
     lines = [
         f"# Incident at {summary['started_at']}",
         "",
         f"Severity: **{summary['severity']}**.",
     ]
-    journeys = summary.get("affected_journeys") or []
+    journeys: list[str] = summary.get("affected_journeys") or []
     if journeys:
-        lines.append(f"Journeys: {', '.join(str(j) for j in journeys)}.")  # type: ignore[attr-defined]
+        lines.append(f"Journeys: {', '.join(journeys)}.")
     if summary.get("budget_consumed") is not None:
-        lines.append(f"Error budget consumed: {float(summary['budget_consumed']):.1%}.")  # type: ignore[arg-type]
+        lines.append(f"Error budget consumed: {float(summary['budget_consumed']):.1%}.")
     lines += ["", "## Suspects", ""]
-    suspects = summary.get("suspects") or []
+    suspects: list[dict[str, Any]] = summary.get("suspects") or []
     if not suspects:
         lines.append("No signal stood out against the baseline.")
-    for i, suspect in enumerate(suspects, start=1):  # type: ignore[arg-type]
+    for i, suspect in enumerate(suspects, start=1):
         where = suspect["service"] + (f" / {suspect['operation']}" if suspect["operation"] else "")
         lines.append(f"{i}. **{where}**: {suspect['kind']} (score {suspect['score']})")
         for item in suspect["evidence"]:
