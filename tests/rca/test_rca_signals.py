@@ -13,11 +13,13 @@ from slo_scout.core.rca.signals import (
     exclusive_times,
     latency_shifts,
     metric_shifts,
+    network_shifts,
     origin_counts,
     template_shifts,
 )
 from slo_scout.core.rca.stats import binomial_lower, binomial_upper, cantelli_upper, poisson_upper
 from slo_scout.core.rca.summary import incident_summary, markdown_note
+from slo_scout.core.telemetry.model import Span
 
 
 def test_the_deepest_failing_span_is_the_origin_not_its_failing_callers() -> None:
@@ -146,3 +148,30 @@ def test_position_and_tally_count_hits_at_k() -> None:
     for rank_ in (1, 2, 4, None):
         tally.add(rank_)
     assert tally.line("d") == "d: AS@1 0.250 AS@3 0.500 AS@5 0.750 (4 faults)"
+
+
+def _calls(prefix: str, n: int, wire_ms: int) -> list[Span]:
+    """Two callers (cart, search) each call prices once per trace; ``wire_ms`` on each call."""
+    spans = []
+    for i in range(n):
+        t, base = f"{prefix}{i}", i * 100 * MS
+        jitter = (i % 5) * MS // 10
+        spans.append(Span(t, f"{t}-c", None, "cart", "GET prices", "client",
+                          base, base + (10 + wire_ms) * MS + jitter))
+        spans.append(Span(t, f"{t}-p", f"{t}-c", "prices", "quote", "server",
+                          base + 1 * MS, base + 9 * MS))
+        spans.append(Span(t, f"{t}-s", None, "search", "GET prices", "client",
+                          base, base + (10 + wire_ms) * MS + jitter))
+        spans.append(Span(t, f"{t}-q", f"{t}-s", "prices", "quote", "server",
+                          base + 1 * MS, base + 9 * MS))
+    return spans
+
+
+def test_wire_time_into_one_service_points_to_its_network() -> None:
+    found = network_shifts(_calls("i", 20, wire_ms=50), _calls("b", 40, wire_ms=0))
+    by_service = {(e.service, e.operation): e for e in found}
+    assert ("prices", "inbound") in by_service
+    assert by_service[("prices", "inbound")].kind == "network"
+    assert by_service[("prices", "inbound")].surprise > 5
+    # Without a wire delay there is nothing to find.
+    assert network_shifts(_calls("j", 20, wire_ms=0), _calls("b", 40, wire_ms=0)) == []

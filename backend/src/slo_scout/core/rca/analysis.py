@@ -12,6 +12,7 @@ from slo_scout.core.rca.signals import (
     error_origins,
     latency_shifts,
     metric_shifts,
+    network_shifts,
     template_shifts,
 )
 from slo_scout.core.telemetry.model import Span
@@ -37,6 +38,7 @@ def investigate(incident: Telemetry, baseline: Telemetry) -> Findings:
     evidence += error_origins(incident.spans, incident.logs, baseline.spans, baseline.logs)
     evidence += latency_shifts(incident.spans, baseline.spans)
     evidence += critical_path_shifts(incident.spans, baseline.spans)
+    evidence += network_shifts(incident.spans, baseline.spans)
     evidence += template_shifts(incident.logs, incident.spans, baseline.logs, baseline.spans)
     evidence += metric_shifts(incident.metrics, baseline.metrics)
     return Findings(rank(evidence), evidence)

@@ -13,6 +13,8 @@ question with a tail probability, so no signal needs a threshold tuned to a syst
   not independent draws.
 - :func:`critical_path_shifts`: per service, the same test on its time on each trace's critical
   path: a service that newly holds up requests.
+- :func:`network_shifts`: per service, the same test on the wire time of the calls it
+  receives and makes (a caller-side span less its one remote server span).
 - :func:`template_shifts`: per service, operation and log template, the share of the traces
   running that operation whose span wrote the template, against the baseline's share
   (binomial, both tails): new templates, surges, and templates that stopped (a method that now
@@ -28,6 +30,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from slo_scout.core.journeys.assembly import assemble
 from slo_scout.core.journeys.critical_path import critical_path
@@ -179,6 +182,41 @@ def latency_shifts(
 
     return _tail_test(samples(incident_spans), samples(baseline_spans), "latency",
                       "spans' exclusive times")
+
+
+def network_gaps(spans: Sequence[Span]) -> dict[tuple[str, str | None], list[float]]:
+    """Per service, the wire time of the calls it receives and of the calls it makes.
+
+    The wire time of a call is its caller-side span's duration less the duration of the one
+    server span below it in another service. One sample per trace and direction (the largest).
+    A delay on one pod's network stretches every call into and out of it, so the pod shows in
+    both its inbound and its outbound gaps while each peer sees only its calls to that pod.
+    """
+    children: dict[tuple[str, str], list[Span]] = defaultdict(list)
+    for span in spans:
+        if span.parent_id:
+            children[(span.trace_id, span.parent_id)].append(span)
+    worst: dict[tuple[str, str, str], float] = {}
+    for span in spans:
+        kids = children.get((span.trace_id, span.span_id), [])
+        if len(kids) != 1 or kids[0].service == span.service:
+            continue
+        gap = float(max(0, span.duration_ns - kids[0].duration_ns))
+        for key in ((span.trace_id, kids[0].service, "inbound"),
+                    (span.trace_id, span.service, "outbound")):
+            worst[key] = max(worst.get(key, 0.0), gap)
+    out: dict[tuple[str, str | None], list[float]] = defaultdict(list)
+    for (_trace, service, direction), value in worst.items():
+        out[(service, direction)].append(value)
+    return out
+
+
+def network_shifts(
+    incident_spans: Sequence[Span], baseline_spans: Sequence[Span]
+) -> list[Evidence]:
+    found = _tail_test(network_gaps(incident_spans), network_gaps(baseline_spans), "network",
+                       "traces' wire times")
+    return [replace(e, kind="network") for e in found]
 
 
 def _by_trace(spans: Iterable[Span]) -> dict[str, list[Span]]:
