@@ -13,10 +13,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from slo_scout.cli._console import fail, note, stderr, usage_error
 from slo_scout.cli._rca_dataset import days, faults, incident_at, load_day
 from slo_scout.cli._rca_files import TemplateMiner, read_logs, read_metrics, read_spans
+from slo_scout.cli.analyze import _model_client
 from slo_scout.core.errors import DecodeError, SloScoutError
 from slo_scout.core.rca import Telemetry, investigate
 from slo_scout.core.rca.evaluation import Tally, position
 from slo_scout.core.rca.summary import incident_summary, markdown_note
+from slo_scout.llm.incident import explain_incident
 
 HELP = """Rank the services and operations behind an incident, with the evidence for each.
 
@@ -26,7 +28,9 @@ and the time the SLO started burning (--at). The suspects are scored by five sig
 errors start in the call tree, exclusive-time and critical-path shifts, new or surging log
 templates, pod metrics leaving their band), each a tail probability against the baseline;
 docs/rca.md explains the score. Writes the incident summary as JSON (--out, `-` for stdout)
-and a Markdown note for the runbook (--note).
+and a Markdown note for the runbook (--note). With a model configured (SLO_SCOUT_LLM__PROVIDER)
+the summary also gets a plain explanation of the ranking, which passes the same guards as
+journey names and must follow the ranking (--no-llm to skip).
 
 Exit codes: 0 done, 1 the input is wrong (the message names the file, line and field), 2 usage.
 
@@ -91,6 +95,10 @@ def rca_command(
     out: str = typer.Option("-", "--out", help="Incident summary JSON; `-` for stdout."),
     note_path: Path | None = typer.Option(None, "--note", help="Write the Markdown note here."),  # noqa: B008
     top: int = typer.Option(5, "--top", min=1, help="Suspects in the summary."),
+    no_llm: bool = typer.Option(
+        False, "--no-llm", help="Do not ask the configured model (SLO_SCOUT_LLM__PROVIDER) to "
+        "explain the ranking (it never changes it)."
+    ),
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
@@ -126,6 +134,10 @@ def rca_command(
         fail(exc)
     findings = investigate(incident, baseline)
     summary = incident_summary(findings.suspects, started_at=_iso(at_ns), journeys=journey, top=top)
+    client = _model_client(no_llm)
+    known = {s.service for s in incident.spans} | {r.service for r in incident.logs}
+    summary["explanation"] = explain_incident(client, summary, known) if client.enabled else None
+    summary["model"] = client.usage.as_dict()
     text = json.dumps(summary, indent=2)
     if out == "-":
         typer.echo(text)

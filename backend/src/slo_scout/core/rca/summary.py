@@ -49,6 +49,8 @@ def markdown_note(summary: dict[str, Any]) -> str:
         lines.append(f"Journeys: {', '.join(journeys)}.")
     if summary.get("budget_consumed") is not None:
         lines.append(f"Error budget consumed: {float(summary['budget_consumed']):.1%}.")
+    if summary.get("explanation"):
+        lines += ["", str(summary["explanation"])]
     lines += ["", "## Suspects", ""]
     suspects: list[dict[str, Any]] = summary.get("suspects") or []
     if not suspects:
