@@ -99,3 +99,13 @@ def test_evaluate_on_the_public_day_prints_what_the_rankings_give(
     types = {label for label, *_ in lines}
     assert {"cpu_contention", "exception", "return", "total (service)"} <= types
     assert "time per incident" in result.stdout
+
+
+def test_a_missing_file_is_one_line_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.csv"
+    result = CliRunner().invoke(app, ["rca", "--traces", str(missing), "--baseline-traces",
+                                      str(missing), "--at", "1674981600"])
+    assert result.exit_code == 1
+    assert f"error: {missing}: no such file" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(app, ["rca", "evaluate", str(tmp_path), "--no-progress"])
+    assert result.exit_code == 1 and "no rca_data/ folder" in result.output

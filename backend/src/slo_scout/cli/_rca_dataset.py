@@ -15,7 +15,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
-from slo_scout.cli._rca_files import TemplateMiner, read_logs, read_metrics, read_spans
+from slo_scout.cli._rca_files import (
+    RcaInputError,
+    TemplateMiner,
+    read_logs,
+    read_metrics,
+    read_spans,
+)
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.rca import MetricSample, Telemetry
 from slo_scout.core.telemetry.model import service_from_pod
@@ -50,7 +56,7 @@ class Day:
 def days(root: Path) -> list[str]:
     rca = root / "rca_data"
     if not rca.is_dir():
-        raise DecodeError("no rca_data/ folder here (expected the nezha-trainticket layout)",
+        raise RcaInputError("no rca_data/ folder here (expected the nezha-trainticket layout)",
                           source=str(root))
     return sorted(p.name for p in rca.iterdir() if p.is_dir())
 
@@ -60,9 +66,10 @@ def faults(root: Path, day: str) -> list[Fault]:
     try:
         document = json.loads(path.read_text())
     except OSError as exc:
-        raise DecodeError(f"cannot read the fault list: {exc.strerror}", source=str(path)) from exc
+        raise RcaInputError(f"cannot read the fault list: {exc.strerror}",
+                            source=str(path)) from exc
     except ValueError as exc:
-        raise DecodeError(f"not JSON: {exc}", source=str(path)) from exc
+        raise RcaInputError(f"not JSON: {exc}", source=str(path)) from exc
     out = []
     for hour, entries in sorted(document.items()):
         for i, entry in enumerate(entries):
@@ -71,7 +78,7 @@ def faults(root: Path, day: str) -> list[Fault]:
                 out.append(Fault(day, when, service_from_pod(entry["inject_pod"]),
                                  entry["inject_type"]))
             except (KeyError, TypeError, ValueError) as exc:
-                raise DecodeError(f"bad fault entry: {exc}", source=str(path),
+                raise RcaInputError(f"bad fault entry: {exc}", source=str(path),
                                   record=f"{hour}[{i}]") from exc
     out.sort(key=lambda f: f.inject_time)
     return out
@@ -85,7 +92,7 @@ def load_day(root: Path, day: str) -> Day:
     incident_dir = root / "rca_data" / day
     baseline_dir = root / "construct_data" / day
     if not baseline_dir.is_dir():
-        raise DecodeError("no baseline for this day", source=str(baseline_dir))
+        raise RcaInputError("no baseline for this day", source=str(baseline_dir))
     miner = TemplateMiner()
     problems: list[DecodeError] = []
     baseline = Telemetry(
@@ -104,7 +111,7 @@ def incident_at(day: Day, inject_time: datetime) -> tuple[Telemetry, Telemetry]:
     trace = day.incident_dir / "trace" / f"{minute}_trace.csv.gz"
     log = day.incident_dir / "log" / f"{minute}_log.csv.gz"
     if not trace.exists():
-        raise DecodeError(f"no trace file for the incident minute {minute}", source=str(trace))
+        raise RcaInputError(f"no trace file for the incident minute {minute}", source=str(trace))
     spans = read_spans([trace])
     raw_logs = read_logs([log], day.problems) if log.exists() else []
     day.miner.learn(raw_logs)

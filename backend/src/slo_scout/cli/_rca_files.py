@@ -26,6 +26,13 @@ from slo_scout.core.rca.model import FaultKind, LogRecord, MetricSample
 from slo_scout.core.telemetry import Span, decode_stream
 from slo_scout.core.telemetry.model import service_from_pod
 
+
+class RcaInputError(DecodeError):
+    """A file ``slo-scout rca`` cannot use: names the file, the line and the field."""
+
+    hint = "fix the file or leave it out"
+
+
 CHUNK: Final = 1 << 20
 LOG_COLUMNS: Final = ("TimeUnixNano", "PodName", "TraceID", "SpanID", "Log")
 # Which pod metric points to which kind of fault; all are read as "higher is worse".
@@ -51,8 +58,13 @@ def _chunks(path: Path) -> Iterator[bytes]:
 def read_spans(paths: Sequence[Path]) -> list[Span]:
     spans: list[Span] = []
     for path in paths:
-        for batch in decode_stream(_chunks(path), source=str(path)):
-            spans.extend(batch)
+        if not path.is_file():
+            raise RcaInputError("no such file", source=str(path))
+        try:
+            for batch in decode_stream(_chunks(path), source=str(path)):
+                spans.extend(batch)
+        except OSError as exc:
+            raise RcaInputError(f"cannot read: {exc.strerror}", source=str(path)) from exc
     return spans
 
 
@@ -60,12 +72,12 @@ def _text(path: Path) -> io.TextIOBase:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise DecodeError(f"cannot read: {exc.strerror}", source=str(path)) from exc
+        raise RcaInputError(f"cannot read: {exc.strerror}", source=str(path)) from exc
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as exc:
-            raise DecodeError(f"not a readable gzip file: {exc}", source=str(path)) from exc
+            raise RcaInputError(f"not a readable gzip file: {exc}", source=str(path)) from exc
     return io.StringIO(raw.decode("utf-8-sig", errors="replace"), newline="")
 
 
@@ -83,14 +95,14 @@ def _rows(
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        raise DecodeError(f"unreadable CSV header: {exc}", source=str(path),
+        raise RcaInputError(f"unreadable CSV header: {exc}", source=str(path),
                           record="line 1") from exc
     if header is None:
         return
     where = {name.strip(): i for i, name in enumerate(header)}
     for column in needed:
         if column not in where:
-            raise DecodeError("the header has no such column", source=str(path),
+            raise RcaInputError("the header has no such column", source=str(path),
                               record="line 1", field=column)
     while True:
         try:
@@ -98,13 +110,13 @@ def _rows(
         except StopIteration:
             return
         except csv.Error as exc:
-            bad(DecodeError(f"unreadable CSV: {exc}", source=str(path),
+            bad(RcaInputError(f"unreadable CSV: {exc}", source=str(path),
                             record=f"line {reader.line_num}"))
             continue
         if not row or row == [""]:
             continue
         if len(row) != len(header):
-            bad(DecodeError(f"{len(row)} cells where the header has {len(header)}",
+            bad(RcaInputError(f"{len(row)} cells where the header has {len(header)}",
                             source=str(path), record=f"line {reader.line_num}"))
             continue
         yield reader.line_num, {name: row[i] for name, i in where.items()}
@@ -114,7 +126,7 @@ def _int(value: str, path: Path, line: int, column: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise DecodeError(f"not an integer: {value[:40]!r}", source=str(path),
+        raise RcaInputError(f"not an integer: {value[:40]!r}", source=str(path),
                           record=f"line {line}", field=column) from None
 
 
@@ -143,7 +155,7 @@ class TemplateMiner:
         try:
             from slo_scout_streaming.log_templates import TemplateMiners
         except ImportError as exc:  # drain3 comes with the `streaming` extra
-            raise DecodeError(f"log templates need drain3 (pip install 'slo-scout[streaming]'): "
+            raise RcaInputError(f"log templates need drain3 (pip install 'slo-scout[streaming]'): "
                               f"{exc}", source="<logs>") from exc
         self._miners = TemplateMiners("rca")
 
@@ -209,7 +221,7 @@ def _metric_row(path: Path, line: int, row: dict[str, str]) -> list[MetricSample
         try:
             value = float(cell)
         except ValueError:
-            raise DecodeError(f"not a number: {cell[:40]!r}", source=str(path),
+            raise RcaInputError(f"not a number: {cell[:40]!r}", source=str(path),
                               record=f"line {line}", field=column) from None
         if not math.isfinite(value):
             continue  # NaN: the exporter had no value that minute, which is no outlier

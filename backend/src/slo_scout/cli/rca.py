@@ -24,10 +24,10 @@ HELP = """Rank the services and operations behind an incident, with the evidence
 
 Give the incident window's telemetry (--traces, optionally --logs and --metrics), a baseline
 of the same system without the fault (--baseline-traces, --baseline-logs, --baseline-metrics)
-and the time the SLO started burning (--at). The suspects are scored by five signals (where
-errors start in the call tree, exclusive-time and critical-path shifts, new or surging log
-templates, pod metrics leaving their band), each a tail probability against the baseline;
-docs/rca.md explains the score. Writes the incident summary as JSON (--out, `-` for stdout)
+and the time the SLO started burning (--at). The suspects are scored by six signals (where
+errors start in the call tree, exclusive-time, critical-path and wire-time shifts, new,
+surging or vanished log templates, pod metrics leaving their band), each a tail
+probability against the baseline; docs/rca.md explains the score. Writes the incident summary as JSON (--out, `-` for stdout)
 and a Markdown note for the runbook (--note). With a model configured (SLO_SCOUT_LLM__PROVIDER)
 the summary also gets a plain explanation of the ranking, which passes the same guards as
 journey names and must follow the ranking (--no-llm to skip).
