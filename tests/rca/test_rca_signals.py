@@ -9,6 +9,7 @@ from slo_scout.core.rca.evaluation import Tally, position
 from slo_scout.core.rca.model import Evidence, Suspect
 from slo_scout.core.rca.score import rank, standout
 from slo_scout.core.rca.signals import (
+    critical_path_shifts,
     error_origins,
     exclusive_times,
     latency_shifts,
@@ -175,3 +176,12 @@ def test_wire_time_into_one_service_points_to_its_network() -> None:
     assert by_service[("prices", "inbound")].surprise > 5
     # Without a wire delay there is nothing to find.
     assert network_shifts(_calls("j", 20, wire_ms=0), _calls("b", 40, wire_ms=0)) == []
+
+
+def test_a_service_that_newly_holds_up_requests_shifts_the_critical_path() -> None:
+    baseline = traces(40, "b")
+    for i, span in enumerate(s for s in baseline if s.service == "payments"):
+        span.end_ns += (i % 7) * MS
+    found = critical_path_shifts(traces(20, "i", slow_ms=200), baseline)
+    assert {e.service for e in found} == {"payments"}
+    assert found[0].signal == "critical_path" and found[0].surprise > 5
