@@ -47,6 +47,7 @@ bench: bootstrap
 	$(BIN)/python -m bench.ingest    # issue 5: collector ingest and the Flink journey job
 	$(BIN)/python -m bench.freshness # issue 10: ack of a trace's last span -> counted, beside the session gap
 	$(BIN)/python -m bench.recommendations # issue 13: past day -> next day on the simulated shop, seed pairs
+	$(BIN)/slo-scout rca evaluate ../shared/datasets/nezha-trainticket --no-progress # issue 16: AS@k on the public day
 
 helm-test: bootstrap
 	$(BIN)/python -m pytest tests/infrastructure

@@ -14,6 +14,7 @@ from slo_scout.cli.generate import generate_command
 from slo_scout.cli.keys import keys_app
 from slo_scout.cli.migrate import migrate_command
 from slo_scout.cli.pipeline import pipeline_command
+from slo_scout.cli.rca import rca_app
 from slo_scout.cli.serve import serve_command
 from slo_scout.cli.simulate import simulate_command
 from slo_scout.cli.validate import validate_command
@@ -58,6 +59,7 @@ app.command("collect")(collect_command)
 app.command("pipeline")(pipeline_command)
 app.command("backtest")(backtest_command)
 app.add_typer(keys_app, name="keys")
+app.add_typer(rca_app, name="rca")
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,44 @@
+"""One investigation: the incident's telemetry against a baseline's, to ranked suspects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from slo_scout.core.rca.model import Evidence, LogRecord, MetricSample, Suspect
+from slo_scout.core.rca.score import rank
+from slo_scout.core.rca.signals import (
+    critical_path_shifts,
+    error_origins,
+    latency_shifts,
+    metric_shifts,
+    network_shifts,
+    template_shifts,
+)
+from slo_scout.core.telemetry.model import Span
+
+
+@dataclass
+class Telemetry:
+    """What one window holds; any part may be empty (a system without logs, or metrics)."""
+
+    spans: Sequence[Span] = ()
+    logs: Sequence[LogRecord] = ()
+    metrics: Sequence[MetricSample] = ()
+
+
+@dataclass
+class Findings:
+    suspects: list[Suspect]
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+def investigate(incident: Telemetry, baseline: Telemetry) -> Findings:
+    evidence: list[Evidence] = []
+    evidence += error_origins(incident.spans, incident.logs, baseline.spans, baseline.logs)
+    evidence += latency_shifts(incident.spans, baseline.spans)
+    evidence += critical_path_shifts(incident.spans, baseline.spans)
+    evidence += network_shifts(incident.spans, baseline.spans)
+    evidence += template_shifts(incident.logs, incident.spans, baseline.logs, baseline.spans)
+    evidence += metric_shifts(incident.metrics, baseline.metrics)
+    return Findings(rank(evidence), evidence)

@@ -1,0 +1,73 @@
+"""Evidence -> ranked suspects, with a score anyone can recompute by hand.
+
+1. Per service and signal, the strongest finding's surprise (``-log10 p``, see
+   :mod:`slo_scout.core.rca.signals`).
+2. Per signal, how far each service stands out from the other services with a finding in the
+   same signal and incident: ``z = (surprise - median) / max(1.4826 * MAD, 1)``. A signal that
+   flags every service (a change of workload makes many log templates look new) thus lifts
+   none; one that flags one service far above the rest lifts it. The floor of 1 is one decade
+   of probability, so nothing is divided by a near-zero spread.
+3. The score is the service's largest ``z`` over the signals; the sum of its ``z`` breaks ties.
+   The suspect's kind is that signal's kind, its operation that of its strongest finding with
+   an operation. Remaining ties break by name, so the ranking is deterministic.
+
+Why the largest and not the sum: a fault shows in one or two signals (a CPU hog in metrics and
+latency, a thrown exception in error logs), and the others add noise. Why relative to the other
+services: the surprises assume independent spans and a baseline like the incident's workload;
+neither holds exactly, and the comparison across services cancels what they share.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from slo_scout.core.rca.model import Evidence, Suspect
+from slo_scout.core.rca.stats import median
+
+EVIDENCE_PER_SUSPECT = 5
+MIN_SPREAD = 1.0
+
+
+def standout(strength: dict[str, float]) -> dict[str, float]:
+    """Each service's robust z against the others' strengths in one signal (never negative)."""
+    names = sorted(strength)
+    values = [strength.get(name, 0.0) for name in names]
+    if not values:
+        return {}
+    centre = median(values)
+    spread = max(1.4826 * median([abs(v - centre) for v in values]), MIN_SPREAD)
+    return {name: max(0.0, (strength.get(name, 0.0) - centre) / spread) for name in names}
+
+
+def rank(evidence: Iterable[Evidence]) -> list[Suspect]:
+    """Suspects, best first."""
+    by_service: dict[str, list[Evidence]] = defaultdict(list)
+    strongest: dict[str, dict[str, Evidence]] = defaultdict(dict)
+    for item in evidence:
+        by_service[item.service].append(item)
+        best = strongest[item.signal].get(item.service)
+        if best is None or item.surprise > best.surprise:
+            strongest[item.signal][item.service] = item
+    z_by_signal = {
+        signal: standout({svc: e.surprise for svc, e in found.items()})
+        for signal, found in strongest.items()
+    }
+    suspects = []
+    for service, items in by_service.items():
+        items.sort(key=lambda e: (-e.surprise, e.signal, e.detail))
+        signals = {
+            signal: z[service] for signal, z in z_by_signal.items() if service in strongest[signal]
+        }
+        top_signal = max(signals, key=lambda name: (signals[name], name))
+        operation = next((e.operation for e in items if e.operation), None)
+        suspects.append(Suspect(
+            service=service,
+            score=signals[top_signal],
+            kind=strongest[top_signal][service].kind,
+            operation=operation,
+            signals=signals,
+            evidence=items[:EVIDENCE_PER_SUSPECT],
+        ))
+    suspects.sort(key=lambda s: (-s.score, -sum(s.signals.values()), s.service))
+    return suspects

@@ -1,0 +1,346 @@
+"""The signals, each a list of :class:`Evidence` scored as a surprise against the baseline.
+
+Every signal compares the incident window with a baseline of the same system and asks one
+question with a tail probability, so no signal needs a threshold tuned to a system:
+
+- :func:`error_origins`: where errors start in the call tree. A span fails when it carries an
+  error status or an error log line names it; the deepest failing spans (no failing span below
+  them) are the origins. Count per service against the baseline's origin rate (Poisson).
+- :func:`latency_shifts`: per service and operation, the share of traces whose exclusive time
+  (duration minus the time children cover) exceeds the baseline's 95th percentile (binomial
+  against the baseline's own share above it). Exclusive time keeps a slow callee from making
+  every caller look slow. One sample per trace (its slowest such span): a request's spans are
+  not independent draws.
+- :func:`critical_path_shifts`: per service, the same test on its time on each trace's critical
+  path: a service that newly holds up requests.
+- :func:`network_shifts`: per service, the same test on the wire time of the calls it
+  receives and makes (a caller-side span less its one remote server span).
+- :func:`template_shifts`: per service, operation and log template, the share of the traces
+  running that operation whose span wrote the template, against the baseline's share
+  (binomial, both tails): new templates, surges, and templates that stopped (a method that now
+  returns early).
+- :func:`metric_shifts`: per service and metric, the robust z-score of the incident's highest
+  value against the baseline band, as a surprise by Cantelli's bound (any distribution), less
+  ``log10`` of the samples looked at. Each kind of metric (cpu, memory, network, latency) is its
+  own signal (``metric_cpu``...), since a CPU hog moves one of them, not all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from slo_scout.core.journeys.assembly import assemble
+from slo_scout.core.journeys.critical_path import critical_path
+from slo_scout.core.rca.model import Evidence, FaultKind, LogRecord, MetricSample
+from slo_scout.core.rca.stats import (
+    binomial_lower,
+    binomial_upper,
+    cantelli_upper,
+    poisson_upper,
+    quantile,
+    robust_z,
+)
+from slo_scout.core.telemetry.model import Span
+
+_TAIL_Q = 0.95
+
+
+def _failing_ids(spans: Sequence[Span], logs: Iterable[LogRecord]) -> set[str]:
+    failing = {s.span_id for s in spans if s.error}
+    failing.update(r.span_id for r in logs if r.error and r.span_id)
+    return failing
+
+
+def origin_counts(
+    spans: Sequence[Span], logs: Sequence[LogRecord]
+) -> tuple[Counter[str], dict[str, Counter[str]]]:
+    """Per service: how many deepest failing spans it holds, and per operation of those."""
+    failing = _failing_ids(spans, logs)
+    by_id = {s.span_id: s for s in spans}
+    has_failing_below: set[str] = set()
+    for span_id in failing:
+        span = by_id.get(span_id)
+        seen = 0
+        while span is not None and span.parent_id and seen < 1000:
+            if span.parent_id in has_failing_below:
+                break
+            has_failing_below.add(span.parent_id)
+            span = by_id.get(span.parent_id)
+            seen += 1
+    per_service: Counter[str] = Counter()
+    per_op: dict[str, Counter[str]] = defaultdict(Counter)
+    for span_id in failing - has_failing_below:
+        span = by_id.get(span_id)
+        if span is not None:
+            per_service[span.service] += 1
+            per_op[span.service][span.name] += 1
+    # An error line that names no known span still says its service failed.
+    for record in logs:
+        if record.error and (not record.span_id or record.span_id not in by_id):
+            per_service[record.service] += 1
+    return per_service, per_op
+
+
+def _spans_per_service(spans: Iterable[Span]) -> Counter[str]:
+    return Counter(s.service for s in spans)
+
+
+def error_origins(
+    incident_spans: Sequence[Span],
+    incident_logs: Sequence[LogRecord],
+    baseline_spans: Sequence[Span],
+    baseline_logs: Sequence[LogRecord],
+) -> list[Evidence]:
+    now, now_ops = origin_counts(incident_spans, incident_logs)
+    before, _ = origin_counts(baseline_spans, baseline_logs)
+    exposure_now = _spans_per_service(incident_spans)
+    exposure_before = _spans_per_service(baseline_spans)
+    found = []
+    for service, count in now.items():
+        # Half an origin of prior: a service never seen failing is not infinitely surprising.
+        rate = (before[service] + 0.5) / (exposure_before[service] + 1)
+        expected = rate * max(exposure_now[service], 1)
+        surprise = poisson_upper(count, expected)
+        if surprise <= 0:
+            continue
+        op = now_ops[service].most_common(1)[0][0] if now_ops[service] else None
+        found.append(Evidence(
+            "error_origin", service, op, "code", surprise,
+            f"{count} deepest failing spans or error lines (expected {expected:.1f} "
+            f"from the baseline's {before[service]} in {exposure_before[service]} spans)",
+        ))
+    return found
+
+
+def exclusive_times(spans: Sequence[Span]) -> list[tuple[Span, int]]:
+    """Each span with its duration less the time its children cover (their union)."""
+    children: dict[tuple[str, str], list[Span]] = defaultdict(list)
+    for span in spans:
+        if span.parent_id:
+            children[(span.trace_id, span.parent_id)].append(span)
+    out = []
+    for span in spans:
+        start, end = span.start_ns, span.end_ns
+        covered = 0
+        cursor = start
+        kids = children.get((span.trace_id, span.span_id), ())
+        for child in sorted(kids, key=lambda c: c.start_ns):
+            lo, hi = max(child.start_ns, cursor), min(child.end_ns, end)
+            if hi > lo:
+                covered += hi - lo
+                cursor = hi
+        out.append((span, max(0, end - start - covered)))
+    return out
+
+
+def _tail_test(
+    now: dict[tuple[str, str | None], list[float]],
+    before: dict[tuple[str, str | None], list[float]],
+    signal: str,
+    what: str,
+) -> list[Evidence]:
+    found = []
+    for key, values in now.items():
+        base = sorted(before.get(key, ()))
+        if not base:
+            continue
+        limit = quantile(base, _TAIL_Q)
+        above_before = sum(1 for v in base if v > limit)
+        p = (above_before + 1) / (len(base) + 2)
+        above = sum(1 for v in values if v > limit)
+        surprise = binomial_upper(above, len(values), p)
+        if surprise <= 0:
+            continue
+        service, op = key
+        median_now = sorted(values)[len(values) // 2]
+        found.append(Evidence(
+            signal, service, op, "latency", surprise,
+            f"{above} of {len(values)} {what} above the baseline p95 {limit / 1e6:.1f} ms "
+            f"(expected {p * len(values):.1f}); median now {median_now / 1e6:.1f} ms, "
+            f"before {base[len(base) // 2] / 1e6:.1f} ms",
+        ))
+    return found
+
+
+def latency_shifts(
+    incident_spans: Sequence[Span], baseline_spans: Sequence[Span]
+) -> list[Evidence]:
+    def samples(spans: Sequence[Span]) -> dict[tuple[str, str | None], list[float]]:
+        # One sample per trace (its slowest such span): spans of one request are not
+        # independent draws, and counting each would overstate the evidence.
+        worst: dict[tuple[str, str, str], float] = {}
+        for span, exclusive in exclusive_times(spans):
+            key = (span.trace_id, span.service, span.name)
+            worst[key] = max(worst.get(key, 0.0), float(exclusive))
+        out: dict[tuple[str, str | None], list[float]] = defaultdict(list)
+        for (_trace, service, name), value in worst.items():
+            out[(service, name)].append(value)
+        return out
+
+    return _tail_test(samples(incident_spans), samples(baseline_spans), "latency",
+                      "spans' exclusive times")
+
+
+def network_gaps(spans: Sequence[Span]) -> dict[tuple[str, str | None], list[float]]:
+    """Per service, the wire time of the calls it receives and of the calls it makes.
+
+    The wire time of a call is its caller-side span's duration less the duration of the one
+    server span below it in another service. One sample per trace and direction (the largest).
+    A delay on one pod's network stretches every call into and out of it, so the pod shows in
+    both its inbound and its outbound gaps while each peer sees only its calls to that pod.
+    """
+    children: dict[tuple[str, str], list[Span]] = defaultdict(list)
+    for span in spans:
+        if span.parent_id:
+            children[(span.trace_id, span.parent_id)].append(span)
+    worst: dict[tuple[str, str, str], float] = {}
+    for span in spans:
+        kids = children.get((span.trace_id, span.span_id), [])
+        if len(kids) != 1 or kids[0].service == span.service:
+            continue
+        gap = float(max(0, span.duration_ns - kids[0].duration_ns))
+        for key in ((span.trace_id, kids[0].service, "inbound"),
+                    (span.trace_id, span.service, "outbound")):
+            worst[key] = max(worst.get(key, 0.0), gap)
+    out: dict[tuple[str, str | None], list[float]] = defaultdict(list)
+    for (_trace, service, direction), value in worst.items():
+        out[(service, direction)].append(value)
+    return out
+
+
+def network_shifts(
+    incident_spans: Sequence[Span], baseline_spans: Sequence[Span]
+) -> list[Evidence]:
+    found = _tail_test(network_gaps(incident_spans), network_gaps(baseline_spans), "network",
+                       "traces' wire times")
+    return [replace(e, kind="network") for e in found]
+
+
+def _by_trace(spans: Iterable[Span]) -> dict[str, list[Span]]:
+    traces: dict[str, list[Span]] = defaultdict(list)
+    for span in spans:
+        traces[span.trace_id].append(span)
+    return traces
+
+
+def critical_path_times(spans: Sequence[Span]) -> dict[tuple[str, str | None], list[float]]:
+    """Per service: its nanoseconds on the critical path of each trace it appears in."""
+    out: dict[tuple[str, str | None], list[float]] = defaultdict(list)
+    for trace_id, members in _by_trace(spans).items():
+        per_service: Counter[str] = Counter()
+        for node, ns in critical_path(assemble(trace_id, members)):
+            per_service[node.span.service] += ns
+        for service in {s.service for s in members}:
+            out[(service, None)].append(float(per_service[service]))
+    return out
+
+
+def critical_path_shifts(
+    incident_spans: Sequence[Span], baseline_spans: Sequence[Span]
+) -> list[Evidence]:
+    return _tail_test(critical_path_times(incident_spans), critical_path_times(baseline_spans),
+                      "critical_path", "traces' critical-path times")
+
+
+def _template_counts(
+    logs: Sequence[LogRecord], spans: Sequence[Span]
+) -> tuple[Counter[tuple[str, str | None, str]], Counter[tuple[str, str | None]]]:
+    """Occurrences per (service, operation, template), and the exposure per (service, operation).
+
+    A line linked to a known span is judged against the traces that ran that operation, and
+    counts once per trace: the spans of one request repeat each other (one train type, one
+    user), so counting spans would overstate the evidence. A template is new only where the
+    operation ran in the baseline without it, so a change of workload (operations the baseline
+    never saw) is no evidence. Lines linked to no span count per line against the service's
+    unlinked lines.
+    """
+    by_id = {s.span_id: s for s in spans}
+    exposure: Counter[tuple[str, str | None]] = Counter(
+        {key: len(ids) for key, ids in _traces_per_operation(spans).items()}
+    )
+    seen: set[tuple[str, str, str | None, str]] = set()
+    counts: Counter[tuple[str, str | None, str]] = Counter()
+    for record in logs:
+        span = by_id.get(record.span_id) if record.span_id else None
+        if span is None:
+            counts[(record.service, None, record.template)] += 1
+            exposure[(record.service, None)] += 1
+            continue
+        key = (span.trace_id, span.service, span.name, record.template)
+        if key not in seen:
+            seen.add(key)
+            counts[(span.service, span.name, record.template)] += 1
+    return counts, exposure
+
+
+def _traces_per_operation(spans: Iterable[Span]) -> dict[tuple[str, str | None], set[str]]:
+    out: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    for span in spans:
+        out[(span.service, span.name)].add(span.trace_id)
+    return out
+
+
+def template_shifts(
+    incident_logs: Sequence[LogRecord],
+    incident_spans: Sequence[Span],
+    baseline_logs: Sequence[LogRecord],
+    baseline_spans: Sequence[Span],
+) -> list[Evidence]:
+    now, exposure_now = _template_counts(incident_logs, incident_spans)
+    before, exposure_before = _template_counts(baseline_logs, baseline_spans)
+    errors = {r.template for r in incident_logs if r.error}
+    found = []
+    for key in set(now) | set(before):
+        service, op, template = key
+        trials, base = exposure_now[(service, op)], exposure_before[(service, op)]
+        if trials == 0 or base == 0:
+            continue
+        p = (before[key] + 0.5) / (base + 1)
+        count = now[key]
+        up = binomial_upper(count, trials, p)
+        down = binomial_lower(count, trials, p) if before[key] else 0.0
+        surprise = max(up, down)
+        if surprise <= 0:
+            continue
+        if up >= down:
+            change = "new" if before[key] == 0 else f"surged from {before[key]} of {base}"
+        else:
+            change = f"fell from {before[key]} of {base}"
+        level = "error template" if template in errors else "template"
+        found.append(Evidence(
+            "log_template", service, op, "code", surprise,
+            f"{level} {change}: now {count} of {trials}: {template[:160]}",
+        ))
+    return found
+
+
+def metric_shifts(
+    incident: Sequence[MetricSample], baseline: Sequence[MetricSample]
+) -> list[Evidence]:
+    band: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for sample in baseline:
+        band[(sample.service, sample.metric)].append(sample.value)
+    now: dict[tuple[str, str], list[MetricSample]] = defaultdict(list)
+    for sample in incident:
+        now[(sample.service, sample.metric)].append(sample)
+    found = []
+    for (service, metric), samples in now.items():
+        base = band.get((service, metric))
+        if not base or len(base) < 3:
+            continue
+        top = max(samples, key=lambda s: s.value)
+        z = robust_z(top.value, base)
+        # The highest of n samples: discount the n chances it had to be high.
+        surprise = cantelli_upper(z) - math.log10(len(samples))
+        if surprise <= 0:
+            continue
+        kind: FaultKind = top.resource
+        found.append(Evidence(
+            f"metric_{kind}", service, None, kind, surprise,
+            f"{metric} {top.value:.4g} is {z:.1f} robust SDs above its band "
+            f"(median {sorted(base)[len(base) // 2]:.4g} over {len(base)} samples)",
+        ))
+    return found

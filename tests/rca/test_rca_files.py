@@ -1,0 +1,77 @@
+"""The Nezha log and metric readers: real rows, and bad input named by file, line and field."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from slo_scout.cli._rca_files import TemplateMiner, message_of, read_logs, read_metrics
+from slo_scout.core.errors import DecodeError
+
+LOG_HEADER = "Timestamp,TimeUnixNano,Node,PodName,Container,TraceID,SpanID,Log\n"
+
+
+def _log_row(n: int, text: str, level: str = "INFO") -> str:
+    body = (f'{{""log"":""16:44:{n:02d}.485 {level}  t.s.TravelServiceImpl#372 TraceID: abc '
+            f'SpanID: def {text}\\n"",""stream"":""stdout""}}')
+    pod = "ts-travel-service-64469b5b48-25zj6"
+    return f'2023-01-29T08:44:10Z,16749818504856{n:05d},1.2.3.4,{pod},server,abc,def,"{body}"\n'
+
+
+def test_log_rows_become_records_with_service_level_and_span(tmp_path: Path) -> None:
+    path = tmp_path / "08_45_log.csv.gz"
+    path.write_bytes(gzip.compress((LOG_HEADER + _log_row(1, "[getTickets][id: 17]")
+                                    + _log_row(2, "[getTickets][id: 42]")
+                                    + _log_row(3, "[boom]", "ERROR")).encode()))
+    records = read_logs([path])
+    assert [r.service for r in records] == ["ts-travel-service"] * 3
+    assert [r.error for r in records] == [False, False, True]
+    assert records[0].span_id == "def" and records[0].trace_id == "abc"
+    miner = TemplateMiner()
+    miner.learn(records)
+    templated = miner.templated(records)
+    # The clock and the ids are gone; the numbers are masked; both lines share one template.
+    assert templated[0].template == templated[1].template
+    assert "TraceID" not in templated[0].template and "16:44" not in templated[0].template
+    assert templated[2].template != templated[0].template
+
+
+def test_a_malformed_log_row_names_the_file_and_line_or_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text(LOG_HEADER + _log_row(1, "ok") + 'x,1,"broken"quote,4\n' + _log_row(2, "ok"))
+    with pytest.raises(DecodeError) as caught:
+        read_logs([path])
+    assert str(path) in str(caught.value) and "line 3" in str(caught.value)
+    problems: list[DecodeError] = []
+    records = read_logs([path], problems)
+    assert len(records) == 2 and len(problems) == 1  # the good rows are all kept
+
+
+def test_a_missing_column_and_a_missing_file_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text("Timestamp,PodName\n1,x\n")
+    with pytest.raises(DecodeError, match="field 'TimeUnixNano'"):
+        read_logs([path])
+    with pytest.raises(DecodeError, match=r"nope\.csv.*cannot read"):
+        read_logs([tmp_path / "nope.csv"])
+
+
+def test_metric_rows_skip_nan_and_name_a_bad_number(tmp_path: Path) -> None:
+    header = "Time,TimeStamp,PodName,CpuUsageRate(%),MemoryUsageRate(%)\n"
+    path = tmp_path / "m.csv"
+    path.write_text(header + "t,1674981670,ts-cart-service-5f55b6cf68-77cfw,12.5,NaN\n")
+    samples = read_metrics([path])
+    assert [(s.service, s.resource, s.value, s.time_ns) for s in samples] == [
+        ("ts-cart-service", "cpu", 12.5, 1674981670 * 10**9)]
+    path.write_text(header + "t,1674981670,ts-cart-service-5f55b6cf68-77cfw,lots,1\n")
+    with pytest.raises(DecodeError) as caught:
+        read_metrics([path])
+    assert "line 2" in str(caught.value) and "CpuUsageRate(%)" in str(caught.value)
+
+
+def test_message_of_reads_the_container_json_or_keeps_plain_text() -> None:
+    assert message_of('{"log":"hello\\n","stream":"stdout"}') == "hello"
+    assert message_of("plain line ") == "plain line"
+    assert message_of("{not json") == "{not json"

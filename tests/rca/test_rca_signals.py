@@ -1,0 +1,187 @@
+"""Each signal on small synthetic telemetry, and the score that combines them."""
+
+from __future__ import annotations
+
+from tests.fixtures.rca_spans import MS, chain, traces
+
+from slo_scout.core.rca import LogRecord, MetricSample, Telemetry, investigate
+from slo_scout.core.rca.evaluation import Tally, position
+from slo_scout.core.rca.model import Evidence, Suspect
+from slo_scout.core.rca.score import rank, standout
+from slo_scout.core.rca.signals import (
+    critical_path_shifts,
+    error_origins,
+    exclusive_times,
+    latency_shifts,
+    metric_shifts,
+    network_shifts,
+    origin_counts,
+    template_shifts,
+)
+from slo_scout.core.rca.stats import binomial_lower, binomial_upper, cantelli_upper, poisson_upper
+from slo_scout.core.rca.summary import incident_summary, markdown_note
+from slo_scout.core.telemetry.model import Span
+
+
+def test_the_deepest_failing_span_is_the_origin_not_its_failing_callers() -> None:
+    spans = chain("t1", error_at="payments")  # all three fail: the error bubbled up
+    per_service, per_op = origin_counts(spans, [])
+    assert per_service == {"payments": 1}
+    assert per_op["payments"] == {"pay": 1}
+
+
+def test_an_error_log_line_marks_its_span_failing_when_traces_carry_no_status() -> None:
+    spans = chain("t1")
+    logs = [
+        LogRecord(0, "orders", "ERROR payment failed", error=True, trace_id="t1", span_id="t1-o"),
+        LogRecord(0, "payments", "INFO charged <NUM>", trace_id="t1", span_id="t1-p"),
+    ]
+    assert origin_counts(spans, logs)[0] == {"orders": 1}
+
+
+def test_error_origins_score_a_service_that_newly_fails() -> None:
+    baseline = traces(50, "b")
+    incident = traces(20, "i", error_at="orders")
+    found = error_origins(incident, [], baseline, [])
+    assert [e.service for e in found] == ["orders"]
+    assert found[0].kind == "code" and found[0].surprise > 10
+
+
+def test_exclusive_time_leaves_the_callee_s_time_to_the_callee() -> None:
+    times = {span.service: ns for span, ns in exclusive_times(chain("t", slow_ms=100))}
+    assert times == {"gateway": 15 * MS, "orders": 15 * MS, "payments": 120 * MS}
+
+
+def test_a_latency_shift_is_found_in_the_slow_service_only() -> None:
+    baseline = traces(40, "b")
+    # Baseline exclusive times vary a little, so its p95 is a real threshold.
+    for i, span in enumerate(s for s in baseline if s.service == "payments"):
+        span.end_ns += (i % 7) * MS
+    incident = traces(20, "i", slow_ms=200)
+    found = latency_shifts(incident, baseline)
+    assert {e.service for e in found} == {"payments"}
+    assert found[0].operation == "pay" and found[0].kind == "latency"
+
+
+def test_a_new_log_template_in_an_operation_the_baseline_ran_is_evidence() -> None:
+    baseline_spans, incident_spans = traces(30, "b"), traces(30, "i")
+
+    def logs(spans: list, template: str) -> list[LogRecord]:
+        return [LogRecord(0, s.service, template, trace_id=s.trace_id, span_id=s.span_id)
+                for s in spans if s.service == "payments"]
+
+    baseline = logs(baseline_spans, "INFO charged <NUM>")
+    incident = logs(incident_spans, "INFO charged <NUM>")[:10] + logs(
+        incident_spans, "WARN card declined <NUM>")[10:]
+    found = template_shifts(incident, incident_spans, baseline, baseline_spans)
+    changes = {e.detail.split(":")[0] for e in found}
+    assert "template new" in changes  # the declined line
+    assert any(c.startswith("template fell") for c in changes)  # the charged line stopped
+    assert {e.service for e in found} == {"payments"}
+
+
+def test_a_template_of_an_operation_the_baseline_never_ran_is_no_evidence() -> None:
+    incident_spans = traces(10, "i")
+    logs = [LogRecord(0, s.service, "INFO new feature", trace_id=s.trace_id, span_id=s.span_id)
+            for s in incident_spans if s.service == "orders"]
+    assert template_shifts(logs, incident_spans, [], traces(10, "b")[:1]) == []
+
+
+def test_a_metric_leaving_its_band_points_to_its_resource() -> None:
+    band = [MetricSample(i, "cart", "cpu of cart-1", "cpu", 1.0 + 0.1 * (i % 5)) for i in range(30)]
+    band += [MetricSample(i, "web", "cpu of web-1", "cpu", 5.0 + (i % 3)) for i in range(30)]
+    now = [MetricSample(100, "cart", "cpu of cart-1", "cpu", 100.0),
+           MetricSample(100, "web", "cpu of web-1", "cpu", 6.0)]
+    found = metric_shifts(now, band)
+    assert [(e.service, e.kind, e.signal) for e in found] == [("cart", "cpu", "metric_cpu")]
+
+
+def test_tail_surprises_grow_with_the_evidence_and_vanish_without_it() -> None:
+    assert poisson_upper(0, 1.0) == 0.0 and poisson_upper(1, 2.0) == 0.0
+    assert 0 < poisson_upper(5, 1.0) < poisson_upper(10, 1.0)
+    assert binomial_upper(1, 100, 0.05) == 0.0
+    assert binomial_upper(50, 100, 0.05) > binomial_upper(20, 100, 0.05) > 0
+    assert binomial_lower(0, 30, 0.9) > 20 and binomial_lower(27, 30, 0.9) == 0.0
+    assert round(cantelli_upper(10.0), 3) == round(2.0043, 3)
+
+
+def test_standout_is_relative_to_the_other_services() -> None:
+    # Every service equally surprising: none stands out.
+    assert set(standout({"a": 9.0, "b": 9.0, "c": 9.0})) == {"a", "b", "c"}
+    assert max(standout({"a": 9.0, "b": 9.0, "c": 9.0}).values()) == 0.0
+    z = standout({"a": 12.0, "b": 1.0, "c": 1.5, "d": 0.5})
+    assert max(z, key=lambda k: z[k]) == "a" and z["a"] > 5
+
+
+def _ev(signal: str, service: str, surprise: float, kind: str = "code") -> Evidence:
+    return Evidence(signal, service, None, kind, surprise, "x")  # type: ignore[arg-type]
+
+
+def test_the_score_is_the_largest_standout_and_the_kind_follows_it() -> None:
+    evidence = [
+        _ev("log_template", "a", 9), _ev("log_template", "b", 9), _ev("log_template", "c", 9),
+        _ev("metric_cpu", "c", 8, "cpu"), _ev("metric_cpu", "a", 0.5, "cpu"),
+        _ev("metric_cpu", "b", 0.4, "cpu"),
+    ]
+    suspects = rank(evidence)
+    assert suspects[0].service == "c" and suspects[0].kind == "cpu"
+    assert suspects[0].score == max(suspects[0].signals.values())
+
+
+def test_investigate_ranks_the_failing_callee_first_and_summarises() -> None:
+    baseline = Telemetry(spans=traces(40, "b"))
+    incident = Telemetry(spans=traces(20, "i", error_at="orders"))
+    findings = investigate(incident, baseline)
+    assert findings.suspects[0].service == "orders"  # payments did not fail: orders is deepest
+    summary = incident_summary(findings.suspects, started_at="2026-01-01T00:00:00Z")
+    assert summary["suspects"][0]["service"] == "orders"  # type: ignore[index]
+    note = markdown_note(summary)
+    assert "1. **orders / createOrder**: code" in note and "error_origin" in note
+
+
+def test_position_and_tally_count_hits_at_k() -> None:
+    suspects = [Suspect("a", 3, "latency"), Suspect("b", 2, "code"), Suspect("c", 1, "cpu")]
+    assert position(suspects, "b") == 2
+    assert position(suspects, "b", "exception") == 2
+    assert position(suspects, "a", "exception") is None  # right service, wrong kind
+    assert position(suspects, "c", "cpu_contention") == 3
+    tally = Tally()
+    for rank_ in (1, 2, 4, None):
+        tally.add(rank_)
+    assert tally.line("d") == "d: AS@1 0.250 AS@3 0.500 AS@5 0.750 (4 faults)"
+
+
+def _calls(prefix: str, n: int, wire_ms: int) -> list[Span]:
+    """Two callers (cart, search) each call prices once per trace; ``wire_ms`` on each call."""
+    spans = []
+    for i in range(n):
+        t, base = f"{prefix}{i}", i * 100 * MS
+        jitter = (i % 5) * MS // 10
+        spans.append(Span(t, f"{t}-c", None, "cart", "GET prices", "client",
+                          base, base + (10 + wire_ms) * MS + jitter))
+        spans.append(Span(t, f"{t}-p", f"{t}-c", "prices", "quote", "server",
+                          base + 1 * MS, base + 9 * MS))
+        spans.append(Span(t, f"{t}-s", None, "search", "GET prices", "client",
+                          base, base + (10 + wire_ms) * MS + jitter))
+        spans.append(Span(t, f"{t}-q", f"{t}-s", "prices", "quote", "server",
+                          base + 1 * MS, base + 9 * MS))
+    return spans
+
+
+def test_wire_time_into_one_service_points_to_its_network() -> None:
+    found = network_shifts(_calls("i", 20, wire_ms=50), _calls("b", 40, wire_ms=0))
+    by_service = {(e.service, e.operation): e for e in found}
+    assert ("prices", "inbound") in by_service
+    assert by_service[("prices", "inbound")].kind == "network"
+    assert by_service[("prices", "inbound")].surprise > 5
+    # Without a wire delay there is nothing to find.
+    assert network_shifts(_calls("j", 20, wire_ms=0), _calls("b", 40, wire_ms=0)) == []
+
+
+def test_a_service_that_newly_holds_up_requests_shifts_the_critical_path() -> None:
+    baseline = traces(40, "b")
+    for i, span in enumerate(s for s in baseline if s.service == "payments"):
+        span.end_ns += (i % 7) * MS
+    found = critical_path_shifts(traces(20, "i", slow_ms=200), baseline)
+    assert {e.service for e in found} == {"payments"}
+    assert found[0].signal == "critical_path" and found[0].surprise > 5
