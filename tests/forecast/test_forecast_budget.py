@@ -83,3 +83,11 @@ def test_an_objective_outside_zero_one_is_refused(objective: float) -> None:
         forecast(objective=objective, window_days=30, now=NOW, requests=1, bad=0,
                  covered=timedelta(days=1), recent_requests=0, recent_bad=0,
                  expected_bad_ratio=None)
+
+
+def test_a_tiny_burn_is_not_within_the_horizon() -> None:
+    result = forecast(objective=0.99, window_days=30, now=NOW, requests=10**12, bad=1,
+                      covered=timedelta(days=30), recent_requests=10**12, recent_bad=1,
+                      expected_bad_ratio=(1e-15, 0.0, 1e-12))
+    assert result.current is not None and result.current.exhausted_at is None
+    assert result.expected is not None and result.expected.latest is None

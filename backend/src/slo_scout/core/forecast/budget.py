@@ -68,8 +68,8 @@ def _runs_out(now: datetime, remaining: float, window: timedelta, rate: float
         return now
     if rate <= 0:
         return None
-    left = window * (remaining / rate)
-    return now + left if left <= HORIZON else None
+    days = window.days * remaining / rate  # a float first: a tiny rate overflows a timedelta
+    return now + timedelta(days=days) if days <= HORIZON.days else None
 
 
 def burn(now: datetime, remaining: float, window: timedelta, allowed: float,

@@ -1,0 +1,213 @@
+"""A journey's SLI bands with their anomalies, and an SLO's error-budget forecast.
+
+Both read the journey's stored statistics (``history.steps``) and hand the numbers to the pure
+``core.forecast``; what a caller may see is checked first (another team's journey or SLO does
+not exist for them). Never commits; reads only.
+
+Choices, stated once:
+- the season is one day (``1440 / step_minutes`` steps; a step must divide a day), fitted from
+  ``history_days`` of history before the asked range (default 14) and the range itself;
+- availability's σ is floored at 0.001 (0.1 percentage point), latency's at 2% of its median,
+  so a flat history does not make noise of every single slow or failed request;
+- an SLO's current burn is its last hour's; its expected burn the band's expected bad ratio
+  over the next day, with the mean's 95% interval (steps taken as independent).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from slo_scout.control.auth.guard import require_visible
+from slo_scout.control.auth.principal import Principal
+from slo_scout.control.catalog.service import team_of_environment
+from slo_scout.control.errors import InvalidField, NotFound
+from slo_scout.control.forecast.history import Step, steps
+from slo_scout.control.journeys import repository as journeys
+from slo_scout.control.slos.service import visible as visible_slo
+from slo_scout.core.forecast import (
+    Anomaly,
+    Band,
+    BandPolicy,
+    BudgetForecast,
+    InsufficientHistory,
+    ahead,
+    anomalies,
+    fit_band,
+    forecast,
+)
+from slo_scout.db.models import JourneyRow
+
+DAY_MINUTES = 1440
+MAX_STEPS = 20_000  # one fit's size: 14 days at one minute, a year at 30 minutes
+AVAILABILITY_FLOOR = 0.001
+LATENCY_FLOOR = 0.02  # of the median p99
+RECENT = timedelta(hours=1)
+Z95 = 1.959964
+
+SliName = Literal["availability", "latency_p99"]
+
+
+@dataclass(frozen=True, slots=True)
+class SliBand:
+    sli: SliName
+    status: Literal["ok", "insufficient_history"]
+    have: int  # steps with traffic in the fitted span
+    need: int
+    band: Band | None
+    first: int  # index of the asked range's first step in the fitted span
+    times: tuple[datetime, ...]  # every fitted step's start
+    values: tuple[float | None, ...]
+    anomalies: tuple[Anomaly, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyBands:
+    journey_id: int
+    start: datetime
+    end: datetime
+    step_minutes: int
+    history_start: datetime
+    slis: tuple[SliBand, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SloForecast:
+    slo_id: int
+    journey_id: int
+    sli_kind: str
+    objective_percent: float
+    step_minutes: int
+    expected_status: Literal["ok", "insufficient_history"]
+    budget: BudgetForecast
+
+
+async def visible_journey(session: AsyncSession, principal: Principal, journey_id: int
+                          ) -> JourneyRow:
+    row = await journeys.get_journey(session, journey_id)
+    if row is None:
+        raise NotFound(f"journey {journey_id}")
+    team, _, _ = await team_of_environment(session, row.environment_id)
+    require_visible(principal, team, "viewer", f"journey {journey_id}")
+    return row
+
+
+def policy_for(sli: SliName, step_minutes: int, values: Sequence[float | None]) -> BandPolicy:
+    period = DAY_MINUTES // step_minutes if DAY_MINUTES // step_minutes >= 2 else None
+    if sli == "availability":
+        return BandPolicy(period_steps=period, min_sigma=AVAILABILITY_FLOOR)
+    present = [v for v in values if v is not None]
+    floor = LATENCY_FLOOR * statistics.median(present) if present else 0.0
+    return BandPolicy(period_steps=period, min_sigma=floor)
+
+
+def sli_band(sli: SliName, times: Sequence[datetime], values: Sequence[float | None],
+             first: int, step_minutes: int) -> SliBand:
+    """One SLI's band over the fitted span and its anomalies from step ``first`` on."""
+    policy = policy_for(sli, step_minutes, values)
+    try:
+        band = fit_band(values, policy)
+    except InsufficientHistory as short:
+        return SliBand(sli, "insufficient_history", short.have, short.need, None, first,
+                       tuple(times), tuple(values), ())
+    have = sum(1 for v in values if v is not None)
+    if sli == "availability":  # a ratio's band ends at 1
+        band = _clipped(band)
+    return SliBand(sli, "ok", have, policy.min_points, band, first, tuple(times),
+                   tuple(values), tuple(anomalies(values, band, first=first)))
+
+
+def _clipped(band: Band) -> Band:
+    return replace(band, upper=tuple(min(1.0, v) for v in band.upper),
+                   lower=tuple(max(0.0, v) for v in band.lower))
+
+
+def check_step(step_minutes: int) -> timedelta:
+    if DAY_MINUTES % step_minutes:
+        raise InvalidField("step_minutes", "must divide a day (1, 5, 10, 15, 30, 60, ...)")
+    return timedelta(minutes=step_minutes)
+
+
+def _span(start: datetime, end: datetime, step: timedelta) -> int:
+    count = math.ceil((end - start) / step)
+    if count > MAX_STEPS:
+        raise InvalidField("step_minutes", f"{count} steps of history and range: at most "
+                           f"{MAX_STEPS}; use a larger step or fewer history_days")
+    return count
+
+
+async def journey_bands(
+    session: AsyncSession, principal: Principal, journey_id: int, *, start: datetime,
+    end: datetime, step_minutes: int, history_days: int,
+) -> JourneyBands:
+    """The journey's availability and p99 bands over ``start``..``end``, fitted on that range and
+    the ``history_days`` before it, with the range's anomalies."""
+    await visible_journey(session, principal, journey_id)
+    step = check_step(step_minutes)
+    history_start = start - timedelta(days=history_days)
+    count = _span(history_start, end, step)
+    rows = await steps(session, journey_id, history_start, history_start + count * step, step)
+    first = int((start - history_start) / step)
+    times = [s.start for s in rows]
+    return JourneyBands(
+        journey_id=journey_id, start=start, end=end, step_minutes=step_minutes,
+        history_start=history_start,
+        slis=(
+            sli_band("availability", times, [s.availability for s in rows], first, step_minutes),
+            sli_band("latency_p99", times, [s.p99_s for s in rows], first, step_minutes),
+        ),
+    )
+
+
+def _expected_bad_ratio(rows: Sequence[Step], bad: Sequence[int], step_minutes: int
+                        ) -> tuple[float, float, float] | None:
+    ratios = [b / s.requests if s.requests else None for s, b in zip(rows, bad, strict=True)]
+    policy = BandPolicy(period_steps=DAY_MINUTES // step_minutes if step_minutes <= 720
+                        else None, min_sigma=AVAILABILITY_FLOOR / 10)
+    try:
+        band = fit_band(ratios, policy)
+    except InsufficientHistory:
+        return None
+    horizon = DAY_MINUTES // step_minutes
+    mean = max(0.0, statistics.fmean(ahead(band, horizon)))
+    half = Z95 * band.sigma / math.sqrt(horizon)
+    return mean, max(0.0, mean - half), mean + half
+
+
+async def slo_forecast(
+    session: AsyncSession, principal: Principal, slo_id: int, *, now: datetime,
+    step_minutes: int,
+) -> SloForecast:
+    """The SLO's budget over its window ending at ``now``: spent, burning, running out when."""
+    slo = await visible_slo(session, principal, slo_id, "viewer")
+    if slo.journey_id is None:
+        raise InvalidField("slo", f"SLO {slo_id} names no journey: nothing to forecast from")
+    step = check_step(step_minutes)
+    window = timedelta(days=slo.window_days)
+    start = now - window
+    _span(start, now, step)
+    latency = slo.sli_kind == "latency" and slo.threshold_seconds is not None
+    rows = await steps(session, slo.journey_id, start, now, step,
+                       threshold_s=slo.threshold_seconds if latency else None)
+    bad = [s.slow if latency else s.errors for s in rows]
+    requests = sum(s.requests for s in rows)
+    seen = [s.start for s in rows if s.requests]
+    covered = now - seen[0] if seen else timedelta(0)
+    recent = [(s, b) for s, b in zip(rows, bad, strict=True) if s.start >= now - RECENT]
+    expected = _expected_bad_ratio(rows, bad, step_minutes)
+    return SloForecast(
+        slo_id=slo_id, journey_id=slo.journey_id, sli_kind=slo.sli_kind,
+        objective_percent=slo.objective, step_minutes=step_minutes,
+        expected_status="ok" if expected is not None else "insufficient_history",
+        budget=forecast(
+            objective=slo.objective / 100, window_days=slo.window_days, now=now, requests=requests,
+            bad=sum(bad), covered=covered, recent_requests=sum(s.requests for s, _ in recent),
+            recent_bad=sum(b for _, b in recent), expected_bad_ratio=expected,
+        ),
+    )
