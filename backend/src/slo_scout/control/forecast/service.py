@@ -7,8 +7,7 @@ not exist for them). Never commits; reads only.
 Choices, stated once:
 - the season is one day (``1440 / step_minutes`` steps; a step must divide a day), fitted from
   ``history_days`` of history before the asked range (default 14) and the range itself;
-- availability's σ is floored at 0.001 (0.1 percentage point), latency's at 2% of its median,
-  so a flat history does not make noise of every single slow or failed request;
+- each SLI's band policy (season, σ floor) is ``core.forecast.policy``'s;
 - an SLO's current burn is its last hour's; its expected burn the band's expected bad ratio
   over the next day, with the mean's 95% interval (steps taken as independent).
 """
@@ -42,16 +41,18 @@ from slo_scout.core.forecast import (
     fit_band,
     forecast,
 )
+from slo_scout.core.forecast.policy import (
+    AVAILABILITY_FLOOR,
+    DAY_MINUTES,
+    SliName,
+    daily_period,
+    sli_policy,
+)
 from slo_scout.db.models import JourneyRow
 
-DAY_MINUTES = 1440
 MAX_STEPS = 20_000  # one fit's size: 14 days at one minute, a year at 30 minutes
-AVAILABILITY_FLOOR = 0.001
-LATENCY_FLOOR = 0.02  # of the median p99
 RECENT = timedelta(hours=1)
 Z95 = 1.959964
-
-SliName = Literal["availability", "latency_p99"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,19 +99,10 @@ async def visible_journey(session: AsyncSession, principal: Principal, journey_i
     return row
 
 
-def policy_for(sli: SliName, step_minutes: int, values: Sequence[float | None]) -> BandPolicy:
-    period = DAY_MINUTES // step_minutes if DAY_MINUTES // step_minutes >= 2 else None
-    if sli == "availability":
-        return BandPolicy(period_steps=period, min_sigma=AVAILABILITY_FLOOR)
-    present = [v for v in values if v is not None]
-    floor = LATENCY_FLOOR * statistics.median(present) if present else 0.0
-    return BandPolicy(period_steps=period, min_sigma=floor)
-
-
 def sli_band(sli: SliName, times: Sequence[datetime], values: Sequence[float | None],
              first: int, step_minutes: int) -> SliBand:
     """One SLI's band over the fitted span and its anomalies from step ``first`` on."""
-    policy = policy_for(sli, step_minutes, values)
+    policy = sli_policy(sli, step_minutes, values)
     try:
         band = fit_band(values, policy)
     except InsufficientHistory as short:
@@ -168,8 +160,8 @@ async def journey_bands(
 def _expected_bad_ratio(rows: Sequence[Step], bad: Sequence[int], step_minutes: int
                         ) -> tuple[float, float, float] | None:
     ratios = [b / s.requests if s.requests else None for s, b in zip(rows, bad, strict=True)]
-    policy = BandPolicy(period_steps=DAY_MINUTES // step_minutes if step_minutes <= 720
-                        else None, min_sigma=AVAILABILITY_FLOOR / 10)
+    policy = BandPolicy(period_steps=daily_period(step_minutes),
+                        min_sigma=AVAILABILITY_FLOOR / 10)
     try:
         band = fit_band(ratios, policy)
     except InsufficientHistory:
