@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
 
-from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep
+from slo_scout.api.deps import NowDep, PrincipalDep, RowId, SessionDep, SettingsDep
 from slo_scout.api.forecast.schemas import (
     AnomalyOut,
     BandPoint,
@@ -19,7 +20,7 @@ from slo_scout.api.forecast.schemas import (
 )
 from slo_scout.api.journeys.endpoints import IsoTime
 from slo_scout.api.problems import Problem
-from slo_scout.control.forecast import service
+from slo_scout.control.forecast import rules, service
 from slo_scout.core.forecast import Burn, sentence
 
 router = APIRouter(tags=["forecast"])
@@ -109,3 +110,17 @@ async def slo_forecast(
         current=_burn(budget.current), expected=_burn(budget.expected),
         expected_status=result.expected_status, summary=sentence(budget),
     )
+
+
+@router.get("/journeys/{journey_id}/band-rules", response_class=PlainTextResponse,
+            summary="Prometheus rules for the journey's availability band (YAML)",
+            responses={200: {"content": {"application/yaml": {}}}})
+async def journey_band_rules(
+    journey_id: RowId, session: SessionDep, principal: PrincipalDep, settings: SettingsDep,
+    history_days: Annotated[int, Query(ge=3, le=90)] = 14,
+) -> PlainTextResponse:
+    text = await rules.journey_band_rules(
+        session, principal, journey_id, history_days=history_days,
+        configured_family=settings.history.metric_family,
+        prometheus_url=settings.history.prometheus_url is not None)
+    return PlainTextResponse(text, media_type="application/yaml")
