@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
@@ -20,8 +20,10 @@ from slo_scout.api.forecast.schemas import (
 )
 from slo_scout.api.journeys.endpoints import IsoTime
 from slo_scout.api.problems import Problem
+from slo_scout.control.analysis.history import HistoryError, PrometheusHistory
 from slo_scout.control.forecast import rules, service
 from slo_scout.core.forecast import Burn, sentence
+from slo_scout.settings import Settings
 
 router = APIRouter(tags=["forecast"])
 MAX_RANGE = timedelta(days=31)
@@ -58,10 +60,14 @@ def _sli(band: service.SliBand) -> SliBandOut:
             summary="A journey's SLI bands over a range and the points outside them")
 async def journey_anomalies(
     journey_id: RowId, session: SessionDep, principal: PrincipalDep, now: NowDep,
+    settings: SettingsDep,
     start: Annotated[IsoTime | None, Query(description="default: a day before end")] = None,
     end: Annotated[IsoTime | None, Query(description="default: now")] = None,
     step_minutes: Annotated[int, Query(ge=1, le=1440)] = 60,
     history_days: Annotated[int, Query(ge=0, le=90)] = 14,
+    source: Annotated[Literal["stored", "prometheus"], Query(
+        description="availability from the stored statistics or from the configured "
+                    "Prometheus-compatible server (SLO_SCOUT_HISTORY__PROMETHEUS_URL)")] = "stored",
 ) -> JourneyAnomalies:
     _aware("start", start)
     _aware("end", end)
@@ -70,15 +76,34 @@ async def journey_anomalies(
     if not start < end or end - start > MAX_RANGE:
         raise Problem(400, "Bad Request", f"start must be before end, at most {MAX_RANGE.days} "
                       "days apart", errors=[{"field": "start", "message": "must be before end"}])
-    result = await service.journey_bands(
-        session, principal, journey_id, start=start, end=end, step_minutes=step_minutes,
-        history_days=history_days,
-    )
+    history = _history(settings) if source == "prometheus" else None
+    try:
+        result = await service.journey_bands(
+            session, principal, journey_id, start=start, end=end, step_minutes=step_minutes,
+            history_days=history_days, history=history,
+        )
+    except HistoryError as error:
+        raise Problem(502, "Bad Gateway", str(error)) from None
+    finally:
+        if history is not None:
+            await history.close()
     return JourneyAnomalies(
         journey_id=journey_id, start=result.start, end=result.end,
         step_minutes=result.step_minutes, history_start=result.history_start,
-        slis=[_sli(s) for s in result.slis],
+        source=result.source, slis=[_sli(s) for s in result.slis],
     )
+
+
+def _history(settings: Settings) -> PrometheusHistory:
+    where = settings.history.prometheus_url
+    if where is None:
+        raise Problem(422, "Invalid Request", "source=prometheus needs "
+                      "SLO_SCOUT_HISTORY__PROMETHEUS_URL", errors=[
+                          {"field": "source", "message": "no Prometheus is configured"}])
+    token = settings.history.bearer_token
+    return PrometheusHistory(where.get_secret_value(),
+                             bearer_token=token.get_secret_value() if token else None,
+                             timeout_s=settings.history.timeout_seconds)
 
 
 def _burn(burn: Burn | None) -> BurnOut | None:

@@ -46,6 +46,8 @@ class JourneyAnomalies(BaseModel):
     end: datetime
     step_minutes: int
     history_start: datetime = Field(description="where the band's fit starts")
+    source: Literal["stored", "prometheus"] = Field(
+        description="where availability came from (p99 is always the stored statistics')")
     slis: list[SliBandOut]
 
 

@@ -19,16 +19,18 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from slo_scout.control.analysis.family import FamilyChoice
 from slo_scout.control.auth.guard import require_visible
 from slo_scout.control.auth.principal import Principal
 from slo_scout.control.catalog.service import team_of_environment
 from slo_scout.control.errors import InvalidField, NotFound
 from slo_scout.control.forecast.history import Step, steps
 from slo_scout.control.journeys import repository as journeys
+from slo_scout.control.journeys.convert import journey_from_row
 from slo_scout.control.slos.service import visible as visible_slo
 from slo_scout.core.forecast import (
     Anomaly,
@@ -48,6 +50,8 @@ from slo_scout.core.forecast.policy import (
     daily_period,
     sli_policy,
 )
+from slo_scout.core.recommend.model import WindowCounts
+from slo_scout.core.slis import sli_candidates
 from slo_scout.db.models import JourneyRow
 
 MAX_STEPS = 20_000  # one fit's size: 14 days at one minute, a year at 30 minutes
@@ -75,6 +79,7 @@ class JourneyBands:
     end: datetime
     step_minutes: int
     history_start: datetime
+    source: Literal["stored", "prometheus"]
     slis: tuple[SliBand, ...]
 
 
@@ -134,24 +139,54 @@ def _span(start: datetime, end: datetime, step: timedelta) -> int:
     return count
 
 
+class AvailabilityHistory(Protocol):
+    """A Prometheus-compatible server's SLI history (``control.analysis.history``)."""
+
+    async def detect_family(self) -> FamilyChoice: ...
+
+    async def window_counts(self, good_query: str, total_query: str, *, now: datetime,
+                            lookback_s: int, windows: int) -> list[WindowCounts]: ...
+
+
+async def _served_availability(history: AvailabilityHistory, row: JourneyRow, end: datetime,
+                               step: timedelta, count: int) -> list[float | None]:
+    """Each step's availability from the server: the journey's availability SLI queries (for
+    the family the server holds), one window per step, ending at ``end``."""
+    family = (await history.detect_family()).family
+    availability, _ = sli_candidates(journey_from_row(row, []), family)
+    windows = await history.window_counts(
+        availability.good_query, availability.total_query, now=end,
+        lookback_s=int(step.total_seconds()) * count, windows=count)
+    return [w.good / w.total if w.total else None for w in windows]
+
+
 async def journey_bands(
     session: AsyncSession, principal: Principal, journey_id: int, *, start: datetime,
     end: datetime, step_minutes: int, history_days: int,
+    history: AvailabilityHistory | None = None,
 ) -> JourneyBands:
     """The journey's availability and p99 bands over ``start``..``end``, fitted on that range and
-    the ``history_days`` before it, with the range's anomalies."""
-    await visible_journey(session, principal, journey_id)
+    the ``history_days`` before it, with the range's anomalies. With ``history`` the
+    availability comes from that server instead of the stored statistics (p99 stays theirs)."""
+    row = await visible_journey(session, principal, journey_id)
     step = check_step(step_minutes)
     history_start = start - timedelta(days=history_days)
     count = _span(history_start, end, step)
     rows = await steps(session, journey_id, history_start, history_start + count * step, step)
     first = int((start - history_start) / step)
     times = [s.start for s in rows]
+    availability = [s.availability for s in rows]
+    if history is not None:
+        if step_minutes < 5:
+            raise InvalidField("step_minutes", "at least 5 with a Prometheus source (its "
+                               "rate() needs several scrapes in each step)")
+        availability = await _served_availability(history, row, history_start + count * step,
+                                                  step, count)
     return JourneyBands(
         journey_id=journey_id, start=start, end=end, step_minutes=step_minutes,
-        history_start=history_start,
+        history_start=history_start, source="prometheus" if history is not None else "stored",
         slis=(
-            sli_band("availability", times, [s.availability for s in rows], first, step_minutes),
+            sli_band("availability", times, availability, first, step_minutes),
             sli_band("latency_p99", times, [s.p99_s for s in rows], first, step_minutes),
         ),
     )
