@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.api.conftest import api_settings, client  # noqa: F401
-from tests.fixtures.control_plane import database_url, migrated_url  # noqa: F401
+from tests.api.conftest import api_settings, client, seed  # noqa: F401
+from tests.fixtures.control_plane import database_url, journey, migrated_url  # noqa: F401
 from tests.fixtures.forecast_history import (
     BURST,
     BURST_ERRORS,
@@ -66,6 +66,20 @@ def test_the_planted_burst_is_the_one_anomaly_and_the_latency_season_none(
     assert peak["lower"] <= peak["value"] <= peak["upper"]
 
 
+def test_without_a_range_the_day_up_to_the_newest_stored_step_is_shown(
+    client: TestClient, migrated_url: str  # noqa: F811
+) -> None:
+    # 90 minutes from 1 Nov 00:00: the newest is 01:29, a day before the API's clock
+    seed(migrated_url, journeys=[journey("j-small", minutes=90)])
+    [small] = client.get("/api/v1/journeys").json()["items"]
+    body = client.get(f"/api/v1/journeys/{small['id']}/anomalies").json()
+    assert (body["start"], body["end"]) == ("2026-10-31T02:00:00Z", "2026-11-01T02:00:00Z")
+    assert body["slis"][0]["steps_with_traffic"] == 2
+    wide = client.get(f"/api/v1/journeys/{small['id']}/anomalies",
+                      params={"step_minutes": 240}).json()
+    assert wide["end"] == "2026-11-01T04:00:00Z"  # 01:29 lies in the step 00:00-04:00
+
+
 def test_the_forecast_spends_the_budget_the_stored_minutes_say(
     client: TestClient, migrated_url: str  # noqa: F811
 ) -> None:
@@ -116,6 +130,9 @@ def test_another_teams_journey_and_slo_do_not_exist_for_its_callers(
     seed_team(migrated_url, "ledger", "ledger-api")
     outsider = _key(client, "olga", "viewer", "ledger")
     insider = _key(client, "ivan", "viewer", "shop")
+    # without a range the default is read from the journey's minutes: still not for outsiders
+    assert client.get(f"/api/v1/journeys/{journey_id}/anomalies",
+                      headers=outsider).status_code == 404
     for path in (f"/api/v1/journeys/{journey_id}/anomalies", f"/api/v1/slos/{slo_id}/forecast"):
         hidden = client.get(path, headers=outsider, params={"end": END} if "journeys" in path
                             else {"at": END})

@@ -62,7 +62,9 @@ async def journey_anomalies(
     journey_id: RowId, session: SessionDep, principal: PrincipalDep, now: NowDep,
     settings: SettingsDep,
     start: Annotated[IsoTime | None, Query(description="default: a day before end")] = None,
-    end: Annotated[IsoTime | None, Query(description="default: now")] = None,
+    end: Annotated[IsoTime | None, Query(
+        description="default: the end of the step holding the journey's newest stored "
+                    "minute (else now)")] = None,
     step_minutes: Annotated[int, Query(ge=1, le=1440)] = 60,
     history_days: Annotated[int, Query(ge=0, le=90)] = 14,
     source: Annotated[Literal["stored", "prometheus"], Query(
@@ -71,7 +73,8 @@ async def journey_anomalies(
 ) -> JourneyAnomalies:
     _aware("start", start)
     _aware("end", end)
-    end = end or now
+    if end is None:  # recorded data is shown where it lies, not at the wall clock
+        end = await service.newest_end(session, principal, journey_id, step_minutes) or now
     start = start or end - timedelta(days=1)
     if not start < end or end - start > MAX_RANGE:
         raise Problem(400, "Bad Request", f"start must be before end, at most {MAX_RANGE.days} "

@@ -28,6 +28,7 @@ from slo_scout.control.auth.guard import require_visible
 from slo_scout.control.auth.principal import Principal
 from slo_scout.control.catalog.service import team_of_environment
 from slo_scout.control.errors import InvalidField, NotFound
+from slo_scout.control.forecast import repository
 from slo_scout.control.forecast.history import Step, steps
 from slo_scout.control.journeys import repository as journeys
 from slo_scout.control.journeys.convert import journey_from_row
@@ -102,6 +103,19 @@ async def visible_journey(session: AsyncSession, principal: Principal, journey_i
     team, _, _ = await team_of_environment(session, row.environment_id)
     require_visible(principal, team, "viewer", f"journey {journey_id}")
     return row
+
+
+async def newest_end(session: AsyncSession, principal: Principal, journey_id: int,
+                     step_minutes: int) -> datetime | None:
+    """The end of the step (of ``step_minutes``, counted from midnight UTC) holding the
+    journey's newest stored minute; None: none stored."""
+    await visible_journey(session, principal, journey_id)
+    newest = await repository.last_minute(session, journey_id)
+    if newest is None:
+        return None
+    midnight = newest.replace(hour=0, minute=0, second=0, microsecond=0)
+    step = timedelta(minutes=step_minutes)
+    return midnight + ((newest - midnight) // step + 1) * step
 
 
 def sli_band(sli: SliName, times: Sequence[datetime], values: Sequence[float | None],
