@@ -17,6 +17,7 @@ import jinja2
 from slo_scout.core.journeys import Discovery
 from slo_scout.core.journeys.model import Journey
 from slo_scout.core.recommend import Recommendation
+from slo_scout.report.bands import band_chart
 from slo_scout.report.charts import critical_path_chart, latency_histogram, traffic_timeline
 from slo_scout.report.graph import call_graph
 from slo_scout.report.recommendations import recommendation_rows
@@ -106,6 +107,7 @@ def _journey_section(
         "critical_svg": (
             critical_path_chart(journey.critical_path, f"{salt}-critical") if pictured else None
         ),
+        "bands_svg": band_chart(journey.minutes, f"{salt}-bands") if pictured else None,
     })
     return row
 

@@ -1,0 +1,1 @@
+"""Bands, anomalies and error-budget forecasts over the stored journey statistics."""
