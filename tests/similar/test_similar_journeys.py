@@ -204,3 +204,16 @@ def test_milvus_unreachable_or_without_the_collection_is_a_503_naming_it(
         answer = client.get(f"/api/v1/journeys/{ids['k-checkout']}/similar")
         assert answer.status_code == 503
         assert "no collection 'nothing_here'" in answer.json()["detail"]
+
+
+def test_no_lite_file_yet_is_a_503_and_reading_does_not_create_one(
+    world: tuple[str, str, list[int]], tmp_path: Path,
+) -> None:
+    url, _, _ = world
+    absent = tmp_path / "nothing" / "milvus.db"
+    with _app(url, str(absent)) as client:
+        ids = _ids(client)
+        answer = client.get(f"/api/v1/journeys/{ids['k-checkout']}/similar")
+    assert answer.status_code == 503
+    assert f"no Milvus Lite file at {absent}" in answer.json()["detail"]
+    assert not absent.parent.exists()

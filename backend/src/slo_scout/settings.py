@@ -106,6 +106,7 @@ class VectorSettings(BaseModel):
     index: str = "auto"  # FLAT on Milvus Lite, HNSW on a server (control/vectors.py)
     token: SecretStr | None = None  # a server's "user:password" or API key
     embedding_threads: int = 0  # torch CPU threads when this process embeds (0: torch's)
+    analyze: bool = False  # `slo-scout analyze` embeds and lists neighbours without --similar
 
 
 class DeliveryTarget(BaseModel):

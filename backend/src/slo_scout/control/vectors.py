@@ -166,8 +166,12 @@ class JourneyVectors:
         """Connects, checks the collection exists (creates it with ``create``), and loads it."""
         if self._client is not None:
             return self
-        if is_lite(self.uri):  # the data dir may not exist yet on a first run
-            Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
+        if is_lite(self.uri):
+            if not create and not Path(self.uri).exists():  # a reader never makes the file
+                raise VectorStoreUnavailable(
+                    f"no Milvus Lite file at {self.uri}: no journey vectors were stored there "
+                    "yet (by the embedding job, `slo-scout analyze --similar` or an analysis)")
+            Path(self.uri).parent.mkdir(parents=True, exist_ok=True)  # a first run's data dir
         try:
             client = MilvusClient(self.uri, token=self._token) if self._token else (
                 MilvusClient(self.uri))

@@ -21,7 +21,7 @@ from slo_scout.api.journeys.schemas import (
     LogTemplate,
     SimilarJourneys,
 )
-from slo_scout.api.problems import Problem, not_found
+from slo_scout.api.problems import PROBLEM_RESPONSES, Problem, not_found
 from slo_scout.control.analysis.family import family_for_environment
 from slo_scout.control.analysis.recommending import candidate_dict
 from slo_scout.control.auth.guard import require_visible
@@ -141,7 +141,9 @@ async def journey_slis(
 
 
 @router.get("/journeys/{journey_id}/similar", response_model=SimilarJourneys,
-            summary="The nearest journeys the caller may see, with their approved SLOs")
+            summary="The nearest journeys the caller may see, with their approved SLOs",
+            responses={503: {**PROBLEM_RESPONSES[404],
+                             "description": "Milvus cannot answer (named in detail)"}})
 async def journey_similar(
     journey_id: RowId, request: Request, session: SessionDep, principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
