@@ -142,3 +142,10 @@ def test_an_unreachable_server_is_unavailable_naming_the_uri() -> None:
     store = JourneyVectors("http://127.0.0.1:9", COLLECTION)
     with pytest.raises(VectorStoreUnavailable, match=r"http://127\.0\.0\.1:9"):
         store.open()
+
+
+def test_credentials_in_a_server_uri_never_appear_in_the_error() -> None:
+    store = JourneyVectors("http://admin:hunter2@127.0.0.1:9", COLLECTION)
+    with pytest.raises(VectorStoreUnavailable) as raised:
+        store.open()
+    assert "hunter2" not in str(raised.value) and "127.0.0.1:9" in str(raised.value)

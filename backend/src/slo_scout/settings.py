@@ -107,6 +107,9 @@ class VectorSettings(BaseModel):
     token: SecretStr | None = None  # a server's "user:password" or API key
     embedding_threads: int = 0  # torch CPU threads when this process embeds (0: torch's)
     analyze: bool = False  # `slo-scout analyze` embeds and lists neighbours without --similar
+    # The worker embeds an environment's new or changed journeys after each analysis of it
+    # (loads the model, seconds, once per worker process); off: only the streaming job embeds.
+    embed_after_analysis: bool = False
 
 
 class DeliveryTarget(BaseModel):

@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 from pymilvus import CollectionSchema, DataType, MilvusClient, MilvusException
 from pymilvus.milvus_client.index import IndexParams
 
+from slo_scout.control.analysis.upstream import redact_text
 from slo_scout.control.errors import NotFound
 
 DEFAULT_COLLECTION = "journeys"
@@ -58,7 +59,13 @@ T = TypeVar("T")
 
 
 class VectorStoreUnavailable(Exception):
-    """The Milvus named cannot serve journey vectors (no such collection, unreachable)."""
+    """The Milvus named cannot serve journey vectors (no such collection, unreachable).
+
+    The message is shown to API callers and in logs: a URI's userinfo (and any echoed by
+    pymilvus) is replaced by ``***``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact_text(message))
 
 
 def row_id(environment: str, journey_key: str) -> str:

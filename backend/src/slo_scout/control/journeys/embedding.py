@@ -15,15 +15,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.control.catalog.service import team_of_environment
 from slo_scout.control.journeys import repository
-from slo_scout.control.vectors import JourneyVector, JourneyVectors, row_id
 from slo_scout.core.journeys.description import describe_parts
 from slo_scout.core.journeys.model import Edge, Entry
+
+if TYPE_CHECKING:  # pymilvus (the 'streaming' extra) is imported only by what uses Milvus
+    from slo_scout.control.vectors import JourneyVectors
 
 
 class TextEmbedder(Protocol):
@@ -42,7 +44,7 @@ class ToEmbed:
 
     @property
     def id(self) -> str:
-        return row_id(self.environment, self.journey_key)
+        return f"{self.environment}/{self.journey_key}"  # control.vectors.row_id
 
 
 @dataclass
@@ -57,6 +59,8 @@ def embed_new(vectors: JourneyVectors, embedder: Callable[[], TextEmbedder],
     """Embeds and stores the journeys of ``items`` that are new or whose description changed
     (a repeated id counts once, the last one given). ``embedder`` is called only when there is
     something to embed. Synchronous (pymilvus and torch): async callers run it in a thread."""
+    from slo_scout.control.vectors import JourneyVector
+
     unique = {item.id: item for item in items}
     stored = vectors.descriptions(unique)
     report = EmbedReport()
@@ -98,3 +102,41 @@ async def embed_environment(session: AsyncSession, vectors: JourneyVectors,
                      describe_row(r.entry_service, r.entry_operation, r.protocol, r.span_name,
                                   r.method, r.services, r.edges)) for r in rows]
     return await asyncio.to_thread(embed_new, vectors, embedder, items)
+
+
+class EnvironmentEmbedding:
+    """The control plane's embedding of environments (the worker's, after each analysis): one
+    store, opened on first use and again after a failure, and the process's one model, loaded
+    only when a journey needs embedding."""
+
+    def __init__(self, uri: str, collection: str, *, index: str = "auto", token: str = "",
+                 threads: int = 0) -> None:
+        self.uri, self.collection, self.index = uri, collection, index
+        self._token, self._threads = token, threads
+        self._vectors: JourneyVectors | None = None
+
+    def _model(self) -> TextEmbedder:
+        from slo_scout.control.embedder import shared_embedder  # torch: only when embedding
+
+        return shared_embedder(self._threads)
+
+    def _open(self) -> JourneyVectors:
+        from slo_scout.control.vectors import JourneyVectors
+
+        if self._vectors is None:
+            self._vectors = JourneyVectors(self.uri, self.collection, index=self.index,
+                                           token=self._token).open(create=True)
+        return self._vectors
+
+    async def embed(self, session: AsyncSession, environment_id: int) -> EmbedReport:
+        try:
+            vectors = await asyncio.to_thread(self._open)
+            return await embed_environment(session, vectors, self._model, environment_id)
+        except Exception:
+            self.close()  # the next call connects again
+            raise
+
+    def close(self) -> None:
+        if self._vectors is not None:
+            self._vectors.close()
+            self._vectors = None
