@@ -5,8 +5,9 @@ Measured in one run, on Milvus Lite and the real all-MiniLM-L6-v2 on CPU:
 - model load: importing torch and sentence-transformers and loading the model (what the first
   ``analyze --similar`` or the first control-plane embedding pays, once per process);
 - embedding: ``--journeys`` distinct journey descriptions (entry, calls, services, as the core
-  writes them) embedded and stored through ``embed_new``, per journey; then the same again,
-  which embeds nothing (every description unchanged);
+  writes them) encoded alone, then embedded and stored through ``embed_new`` (look-up, encode,
+  upsert, flush), per journey; then the same again, which embeds nothing (every description
+  unchanged);
 - query: ``nearest_to_journey`` over every environment (the API's search), per query, beside
   the per-journey embedding (the ratio says how much cheaper reading is than writing).
 
@@ -59,6 +60,9 @@ def main() -> None:
         model = Embedder()
         load_s = time.perf_counter() - began
         model.embed(["warm-up"])
+        began = time.perf_counter()
+        model.embed([item.description for item in items])
+        encode_s = time.perf_counter() - began
         with JourneyVectors(str(Path(tmp) / "milvus.db"), "bench").open(create=True) as store:
             began = time.perf_counter()
             first = embed_new(store, lambda: model, items)
@@ -74,6 +78,7 @@ def main() -> None:
             query_s = (time.perf_counter() - began) / args.queries
     per_journey = embed_s / first.embedded
     print(f"model load: {load_s:.2f} s (once per process)")
+    print(f"encode only: {encode_s / len(items) * 1000:.1f} ms a journey (batches of 64)")
     print(f"embed + store: {first.embedded} journeys in {embed_s:.2f} s, "
           f"{per_journey * 1000:.1f} ms a journey")
     print(f"again, unchanged: {again.embedded} embedded, {again.unchanged} skipped in "
