@@ -217,3 +217,22 @@ def test_no_lite_file_yet_is_a_503_and_reading_does_not_create_one(
     assert answer.status_code == 503
     assert f"no Milvus Lite file at {absent}" in answer.json()["detail"]
     assert not absent.parent.exists()
+
+
+def test_a_vector_whose_journey_is_gone_is_skipped_and_the_limit_still_met(
+    world: tuple[str, str, list[int]],
+) -> None:
+    from slo_scout.control.embedder import shared_embedder
+    from slo_scout.control.vectors import JourneyVector, JourneyVectors
+
+    url, milvus, _ = world
+    text = "HTTP POST /checkout entering at service shop-frontend (checkout). Calls: payments."
+    with JourneyVectors(milvus, COLLECTION).open() as store:  # no such journey in the catalog
+        store.upsert([JourneyVector("k-gone", "shop-frontend", "prod", "gone", text,
+                                    shared_embedder().embed([text])[0])])
+    with _app(url, milvus) as client:
+        ids = _ids(client)
+        shop = _key(client, "shop")
+        items = client.get(f"/api/v1/journeys/{ids['k-checkout']}/similar", headers=shop,
+                           params={"limit": 2}).json()["items"]
+    assert {i["journey_id"] for i in items} == {ids["k-health"], ids["k-search"]}

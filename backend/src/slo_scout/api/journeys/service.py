@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +25,7 @@ from slo_scout.api.journeys.schemas import (
 )
 from slo_scout.api.problems import Problem
 from slo_scout.control import series
+from slo_scout.control.auth.principal import Principal
 from slo_scout.control.errors import NotFound
 from slo_scout.core.journeys.sketch_codec import sketch_quantiles
 from slo_scout.db.models import JourneyRow
@@ -90,8 +92,8 @@ async def stats_series(
                       p99_s=p.p99_s) for p in points]
 
 
-async def similar_of(request: Any, session: AsyncSession, row: JourneyRow, principal: Any,
-                     limit: int) -> SimilarJourneys:
+async def similar_of(request: Request, session: AsyncSession, row: JourneyRow,
+                     principal: Principal, limit: int) -> SimilarJourneys:
     """The similar-journeys body, through the app's one journey vector store (opened on first
     use; dropped when it fails, so the next request connects again). Milvus missing or
     failing is a 503 naming it; a journey not embedded yet a 409 saying how it gets embedded."""
@@ -136,7 +138,7 @@ def _unavailable(detail: str) -> Problem:
                    headers={"Retry-After": "30"})
 
 
-def _vectors_lock(request: Any) -> asyncio.Lock:
+def _vectors_lock(request: Request) -> asyncio.Lock:
     lock = getattr(request.app.state, "vectors_lock", None)
     if lock is None:
         lock = request.app.state.vectors_lock = asyncio.Lock()

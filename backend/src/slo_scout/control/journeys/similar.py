@@ -25,6 +25,7 @@ from slo_scout.core.slis import SliKind
 from slo_scout.db.models import JourneyRow, Slo, SloRevision
 
 MAX_LIMIT = 50
+OVERFETCH = 10
 
 
 async def similar_journeys(session: AsyncSession, vectors: JourneyVectors, journey: JourneyRow,
@@ -45,9 +46,11 @@ async def similar_journeys(session: AsyncSession, vectors: JourneyVectors, journ
     services = None if teams is None else sorted({svc for svc, _ in env_of})
     if services == []:
         return []
+    # a few more than asked: rows the catalog no longer knows (a journey gone with retention,
+    # a CLI run's journeys in the same file) are dropped below, the rest cut to ``limit``
     near: list[NearJourney] = await asyncio.to_thread(
-        vectors.nearest_to_journey, environment, journey.key, k=limit, services=services,
-        everywhere=True)
+        vectors.nearest_to_journey, environment, journey.key, k=limit + OVERFETCH,
+        services=services, everywhere=True)
     # an environment of a visible service the catalog does not know (a stale vector) is skipped
     wanted = [(env_of[(n.service, n.environment)], n) for n in near
               if (n.service, n.environment) in env_of]
@@ -61,7 +64,7 @@ async def similar_journeys(session: AsyncSession, vectors: JourneyVectors, journ
         similar.append(SimilarJourney(
             journey_id=str(row.id), environment=n.environment, service=n.service, name=row.name,
             similarity=round(n.similarity, 6), approved=tuple(approved.get(row.id, ()))))
-    return similar
+    return similar[:limit]
 
 
 async def _journeys(session: AsyncSession, pairs: Sequence[tuple[int, str]],
