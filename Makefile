@@ -48,6 +48,7 @@ bench: bootstrap
 	$(BIN)/python -m bench.freshness # issue 10: ack of a trace's last span -> counted, beside the session gap
 	$(BIN)/python -m bench.recommendations # issue 13: past day -> next day on the simulated shop, seed pairs
 	$(BIN)/slo-scout rca evaluate ../shared/datasets/nezha-trainticket --no-progress # issue 16: AS@k on the public day
+	$(BIN)/python -m bench.similar   # issue 14: model load, embedding per journey, nearest-journey query
 
 helm-test: bootstrap
 	$(BIN)/python -m pytest tests/infrastructure

@@ -23,7 +23,10 @@ COPY backend ./backend
 COPY collectors ./collectors
 COPY streaming ./streaming
 # Runtime dependencies are exact pins in pyproject.toml; nothing here floats.
-RUN /opt/slo-scout/bin/pip install --no-compile . \
+# pymilvus (from the streaming extra, pinned there): the API reads journey vectors from the
+# Milvus server for similar journeys; no Milvus Lite and no torch in this image.
+RUN python pins.py pyproject.toml --extra streaming --only pymilvus > /tmp/vectors.txt \
+ && /opt/slo-scout/bin/pip install --no-compile . -r /tmp/vectors.txt \
  && /opt/slo-scout/bin/python -m compileall -q /opt/slo-scout
 # The trace hot path compiled with mypyc in site-packages (slo_scout/speedups.py; the script
 # compiles a copy of the package, so mypy types it as `make` does). mypy runs from /tmp/mypyc on

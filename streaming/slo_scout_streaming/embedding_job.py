@@ -8,10 +8,13 @@ consumer group: it scales by partitions like a Flink source, and needs no Flink 
 Milvus itself is the state.
 
 Delivery: offsets are committed only after the batch's rows are in Milvus (at least once), and
-a row's primary key is ``<environment>/<journey key>``, checked before embedding and written by
-upsert (at most one row per journey). ``journeys.new`` is at least once upstream too (see
-docs/streaming.md), so a journey published twice is embedded once. A record that is not a
-journey description goes to the dead-letter topic with the error class and reason.
+a row's primary key is ``<environment>/<journey key>``, written by upsert (at most one row per
+journey) through the control layer's one store (``slo_scout.control.vectors``) and its one rule
+for what to embed (``control.journeys.embedding.embed_new``: only journeys that are new or whose
+description changed, so the CLI, the control plane and this job never embed a journey twice).
+``journeys.new`` is at least once upstream too (see docs/streaming.md), so a journey published
+twice is embedded once. A record that is not a journey description goes to the dead-letter
+topic with the error class and reason.
 """
 
 from __future__ import annotations
@@ -20,18 +23,17 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
-from slo_scout.control.vectors import is_lite, row_id
+from slo_scout.control.journeys.embedding import ToEmbed, embed_new
+from slo_scout.control.vectors import JourneyVectors
 from slo_scout.core.journeys.description import describe_parts
 from slo_scout.core.journeys.model import Edge, Entry
 from slo_scout_streaming.consumer import Batches, consume_topics
 from slo_scout_streaming.kafka_records import dead_letter
 from slo_scout_streaming.settings import PipelineSettings
 from slo_scout_streaming.stats_store import JourneyInfo
-from slo_scout_streaming.vectors import JourneyVector, JourneyVectors
 
 log = logging.getLogger("slo_scout.embedding_job")
 
@@ -65,31 +67,21 @@ class EmbeddingWorker:
     """The synchronous part (embedding and Milvus), run off the event loop."""
 
     def __init__(self, settings: PipelineSettings) -> None:
-        from slo_scout_streaming.embedder import Embedder  # torch is loaded here only
+        from slo_scout.control.embedder import Embedder  # torch is loaded here only
 
         self.settings = settings
         self.embedder = Embedder(threads=settings.embedding_threads)
-        if is_lite(settings.milvus_uri):  # the data dir may not exist yet on a first run
-            Path(settings.milvus_uri).parent.mkdir(parents=True, exist_ok=True)
         self.vectors = JourneyVectors(settings.milvus_uri, settings.milvus_collection,
-                                      index=settings.milvus_index)
-        self.vectors.ensure_collection()
+                                      index=settings.milvus_index).open(create=True)
 
     def store(self, infos: list[JourneyInfo], report: EmbeddingReport) -> None:
         env = self.settings.environment
-        unique = {row_id(env, i.key): i for i in infos}  # a batch may repeat a journey
-        stored = self.vectors.existing(unique)
-        report.already_stored += len(infos) - len(unique) + len(stored)
-        fresh = [(rid, info) for rid, info in sorted(unique.items()) if rid not in stored]
-        if not fresh:
-            return
-        texts = [describe_info(info) for _, info in fresh]
-        vectors = self.embedder.embed(texts)
-        self.vectors.upsert([
-            JourneyVector(info.key, info.entry_service, env, info.name, text, vector)
-            for (_, info), text, vector in zip(fresh, texts, vectors, strict=True)])
-        report.embedded += len(fresh)
-        report.ids.extend(rid for rid, _ in fresh)
+        items = [ToEmbed(env, i.key, i.entry_service, i.name, describe_info(i)) for i in infos]
+        done = embed_new(self.vectors, lambda: self.embedder, items)
+        # a batch may repeat a journey: the repeats count as stored already, like replays
+        report.already_stored += len(infos) - done.embedded
+        report.embedded += done.embedded
+        report.ids.extend(done.ids)
 
     def close(self) -> None:
         self.vectors.close()

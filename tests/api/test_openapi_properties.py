@@ -25,13 +25,19 @@ from tests.api.conftest import ADMIN_KEY, NOW, seed, settings_for
 from tests.fixtures.control_plane import journey
 
 from slo_scout.api.app import create_app
+from slo_scout.control.vectors import JourneyVectors
 from slo_scout.db import migrate
+from slo_scout.settings import VectorSettings
 
 # The schema is built at import (pytest parametrizes from it); the database behind the app is
 # migrated and seeded by the fixture below before the first request starts the app's lifespan.
 _DIR = Path(tempfile.mkdtemp(prefix="slo-scout-schemathesis-"))
 _URL = f"sqlite+aiosqlite:///{_DIR / 'slo-scout.db'}"
-_APP = create_app(settings_for(_URL), clock=lambda: NOW)
+# Similar journeys read a Milvus Lite file of the test's own (an empty collection: the journey
+# has no vector, a documented 409), not the data dir's, where none is (a 503, a server error).
+_MILVUS = str(_DIR / "milvus.db")
+_APP = create_app(settings_for(_URL).model_copy(update={"vectors": VectorSettings(
+    uri=_MILVUS, collection="journeys")}), clock=lambda: NOW)
 schema = schemathesis.openapi.from_dict(_APP.openapi())
 schema.app = _APP
 
@@ -39,6 +45,7 @@ schema.app = _APP
 @pytest.fixture(scope="module", autouse=True)
 def seeded_database() -> Iterator[None]:
     migrate.upgrade(_URL)
+    JourneyVectors(_MILVUS, "journeys").open(create=True).close()
     seed(_URL, journeys=[journey(start=NOW - timedelta(hours=2), minutes=120)])
     yield
     shutil.rmtree(_DIR, ignore_errors=True)

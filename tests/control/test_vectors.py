@@ -1,4 +1,4 @@
-"""The one reader of journey vectors: what the embedding job wrote to Milvus Lite, read back."""
+"""The one journey vector store: rows written to Milvus Lite, read back."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ import pytest
 pytest.importorskip("pymilvus", reason="pymilvus not installed")
 pytest.importorskip("milvus_lite", reason="milvus-lite not installed")
 
-from slo_scout_streaming.vectors import JourneyVector, JourneyVectors
-
 from slo_scout.control.errors import NotFound
 from slo_scout.control.vectors import (
     DIMENSIONS,
-    JourneyVectorReader,
+    JourneyVector,
+    JourneyVectors,
     VectorStoreUnavailable,
 )
 
@@ -48,9 +47,8 @@ def _row(key: str, service: str, environment: str, vector: list[float]) -> Journ
 def uri(tmp_path: Path) -> Iterator[str]:
     """A Milvus Lite file holding what the embedding job's store wrote."""
     path = str(tmp_path / "milvus.db")
-    store = JourneyVectors(path, COLLECTION)
+    store = JourneyVectors(path, COLLECTION).open(create=True)
     try:
-        store.ensure_collection()
         store.upsert([
             _row("k-checkout", "frontend", "staging", CHECKOUT),
             _row("k-order", "web", "staging", ORDER),
@@ -66,7 +64,7 @@ def uri(tmp_path: Path) -> Iterator[str]:
 def test_the_reader_returns_the_nearest_journeys_of_an_environment_nearest_first(
     uri: str,
 ) -> None:
-    with JourneyVectorReader(uri, COLLECTION) as reader:
+    with JourneyVectors(uri, COLLECTION) as reader:
         near = reader.nearest(_unit(a0=1.0), environment="staging", k=3)
 
     assert [n.journey_key for n in near] == ["k-checkout", "k-order", "k-cart"]
@@ -81,7 +79,7 @@ def test_the_reader_returns_the_nearest_journeys_of_an_environment_nearest_first
 
 
 def test_the_nearest_journeys_to_a_journey_leave_it_out(uri: str) -> None:
-    with JourneyVectorReader(uri, COLLECTION) as reader:
+    with JourneyVectors(uri, COLLECTION) as reader:
         near = reader.nearest_to_journey("staging", "k-checkout", k=2)
         only_frontend = reader.nearest_to_journey("staging", "k-checkout", service="frontend")
         elsewhere = reader.nearest_to_journey("production", "k-checkout")
@@ -96,10 +94,10 @@ def test_the_nearest_journeys_to_a_journey_leave_it_out(uri: str) -> None:
 
 
 def test_a_released_collection_is_loaded_when_opened_and_when_released_since(uri: str) -> None:
-    other = JourneyVectors(uri, COLLECTION)  # an operator freeing memory
+    other = JourneyVectors(uri, COLLECTION).open()  # an operator freeing memory
     try:
         other.client.release_collection(COLLECTION)
-        with JourneyVectorReader(uri, COLLECTION) as reader:
+        with JourneyVectors(uri, COLLECTION) as reader:
             assert reader.loaded()
             assert reader.nearest(SEARCH, environment="staging", k=1)[0].journey_key == "k-search"
             other.client.release_collection(COLLECTION)
@@ -114,14 +112,40 @@ def test_a_released_collection_is_loaded_when_opened_and_when_released_since(uri
 def test_a_missing_collection_is_a_clear_error_naming_the_uri_and_the_collection(
     uri: str,
 ) -> None:
-    reader = JourneyVectorReader(uri, "no_such_collection")
+    reader = JourneyVectors(uri, "no_such_collection")
     with pytest.raises(VectorStoreUnavailable) as raised:
         reader.open()
     message = str(raised.value)
     assert uri in message and "'no_such_collection'" in message
-    assert "embedding job" in message
+    assert "embedding job" in message and "analyze --similar" in message
 
 
 def test_a_vector_of_the_wrong_size_is_refused(uri: str) -> None:
-    with JourneyVectorReader(uri, COLLECTION) as reader, pytest.raises(ValueError, match="384"):
+    with JourneyVectors(uri, COLLECTION) as reader, pytest.raises(ValueError, match="384"):
         reader.nearest([1.0, 0.0], environment="staging")
+
+
+def test_nearest_everywhere_and_within_services_leaves_the_journey_itself_out(uri: str) -> None:
+    with JourneyVectors(uri, COLLECTION) as store:
+        everywhere = store.nearest_to_journey("staging", "k-checkout", k=5, everywhere=True)
+        some = store.nearest_to_journey("staging", "k-checkout", k=5, everywhere=True,
+                                        services=["web", "catalog"])
+
+    # production's checkout is another row (the same vector), staging's is the one asked about
+    assert [(n.environment, n.journey_key) for n in everywhere][:2] == [
+        ("production", "k-checkout"), ("staging", "k-order")]
+    assert ("staging", "k-checkout") not in {(n.environment, n.journey_key) for n in everywhere}
+    assert [n.journey_key for n in some] == ["k-order", "k-search"]
+
+
+def test_an_unreachable_server_is_unavailable_naming_the_uri() -> None:
+    store = JourneyVectors("http://127.0.0.1:9", COLLECTION)
+    with pytest.raises(VectorStoreUnavailable, match=r"http://127\.0\.0\.1:9"):
+        store.open()
+
+
+def test_credentials_in_a_server_uri_never_appear_in_the_error() -> None:
+    store = JourneyVectors("http://admin:hunter2@127.0.0.1:9", COLLECTION)
+    with pytest.raises(VectorStoreUnavailable) as raised:
+        store.open()
+    assert "hunter2" not in str(raised.value) and "127.0.0.1:9" in str(raised.value)

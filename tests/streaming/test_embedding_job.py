@@ -62,9 +62,10 @@ def _settings(broker: Broker, topic: str, dead: str, db: Path) -> PipelineSettin
 def test_new_journeys_are_embedded_once_and_found_by_meaning(
     kafka_broker: Broker, tmp_path: Path
 ) -> None:
-    from slo_scout_streaming.embedder import Embedder
     from slo_scout_streaming.embedding_job import run
-    from slo_scout_streaming.vectors import JourneyVectors
+
+    from slo_scout.control.embedder import Embedder
+    from slo_scout.control.vectors import JourneyVectors
 
     topic = kafka_broker.topic("journeys", partitions=2)
     dead = kafka_broker.topic("dead", partitions=1)
@@ -81,7 +82,7 @@ def test_new_journeys_are_embedded_once_and_found_by_meaning(
     again = run(settings.model_copy(update={"embedding_group_id": f"e{time.time_ns()}"}))
     assert (again.embedded, again.already_stored) == (0, 4)
 
-    vectors = JourneyVectors(settings.milvus_uri, settings.milvus_collection)
+    vectors = JourneyVectors(settings.milvus_uri, settings.milvus_collection).open()
     try:
         assert vectors.count() == 3
         rows = vectors.client.query(settings.milvus_collection, filter="",
@@ -97,12 +98,10 @@ def test_new_journeys_are_embedded_once_and_found_by_meaning(
 
     from slo_scout_streaming.embedding_job import describe_info
 
-    from slo_scout.control.vectors import JourneyVectorReader
-
-    # Read back through the control layer's one reader: another team's checkout, in other
+    # Read back through the control layer's one store: another team's checkout, in other
     # words, is nearest to our checkout.
     query = Embedder().embed([describe_info(PLACE_ORDER)])[0]
-    with JourneyVectorReader(settings.milvus_uri, settings.milvus_collection) as reader:
+    with JourneyVectors(settings.milvus_uri, settings.milvus_collection) as reader:
         hits = reader.nearest(query, environment="staging", k=3)
         assert hits[0].journey_key == "k-checkout"
         assert hits[0].similarity > hits[1].similarity

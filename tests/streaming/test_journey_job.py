@@ -59,13 +59,14 @@ def _embed_announced(settings: object, tmp_path: Path) -> None:
     """The embedding job turns what the journey job announced into Milvus Lite rows."""
     pytest.importorskip("torch", reason="torch not installed (the 'embeddings' extra)")
     from slo_scout_streaming.embedding_job import run as embed
-    from slo_scout_streaming.vectors import JourneyVectors
+
+    from slo_scout.control.vectors import JourneyVectors
 
     embedding = settings.model_copy(update={  # type: ignore[attr-defined]
         "milvus_uri": str(tmp_path / "milvus.db"), "embedding_group_id": f"e{time.time_ns()}"})
     report = embed(embedding)
     assert (report.embedded, report.already_stored) == (2, 0)
-    vectors = JourneyVectors(embedding.milvus_uri, embedding.milvus_collection)
+    vectors = JourneyVectors(embedding.milvus_uri, embedding.milvus_collection).open()
     try:
         rows = vectors.client.query(embedding.milvus_collection, filter="", limit=10,
                                     output_fields=["service", "environment", "description"])

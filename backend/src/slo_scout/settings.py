@@ -95,6 +95,23 @@ class LlmSettings(BaseModel):
     cache_dir: Path | None = None  # default: <data_dir>/llm-cache
 
 
+class VectorSettings(BaseModel):
+    """The journey vectors' Milvus (similar journeys): a Milvus Lite file, or a server URI.
+
+    ``uri`` empty: Milvus Lite in ``<data_dir>/milvus.db``, the file the embedding job writes
+    in embedded mode (``SLO_SCOUT_PIPELINE_MILVUS_URI``'s default)."""
+
+    uri: str = ""
+    collection: str = "journeys"
+    index: str = "auto"  # FLAT on Milvus Lite, HNSW on a server (control/vectors.py)
+    token: SecretStr | None = None  # a server's "user:password" or API key
+    embedding_threads: int = 0  # torch CPU threads when this process embeds (0: torch's)
+    analyze: bool = False  # `slo-scout analyze` embeds and lists neighbours without --similar
+    # The worker embeds an environment's new or changed journeys after each analysis of it
+    # (loads the model, seconds, once per worker process); off: only the streaming job embeds.
+    embed_after_analysis: bool = False
+
+
 class DeliveryTarget(BaseModel):
     """Where an environment's approved bundles are delivered: one of ``repo`` (any git remote),
     ``github`` (OWNER/REPO) or ``gitlab`` (GROUP/PROJECT), with the ``slo-scout deliver`` flags'
@@ -163,6 +180,7 @@ class Settings(BaseSettings):
     history: HistorySettings = HistorySettings()
     delivery: DeliverySettings = DeliverySettings()
     llm: LlmSettings = LlmSettings()
+    vectors: VectorSettings = VectorSettings()
 
     @field_validator("log_level")
     @classmethod
@@ -181,6 +199,11 @@ class Settings(BaseSettings):
                     return "postgresql+asyncpg://" + url[len(plain) :]
             return url
         return f"sqlite+aiosqlite:///{self.data_dir / 'slo-scout.db'}"
+
+
+    def milvus_uri(self) -> str:
+        """The journey vectors' Milvus: the configured URI, else the embedded Lite file."""
+        return self.vectors.uri or str(self.data_dir.absolute() / "milvus.db")
 
 
 @lru_cache(maxsize=1)

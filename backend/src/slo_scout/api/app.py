@@ -113,6 +113,9 @@ def create_app(
             if companion is not None and task is not None:
                 companion.stop()
                 await task
+            vectors = getattr(app.state, "vectors", None)  # the similar-journeys store, if used
+            if vectors is not None:
+                await asyncio.to_thread(vectors.close)
             await engine.dispose()
 
     app = FastAPI(

@@ -25,6 +25,7 @@ from slo_scout.cli._console import (
     print_table,
     usage_error,
 )
+from slo_scout.cli.similar import SimilarRun, similar_of
 from slo_scout.control.analysis import family as families
 from slo_scout.control.analysis.upstream import redact_url
 from slo_scout.core.artifacts import render_bundle
@@ -51,6 +52,9 @@ Reads OTLP JSON or protobuf (one message, JSON lines, or length-prefixed as the 
 file exporter writes), Jaeger query-API JSON, Zipkin v2 JSON and CSV span tables, plain or
 gzip. The format is detected per file; --format overrides it. A bad record stops the run with
 one line naming the file, the record and the field; --skip-invalid counts it and goes on.
+
+--similar embeds each journey into the journey vectors (Milvus; once per journey) and lists
+its nearest stored journeys in journeys.json.
 
 Writes into --out: journeys.json (every journey with entry, services, edges, request and
 error counts, latency quantiles, critical path, variants), report.html (a self-contained
@@ -170,6 +174,7 @@ def write_outputs(
     names: Mapping[str, str] | None = None,
     model: Usage | None = None,
     include_incidents: bool = False,
+    similar: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> list[Path]:
     """journeys.json, report.html and, unless ``metrics`` is None, the artifact bundle.
 
@@ -181,6 +186,8 @@ def write_outputs(
         given = (names or {}).get(journey["id"])
         journey["display_name"] = given or journey["name"]
         journey["named_by"] = "model" if given else "rules"
+        if similar is not None:  # --similar: the nearest stored journeys, nearest first
+            journey["similar"] = similar.get(journey["id"], [])
     document["model"] = (model or Usage()).as_dict()
     files: dict[str, bytes] = {
         "journeys.json": (
@@ -313,6 +320,16 @@ def analyze_command(
         DEFAULT_MAX_INFLATION, min=0.0, help="Stop at a gzip file that inflates more than this "
         "many times its size (once past 16 MiB): a decompression bomb. 0: no limit.",
     ),
+    similar: bool | None = typer.Option(
+        None, "--similar/--no-similar", help="Embed the journeys into the journey vectors "
+        "(once each; unchanged ones are skipped) and list each one's nearest stored journeys "
+        "in journeys.json. Loads the embedding model (seconds). Default: "
+        "SLO_SCOUT_VECTORS__ANALYZE, else off."),
+    milvus: str | None = typer.Option(
+        None, "--milvus", help="Where --similar stores vectors: a Milvus Lite file or "
+        "http://host:19530. Default: SLO_SCOUT_VECTORS__URI, else <data dir>/milvus.db."),
+    environment: str = typer.Option(
+        "local", "--environment", help="The environment --similar files these journeys under."),
 ) -> None:
     files = _expand(paths)
     if not files:
@@ -338,10 +355,12 @@ def analyze_command(
                          "check that these are trace exports")
         client = _model_client(no_llm)
         names = name_journeys(client, discovery.journeys) if client.enabled else {}
+        near = _similar(discovery, similar, milvus, environment)
         written = write_outputs(
             discovery, inputs, out, title="SLO Scout: journeys",
             metrics=family, strategy=strategy.value, names=names, model=client.usage,
             include_incidents=include_incidents,
+            similar=near.neighbours if near is not None else None,
         )
     except InflationLimitError as exc:
         fail_message(exc.message, "if the file is genuine, raise --max-inflation")
@@ -353,6 +372,11 @@ def analyze_command(
         for problem in inputs.problems[:3]:
             note(f"  {problem}")
     _say_model(client, names)
+    if near is not None:
+        load = f"model loaded in {near.load_s:.1f} s, " if near.load_s is not None else ""
+        note(f"similar journeys: {near.embedded} embedded, {near.unchanged} unchanged "
+             f"({load}embedding {near.embed_s:.2f} s, neighbours {near.query_s:.2f} s) in "
+             f"{redact_url(near.uri)}; journeys.json lists each one's nearest")
     fragments = sum(f.traces for f in discovery.fragments)
     if fragments:
         note(f"{fragments:,} traces are fragments (their root never arrived): listed apart "
@@ -365,13 +389,38 @@ def analyze_command(
     )
 
 
-def _model_client(no_llm: bool) -> ModelClient:
+def _settings() -> Settings:
     try:
-        settings = Settings()
+        return Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
         usage_error(f"SLO_SCOUT_{'__'.join(str(p).upper() for p in first['loc'])}: "
                     f"{first['msg']}")
+
+
+def _similar(discovery: Discovery, wanted: bool | None, milvus: str | None,
+             environment: str) -> SimilarRun | None:
+    settings = _settings()
+    if not (settings.vectors.analyze if wanted is None else wanted) or not discovery.journeys:
+        return None
+    uri = milvus or settings.milvus_uri()
+    try:
+        from slo_scout.control.vectors import VectorStoreUnavailable
+    except ImportError as exc:
+        fail_message(f"--similar needs pymilvus ({exc})", "install the 'streaming' extra, "
+                     "or leave out --similar")
+    try:
+        return similar_of(discovery, uri=uri, collection=settings.vectors.collection,
+                          environment=environment, threads=settings.vectors.embedding_threads)
+    except VectorStoreUnavailable as exc:
+        fail_message(str(exc), "check --milvus (SLO_SCOUT_VECTORS__URI), or leave out --similar")
+    except ImportError as exc:
+        fail_message(f"--similar needs the embedding model ({exc})",
+                     "install the 'streaming' and 'embeddings' extras, or leave out --similar")
+
+
+def _model_client(no_llm: bool) -> ModelClient:
+    settings = _settings()
     llm = settings.llm
     if no_llm:
         llm = llm.model_copy(update={"provider": "none"})

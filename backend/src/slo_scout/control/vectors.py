@@ -1,10 +1,10 @@
-"""Journey vectors in Milvus: the collection's shape, and the one reader the control plane uses.
+"""Journey vectors in Milvus: the collection's shape, and the one store every runtime uses.
 
-The streaming embedding job (``slo_scout_streaming.embedding_job``) writes one row per
-(environment, journey) through ``slo_scout_streaming.vectors.JourneyVectors``, with the name,
-schema and index defined here, so writer and reader cannot disagree about the collection.
-Everything that reads the vectors back (similar-journey retrieval) goes through
-:class:`JourneyVectorReader`.
+:class:`JourneyVectors` writes and reads the rows: the streaming embedding job
+(``slo_scout_streaming.embedding_job``), ``slo-scout analyze`` and the control plane
+(``control.journeys.embedding`` writes, ``control.journeys.similar`` reads) all go through it,
+with the name, schema and index defined here, so no two of them can disagree about the
+collection.
 
 Rows:
 
@@ -22,21 +22,24 @@ queries sub-millisecond as the collection grows into the millions, with recall n
 ``ef=64``. ``index="auto"`` picks FLAT for a file URI and HNSW for a server.
 
 Milvus searches only a *loaded* collection: a released one (an operator freeing memory, a
-restarted server that has not loaded it yet) answers every search with an error. The reader
+restarted server that has not loaded it yet) answers every search with an error. The store
 loads the collection when it opens it, and loads it again and retries once when a search finds
-it released since. pymilvus is synchronous: async callers run the reader in a thread
-(``asyncio.to_thread``).
+it released since. A server that cannot be reached, or fails a call, is
+:class:`VectorStoreUnavailable` naming the URI (never a pymilvus traceback). pymilvus is
+synchronous: async callers run the store in a thread (``asyncio.to_thread``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pymilvus import CollectionSchema, DataType, MilvusClient, MilvusException
 from pymilvus.milvus_client.index import IndexParams
 
+from slo_scout.control.analysis.upstream import redact_text
 from slo_scout.control.errors import NotFound
 
 DEFAULT_COLLECTION = "journeys"
@@ -56,7 +59,13 @@ T = TypeVar("T")
 
 
 class VectorStoreUnavailable(Exception):
-    """The Milvus named cannot serve journey vectors (no such collection, unreachable)."""
+    """The Milvus named cannot serve journey vectors (no such collection, unreachable).
+
+    The message is shown to API callers and in logs: a URI's userinfo (and any echoed by
+    pymilvus) is replaced by ``***``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact_text(message))
 
 
 def row_id(environment: str, journey_key: str) -> str:
@@ -103,6 +112,22 @@ def search_params(index: str, k: int) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class JourneyVector:
+    """One row to store: a journey's identity, the text that was embedded and its vector."""
+
+    journey_key: str
+    service: str
+    environment: str
+    name: str
+    description: str
+    vector: list[float]
+
+    @property
+    def id(self) -> str:
+        return row_id(self.environment, self.journey_key)
+
+
+@dataclass(frozen=True, slots=True)
 class NearJourney:
     """A stored journey near the one asked about."""
 
@@ -119,10 +144,12 @@ class NearJourney:
         return 1.0 - self.similarity
 
 
-class JourneyVectorReader:
-    """Opens (and loads) the journey collection and answers nearest-journey questions.
+class JourneyVectors:
+    """The journey collection of one Milvus: writes rows and answers nearest-journey questions.
 
-    Use as a context manager, or call :meth:`open` and :meth:`close`.
+    ``open(create=True)`` (writers) creates the collection and its index when absent;
+    ``open()`` (readers) wants it to exist. Use as a context manager (a reader's open), or call
+    :meth:`open` and :meth:`close`.
     """
 
     def __init__(self, uri: str, collection: str = DEFAULT_COLLECTION, *, index: str = "auto",
@@ -132,7 +159,7 @@ class JourneyVectorReader:
         self._token = token
         self._client: MilvusClient | None = None
 
-    def __enter__(self) -> JourneyVectorReader:
+    def __enter__(self) -> JourneyVectors:
         self.open()
         return self
 
@@ -142,16 +169,28 @@ class JourneyVectorReader:
     def _where(self) -> str:
         return f"Milvus at {self.uri}"
 
-    def open(self) -> None:
-        """Connects, checks the collection exists, and loads it when it is not loaded."""
+    def open(self, *, create: bool = False) -> JourneyVectors:
+        """Connects, checks the collection exists (creates it with ``create``), and loads it."""
+        if self._client is not None:
+            return self
+        if is_lite(self.uri):
+            if not create and not Path(self.uri).exists():  # a reader never makes the file
+                raise VectorStoreUnavailable(
+                    f"no Milvus Lite file at {self.uri}: no journey vectors were stored there "
+                    "yet (by the embedding job, `slo-scout analyze --similar` or an analysis)")
+            Path(self.uri).parent.mkdir(parents=True, exist_ok=True)  # a first run's data dir
         try:
             client = MilvusClient(self.uri, token=self._token) if self._token else (
                 MilvusClient(self.uri))
-        except MilvusException as error:
+        except Exception as error:  # MilvusException, or Lite failing to start on its file
             raise VectorStoreUnavailable(f"cannot open {self._where()}: {error}") from None
         self._client = client
         try:
             exists = client.has_collection(self.collection)
+            if not exists and create:
+                client.create_collection(self.collection, schema=collection_schema(client),
+                                         index_params=index_params(client, self.index))
+                exists = True
         except MilvusException as error:
             self.close()
             raise VectorStoreUnavailable(f"cannot ask {self._where()} for collection "
@@ -159,10 +198,11 @@ class JourneyVectorReader:
         if not exists:
             self.close()
             raise VectorStoreUnavailable(
-                f"{self._where()} has no collection {self.collection!r}: the embedding job "
-                "creates it when it stores its first journey vectors (is it writing to this URI "
-                "and collection?)")
-        self._load()
+                f"{self._where()} has no collection {self.collection!r}: it is created when the "
+                "first journey vectors are stored (by the embedding job, `slo-scout analyze "
+                "--similar` or an analysis; are they writing to this URI and collection?)")
+        self._guarded(self._load)
+        return self
 
     def close(self) -> None:
         if self._client is not None:
@@ -172,8 +212,17 @@ class JourneyVectorReader:
     @property
     def client(self) -> MilvusClient:
         if self._client is None:
-            raise RuntimeError("the journey vector reader is not open")
+            raise RuntimeError("the journey vector store is not open")
         return self._client
+
+    def _guarded(self, call: Callable[[], T]) -> T:
+        """``call``, with a Milvus failure (a server gone since it was opened) as
+        :class:`VectorStoreUnavailable` naming the URI."""
+        try:
+            return call()
+        except MilvusException as error:
+            raise VectorStoreUnavailable(f"{self._where()} failed on collection "
+                                         f"{self.collection!r}: {error}") from None
 
     def loaded(self) -> bool:
         state = self.client.get_load_state(self.collection).get("state")
@@ -184,14 +233,57 @@ class JourneyVectorReader:
             self.client.load_collection(self.collection)
 
     def _on_loaded(self, call: Callable[[], T]) -> T:
-        try:
+        def attempt() -> T:
+            try:
+                return call()
+            except MilvusException:
+                if self.loaded():
+                    raise
+            # released since it was opened: load it again, once
+            self.client.load_collection(self.collection)
             return call()
-        except MilvusException:
-            if self.loaded():
-                raise
-        # released since it was opened: load it again, once
-        self.client.load_collection(self.collection)
-        return call()
+
+        return self._guarded(attempt)
+
+    # writing
+
+    def descriptions(self, ids: Iterable[str]) -> dict[str, str]:
+        """The stored description of each of these row ids that is stored (the check before
+        embedding: a row whose description is unchanged is not embedded again)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        rows = self._on_loaded(lambda: self.client.query(
+            self.collection, ids=wanted, output_fields=["id", "description"]))
+        return {str(r["id"]): str(r["description"]) for r in rows}
+
+    def upsert(self, rows: Sequence[JourneyVector]) -> int:
+        """Writes rows by primary key: writing one twice leaves one row."""
+        if not rows:
+            return 0
+        for r in rows:
+            if len(r.vector) != DIMENSIONS:
+                raise ValueError(f"journey {r.id!r}: a vector has {DIMENSIONS} dimensions, "
+                                 f"not {len(r.vector)}")
+        data = [{"id": r.id, "journey_key": r.journey_key, "service": r.service,
+                 "environment": r.environment, "name": r.name[:TEXT_MAX],
+                 "description": r.description[:TEXT_MAX], VECTOR_FIELD: r.vector} for r in rows]
+
+        def write() -> None:
+            self.client.upsert(self.collection, data)
+            # Milvus Lite and a server both make an upsert visible to queries after a flush;
+            # writers flush per batch so the next batch's check sees these rows.
+            self.client.flush(self.collection)
+
+        self._guarded(write)
+        return len(data)
+
+    def count(self) -> int:
+        rows = self._on_loaded(lambda: self.client.query(
+            self.collection, filter="", output_fields=["count(*)"]))
+        return int(rows[0]["count(*)"])
+
+    # reading
 
     def vector_of(self, environment: str, journey_key: str) -> list[float]:
         """The stored vector of one journey; :class:`NotFound` when none was stored."""
@@ -203,16 +295,23 @@ class JourneyVectorReader:
                            f"{environment!r} in collection {self.collection!r}")
         return [float(x) for x in rows[0][VECTOR_FIELD]]
 
-    def nearest(self, vector: Sequence[float], *, environment: str, k: int = 5,
-                service: str | None = None, exclude_key: str | None = None) -> list[NearJourney]:
-        """The ``k`` journeys of ``environment`` nearest to ``vector``, nearest first."""
+    def nearest(self, vector: Sequence[float], *, environment: str | None, k: int = 5,
+                service: str | None = None, services: Sequence[str] | None = None,
+                exclude_id: str | None = None) -> list[NearJourney]:
+        """The ``k`` journeys nearest to ``vector``, nearest first: of ``environment`` (every
+        environment when None), of ``service`` and of ``services`` when given (the filter
+        runs inside the search, so ``k`` hits come back when ``k`` match)."""
         if len(vector) != DIMENSIONS:
             raise ValueError(f"a journey vector has {DIMENSIONS} dimensions, not {len(vector)}")
-        terms = [f"environment == {quote(environment)}"]
+        terms = []
+        if environment is not None:
+            terms.append(f"environment == {quote(environment)}")
         if service is not None:
             terms.append(f"service == {quote(service)}")
-        if exclude_key is not None:
-            terms.append(f"journey_key != {quote(exclude_key)}")
+        if services is not None:
+            terms.append(f"service in [{', '.join(quote(s) for s in sorted(services))}]")
+        if exclude_id is not None:
+            terms.append(f"id != {quote(exclude_id)}")
         hits = self._on_loaded(lambda: self.client.search(
             self.collection, data=[[float(x) for x in vector]], filter=" and ".join(terms),
             limit=k, output_fields=list(OUTPUT_FIELDS),
@@ -221,8 +320,11 @@ class JourneyVectorReader:
                             similarity=float(h["distance"])) for h in hits]
 
     def nearest_to_journey(self, environment: str, journey_key: str, *, k: int = 5,
-                           service: str | None = None) -> list[NearJourney]:
-        """The ``k`` journeys of ``environment`` nearest to a stored one, itself left out."""
+                           service: str | None = None, services: Sequence[str] | None = None,
+                           everywhere: bool = False) -> list[NearJourney]:
+        """The ``k`` journeys nearest to a stored one, itself left out: of its environment, or
+        of every environment with ``everywhere``."""
         vector = self.vector_of(environment, journey_key)
-        return self.nearest(vector, environment=environment, k=k, service=service,
-                            exclude_key=journey_key)
+        return self.nearest(vector, environment=None if everywhere else environment, k=k,
+                            service=service, services=services,
+                            exclude_id=row_id(environment, journey_key))

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from slo_scout.control.analysis.history import PrometheusHistory
 from slo_scout.control.analysis.recommending import Recommender
+from slo_scout.control.journeys.embedding import EnvironmentEmbedding
 from slo_scout.core.slis import FAMILIES, FamilyKind
 from slo_scout.settings import Settings
 from slo_scout.worker.loop import Worker, utc_now
@@ -53,4 +54,16 @@ def build_worker(
         retention_days=settings.stats_retention_days,
         clock=clock,
         metrics=metrics,
+        embedding=build_embedding(settings),
     )
+
+
+def build_embedding(settings: Settings) -> EnvironmentEmbedding | None:
+    """Journey vectors after each analysis, when SLO_SCOUT_VECTORS__EMBED_AFTER_ANALYSIS is on."""
+    vectors = settings.vectors
+    if not vectors.embed_after_analysis:
+        return None
+    return EnvironmentEmbedding(
+        settings.milvus_uri(), vectors.collection, index=vectors.index,
+        token=vectors.token.get_secret_value() if vectors.token else "",
+        threads=vectors.embedding_threads)

@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from slo_scout.control.analysis import repository
 from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.control.analysis.runner import JobRunner
+from slo_scout.control.analysis.upstream import redact_text
 from slo_scout.control.journeys import retention
+from slo_scout.control.journeys.embedding import EnvironmentEmbedding
 from slo_scout.db.models import AnalysisJob
 from slo_scout.worker.metrics import WorkerMetrics
 
@@ -47,6 +49,7 @@ class Worker:
         retention_days: int | None = None,
         clock: Callable[[], datetime] = utc_now,
         metrics: WorkerMetrics | None = None,
+        embedding: EnvironmentEmbedding | None = None,
     ) -> None:
         self.name = name or default_worker_name()
         self.lease_seconds, self.poll_seconds = lease_seconds, poll_seconds
@@ -61,6 +64,7 @@ class Worker:
         )
         self._stopping = asyncio.Event()
         self._metrics = metrics
+        self._embedding = embedding
 
     def stop(self) -> None:
         self._stopping.set()
@@ -101,6 +105,8 @@ class Worker:
             if self._metrics is not None:
                 self._metrics.busy.set(0)
                 self._metrics.job_finished(outcome, seconds)
+        if outcome == "succeeded":  # after the job's lease and timing: not part of the job
+            await self.embed_journeys(job.environment_id)
         return True
 
     async def _outcome(self, job: AnalysisJob) -> str:
@@ -140,6 +146,21 @@ class Worker:
     def _pass_done(self, error: Exception | None) -> None:
         if self._metrics is not None:
             self._metrics.pass_done(error)
+
+    async def embed_journeys(self, environment_id: int) -> None:
+        """Embeds the analysed environment's journeys that are new or changed (similar
+        journeys); a failure is logged and leaves the analysis as it is."""
+        if self._embedding is None:
+            return
+        try:
+            async with self._sessions() as session:
+                done = await self._embedding.embed(session, environment_id)
+        except Exception as error:  # Milvus down, the model missing: the job stands
+            log.warning("journey vectors of environment %d not stored: %s: %s", environment_id,
+                        type(error).__name__, redact_text(str(error)))
+            return
+        log.info("journey vectors of environment %d: %d embedded, %d unchanged",
+                 environment_id, done.embedded, done.unchanged)
 
     async def retention_pass(self) -> None:
         """Drops what is older than the retention (``control.journeys.retention``): the

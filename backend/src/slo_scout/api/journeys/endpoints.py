@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BeforeValidator
 
 from slo_scout.api.deps import PrincipalDep, RowId, SessionDep, SettingsDep
@@ -19,8 +19,9 @@ from slo_scout.api.journeys.schemas import (
     JourneyPage,
     JourneyStats,
     LogTemplate,
+    SimilarJourneys,
 )
-from slo_scout.api.problems import Problem, not_found
+from slo_scout.api.problems import PROBLEM_RESPONSES, Problem, not_found
 from slo_scout.control.analysis.family import family_for_environment
 from slo_scout.control.analysis.recommending import candidate_dict
 from slo_scout.control.auth.guard import require_visible
@@ -137,3 +138,15 @@ async def journey_slis(
             session, row.environment_id, configured_kind=settings.history.metric_family,
             prometheus_url=settings.history.prometheus_url is not None)).family
     return [candidate_dict(c) for c in sli_candidates(journey_from_row(row, []), chosen)]
+
+
+@router.get("/journeys/{journey_id}/similar", response_model=SimilarJourneys,
+            summary="The nearest journeys the caller may see, with their approved SLOs",
+            responses={503: {**PROBLEM_RESPONSES[404],
+                             "description": "Milvus cannot answer (named in detail)"}})
+async def journey_similar(
+    journey_id: RowId, request: Request, session: SessionDep, principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> SimilarJourneys:
+    row, _, _ = await _visible(session, principal, journey_id)
+    return await service.similar_of(request, session, row, principal, limit)

@@ -89,3 +89,30 @@ class JourneyStats(BaseModel):
     end: datetime
     step_minutes: int
     points: list[StatPoint]
+
+
+class ApprovedObjectiveOut(BaseModel):
+    """One approved SLO of a neighbour: the version in force (the last one approved)."""
+
+    slo_id: int
+    version: int
+    kind: str = Field(description="availability or latency")
+    objective: float = Field(description="percent, e.g. 99.9")
+    threshold_s: float | None = Field(description="the latency SLI's threshold in seconds")
+
+
+class SimilarJourneyOut(BaseModel):
+    journey_id: int
+    environment: str
+    service: str
+    name: str
+    similarity: float = Field(description="cosine similarity of the two descriptions' vectors, "
+                                          "1.0 for the same")
+    approved: list[ApprovedObjectiveOut]
+
+
+class SimilarJourneys(BaseModel):
+    journey_id: int
+    items: list[SimilarJourneyOut] = Field(
+        description="the nearest journeys the caller may see, of every service and "
+                    "environment, nearest first")

@@ -6,17 +6,30 @@ re-exported here for the endpoints); the statistics are bucketed in ``control.se
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slo_scout.api.journeys.schemas import JourneyPage, JourneySummary, StatPoint
+from slo_scout.api.journeys.schemas import (
+    ApprovedObjectiveOut,
+    JourneyPage,
+    JourneySummary,
+    SimilarJourneyOut,
+    SimilarJourneys,
+    StatPoint,
+)
+from slo_scout.api.problems import Problem
 from slo_scout.control import series
+from slo_scout.control.auth.principal import Principal
+from slo_scout.control.errors import NotFound
 from slo_scout.core.journeys.sketch_codec import sketch_quantiles
 from slo_scout.db.models import JourneyRow
+from slo_scout.settings import Settings
 
 
 def summary_fields(row: Any, service: str, environment: str) -> dict[str, Any]:
@@ -77,3 +90,56 @@ async def stats_series(
     points = await series.stats_series(session, journey_id, start, end, step_minutes)
     return [StatPoint(start=p.start, requests=p.requests, errors=p.errors, p50_s=p.p50_s,
                       p99_s=p.p99_s) for p in points]
+
+
+async def similar_of(request: Request, session: AsyncSession, row: JourneyRow,
+                     principal: Principal, limit: int) -> SimilarJourneys:
+    """The similar-journeys body, through the app's one journey vector store (opened on first
+    use; dropped when it fails, so the next request connects again). Milvus missing or
+    failing is a 503 naming it; a journey not embedded yet a 409 saying how it gets embedded."""
+    settings: Settings = request.app.state.settings
+    try:
+        from slo_scout.control.journeys.similar import similar_journeys
+        from slo_scout.control.vectors import JourneyVectors, VectorStoreUnavailable
+    except ImportError as error:  # pymilvus is the 'streaming' extra
+        raise _unavailable(f"journey vectors need pymilvus, which is not installed ({error}); "
+                           "install the 'streaming' extra") from None
+    try:
+        async with _vectors_lock(request):
+            vectors = getattr(request.app.state, "vectors", None)
+            if vectors is None:
+                token = settings.vectors.token
+                vectors = JourneyVectors(settings.milvus_uri(), settings.vectors.collection,
+                                         index=settings.vectors.index,
+                                         token=token.get_secret_value() if token else "")
+                await asyncio.to_thread(vectors.open)
+                request.app.state.vectors = vectors
+        found = await similar_journeys(session, vectors, row, principal, limit)
+    except VectorStoreUnavailable as error:
+        stale = getattr(request.app.state, "vectors", None)
+        request.app.state.vectors = None
+        if stale is not None:
+            await asyncio.to_thread(stale.close)
+        raise _unavailable(str(error)) from None
+    except NotFound:
+        raise Problem(409, "Not Embedded Yet", f"journey {row.id} has no vector yet: the "
+                      "embedding job stores one for each new journey, and an analysis of its "
+                      "environment or `slo-scout analyze --similar` embeds what is missing; "
+                      "ask again after one of them ran") from None
+    return SimilarJourneys(journey_id=row.id, items=[SimilarJourneyOut(
+        journey_id=int(s.journey_id), environment=s.environment, service=s.service, name=s.name,
+        similarity=s.similarity, approved=[ApprovedObjectiveOut(
+            slo_id=int(a.slo_id), version=a.version, kind=a.kind.value, objective=a.objective,
+            threshold_s=a.threshold_s) for a in s.approved]) for s in found])
+
+
+def _unavailable(detail: str) -> Problem:
+    return Problem(503, "Service Unavailable", f"similar journeys: {detail}",
+                   headers={"Retry-After": "30"})
+
+
+def _vectors_lock(request: Request) -> asyncio.Lock:
+    lock = getattr(request.app.state, "vectors_lock", None)
+    if lock is None:
+        lock = request.app.state.vectors_lock = asyncio.Lock()
+    return lock

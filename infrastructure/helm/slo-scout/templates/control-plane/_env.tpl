@@ -63,6 +63,13 @@ reference, never as values. tests/infrastructure checks every name against the s
       name: {{ . }}
       key: {{ $v.secrets.history.key }}
 {{- end }}
+{{- if or $v.milvus.enabled $v.milvus.external.uri }}
+{{- /* the Milvus the embedding job writes: similar journeys read it (docs/similar.md) */}}
+- name: SLO_SCOUT_VECTORS__URI
+  value: {{ include "slo-scout.milvusUri" .ctx | quote }}
+- name: SLO_SCOUT_VECTORS__COLLECTION
+  value: {{ $v.milvus.collection | quote }}
+{{- end }}
 {{- end -}}
 
 {{/* LLM keys and git tokens: whole Secrets whose keys are the variable names. */}}
