@@ -21,6 +21,7 @@ $(STAMP): $(BIN)/python pyproject.toml scripts/install-pyflink.sh scripts/instal
 bootstrap: $(STAMP)
 	./scripts/bootstrap-system.sh
 	./scripts/fetch-flink-jars.sh
+	./scripts/fetch-ui-test-assets.sh
 	$(BIN)/python scripts/compile-hot-path.py
 
 # The trace hot path compiled with mypyc (slo_scout/speedups.py); a no-op when current.
