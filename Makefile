@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEMO_OUT ?= demo-out
 
-.PHONY: demo test bench golden helm-test clean bootstrap compiled
+.PHONY: demo test bench golden helm-test clean bootstrap compiled screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,7 @@ bench: bootstrap
 	$(BIN)/python -m bench.ingest    # issue 5: collector ingest and the Flink journey job
 	$(BIN)/python -m bench.freshness # issue 10: ack of a trace's last span -> counted, beside the session gap
 	$(BIN)/python -m bench.recommendations # issue 13: past day -> next day on the simulated shop, seed pairs
+	$(BIN)/python -m bench.ui        # issue 17: every review UI page's server time on 10,000 journeys, beside the JSON list
 
 helm-test: bootstrap
 	$(BIN)/python -m pytest tests/infrastructure
@@ -58,3 +59,7 @@ golden: bootstrap
 clean:
 	-$(BIN)/python scripts/compile-hot-path.py --clean
 	rm -rf $(VENV) .cache $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache
+
+# The review UI's screenshots in docs/images, taken by its browser tests (Chromium).
+screenshots: bootstrap
+	SLO_SCOUT_UI_SCREENSHOTS=docs/images $(BIN)/python -m pytest -q tests/ui/test_browser.py

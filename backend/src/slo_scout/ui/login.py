@@ -6,6 +6,7 @@ a SameSite=Strict cookie and in the form, which must agree.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -103,11 +104,16 @@ async def logout(request: Request, me: ViewerDep) -> Response:
     return response
 
 
+@functools.cache
+def _asset(name: str) -> bytes:
+    return (_STATIC / name).read_bytes()
+
+
 @router.get("/static/{name}", include_in_schema=False)
 async def static(request: Request, name: str) -> Response:
     media = _ASSETS.get(name)
     if media is None:  # only the files listed: no path from the URL reaches the disk
         return error_page(request, 404, "Not found", f"no asset named {name}")
-    return Response((_STATIC / name).read_bytes(), media_type=media,
+    return Response(_asset(name), media_type=media,
                     headers={"Cache-Control": "public, max-age=86400",
                              "X-Content-Type-Options": "nosniff"})
