@@ -72,14 +72,14 @@ async def journey(request: Request, journey_id: int, me: ViewerDep) -> HTMLRespo
     quantiles = {q: quantile(sketch, q / 100) if has else None for q in (50, 90, 95, 99)}
     end = row.last_seen.replace(second=0, microsecond=0) + timedelta(minutes=1)
     start = max(row.first_seen.replace(second=0, microsecond=0), end - TRAFFIC_SPAN)
-    points = await series.stats_series(me.session, row.id, start, end, TRAFFIC_STEP)
+    points = await series.counts_series(me.session, row.id, start, end, TRAFFIC_STEP)
     slo_rows, _ = await slos.list_slos(me.session, environment_ids=[row.environment_id],
                                        status=None, limit=500, offset=0)
     return page(
         request, "journey.html", viewer=me, row=row, team=team, service=svc, environment=env,
         quantiles=quantiles, error_ratio=row.errors / row.requests if row.requests else 0.0,
         histogram=charts.latency_histogram(charts.latency_buckets(sketch), row.name),
-        traffic=charts.traffic([(p.start, p.requests, p.errors) for p in points], row.name),
+        traffic=charts.traffic(points, row.name),
         points=points, tree=call_tree(row.entry_service, row.edges),
         critical=[{**step, "bar": charts.share_bar(step["share"], step["service"])}
                   for step in row.critical_path],
