@@ -185,3 +185,13 @@ def test_an_admin_issues_a_key_shown_once_and_reads_the_audit_log(app: TestClien
     viewer, _ = _as(app, keys.viewer)
     assert viewer.get("/ui/admin/audit").status_code == 403
     assert "Audit log" not in viewer.get("/ui/journeys").text
+
+
+def test_an_adopted_slo_shows_its_analysis_evidence_and_budget(app: TestClient, keys: Keys
+                                                                ) -> None:
+    slo_id = _adopted(app, keys)
+    viewer, _ = _as(app, keys.viewer)
+    page = viewer.get(f"/ui/slos/{slo_id}").text
+    assert "Evidence from the analysis" in page and "Incidents kept out of the estimate" in page
+    assert "288,000 / 288,000" in page  # the checkout journey's day, all good
+    assert "minutes over 30 days" in page  # the budget the objective allows

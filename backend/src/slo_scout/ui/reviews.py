@@ -100,10 +100,25 @@ async def slo_page(request: Request, slo_id: int, me: ViewerDep) -> HTMLResponse
     slo = await slos.visible(me.session, me.principal, row_id(slo_id), "viewer")
     team, svc, env = await team_of_environment(me.session, slo.environment_id)
     journey = await journeys.get_journey(me.session, slo.journey_id) if slo.journey_id else None
+    evidence = None
+    if slo.result_id is not None and journey is not None:
+        result = await analysis.visible_result(me.session, me.principal, slo.result_id)
+        evidence = evidence_of(result.recommendations, journey.key, slo.sli_kind)
     return page(request, "slo.html", viewer=me, slo=slo, team=team, service=svc,
-                environment=env, journey=journey, budget=budget(slo, journey),
+                environment=env, journey=journey, budget=budget(slo, journey), evidence=evidence,
                 history=await slo_repository.revisions(me.session, slo.id),
                 notice=request.query_params.get("done"))
+
+
+def evidence_of(recommendations: list[Any], journey_key: str, kind: str
+                ) -> dict[str, Any] | None:
+    """The evidence the analysis gave for this journey's ``kind`` proposal: its interval, the
+    incidents it kept out of the estimate, and the backtest (how the objective fared on the
+    later half of the history)."""
+    entry = next((e for e in recommendations if e.get("journey_key") == journey_key), None)
+    rec = next((r for r in (entry or {}).get("recommendations", []) if r.get("kind") == kind),
+               None)
+    return rec.get("evidence") if rec else None
 
 
 def budget(slo: Any, journey: Any) -> dict[str, Any]:

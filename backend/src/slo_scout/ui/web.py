@@ -74,7 +74,9 @@ def _when(moment: datetime | None) -> str:
     return "–" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-templates.filters.update(pct=_pct, ms=_ms, when=_when, thousands=lambda n: f"{n:,}")
+templates.filters.update(
+    pct=_pct, ms=_ms, when=_when, thousands=lambda n: f"{n:,}",
+    epoch=lambda s: _when(datetime.fromtimestamp(s, UTC)))
 
 
 @dataclass
