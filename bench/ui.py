@@ -6,7 +6,9 @@ approved twice and two bundles (so the bundle page draws a real diff), signs in 
 UI's form, then requests every page in turn, one request at a time over one keep-alive
 connection (so each time is the server's, not a queue's). Prints p50/p99 of the round trip and
 of the page's own ``Server-Timing``, and each page's p50 as a multiple of the baseline's (the
-JSON API's ``GET /api/v1/journeys?limit=50``), measured in the same run.
+JSON API's ``GET /api/v1/journeys?limit=50``), measured in the same run. The goal is judged
+on ``Server-Timing`` (the page handler: session, control-layer reads, template), which leaves
+out the client's and the socket's scheduling on a machine shared with other work.
 
     python -m bench.ui [--rounds 60] [--journeys 10000] [--database-url URL]
 
@@ -147,12 +149,15 @@ def _report(found: dict[str, tuple[Tally, Tally]], journeys: int, backend: str,
         app_cols = (f"{app.quantile(0.5) * 1000:8.1f} {app.quantile(0.99) * 1000:8.1f}"
                     if app.latencies_s else f"{'–':>8} {'–':>8}")
         is_ui = name.startswith(("journey", "analyses", "SLO", "bundle", "API keys", "audit"))
-        worst = max(worst, p99) if is_ui else worst
-        goal = ("" if not is_ui else "meets" if p99 < GOAL_MS else "misses")
+        # judged on the page's own Server-Timing: the server's time, not the shared machine's
+        # scheduling of the client and the socket around it (the round trip is shown beside)
+        server_p99 = app.quantile(0.99) * 1000 if app.latencies_s else p99
+        worst = max(worst, server_p99) if is_ui else worst
+        goal = ("" if not is_ui else "meets" if server_p99 < GOAL_MS else "misses")
         print(f"{name:34} {p50:7.1f} {p99:7.1f} {app_cols} {p50 / 1000 / base_p50:7.2f}  {goal}")
     verdict = "meets" if worst < GOAL_MS else "misses"
     print(f"goal: every page's p99 under {GOAL_MS:.0f} ms of server time: {verdict} "
-          f"(slowest page p99 {worst:.1f} ms, round trip on loopback)")
+          f"(slowest page's app p99 {worst:.1f} ms)")
 
 
 def main(argv: list[str] | None = None) -> int:
