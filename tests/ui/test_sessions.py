@@ -122,3 +122,25 @@ def _first_result(client: TestClient) -> int:
     found = re.search(r'/ui/analyses/(\d+)">proposals', client.get("/ui/analyses").text)
     assert found is not None, "the analysis has no result"
     return int(found.group(1))
+
+
+def test_over_https_the_session_cookie_is_secure(migrated_url: str, keys: Keys) -> None:
+    settings = Settings(database_url=migrated_url, auth={"bootstrap_admin_key": ADMIN_KEY})
+    with TestClient(create_app(settings, clock=lambda: NOW),
+                    base_url="https://testserver") as client:
+        form = client.get("/ui/login")
+        answer = client.post("/ui/login", data={"api_key": keys.viewer,
+                                                "csrf_token": csrf_of(form.text)},
+                             follow_redirects=False)
+    cookie = next(c for c in answer.headers.get_list("set-cookie")
+                  if c.startswith("slo_scout_session="))
+    assert "secure" in {a.strip().lower() for a in cookie.split(";")[1:]}
+
+
+def test_sign_in_sends_the_browser_back_only_to_a_page_of_the_ui(client: TestClient,
+                                                                 keys: Keys) -> None:
+    form = client.get("/ui/login")
+    answer = client.post("/ui/login", data={
+        "api_key": keys.viewer, "csrf_token": csrf_of(form.text),
+        "next": "//evil.example/ui/"}, follow_redirects=False)
+    assert answer.headers["location"] == "/ui/journeys"  # never an open redirect
