@@ -78,7 +78,10 @@ def test_journeys_are_listed_busiest_first_and_a_search_narrows_them(app: TestCl
     viewer, _ = _as(app, keys.viewer)
     page = viewer.get("/ui/journeys").text
     assert page.index("checkout") < page.index("items")  # 288,000 requests before 172,800
-    assert "2 journeys" in page and "Fragments" in page
+    assert "2 journeys" in page
+    journeys, fragments = page.split('id="fragments-h"')
+    assert "Charge" in fragments and "Charge" not in journeys  # apart, never a journey
+    assert ">7<" in fragments  # its traces
     partial = viewer.get("/ui/journeys", params={"q": "items"},
                          headers={"HX-Request": "true", "HX-Target": "journey-results"})
     assert "1 journeys" in partial.text and "<html" not in partial.text  # the rows only
