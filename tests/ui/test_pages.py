@@ -198,3 +198,19 @@ def test_an_adopted_slo_shows_its_analysis_evidence_and_budget(app: TestClient, 
     assert "Evidence from the analysis" in page and "Incidents kept out of the estimate" in page
     assert "288,000 / 288,000" in page  # the checkout journey's day, all good
     assert "minutes over 30 days" in page  # the budget the objective allows
+
+
+def test_an_editor_starts_an_analysis_within_the_apis_lookback_cap(app: TestClient, keys: Keys
+                                                                   ) -> None:
+    editor, csrf = _as(app, keys.editor)
+    started = editor.post("/ui/analyses", data={
+        "target": "shop-frontend/prod", "lookback": "6h", "csrf_token": csrf})
+    assert started.status_code == 200 and "status-queued" in started.text
+    too_long = editor.post("/ui/analyses", data={
+        "target": "shop-frontend/prod", "lookback": "500d", "csrf_token": csrf})
+    assert too_long.status_code == 422 and "400d" in too_long.text
+    viewer, csrf = _as(app, keys.viewer)
+    assert "Start an analysis" not in viewer.get("/ui/analyses").text
+    refused = viewer.post("/ui/analyses", data={
+        "target": "shop-frontend/prod", "lookback": "6h", "csrf_token": csrf})
+    assert refused.status_code == 403

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from slo_scout.control.analysis import listing
 from slo_scout.control.analysis import service as analysis
 from slo_scout.control.catalog.service import team_of_environment, visible_environments
+from slo_scout.control.errors import InvalidField
 from slo_scout.control.journeys import repository as journeys
 from slo_scout.control.preconditions import Seen
 from slo_scout.control.slos import repository as slo_repository
@@ -23,6 +24,7 @@ from slo_scout.ui.web import UiRoute, ViewerDep, page, see_other
 router = APIRouter(route_class=UiRoute)
 Comment = Annotated[str, Form(min_length=1, max_length=2000)]
 Version = Annotated[int, Form(ge=1, le=2**31 - 1)]
+MAX_LOOKBACK_S = 400 * 86400
 Target = Annotated[str, Form(min_length=3, max_length=301, pattern=r"^[^/]+/.+$")]  # svc/env
 
 
@@ -41,6 +43,9 @@ async def start_analysis(
 ) -> Response:
     service, environment = target.split("/", 1)  # service names hold no "/"
     seconds = int(lookback[:-1]) * {"m": 60, "h": 3600, "d": 86400}[lookback[-1]]
+    if seconds > MAX_LOOKBACK_S:  # the JSON API's cap (api/analysis/schemas.py), same words
+        raise InvalidField("lookback", "lookback must be between 1m and 400d (the cap on what "
+                           "one analysis loads)")
     await analysis.request(
         me.session, me.principal, service=service, environment=environment, lookback=lookback,
         lookback_seconds=seconds, end=None, strategy="balanced",
