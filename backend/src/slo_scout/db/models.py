@@ -330,8 +330,11 @@ class UiSession(Base):
 
     __tablename__ = "ui_sessions"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"),
-                                        index=True)
+    # the API key signed in with; None for an OIDC sign-in, which keeps its subject and grants
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"),
+                                               index=True)
+    subject: Mapped[str | None] = mapped_column(String(200), default=None)
+    grants: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)

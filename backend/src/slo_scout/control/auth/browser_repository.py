@@ -15,9 +15,11 @@ async def add(session: AsyncSession, row: UiSession) -> None:
     await session.flush()
 
 
-async def with_key(session: AsyncSession, token_hash: str) -> tuple[UiSession, ApiKey] | None:
+async def with_key(session: AsyncSession, token_hash: str
+                   ) -> tuple[UiSession, ApiKey | None] | None:
+    """The session and the API key it was opened with (None for an OIDC sign-in)."""
     found = (await session.execute(
-        select(UiSession, ApiKey).join(ApiKey, ApiKey.id == UiSession.key_id)
+        select(UiSession, ApiKey).join(ApiKey, ApiKey.id == UiSession.key_id, isouter=True)
         .where(UiSession.token_hash == token_hash))).first()
     return (found[0], found[1]) if found is not None else None
 

@@ -53,6 +53,19 @@ async def open_session(
     return Opened(token, csrf, principal)
 
 
+async def open_oidc_session(
+    session: AsyncSession, principal: Principal, now: datetime, expires_at: datetime
+) -> Opened:
+    """A new session for an OIDC user whose id token was verified: its subject and grants are
+    kept with the session, which ends at ``expires_at`` (no later than the id token)."""
+    await browser_repository.remove_expired(session, now)
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    await browser_repository.add(session, UiSession(
+        token_hash=_digest(token), key_id=None, subject=principal.subject,
+        grants=dict(principal.grants), csrf_token=csrf, created_at=now, expires_at=expires_at))
+    return Opened(token, csrf, principal)
+
+
 async def current(session: AsyncSession, token: str, now: datetime) -> Current:
     """The session's principal, read afresh: Unauthenticated when the session is unknown,
     expired, or its key was revoked since."""
@@ -60,12 +73,16 @@ async def current(session: AsyncSession, token: str, now: datetime) -> Current:
     if found is None:
         raise Unauthenticated("the session is unknown or has ended; sign in again")
     row, key = found
-    if row.expires_at <= now or key.revoked_at is not None:
+    if row.expires_at <= now or (key is not None and key.revoked_at is not None):
         await browser_repository.remove(session, row.token_hash)
         raise Unauthenticated("the session has expired or its API key was revoked; "
                               "sign in again")
-    grants = await repository.grants_of_key(session, key.id)
-    return Current(Principal(key.subject, grants, key_id=key.id), row.csrf_token, row.expires_at)
+    if key is None:  # an OIDC sign-in: what its id token granted, until it expires
+        principal = Principal(row.subject or "oidc:unknown", dict(row.grants or {}))
+    else:
+        principal = Principal(key.subject, await repository.grants_of_key(session, key.id),
+                              key_id=key.id)
+    return Current(principal, row.csrf_token, row.expires_at)
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:

@@ -1,7 +1,8 @@
 """Browser sessions of the review UI: an API key signed in once, a cookie afterwards.
 
 Only a SHA-256 of the session token is stored (like API keys), with the key it was opened
-with (so revoking the key ends the session), the CSRF token its forms carry, and its expiry.
+with (so revoking the key ends the session), or for an OIDC sign-in the subject and the grants
+its id token carried, the CSRF token its forms carry, and its expiry.
 
 Revision ID: 0012
 Revises: 0011
@@ -23,7 +24,9 @@ def upgrade() -> None:
         "ui_sessions",
         sa.Column("token_hash", sa.String(64), primary_key=True),
         sa.Column("key_id", sa.Integer, sa.ForeignKey("api_keys.id", ondelete="CASCADE"),
-                  nullable=False),
+                  nullable=True),
+        sa.Column("subject", sa.String(200), nullable=True),
+        sa.Column("grants", sa.JSON, nullable=True),
         sa.Column("csrf_token", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
