@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEMO_OUT ?= demo-out
 
-.PHONY: demo test bench golden helm-test clean bootstrap compiled
+.PHONY: demo test bench golden helm-test clean bootstrap compiled screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,7 @@ $(STAMP): $(BIN)/python pyproject.toml scripts/install-pyflink.sh scripts/instal
 bootstrap: $(STAMP)
 	./scripts/bootstrap-system.sh
 	./scripts/fetch-flink-jars.sh
+	./scripts/fetch-ui-test-assets.sh
 	$(BIN)/python scripts/compile-hot-path.py
 
 # The trace hot path compiled with mypyc (slo_scout/speedups.py); a no-op when current.
@@ -49,6 +50,7 @@ bench: bootstrap
 	$(BIN)/python -m bench.recommendations # issue 13: past day -> next day on the simulated shop, seed pairs
 	$(BIN)/slo-scout rca evaluate ../shared/datasets/nezha-trainticket --no-progress # issue 16: AS@k on the public day
 	$(BIN)/python -m bench.similar   # issue 14: model load, embedding per journey, nearest-journey query
+	$(BIN)/python -m bench.ui        # issue 17: every review UI page's server time on 10,000 journeys, beside the JSON list
 
 helm-test: bootstrap
 	$(BIN)/python -m pytest tests/infrastructure
@@ -59,3 +61,7 @@ golden: bootstrap
 clean:
 	-$(BIN)/python scripts/compile-hot-path.py --clean
 	rm -rf $(VENV) .cache $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache
+
+# The review UI's screenshots in docs/images, taken by its browser tests (Chromium).
+screenshots: bootstrap
+	SLO_SCOUT_UI_SCREENSHOTS=docs/images $(BIN)/python -m pytest -q tests/ui/test_browser.py

@@ -35,6 +35,13 @@ class AuthSettings(BaseModel):
     allow_self_approval: bool = False
     # Creates (once) an admin API key with this exact value: how the first admin gets in.
     bootstrap_admin_key: SecretStr | None = None
+    # The review UI's OIDC sign-in (authorization code with PKCE): the client registered at the
+    # issuer and its two endpoints. The id token is verified like a bearer token (issuer, JWKS,
+    # audience: set oidc_audience to the client id). All four, and the three above, needed.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_authorization_url: str | None = None
+    oidc_token_url: str | None = None
 
     @field_validator("bootstrap_admin_key")
     @classmethod

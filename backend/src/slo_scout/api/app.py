@@ -38,6 +38,7 @@ from slo_scout.control.auth.oidc import OidcVerifier
 from slo_scout.control.journeys import pending
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.settings import Settings, get_settings
+from slo_scout.ui.router import router as ui_router
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("slo_scout.api")
@@ -141,4 +142,5 @@ def create_app(
     for router in _routers():
         app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES,
                            dependencies=[Depends(single_query_values)])
+    app.include_router(ui_router)  # the review UI at /ui: same process, same credentials
     return app

@@ -53,3 +53,17 @@ async def stats_series(
             p99_s=quantile(sketch, 0.99) if has else None,
         ))
     return points
+
+
+async def counts_series(
+    session: AsyncSession, journey_id: int, start: datetime, end: datetime, step_minutes: int
+) -> list[tuple[datetime, int, int]]:
+    """(step start, requests, errors) per step: :func:`stats_series` without the quantiles."""
+    step = timedelta(minutes=step_minutes)
+    buckets: dict[datetime, list[int]] = {}
+    for minute, requests, errors in await repository.counts_between(
+            session, journey_id, start, end):
+        slot = buckets.setdefault(start + ((minute - start) // step) * step, [0, 0])
+        slot[0] += requests
+        slot[1] += errors
+    return [(slot, *buckets[slot]) for slot in sorted(buckets)]  # type: ignore[misc]

@@ -326,3 +326,18 @@ class AuditEntry(Base):
     target_id: Mapped[str] = mapped_column(String(100))
     team: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any]]
+
+
+class UiSession(Base):
+    """A signed-in browser of the review UI (migration 0012): only the token's SHA-256."""
+
+    __tablename__ = "ui_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # the API key signed in with; None for an OIDC sign-in, which keeps its subject and grants
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"),
+                                               index=True)
+    subject: Mapped[str | None] = mapped_column(String(200), default=None)
+    grants: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)

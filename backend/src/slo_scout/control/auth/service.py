@@ -50,6 +50,13 @@ async def principal_for_token(
         claims = await verifier.verify(token)
     except InvalidToken as error:
         raise Unauthenticated(str(error)) from error
+    return await principal_for_claims(session, claims, roles_claim)
+
+
+async def principal_for_claims(
+    session: AsyncSession, claims: dict[str, Any], roles_claim: str
+) -> Principal:
+    """An OIDC user's principal from verified claims: role bindings and the roles claim."""
     subject = f"oidc:{claims['sub']}"
     grants = await repository.grants_of(session, subject)
     for grant in _claimed_roles(claims.get(roles_claim)):

@@ -146,3 +146,16 @@ async def drop_stats_before(session: AsyncSession, cutoff: datetime) -> int:
         JourneyStat.__table__.delete().where(JourneyStat.minute < cutoff)
     )
     return int(result.rowcount or 0)
+
+
+async def counts_between(
+    session: AsyncSession, journey_id: int, start: datetime, end: datetime
+) -> list[tuple[datetime, int, int]]:
+    """(minute, requests, errors) of one journey, without the latency sketches: what a traffic
+    chart needs, at a fraction of loading and decoding every minute's sketch."""
+    stat = JourneyStat.__table__.c
+    rows = await session.execute(
+        select(stat.minute, stat.requests, stat.errors)
+        .where(stat.journey_id == journey_id, stat.minute >= start, stat.minute < end)
+        .order_by(stat.minute))
+    return [(minute, int(requests), int(errors)) for minute, requests, errors in rows.all()]
