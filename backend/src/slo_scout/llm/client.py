@@ -39,12 +39,15 @@ class Usage:
     failures: int = 0
     rejected: list[str] = field(default_factory=list)  # answers or parts the guards refused
     fallback: str | None = None  # why (part of) the run was deterministic
+    explained: int = 0  # recommendations whose rationale the model wrote (guarded)
+    drafted: int = 0  # provisional targets the model picked among the options
 
     def as_dict(self) -> dict[str, Any]:
         return {"provider": self.provider, "model": self.model, "calls": self.calls,
                 "tokens": self.tokens, "cache_hits": self.cache_hits,
                 "failures": self.failures, "rejected": list(self.rejected),
-                "fallback": self.fallback}
+                "fallback": self.fallback, "explained": self.explained,
+                "drafted": self.drafted}
 
 
 class ModelClient:
