@@ -17,7 +17,12 @@ from tests.fixtures.llm_server import HOSTILE_RATIONALES, LlmServer
 from typer.testing import CliRunner
 
 from slo_scout.cli.main import app
+from slo_scout.core.llm import proposals
 from slo_scout.core.llm.guards import cites_only, rationale
+from slo_scout.core.recommend import Strategy, recommend_availability_counts
+from slo_scout.core.recommend.model import DraftSource, WindowCounts
+from slo_scout.core.recommend.similar import ApprovedObjective, SimilarJourney
+from slo_scout.core.slis import SliKind
 
 DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
@@ -158,3 +163,29 @@ def test_the_rationale_guard_reads_numbers_as_people_write_them() -> None:
     assert rationale("Met 99.5% of the time.", evidence) == ("Met 99.5% of the time.", None)
     assert rationale("Met **99.5%**", evidence)[1] == "contains markup"
     assert rationale("x" * 601, evidence)[1] == "longer than 600 characters"
+
+
+def test_a_draft_is_asked_with_its_options_and_similar_journeys_and_the_pick_is_guarded() -> None:
+    near = SimilarJourney("n1", "prod", "shop", "Checkout token=abc123", 0.9,
+                          (ApprovedObjective("s1", 2, SliKind.AVAILABILITY, 99.5),))
+    far = SimilarJourney("n2", "prod", "shop", "Unrelated", 0.3,
+                         (ApprovedObjective("s2", 1, SliKind.AVAILABILITY, 90.0),))
+    rec = recommend_availability_counts("j1", [WindowCounts(0, 60, 3, 4)],
+                                        strategy=Strategy.BALANCED, similar=[near, far])
+    assert rec.provisional is not None and rec.objective == 95.0  # 99.5 snapped to the options
+    sent = proposals.request([rec], {"j1": [near, far]})
+    item = json.loads(sent.split("<evidence>", 1)[1].split("</evidence>", 1)[0])[0]
+    assert item["objective_options"] == [90.0, 95.0]
+    assert item["similar_journeys"] == [{"name": "Checkout token=<redacted>", "similarity": 0.9,
+                                         "approved": [{"objective_percent": 99.5,
+                                                       "threshold_seconds": None}]}]
+    answer = proposals.Proposals(proposals=[proposals.Proposal(
+        journey_id="j1", sli="availability", objective=90.0,
+        rationale="3 of 4 requests were good; 90% leaves room until more traffic is seen.")])
+    [picked], rejected = proposals.accept([rec], answer, {"j1": [near]})
+    assert rejected == [] and picked.objective == 90.0
+    assert picked.provisional is not None and picked.provisional.source is DraftSource.MODEL
+    above = answer.model_copy(update={"proposals": [answer.proposals[0].model_copy(
+        update={"objective": 99.5})]})
+    [kept], rejected = proposals.accept([rec], above, {"j1": [near]})
+    assert kept == rec and "not one of the options" in rejected[0]

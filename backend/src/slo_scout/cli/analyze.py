@@ -313,7 +313,7 @@ def analyze_command(
     top: int = typer.Option(30, min=1, help="Rows in the printed table."),
     no_llm: bool = typer.Option(
         False, "--no-llm", help="Do not ask the configured model (SLO_SCOUT_LLM__PROVIDER) for "
-        "journey names this run."),
+        "journey names, rationales or provisional targets this run."),
     max_inflation: float = typer.Option(
         DEFAULT_MAX_INFLATION, min=0.0, help="Stop at a gzip file that inflates more than this "
         "many times its size (once past 16 MiB): a decompression bomb. 0: no limit.",

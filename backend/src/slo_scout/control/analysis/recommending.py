@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,6 +23,7 @@ from slo_scout.core.recommend.journey import (
     recommend_latency_counts,
 )
 from slo_scout.core.recommend.model import Recommendation, Strategy, WindowCounts
+from slo_scout.core.recommend.similar import SimilarJourney
 from slo_scout.core.slis import MetricFamily, SliCandidate, sli_candidates
 from slo_scout.llm.client import ModelClient
 from slo_scout.llm.naming import name_journeys
@@ -97,9 +98,13 @@ class Recommender:
     async def recommend(
         self, journeys: list[Journey], *, now: datetime, lookback_s: int, strategy: str,
         family: MetricFamily, client: ModelClient | None = None,
+        similar: Mapping[str, Sequence[SimilarJourney]] | None = None,
     ) -> list[dict[str, Any]]:
         """Every journey's SLI candidates and recommendations; with an enabled ``client`` the
-        model names the journeys and explains the recommendations (guarded, else the rules')."""
+        model names the journeys and explains the recommendations (guarded, else the rules').
+        ``similar``: per journey key, its neighbours with their approved SLOs, the context of a
+        provisional draft where the evidence is thin."""
+        similar = similar or {}
         chosen = Strategy(strategy)
         ordered = sorted(journeys, key=lambda j: j.id)
         by_journey: list[tuple[Recommendation, ...]] = []
@@ -107,17 +112,19 @@ class Recommender:
             if self.history is None:
                 recs = recommend_journey(
                     journey, family, strategy=chosen, now_s=int(now.timestamp()),
-                    lookback_s=lookback_s,
+                    lookback_s=lookback_s, similar=similar.get(journey.id, ()),
                 )
             else:
-                recs = await self._from_history(journey, family, chosen, now, lookback_s)
+                recs = await self._from_history(journey, family, chosen, now, lookback_s,
+                                                similar.get(journey.id, ()))
             by_journey.append(recs)
             await asyncio.sleep(0)  # long analyses stay fair to the worker's heartbeat
         names: dict[str, str] = {}
         if client is not None and client.enabled:
             # the SDKs block: off the event loop, so the worker's lease renewals keep going
             names = await asyncio.to_thread(name_journeys, client, ordered)
-            flat = await asyncio.to_thread(propose, client, [r for rs in by_journey for r in rs])
+            flat = await asyncio.to_thread(propose, client, [r for rs in by_journey for r in rs],
+                                           similar)
             explained = {(r.journey_id, r.kind): r for r in flat}
             by_journey = [tuple(explained[(r.journey_id, r.kind)] for r in rs)
                           for rs in by_journey]
@@ -140,7 +147,7 @@ class Recommender:
 
     async def _from_history(
         self, journey: Journey, family: MetricFamily, strategy: Strategy, now: datetime,
-        lookback_s: int,
+        lookback_s: int, similar: Sequence[SimilarJourney] = (),
     ) -> tuple[Recommendation, Recommendation]:
         assert self.history is not None
         window = {"now": now, "lookback_s": lookback_s, "windows": HISTORY_WINDOWS}
@@ -155,6 +162,7 @@ class Recommender:
                 latency.good_query, latency.total_query, **window
             )
         return (
-            recommend_availability_counts(journey.id, counts, strategy=strategy),
-            recommend_latency_counts(journey.id, by_threshold, strategy=strategy),
+            recommend_availability_counts(journey.id, counts, strategy=strategy, similar=similar),
+            recommend_latency_counts(journey.id, by_threshold, strategy=strategy,
+                                     similar=similar),
         )

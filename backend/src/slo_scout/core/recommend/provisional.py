@@ -4,16 +4,17 @@ A journey with fewer requests than the rule needs still gets its SLIs and an obj
 ``provisional`` with its source named. The evidence bounds the choice: an availability objective
 is a ladder rung not above the Wilson upper bound of what was measured, a latency threshold a
 bucket boundary at which the requests seen allow the latency objective (its Wilson upper bound
-reaches it). Within those options the draft follows, in order:
+reaches it). Within those options:
 
-1. **similar journeys**: the median approved objective (latency: threshold) of the neighbours
-   at least ``SIMILARITY_CUT`` alike, snapped down to an allowed rung (up to an allowed
-   boundary);
-2. **the model**, when one is configured (a runtime asks it; :func:`redraft` applies its pick
-   after the guards check it is one of the options);
-3. **a documented convention** otherwise: availability 99% (the loosest standard target),
-   latency the second-smallest boundary every request seen met (one bucket of headroom, since a
-   handful of requests says little about the tail).
+- **the model**, when one is configured, picks with the similar journeys' approved SLOs as
+  context (a runtime asks it; the guards check its pick is one of the options, and
+  :func:`redraft` applies it). Without a model, or when its answer is refused:
+- **similar journeys**: the median approved objective (latency: threshold) of the neighbours
+  at least ``SIMILARITY_CUT`` alike, snapped down to an allowed rung (up to an allowed
+  boundary);
+- **a documented convention** when there are none: availability 99% (the loosest standard
+  target), latency the second-smallest boundary every request seen met (one bucket of
+  headroom, since a handful of requests says little about the tail).
 """
 
 from __future__ import annotations
