@@ -144,7 +144,9 @@ def evaluate_pair(seed: int, next_seed: int, traces: int, strategy: Strategy) ->
     now = end_of_data(past.journeys)
     out = []
     for journey in sorted(past.journeys, key=lambda j: j.name):
-        for rec in recommend_journey(journey, FAMILY, strategy=strategy, now_s=now):
+        # the rule's own answers: a provisional draft is not an objective the evidence backs
+        for rec in recommend_journey(journey, FAMILY, strategy=strategy, now_s=now,
+                                     draft_thin=False):
             name = journey.name.split(" (")[0]
             out.append(judge(rec, later.get(journey.id), (seed, next_seed), name))
     return out
@@ -158,7 +160,8 @@ def demo_checkout() -> Recommendation:
                      idle_ns=30_000_000_000)
     checkout = next(j for j in found.journeys if j.entry.operation == "/api/checkout")
     now = end_of_data(found.journeys)
-    return recommend_journey(checkout, FAMILY, strategy=Strategy.BALANCED, now_s=now)[0]
+    return recommend_journey(checkout, FAMILY, strategy=Strategy.BALANCED, now_s=now,
+                             draft_thin=False)[0]
 
 
 def _pct(value: float | None, digits: int = 2) -> str:

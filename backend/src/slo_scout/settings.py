@@ -99,6 +99,7 @@ class LlmSettings(BaseModel):
     max_retries: int = 2  # the SDKs' own, with backoff honouring Retry-After
     failures_before_open: int = 3  # consecutive failures that stop calls for the run
     token_budget: int = 50_000  # per analysis; past it the rest is deterministic
+    max_concurrency: int = Field(default=4, ge=1)  # calls in flight per process, all analyses
     cache_dir: Path | None = None  # default: <data_dir>/llm-cache
 
 

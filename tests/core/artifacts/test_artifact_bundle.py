@@ -104,13 +104,21 @@ def test_the_bundle_has_every_format_per_service(bundle):
     assert "recommendations.yaml" in files
 
 
-def test_journeys_without_enough_data_are_reported_but_get_no_slo(bundle):
+def test_journeys_without_enough_data_get_a_draft_marked_provisional(bundle):
     _, _, files = bundle
-    assert "delete-account" not in files["sloth/frontend.yaml"]
+    sloth = yaml.safe_load(files["sloth/frontend.yaml"])
+    drafts = [s for s in sloth["slos"] if "slo_scout_provisional" in s["labels"]]
+    assert sorted(s["name"] for s in drafts) == ["delete-account-availability",
+                                                 "delete-account-latency"]
+    assert all(s["labels"]["slo_scout_provisional"] == "convention" for s in drafts)
+    assert all(s["description"].startswith("Provisional draft (convention)") for s in drafts)
     report = yaml.safe_load(files["recommendations.yaml"])
     rare = [r for r in report["recommendations"] if r["journey"] == "DELETE /account"]
     assert {r["status"] for r in rare} == {"insufficient data"}
-    assert all(r["objective"] is None for r in rare)
+    assert all(r["provisional"]["source"] == "convention" for r in rare)
+    assert all(r["objective"] in r["provisional"]["allowed_objectives"] for r in rare)
+    sure = [r for r in report["recommendations"] if r["journey"] != "DELETE /account"]
+    assert all(r["provisional"] is None for r in sure)
 
 
 def _queries(node):
@@ -173,7 +181,7 @@ def test_openslo_output_is_read_back_by_the_openslo_reader(bundle):
     from_openslo = sorted((s.name, s.objective) for r in results if r.spec for s in r.spec.slos)
     sloth = read_documents(files["sloth/frontend.yaml"], source="sloth", period_ms=period_ms)
     from_sloth = sorted((s.name, s.objective) for r in sloth if r.spec for s in r.spec.slos)
-    assert from_openslo == from_sloth and len(from_sloth) == 2
+    assert from_openslo == from_sloth and len(from_sloth) == 4  # 2 provisional drafts
 
 
 def test_calendar_windows_start_on_the_first_of_the_month():

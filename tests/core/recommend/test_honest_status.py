@@ -51,6 +51,10 @@ def test_a_journey_at_a_standard_target_is_ok_and_below_it_is_below_standard():
 
 
 def test_too_few_requests_say_nothing():
-    rec = recommend_availability_counts("j", [WindowCounts(0, 60, MIN_EVENTS - 1, MIN_EVENTS - 1)],
-                                        strategy=Strategy.AGGRESSIVE)
+    windows = [WindowCounts(0, 60, MIN_EVENTS - 1, MIN_EVENTS - 1)]
+    rec = recommend_availability_counts("j", windows, strategy=Strategy.AGGRESSIVE,
+                                        draft_thin=False)
     assert rec.status is Status.INSUFFICIENT_DATA and rec.objective is None
+    # by default a draft is proposed, marked provisional, and the rule's status stays
+    drafted = recommend_availability_counts("j", windows, strategy=Strategy.AGGRESSIVE)
+    assert drafted.status is Status.INSUFFICIENT_DATA and drafted.provisional is not None

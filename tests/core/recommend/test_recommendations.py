@@ -64,7 +64,8 @@ def test_a_steady_journey_gets_a_standard_target_with_its_evidence():
 
 def test_too_few_requests_give_insufficient_data_and_no_number():
     rec = recommend_availability(
-        _journey(minutes=5, per_minute=10), strategy=Strategy.BALANCED, now_s=START + 3600
+        _journey(minutes=5, per_minute=10), strategy=Strategy.BALANCED, now_s=START + 3600,
+        draft_thin=False,
     )
     assert rec.status is Status.INSUFFICIENT_DATA
     assert rec.objective is None and rec.evidence.budget_minutes_30d is None
@@ -74,8 +75,12 @@ def test_too_few_requests_give_insufficient_data_and_no_number():
 def test_an_interval_that_resolves_no_rung_is_insufficient_even_above_the_minimum():
     # 90% of 120 requests: ±5.6 points cannot tell 90 from 95, and nothing lies below 90.
     windows = [WindowCounts(0, 3600, 108, 120)]
-    rec = recommend_availability_counts("j", windows, strategy=Strategy.AGGRESSIVE)
+    rec = recommend_availability_counts("j", windows, strategy=Strategy.AGGRESSIVE,
+                                        draft_thin=False)
     assert rec.status is Status.INSUFFICIENT_DATA and rec.objective is None
+    # the draft stays within what the interval allows: only 90 is not above its upper bound
+    drafted = recommend_availability_counts("j", windows, strategy=Strategy.AGGRESSIVE)
+    assert drafted.objective == 90.0 and drafted.provisional is not None
 
 
 def test_a_journey_failing_often_is_unmet_rather_than_given_a_made_up_target():

@@ -38,6 +38,7 @@ from slo_scout.core.telemetry.model import Span
 from slo_scout.gc_tuning import batch_gc
 from slo_scout.llm.client import ModelClient, Usage
 from slo_scout.llm.naming import name_journeys
+from slo_scout.llm.proposals import propose
 from slo_scout.report import InputSummary, render_report
 from slo_scout.settings import Settings
 
@@ -175,11 +176,13 @@ def write_outputs(
     model: Usage | None = None,
     include_incidents: bool = False,
     similar: Mapping[str, list[dict[str, Any]]] | None = None,
+    client: ModelClient | None = None,
 ) -> list[Path]:
     """journeys.json, report.html and, unless ``metrics`` is None, the artifact bundle.
 
     ``names``: names for people a model gave (journey id -> name); journeys.json shows them as
-    ``display_name``, the rules' name staying ``name`` (and in every artifact)."""
+    ``display_name``, the rules' name staying ``name`` (and in every artifact). ``client``: a
+    configured model explains the recommendations and picks provisional drafts (guarded)."""
     out.mkdir(parents=True, exist_ok=True)
     document = discovery_to_dict(discovery)
     for journey in document["journeys"]:
@@ -188,16 +191,18 @@ def write_outputs(
         journey["named_by"] = "model" if given else "rules"
         if similar is not None:  # --similar: the nearest stored journeys, nearest first
             journey["similar"] = similar.get(journey["id"], [])
+    recs: list[Recommendation] = []
+    if metrics is not None and discovery.journeys:
+        recs = recommendations_of(discovery, metrics, strategy,
+                                  include_incidents=include_incidents)
+        if client is not None and client.enabled:
+            recs = propose(client, recs)
     document["model"] = (model or Usage()).as_dict()
     files: dict[str, bytes] = {
         "journeys.json": (
             json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         ).encode()
     }
-    recs: list[Recommendation] = []
-    if metrics is not None and discovery.journeys:
-        recs = recommendations_of(discovery, metrics, strategy,
-                                  include_incidents=include_incidents)
     files.update(render_report(discovery, inputs=inputs.summary(), title=title,
                                recommendations=recs))
     if metrics is not None and discovery.journeys:
@@ -315,7 +320,7 @@ def analyze_command(
     top: int = typer.Option(30, min=1, help="Rows in the printed table."),
     no_llm: bool = typer.Option(
         False, "--no-llm", help="Do not ask the configured model (SLO_SCOUT_LLM__PROVIDER) for "
-        "journey names this run."),
+        "journey names, rationales or provisional targets this run."),
     max_inflation: float = typer.Option(
         DEFAULT_MAX_INFLATION, min=0.0, help="Stop at a gzip file that inflates more than this "
         "many times its size (once past 16 MiB): a decompression bomb. 0: no limit.",
@@ -359,7 +364,7 @@ def analyze_command(
         written = write_outputs(
             discovery, inputs, out, title="SLO Scout: journeys",
             metrics=family, strategy=strategy.value, names=names, model=client.usage,
-            include_incidents=include_incidents,
+            include_incidents=include_incidents, client=client,
             similar=near.neighbours if near is not None else None,
         )
     except InflationLimitError as exc:
@@ -434,11 +439,13 @@ def _model_client(no_llm: bool) -> ModelClient:
 def _say_model(client: ModelClient, names: Mapping[str, str]) -> None:
     usage = client.usage
     if not client.enabled:
-        note("journey names: the rules' (a model would name them for people: "
-             "SLO_SCOUT_LLM__PROVIDER, or --no-llm was given)")
+        note("journey names, rationales and provisional picks: the rules' (a model would write "
+             "them: SLO_SCOUT_LLM__PROVIDER, or --no-llm was given)")
         return
-    line = (f"journey names: {len(names)} by {usage.provider} {usage.model} ({usage.calls} "
-            f"calls, {usage.tokens:,} tokens, {usage.cache_hits} cached)")
+    line = (f"journey names: {len(names)}, rationales: {usage.explained}, provisional picks: "
+            f"{usage.drafted} by {usage.provider} "
+            f"{usage.model} ({usage.calls} calls, {usage.tokens:,} tokens, "
+            f"{usage.cache_hits} cached)")
     if usage.rejected:
         line += f"; {len(usage.rejected)} refused by the guards (journeys.json: model.rejected)"
     if usage.fallback:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +26,15 @@ log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 MAX_OUTPUT_TOKENS = 2048
+# Calls in flight per process, shared by every analysis (the worker may run several, the API
+# with an embedded worker too): a provider's rate limit is per key, not per analysis.
+_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+_SLOTS_LOCK = threading.Lock()
+
+
+def _slots(limit: int) -> threading.BoundedSemaphore:
+    with _SLOTS_LOCK:
+        return _SLOTS.setdefault(limit, threading.BoundedSemaphore(limit))
 
 
 @dataclass
@@ -39,12 +49,15 @@ class Usage:
     failures: int = 0
     rejected: list[str] = field(default_factory=list)  # answers or parts the guards refused
     fallback: str | None = None  # why (part of) the run was deterministic
+    explained: int = 0  # recommendations whose rationale the model wrote (guarded)
+    drafted: int = 0  # provisional targets the model picked among the options
 
     def as_dict(self) -> dict[str, Any]:
         return {"provider": self.provider, "model": self.model, "calls": self.calls,
                 "tokens": self.tokens, "cache_hits": self.cache_hits,
                 "failures": self.failures, "rejected": list(self.rejected),
-                "fallback": self.fallback}
+                "fallback": self.fallback, "explained": self.explained,
+                "drafted": self.drafted}
 
 
 class ModelClient:
@@ -85,7 +98,8 @@ class ModelClient:
             self.usage.fallback = f"token budget of {self.settings.token_budget:,} spent"
             return None
         try:
-            answer, tokens = self._call(schema, system, user)
+            with _slots(self.settings.max_concurrency):
+                answer, tokens = self._call(schema, system, user)
         except ImportError as exc:
             self._consecutive_failures = self.settings.failures_before_open
             self.usage.fallback = (f"the {exc.name} SDK is not installed "

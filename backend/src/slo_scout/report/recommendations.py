@@ -39,7 +39,8 @@ def recommendation_rows(recs: Sequence[Recommendation]) -> dict[str, list[dict[s
         ev = rec.evidence
         out.setdefault(rec.journey_id, []).append({
             "sli": rec.kind.value,
-            "status": rec.status.value,
+            "status": (rec.status.value if rec.provisional is None
+                       else f"provisional ({rec.provisional.source.value})"),
             "target": _target(rec),
             "backtest": _backtest(rec),
             "incidents": [

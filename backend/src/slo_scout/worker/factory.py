@@ -15,6 +15,7 @@ from slo_scout.control.analysis.history import PrometheusHistory
 from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.control.journeys.embedding import EnvironmentEmbedding
 from slo_scout.core.slis import FAMILIES, FamilyKind
+from slo_scout.llm.client import ModelClient
 from slo_scout.settings import Settings
 from slo_scout.worker.loop import Worker, utc_now
 from slo_scout.worker.metrics import WorkerMetrics
@@ -32,7 +33,11 @@ def build_recommender(settings: Settings) -> Recommender:
             bearer_token=token.get_secret_value() if token else None,
             timeout_s=settings.history.timeout_seconds,
         )
-    return Recommender(family, history)
+    llm = settings.llm
+    cache = llm.cache_dir or settings.data_dir / "llm-cache"
+    # the same settings as analyze's (SLO_SCOUT_LLM__*): one client per analysis
+    model = (lambda: ModelClient(llm, cache_dir=cache)) if llm.provider != "none" else None
+    return Recommender(family, history, model=model)
 
 
 def build_worker(

@@ -60,7 +60,8 @@ class Worker:
         self._retention = timedelta(days=retention_days) if retention_days else None
         self._clock = clock
         self._runner = JobRunner(
-            sessions, worker=self.name, lease=self._lease, clock=clock, recommender=recommender
+            sessions, worker=self.name, lease=self._lease, clock=clock, recommender=recommender,
+            observe_model=metrics.model_used if metrics is not None else None,
         )
         self._stopping = asyncio.Event()
         self._metrics = metrics

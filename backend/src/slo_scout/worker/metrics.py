@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from slo_scout.llm.client import Usage
+
 # How a claimed job attempt ended, as this worker saw it.
 OUTCOMES = ("succeeded", "failed", "retrying", "lease_lost", "error")
 # Analyses take from well under a second to minutes (history queries to Prometheus).
@@ -61,6 +63,25 @@ class WorkerMetrics:
         self.busy = Gauge(
             "slo_scout_worker_busy", "1 while the worker runs a job.", registry=self.registry
         )
+        self.llm_calls = Counter(
+            "slo_scout_llm_calls", "Calls analyses made to the configured model (answered).",
+            registry=self.registry)
+        self.llm_tokens = Counter(
+            "slo_scout_llm_tokens", "Tokens those calls used (input and output).",
+            registry=self.registry)
+        self.llm_cache_hits = Counter(
+            "slo_scout_llm_cache_hits", "Model answers reused from the cache instead of a call.",
+            registry=self.registry)
+        self.llm_failures = Counter(
+            "slo_scout_llm_failures", "Model calls that failed (after the SDK's retries).",
+            registry=self.registry)
+        self.llm_fallbacks = Counter(
+            "slo_scout_llm_fallbacks",
+            "Analyses with a model configured of which some part fell back to the rules.",
+            registry=self.registry)
+        self.llm_rejected = Counter(
+            "slo_scout_llm_rejected", "Parts of model answers the guards refused.",
+            registry=self.registry)
         for outcome in OUTCOMES:  # every series exists from the start, so rate() sees the first
             self.finished.labels(outcome)
             self.duration.labels(outcome)
@@ -78,6 +99,18 @@ class WorkerMetrics:
     def job_finished(self, outcome: str, seconds: float) -> None:
         self.finished.labels(outcome).inc()
         self.duration.labels(outcome).observe(seconds)
+
+    def model_used(self, usage: Usage) -> None:
+        """One analysis's model usage (nothing when no model is configured)."""
+        if usage.provider == "none":
+            return
+        self.llm_calls.inc(usage.calls)
+        self.llm_tokens.inc(usage.tokens)
+        self.llm_cache_hits.inc(usage.cache_hits)
+        self.llm_failures.inc(usage.failures)
+        self.llm_rejected.inc(len(usage.rejected))
+        if usage.fallback:
+            self.llm_fallbacks.inc()
 
     def liveness(self) -> tuple[bool, str]:
         silent = self._monotonic() - self._last_beat

@@ -91,7 +91,7 @@ class SloOut(BaseModel):
     description: str
     status: SloStatus
     version: int
-    source: Literal["manual", "recommendation"]
+    source: Literal["manual", "recommendation", "provisional"]
     result_id: int | None
     last_changed_by: str
     created_at: datetime

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,7 +23,11 @@ from slo_scout.core.recommend.journey import (
     recommend_latency_counts,
 )
 from slo_scout.core.recommend.model import Recommendation, Strategy, WindowCounts
+from slo_scout.core.recommend.similar import SimilarJourney
 from slo_scout.core.slis import MetricFamily, SliCandidate, sli_candidates
+from slo_scout.llm.client import ModelClient
+from slo_scout.llm.naming import name_journeys
+from slo_scout.llm.proposals import propose
 
 # Equal windows read from the history server: enough to isolate an incident (30 days in 6-hour
 # windows) and still four comparable groups for the worst-window figure. The number of queries
@@ -63,12 +67,19 @@ def recommendation_dict(rec: Recommendation) -> dict[str, Any]:
 
 class Recommender:
     """``family`` None: detected from the history server when there is one, else from the
-    environment's metric catalog, else the default."""
+    environment's metric catalog, else the default. ``model``: builds one analysis's client of
+    the configured model (names, rationales, provisional picks); None: all deterministic."""
 
-    def __init__(self, family: MetricFamily | None, history: HistorySource | None = None) -> None:
+    def __init__(self, family: MetricFamily | None, history: HistorySource | None = None,
+                 model: Callable[[], ModelClient] | None = None) -> None:
         self.configured = families.FamilyChoice(family, families.CONFIGURED) if family else None
         self.history = history
         self.history_source = history.name if history else "stored journey statistics"
+        self._model = model
+
+    def model_client(self) -> ModelClient | None:
+        """A fresh client for one analysis (its usage, breaker and budget are that run's)."""
+        return self._model() if self._model is not None else None
 
     @property
     def reads_catalog(self) -> bool:
@@ -87,35 +98,58 @@ class Recommender:
     async def recommend(
         self, journeys: list[Journey], *, now: datetime, lookback_s: int, strategy: str,
         family: MetricFamily, include_incidents: bool = False,
+        client: ModelClient | None = None,
+        similar: Mapping[str, Sequence[SimilarJourney]] | None = None,
     ) -> list[dict[str, Any]]:
+        """Every journey's SLI candidates and recommendations; with an enabled ``client`` the
+        model names the journeys and explains the recommendations (guarded, else the rules').
+        ``similar``: per journey key, its neighbours with their approved SLOs, the context of a
+        provisional draft where the evidence is thin."""
+        similar = similar or {}
         chosen = Strategy(strategy)
-        out = []
-        for journey in sorted(journeys, key=lambda j: j.id):
+        ordered = sorted(journeys, key=lambda j: j.id)
+        by_journey: list[tuple[Recommendation, ...]] = []
+        for journey in ordered:
             if self.history is None:
                 recs = recommend_journey(
                     journey, family, strategy=chosen, now_s=int(now.timestamp()),
                     lookback_s=lookback_s, include_incidents=include_incidents,
+                    similar=similar.get(journey.id, ()),
                 )
             else:
                 recs = await self._from_history(journey, family, chosen, now, lookback_s,
-                                                include_incidents)
+                                                include_incidents, similar.get(journey.id, ()))
+            by_journey.append(recs)
+            await asyncio.sleep(0)  # long analyses stay fair to the worker's heartbeat
+        names: dict[str, str] = {}
+        if client is not None and client.enabled:
+            # the SDKs block: off the event loop, so the worker's lease renewals keep going
+            names = await asyncio.to_thread(name_journeys, client, ordered)
+            flat = await asyncio.to_thread(propose, client, [r for rs in by_journey for r in rs],
+                                           similar)
+            explained = {(r.journey_id, r.kind): r for r in flat}
+            by_journey = [tuple(explained[(r.journey_id, r.kind)] for r in rs)
+                          for rs in by_journey]
+        out = []
+        for journey, recs in zip(ordered, by_journey, strict=True):
             candidates = sli_candidates(journey, family)
             out.append(
                 {
                     "journey_key": journey.id,
                     "journey_name": journey.name,
+                    "display_name": names.get(journey.id, journey.name),
+                    "named_by": "model" if journey.id in names else "rules",
                     "requests": journey.requests,
                     "errors": journey.errors,
                     "sli_candidates": [candidate_dict(c) for c in candidates],
                     "recommendations": [recommendation_dict(r) for r in recs],
                 }
             )
-            await asyncio.sleep(0)  # long analyses stay fair to the worker's heartbeat
         return out
 
     async def _from_history(
         self, journey: Journey, family: MetricFamily, strategy: Strategy, now: datetime,
-        lookback_s: int, include_incidents: bool,
+        lookback_s: int, include_incidents: bool, similar: Sequence[SimilarJourney] = (),
     ) -> tuple[Recommendation, Recommendation]:
         assert self.history is not None
         window = {"now": now, "lookback_s": lookback_s, "windows": HISTORY_WINDOWS}
@@ -131,7 +165,7 @@ class Recommender:
             )
         return (
             recommend_availability_counts(journey.id, counts, strategy=strategy,
-                                          include_incidents=include_incidents),
+                                          include_incidents=include_incidents, similar=similar),
             recommend_latency_counts(journey.id, by_threshold, strategy=strategy,
-                                     include_incidents=include_incidents),
+                                     include_incidents=include_incidents, similar=similar),
         )

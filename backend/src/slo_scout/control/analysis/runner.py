@@ -26,8 +26,10 @@ from slo_scout.control.journeys import repository as journeys_repo
 from slo_scout.control.journeys.convert import journey_from_row
 from slo_scout.core.errors import SloScoutError
 from slo_scout.db.models import AnalysisJob, AnalysisResult
+from slo_scout.llm.client import Usage
 
 Clock = Callable[[], datetime]
+NO_MODEL = "no model configured (SLO_SCOUT_LLM__PROVIDER)"
 
 
 class LeaseLost(Exception):
@@ -43,8 +45,11 @@ class JobRunner:
         lease: timedelta,
         clock: Clock,
         recommender: Recommender,
+        observe_model: Callable[[Usage], None] | None = None,
     ) -> None:
+        """``observe_model``: told each finished analysis's model usage (the worker's metrics)."""
         self._sessions = sessions
+        self._observe_model = observe_model
         self._worker = worker
         self._lease = lease
         self._clock = clock
@@ -101,10 +106,16 @@ class JobRunner:
         await self._progress(job, "recommending", 0.4, timings=dict(timings))
         began = time.perf_counter()
         chosen = await self._recommender.choose_family(catalog)
+        client = self._recommender.model_client()
         recommendations = await self._recommender.recommend(
             journeys, now=now, lookback_s=job.lookback_seconds, strategy=job.strategy,
-            family=chosen.family, include_incidents=job.include_incidents,
+            family=chosen.family, include_incidents=job.include_incidents, client=client,
         )
+        usage = client.usage if client is not None else Usage()
+        if client is None or not client.enabled:
+            usage.fallback = NO_MODEL
+        if self._observe_model is not None:
+            self._observe_model(usage)
         timings["recommend_s"] = round(time.perf_counter() - began, 6)
         await self._progress(job, "storing", 0.9, timings=dict(timings))
         return {
@@ -116,6 +127,9 @@ class JobRunner:
                 "strategy": job.strategy,
                 "include_incidents": job.include_incidents,
                 "history_source": self._recommender.history_source,
+                # which parts a model wrote (names, rationales, provisional picks), its calls,
+                # tokens, cache hits, refusals and why any part fell back to the rules
+                "model": usage.as_dict(),
                 **chosen.summary(),
             },
             "recommendations": recommendations,

@@ -154,7 +154,9 @@ async def create_from_recommendation(
         objective=rec["objective"], threshold_seconds=rec["threshold_s"],
         window_days=body.window_days,
         description=body.description or rec.get("rationale", ""),
-        source="recommendation", result_id=result.id,
+        # a draft for thin evidence stays marked through the review
+        source="provisional" if rec.get("provisional") else "recommendation",
+        result_id=result.id,
     )
 
 

@@ -74,8 +74,18 @@ class Slo:
         return self.given_name or self.sli.name
 
     @property
+    def provisional_source(self) -> str | None:
+        """The source of a provisional draft (``analyze``'s, never an approved SLO's)."""
+        draft = self.recommendation.provisional
+        return None if draft is None or self.approval else draft.source.value
+
+    @property
     def description(self) -> str:
-        return self.given_description or self.sli.description
+        if self.given_description:
+            return self.given_description
+        source = self.provisional_source
+        prefix = f"Provisional draft ({source}), to review: " if source else ""
+        return prefix + self.sli.description
 
     @property
     def service(self) -> str:
@@ -119,7 +129,8 @@ def build_slos(
     *,
     period_days: int = 30,
 ) -> list[Slo]:
-    """One SLO per ``ok`` recommendation, ordered by service, journey name and SLI kind."""
+    """One SLO per recommendation with an objective (provisional drafts included), ordered
+    by service, journey name and SLI kind."""
     by_id = {j.id: j for j in journeys}
     out = []
     for rec in recommendations:

@@ -141,9 +141,12 @@ def _sli_and_slo(slo: Slo, window: str, now: datetime) -> list[dict[str, Any]]:
             },
         },
     )
+    meta = _meta(slo.name, f"{slo.journey.entry.label} {slo.sli.kind.value}")
+    if slo.provisional_source:
+        meta["labels"] = {"slo_scout_provisional": [slo.provisional_source.replace(" ", "-")]}
     objective = _doc(
         "SLO",
-        _meta(slo.name, f"{slo.journey.entry.label} {slo.sli.kind.value}"),
+        meta,
         {
             # OpenSLO caps descriptions at 1050 characters. An approved SLO's says what was
             # approved; analyze's, why the recommendation chose its numbers.

@@ -52,6 +52,12 @@ def _indicator(slo: Slo) -> dict[str, Any]:
 
 
 def pyrra_document(slo: Slo, *, namespace: str = "monitoring") -> dict[str, Any]:
+    annotations = {
+        "pyrra.dev/runbook": slo.runbook_path,
+        "pyrra.dev/dashboard": f"/d/{dashboard_uid(slo.service)}",
+    }
+    if slo.provisional_source:
+        annotations["slo-scout.dev/provisional"] = slo.provisional_source
     return {
         "apiVersion": "pyrra.dev/v1alpha1",
         "kind": "ServiceLevelObjective",
@@ -63,10 +69,7 @@ def pyrra_document(slo: Slo, *, namespace: str = "monitoring") -> dict[str, Any]
                 "role": "alert-rules",
                 "pyrra.dev/service": slo.service,
             },
-            "annotations": {
-                "pyrra.dev/runbook": slo.runbook_path,
-                "pyrra.dev/dashboard": f"/d/{dashboard_uid(slo.service)}",
-            },
+            "annotations": annotations,
         },
         "spec": {
             "target": f"{slo.objective:g}",

@@ -58,7 +58,19 @@ def _entry(rec: Recommendation, journey: Journey | None) -> dict[str, Any]:
         "low_traffic": rec.low_traffic,
         "low_traffic_reason": rec.low_traffic_reason,
         "rationale": rec.rationale,
+        "rationale_by": rec.rationale_by,
+        "provisional": _provisional_entry(rec),
     }
+
+
+def _provisional_entry(rec: Recommendation) -> dict[str, Any] | None:
+    """A draft for thin evidence: where it came from and the options the evidence allowed."""
+    draft = rec.provisional
+    if draft is None:
+        return None
+    return {"source": draft.source.value, "basis": draft.basis,
+            "allowed_objectives": list(draft.objectives),
+            "allowed_thresholds_seconds": list(draft.thresholds_s)}
 
 
 def _round(value: float | None, digits: int) -> float | None:

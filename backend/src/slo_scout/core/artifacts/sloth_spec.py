@@ -24,14 +24,15 @@ def _slo_document(slo: Slo, *, camel: bool) -> dict[str, Any]:
     def key(snake: str, camel_name: str) -> str:
         return camel_name if camel else snake
 
+    labels = {"slo_scout_journey": slo.journey.id, "slo_scout_sli": slo.sli.kind.value}
+    if slo.provisional_source:
+        # on every recording rule too, so a dashboard or a query can tell drafts apart
+        labels["slo_scout_provisional"] = slo.provisional_source.replace(" ", "-")
     return {
         "name": slo.name,
         "objective": slo.objective,
         "description": slo.description,
-        "labels": {
-            "slo_scout_journey": slo.journey.id,
-            "slo_scout_sli": slo.sli.kind.value,
-        },
+        "labels": labels,
         "sli": {
             "events": {
                 key("error_query", "errorQuery"): slo.sli.error_query,

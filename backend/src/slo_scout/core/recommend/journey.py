@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from slo_scout.core.journeys.model import Journey
+from slo_scout.core.recommend import provisional
 from slo_scout.core.recommend.backtest import backtest, halves
 from slo_scout.core.recommend.history import (
     DEFAULT_LOOKBACK_S,
@@ -34,6 +35,7 @@ from slo_scout.core.recommend.model import (
     WindowCounts,
 )
 from slo_scout.core.recommend.ratio import Assessment, assess, low_traffic
+from slo_scout.core.recommend.similar import SimilarJourney
 from slo_scout.core.recommend.stats import MIN_EVENTS, budget_minutes_30d
 from slo_scout.core.slis import MetricFamily, SliKind
 
@@ -47,9 +49,12 @@ def recommend_availability_counts(
     strategy: Strategy,
     include_incidents: bool = False,
     series: Sequence[WindowCounts] | None = None,
+    similar: Sequence[SimilarJourney] = (),
+    draft_thin: bool = True,
 ) -> Recommendation:
     """``windows``: equal, consecutive detection windows (more of them find incidents better);
-    ``series``: finer windows of the same history (per minute) for the backtest's alerts."""
+    ``series``: finer windows of the same history (per minute) for the backtest's alerts.
+    ``draft_thin``: thin evidence gets a provisional draft (``similar`` journeys as context)."""
     a = assess(windows, include_incidents=include_incidents)
     status = a.status(strategy)
     objective = a.objective(strategy)
@@ -62,7 +67,7 @@ def recommend_availability_counts(
     tested = backtest(earlier, later, estimated, series=series)
     evidence = replace(a.evidence(objective), alternative_objective=alternative,
                        backtest=tested)
-    return Recommendation(
+    rec = Recommendation(
         journey_id=journey_id,
         kind=SliKind.AVAILABILITY,
         strategy=strategy,
@@ -75,6 +80,11 @@ def recommend_availability_counts(
         rationale=_availability_rationale(a, status, objective, strategy, alternative)
         + (backtest_words(tested, SliKind.AVAILABILITY) if objective is not None else ""),
     )
+    if not draft_thin or status is not Status.INSUFFICIENT_DATA:
+        return rec
+    good, total = sum(w.good for w in windows), sum(w.total for w in windows)
+    return provisional.draft(rec, objectives=provisional.availability_options(good, total),
+                             similar=similar)
 
 
 def _latency_backtest(
@@ -121,6 +131,8 @@ def recommend_latency_counts(
     objective: float = DEFAULT_LATENCY_OBJECTIVE,
     include_incidents: bool = False,
     series: Callable[[float], Sequence[WindowCounts]] | None = None,
+    similar: Sequence[SimilarJourney] = (),
+    draft_thin: bool = True,
 ) -> Recommendation:
     """Latency: the objective is fixed, the strategy moves the threshold.
 
@@ -151,7 +163,7 @@ def recommend_latency_counts(
         alternative_threshold_s=alternative,
         backtest=tested,
     )
-    return Recommendation(
+    rec = Recommendation(
         journey_id=journey_id,
         kind=SliKind.LATENCY,
         strategy=strategy,
@@ -164,6 +176,12 @@ def recommend_latency_counts(
         rationale=_latency_rationale(a, status, target, threshold, strategy, alternative)
         + (backtest_words(tested, SliKind.LATENCY) if target is not None else ""),
     )
+    if not draft_thin or status is not Status.INSUFFICIENT_DATA:
+        return rec
+    pooled = {t: (sum(w.good for w in c), sum(w.total for w in c))
+              for t, c in by_threshold.items()}
+    return provisional.draft(rec, objectives=(objective,), similar=similar,
+                             thresholds_s=provisional.latency_options(pooled, objective))
 
 
 def recommend_availability(
@@ -174,12 +192,14 @@ def recommend_availability(
     lookback_s: int = DEFAULT_LOOKBACK_S,
     windows: int = DEFAULT_WINDOWS,
     include_incidents: bool = False,
+    draft_thin: bool = True,
 ) -> Recommendation:
     parts = detection_windows(journey, now_s=now_s, lookback_s=lookback_s, minimum=windows)
     minutes = _minutes(journey, now_s, lookback_s)
     return recommend_availability_counts(
         journey.id, availability_counts(parts), strategy=strategy,
         include_incidents=include_incidents, series=availability_counts(minutes),
+        draft_thin=draft_thin,
     )
 
 
@@ -193,11 +213,13 @@ def recommend_latency(
     lookback_s: int = DEFAULT_LOOKBACK_S,
     windows: int = DEFAULT_WINDOWS,
     include_incidents: bool = False,
+    draft_thin: bool = True,
 ) -> Recommendation:
     parts = detection_windows(journey, now_s=now_s, lookback_s=lookback_s, minimum=windows)
     return _latency_from_parts(journey.id, merge_windows(parts), family, strategy=strategy,
                                objective=objective, include_incidents=include_incidents,
-                               minutes=_minutes(journey, now_s, lookback_s))
+                               minutes=_minutes(journey, now_s, lookback_s),
+                               draft_thin=draft_thin)
 
 
 def recommend_journey(
@@ -210,18 +232,23 @@ def recommend_journey(
     windows: int = DEFAULT_WINDOWS,
     latency_objective: float = DEFAULT_LATENCY_OBJECTIVE,
     include_incidents: bool = False,
+    similar: Sequence[SimilarJourney] = (),
+    draft_thin: bool = True,
 ) -> tuple[Recommendation, Recommendation]:
-    """Availability and latency recommendations for ``journey``."""
+    """Availability and latency recommendations for ``journey``; thin evidence gets a
+    provisional draft (``similar``: its neighbours, as context) unless ``draft_thin`` is off."""
     parts = detection_windows(journey, now_s=now_s, lookback_s=lookback_s, minimum=windows)
     minutes = _minutes(journey, now_s, lookback_s)
     return (
         recommend_availability_counts(
             journey.id, availability_counts(parts), strategy=strategy,
             include_incidents=include_incidents, series=availability_counts(minutes),
+            similar=similar, draft_thin=draft_thin,
         ),
         _latency_from_parts(
             journey.id, merge_windows(parts), family, strategy=strategy,
             objective=latency_objective, include_incidents=include_incidents, minutes=minutes,
+            similar=similar, draft_thin=draft_thin,
         ),
     )
 
@@ -244,12 +271,14 @@ def _latency_from_parts(
     objective: float,
     include_incidents: bool,
     minutes: Sequence[Window] = (),
+    similar: Sequence[SimilarJourney] = (),
+    draft_thin: bool = True,
 ) -> Recommendation:
     by_threshold = {b: latency_counts(parts, b) for b in family.buckets_s}
     merged = merge_windows(minutes)
     return recommend_latency_counts(
         journey_id, by_threshold, strategy=strategy, objective=objective,
-        include_incidents=include_incidents,
+        include_incidents=include_incidents, similar=similar, draft_thin=draft_thin,
         series=(lambda threshold: latency_counts(merged, threshold)) if merged else None,
     )
 

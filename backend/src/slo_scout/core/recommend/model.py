@@ -165,6 +165,27 @@ class Evidence:
     backtest: Backtest | None = None
 
 
+class DraftSource(StrEnum):
+    """Where a provisional objective came from (docs/recommendations.md, "Thin evidence")."""
+
+    SIMILAR = "similar journeys"
+    MODEL = "model"
+    CONVENTION = "convention"
+
+
+@dataclass(frozen=True, slots=True)
+class Provisional:
+    """A draft objective for a journey whose evidence is too thin for the rule: chosen among
+    ``objectives`` (ladder rungs not above the Wilson upper bound) and, for latency,
+    ``thresholds_s`` (bucket boundaries the requests seen allow), from ``source``; ``basis``
+    says in words what it rests on."""
+
+    source: DraftSource
+    objectives: tuple[float, ...]
+    thresholds_s: tuple[float, ...]
+    basis: str
+
+
 @dataclass(frozen=True, slots=True)
 class Recommendation:
     journey_id: str
@@ -177,6 +198,9 @@ class Recommendation:
     low_traffic: bool
     low_traffic_reason: str | None
     rationale: str
+    # Set on a draft for thin evidence (status stays "insufficient data"): every artifact marks it.
+    provisional: Provisional | None = None
+    rationale_by: str = "rules"  # "rules" or "model" (a guarded model explanation)
 
     @property
     def ok(self) -> bool:
@@ -184,5 +208,8 @@ class Recommendation:
 
     @property
     def has_objective(self) -> bool:
-        """An objective backed by the data: ``ok`` or ``below standard targets``."""
-        return self.objective is not None and self.status in (Status.OK, Status.BELOW_STANDARD)
+        """An objective to render: backed by the data (``ok`` or ``below standard targets``) or
+        a provisional draft a team reviews."""
+        if self.objective is None:
+            return False
+        return self.provisional is not None or self.status in (Status.OK, Status.BELOW_STANDARD)
