@@ -101,3 +101,38 @@ def test_similar_journeys_gives_core_values_within_what_the_principal_sees(
         assert nobody == []
 
     asyncio.run(go())
+
+
+def test_an_analysis_looks_up_neighbours_of_its_own_team_only(
+    migrated_url: str, tmp_path: Path,  # noqa: F811
+) -> None:
+    """control.analysis.neighbours, what a job's provisional drafts start from: the analysed
+    team's journeys only (its result is that team's to read), and no store is no neighbours."""
+    from slo_scout.control.analysis.neighbours import Neighbours
+
+    milvus = str(tmp_path / "milvus.db")
+    envs = [seed_team(migrated_url, "shop", "shop-frontend", [CHECKOUT, HEALTH]),
+            seed_team(migrated_url, "pay", "pay-web", [PAY_CHECKOUT])]
+    embed(migrated_url, milvus, envs)
+
+    async def go() -> None:
+        engine = create_engine(migrated_url)
+        lookup = Neighbours(milvus, COLLECTION)
+        try:
+            async with session_factory(engine)() as session:
+                checkout = await repository.get_by_key(session, envs[0], "k-checkout")
+                pay = await repository.get_by_key(session, envs[1], "k-pay-checkout")
+                assert checkout is not None and pay is not None
+                await _approve(session, pay.id, envs[1])
+                await session.commit()
+                shop = await lookup.of(session, envs[0], [checkout])
+                nowhere = await Neighbours(str(tmp_path / "none.db"), COLLECTION).of(
+                    session, envs[0], [checkout])
+        finally:
+            lookup.close()
+            await engine.dispose()
+        # the pay team's checkout is nearer, with an approved SLO, and still never offered
+        assert {n.service for n in shop["k-checkout"]} == {"shop-frontend"}
+        assert nowhere == {}
+
+    asyncio.run(go())

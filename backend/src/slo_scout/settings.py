@@ -118,6 +118,9 @@ class VectorSettings(BaseModel):
     # The worker embeds an environment's new or changed journeys after each analysis of it
     # (loads the model, seconds, once per worker process); off: only the streaming job embeds.
     embed_after_analysis: bool = False
+    # Analyses read the stored vectors for the similar journeys a provisional draft starts from
+    # (the analysed team's only); off, or no store yet: drafts from the model or the convention.
+    similar_drafts: bool = True
 
 
 class DeliveryTarget(BaseModel):

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from slo_scout.control.analysis.history import PrometheusHistory
+from slo_scout.control.analysis.neighbours import Neighbours
 from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.control.journeys.embedding import EnvironmentEmbedding
 from slo_scout.core.slis import FAMILIES, FamilyKind
@@ -37,7 +38,12 @@ def build_recommender(settings: Settings) -> Recommender:
     cache = llm.cache_dir or settings.data_dir / "llm-cache"
     # the same settings as analyze's (SLO_SCOUT_LLM__*): one client per analysis
     model = (lambda: ModelClient(llm, cache_dir=cache)) if llm.provider != "none" else None
-    return Recommender(family, history, model=model)
+    vectors = settings.vectors
+    neighbours = Neighbours(
+        settings.milvus_uri(), vectors.collection,
+        token=vectors.token.get_secret_value() if vectors.token else "",
+    ) if vectors.similar_drafts else None
+    return Recommender(family, history, model=model, neighbours=neighbours)
 
 
 def build_worker(

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from slo_scout.control.analysis import family as families
 from slo_scout.control.analysis.metric_catalog import CatalogMetric
+from slo_scout.control.analysis.neighbours import Neighbours
 from slo_scout.core.journeys.model import Journey
 from slo_scout.core.recommend.journey import (
     recommend_availability_counts,
@@ -71,11 +72,14 @@ class Recommender:
     the configured model (names, rationales, provisional picks); None: all deterministic."""
 
     def __init__(self, family: MetricFamily | None, history: HistorySource | None = None,
-                 model: Callable[[], ModelClient] | None = None) -> None:
+                 model: Callable[[], ModelClient] | None = None,
+                 neighbours: Neighbours | None = None) -> None:
+        """``neighbours``: similar journeys for provisional drafts (None: none looked up)."""
         self.configured = families.FamilyChoice(family, families.CONFIGURED) if family else None
         self.history = history
         self.history_source = history.name if history else "stored journey statistics"
         self._model = model
+        self.neighbours = neighbours
 
     def model_client(self) -> ModelClient | None:
         """A fresh client for one analysis (its usage, breaker and budget are that run's)."""

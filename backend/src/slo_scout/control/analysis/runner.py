@@ -96,6 +96,10 @@ class JobRunner:
             stats = await journeys_repo.stats_between(session, [r.id for r in rows], start, now)
             catalog = (await metric_catalog.metrics_of_environment(session, job.environment_id)
                        if self._recommender.reads_catalog else [])
+            neighbours = self._recommender.neighbours
+            with_traffic = {stat.journey_id for stat in stats}
+            similar = ({} if neighbours is None else await neighbours.of(
+                session, job.environment_id, [r for r in rows if r.id in with_traffic]))
         by_journey: dict[int, list[Any]] = {}
         for stat in stats:
             by_journey.setdefault(stat.journey_id, []).append(stat)
@@ -110,6 +114,7 @@ class JobRunner:
         recommendations = await self._recommender.recommend(
             journeys, now=now, lookback_s=job.lookback_seconds, strategy=job.strategy,
             family=chosen.family, include_incidents=job.include_incidents, client=client,
+            similar=similar,
         )
         usage = client.usage if client is not None else Usage()
         if client is None or not client.enabled:
