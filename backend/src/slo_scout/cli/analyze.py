@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import sys
@@ -16,6 +17,7 @@ import typer
 from pydantic import ValidationError
 
 from slo_scout import __version__
+from slo_scout.cli import _sources
 from slo_scout.cli._console import (
     byte_progress,
     fail,
@@ -39,6 +41,7 @@ from slo_scout.llm.client import ModelClient, Usage
 from slo_scout.llm.naming import name_journeys
 from slo_scout.report import InputSummary, render_report
 from slo_scout.settings import Settings
+from slo_scout.sources import PullReport, SourceError
 
 READ_CHUNK = 1024 * 1024
 DEFAULT_IDLE_S = 30.0
@@ -266,7 +269,8 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 def analyze_command(
     paths: list[Path] = typer.Argument(  # noqa: B008
-        ..., exists=True, readable=True, help="Trace files or folders of them."
+        None, exists=True, readable=True, help="Trace files or folders of them (or a source: "
+        "--tempo, --jaeger).", show_default=False,
     ),
     out: Path = typer.Option(..., "--out", "-o", file_okay=False, help="Folder for the results."),  # noqa: B008
     fmt: InputFormat = typer.Option(  # noqa: B008
@@ -313,18 +317,56 @@ def analyze_command(
         DEFAULT_MAX_INFLATION, min=0.0, help="Stop at a gzip file that inflates more than this "
         "many times its size (once past 16 MiB): a decompression bomb. 0: no limit.",
     ),
+    tempo: str | None = typer.Option(None, "--tempo", help="Pull traces from this Tempo "
+                                     "(URL with its path prefix; user:password@ for basic auth).",
+                                     rich_help_panel="Sources"),
+    jaeger: str | None = typer.Option(None, "--jaeger", help="Pull traces from this Jaeger "
+                                      "query service.", rich_help_panel="Sources"),
+    query: str = typer.Option("{}", "--query", help="TraceQL for --tempo, e.g. "
+                              "'{ resource.service.name = \"checkout\" }'.",
+                              rich_help_panel="Sources"),
+    service: str | None = typer.Option(None, "--service", help="Service to search (--jaeger).",
+                                       rich_help_panel="Sources"),
+    operation: str | None = typer.Option(None, "--operation", help="Operation (--jaeger).",
+                                         rich_help_panel="Sources"),
+    since: str = typer.Option("2h", "--since", help="Window length before --until.",
+                              rich_help_panel="Sources"),
+    until: str | None = typer.Option(None, "--until", help="Window end: ISO 8601, or a "
+                                     "duration before now (default now).",
+                                     rich_help_panel="Sources"),
+    limit: int = typer.Option(1000, "--limit", min=1, help="Traces to pull at most.",
+                              rich_help_panel="Sources"),
+    tenant: str | None = typer.Option(None, "--tenant", help="Sent as X-Scope-OrgID.",
+                                      rich_help_panel="Sources"),
+    token: str | None = typer.Option(None, "--token", envvar="SLO_SCOUT_SOURCE_TOKEN",
+                                     help="Bearer token (better: the environment variable).",
+                                     rich_help_panel="Sources", show_default=False),
+    ca_file: Path | None = typer.Option(None, "--ca-file", exists=True, dir_okay=False,  # noqa: B008
+                                        help="CA bundle to trust.", rich_help_panel="Sources"),
+    insecure: bool = typer.Option(False, "--insecure", help="Accept any TLS certificate.",
+                                  rich_help_panel="Sources"),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, max=64, help="Traces fetched "
+                                    "at once (--tempo).", rich_help_panel="Sources"),
 ) -> None:
-    files = _expand(paths)
-    if not files:
-        usage_error("no input files")
+    files = _expand(paths or [])
+    pull = _sources.pull_of(tempo=tempo, jaeger=jaeger, query=query, service=service,
+                            operation=operation, since=since, until=until, limit=limit,
+                            tenant=tenant, token=token, ca_file=ca_file, insecure=insecure,
+                            concurrency=concurrency)
+    if not files and pull is None:
+        usage_error("no input files (or a source: --tempo URL, --jaeger URL)")
     columns = parse_csv_columns(csv_columns)
     family = _family(metrics, prometheus_url) if artifacts else None
     inputs = Inputs()
+    pulled = PullReport()
     total = sum(p.stat().st_size for p in files)
     try:
         with byte_progress(total, enabled=sys.stderr.isatty()) as progress:
             task = progress.add_task("reading", total=total) if progress is not None else None
-            sources = ((str(p), _file_chunks(p, progress, task)) for p in files)
+            sources = itertools.chain(
+                ((str(p), _file_chunks(p, progress, task)) for p in files),
+                _sources.pulled(pull, pulled) if pull is not None else (),
+            )
             batches = decode_sources(
                 sources, inputs, fmt=None if fmt.value == "auto" else fmt.value,
                 skip_invalid=skip_invalid, csv_columns=columns,
@@ -332,6 +374,8 @@ def analyze_command(
             )
             with batch_gc():
                 discovery = discover(batches, idle_ns=int(idle * 1e9))
+        if pull is not None:
+            _sources.tell(pull, pulled, inputs)
         if discovery.span_count == 0:
             skipped = f"; {inputs.bad_records:,} bad records skipped" if inputs.bad_records else ""
             fail_message(f"no spans found in {', '.join(inputs.sources)}{skipped}",
@@ -347,6 +391,8 @@ def analyze_command(
         fail_message(exc.message, "if the file is genuine, raise --max-inflation")
     except SloScoutError as exc:
         fail(exc)
+    except SourceError as exc:
+        fail_message(str(exc), "check the URL, the credentials and the tenant")
     print_table(journeys_table(discovery.journeys, limit=top))
     if inputs.bad_records:
         note(f"skipped {inputs.bad_records:,} bad records (first problems in report.html)")
