@@ -53,7 +53,9 @@ class Jaeger:
         return sorted(s for s in data or [] if isinstance(s, str))
 
     async def _search(self, service: str, operation: str | None, start_s: int, end_s: int,
-                      limit: int, report: PullReport) -> list[tuple[str, dict[str, Any]]]:
+                      limit: int, errors: dict[str, str]
+                      ) -> list[tuple[str, dict[str, Any] | None]]:
+        """The window's traces; one Jaeger could not read counts toward the page (None)."""
         params: dict[str, Any] = {"service": service, "start": start_s * 1_000_000,
                                   "end": end_s * 1_000_000, "limit": limit}
         if operation:
@@ -61,12 +63,15 @@ class Jaeger:
         body = await self._json("/api/traces", params)
         if not isinstance(body, dict) or not isinstance(body.get("data") or [], list):
             raise SourceError(self.name, f"{self._where}/api/traces", "'data' is not a list")
+        hits: list[tuple[str, dict[str, Any] | None]] = [
+            (t["traceID"], t) for t in body.get("data") or []
+            if isinstance(t, dict) and isinstance(t.get("traceID"), str)]
         for error in body.get("errors") or []:
             if isinstance(error, dict):
-                report.failed.append(f"trace {error.get('traceID') or '?'}: jaeger error "
-                                     f"{error.get('code', '?')}")
-        return [(t["traceID"], t) for t in body.get("data") or []
-                if isinstance(t, dict) and isinstance(t.get("traceID"), str)]
+                trace_id = str(error.get("traceID") or f"?{len(errors)}")
+                errors[trace_id] = f"trace {trace_id}: jaeger error {error.get('code', '?')}"
+                hits.append((trace_id, None))
+        return hits
 
     async def pull(self, service: str, start_s: int, end_s: int, *, limit: int,
                    operation: str | None = None, report: PullReport,
@@ -78,14 +83,18 @@ class Jaeger:
             raise SourceError(self.name, self._where,
                               f"service {service!r} is not known (known: {shown or 'none'})")
 
-        async def one(lo: int, hi: int, page: int) -> list[tuple[str, dict[str, Any]]]:
-            return await self._search(service, operation, lo, hi, page, report)
+        errors: dict[str, str] = {}
+
+        async def one(lo: int, hi: int, page: int) -> list[tuple[str, dict[str, Any] | None]]:
+            return await self._search(service, operation, lo, hi, page, errors)
 
         paged = await search_pages(one, start_s, end_s, limit=limit, page=self._page)
         report.pages += paged.pages
         report.saturated += paged.saturated
         report.found += len(paged.hits)
-        traces = sorted(paged.hits.values(), key=lambda t: (_start(t), t["traceID"]))
+        report.failed += [errors[tid] for tid, trace in paged.hits.items() if trace is None]
+        traces = sorted((t for t in paged.hits.values() if t is not None),
+                        key=lambda t: (_start(t), t["traceID"]))
         for done, trace in enumerate(traces, 1):
             report.fetched += 1
             yield (f"{self._where}/trace/{trace['traceID']}",
