@@ -72,6 +72,10 @@ class HistorySettings(BaseModel):
     # A secret: it may carry credentials (http://user:password@host). Shown only redacted.
     prometheus_url: SecretStr | None = None
     bearer_token: SecretStr | None = None
+    # Mimir, Cortex: sent as X-Scope-OrgID. The URL carries the path prefix (/prometheus).
+    tenant: str | None = None
+    ca_file: str | None = None  # a CA bundle to trust (a private CA)
+    insecure_skip_verify: bool = False
     timeout_seconds: float = 30.0
     step_seconds: int = 3600
     metric_family: str | None = None

@@ -8,6 +8,7 @@ naming the source, its redacted URL and the status; partial failures are in the 
 """
 
 from slo_scout.sources._http import Retry
+from slo_scout.sources._http import get as retrying_get
 from slo_scout.sources.blocking import iterate
 from slo_scout.sources.endpoint import TENANT_HEADER, Endpoint, redact_text, redact_url
 from slo_scout.sources.errors import SourceError
@@ -26,4 +27,5 @@ __all__ = [
     "iterate",
     "redact_text",
     "redact_url",
+    "retrying_get",
 ]

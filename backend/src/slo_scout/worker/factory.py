@@ -30,6 +30,8 @@ def build_recommender(settings: Settings) -> Recommender:
             settings.history.prometheus_url.get_secret_value(),
             bearer_token=token.get_secret_value() if token else None,
             timeout_s=settings.history.timeout_seconds,
+            tenant=settings.history.tenant, ca_file=settings.history.ca_file,
+            verify=not settings.history.insecure_skip_verify,
         )
     return Recommender(family, history)
 
