@@ -3,18 +3,29 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from slo_scout.cli._console import fail_message, note, stderr, usage_error
+from slo_scout.core.journeys import Discovery, Journey
 from slo_scout.core.specs.durations import parse_duration
-from slo_scout.sources import Endpoint, Jaeger, PullReport, Tempo, iterate
+from slo_scout.sources import (
+    Endpoint,
+    Jaeger,
+    LogLine,
+    Loki,
+    PullReport,
+    Tempo,
+    error_query,
+    iterate,
+)
 
 if TYPE_CHECKING:
     from slo_scout.cli.analyze import Inputs
@@ -116,13 +127,11 @@ def pull_of(*, tempo: str | None, jaeger: str | None, query: str, service: str |
     url = tempo or jaeger
     if not url:
         return None
-    if not url.startswith(("http://", "https://")):
-        usage_error(f"--{'tempo' if tempo else 'jaeger'}: expected an http(s) URL")
     if jaeger and not service:
         usage_error("--jaeger needs --service (Jaeger searches one service at a time)")
     start_s, end_s = window(since, until, now or datetime.now(UTC))
-    endpoint = Endpoint(url, tenant=tenant, bearer_token=token,
-                        ca_file=str(ca_file) if ca_file else None, verify=not insecure)
+    endpoint = endpoint_of(url, "--tempo" if tempo else "--jaeger", tenant, token, ca_file,
+                           insecure)
     return Pull("tempo" if tempo else "jaeger", endpoint, start_s, end_s, limit, query=query,
                 service=service, operation=operation, concurrency=concurrency)
 
@@ -150,3 +159,73 @@ def tell(pull: Pull, report: PullReport, inputs: Inputs) -> None:
                                           if problems else ""))
     for line in problems[:3]:
         note(f"  {pull.kind}: {line}")
+
+
+@dataclass(frozen=True, slots=True)
+class LogPull:
+    endpoint: Endpoint
+    query: str | None  # LogQL; None: each discovered service's error lines
+    label: str = "service_name"
+    limit: int = 5000  # lines per service
+
+
+def mined_logs(logs: LogPull, services: list[str], journeys: list[Journey], start_ns: int,
+               end_ns: int) -> dict[str, Any]:
+    """Error lines from Loki mined into templates (the streaming job's Drain3 miner), each with
+    the traces that logged it and the journeys whose sample traces are among them."""
+    from slo_scout_streaming.log_templates import TemplateCount, TemplateMiners
+
+    miners = TemplateMiners("cli")
+    counts: dict[str, TemplateCount] = {}
+    queries = ([(logs.query, "")] if logs.query else
+               [(error_query(s, logs.label), s) for s in services])
+    lines = 0
+
+    async def run() -> AsyncIterator[LogLine]:
+        async with Loki(logs.endpoint) as loki:
+            for query, service in queries:
+                async for line in loki.lines(query, start_ns, end_ns, limit=logs.limit,
+                                             service=service):
+                    yield line
+
+    for line in iterate(run):
+        lines += 1
+        miners.add(counts, line.service, line.line, line.trace_id)
+    by_trace = {t: j.id for j in journeys for t in j.sample_trace_ids}
+    templates = [
+        {"id": tid, "service": c.service, "template": c.template, "occurrences": c.occurrences,
+         "traces": sorted(c.trace_ids)[:20], "trace_count": len(c.trace_ids),
+         "journeys": sorted({by_trace[t] for t in c.trace_ids if t in by_trace})}
+        for tid, c in counts.items()
+    ]
+    templates.sort(key=lambda t: (-t["occurrences"], t["service"], t["template"]))
+    return {"source": f"loki at {logs.endpoint.where}", "queries": [q for q, _ in queries],
+            "lines": lines, "templates": templates}
+
+
+def endpoint_of(url: str, flag: str, tenant: str | None, token: str | None,
+                ca_file: Path | None, insecure: bool) -> Endpoint:
+    if not url.startswith(("http://", "https://")):
+        usage_error(f"{flag}: expected an http(s) URL")
+    return Endpoint(url, tenant=tenant, bearer_token=token,
+                    ca_file=str(ca_file) if ca_file else None, verify=not insecure)
+
+
+def write_log_templates(logs: LogPull, discovery: Discovery, pull: Pull | None,
+                        out: Path) -> None:
+    """log-templates.json: over the pull's window, else the discovered traffic's."""
+    journeys = discovery.journeys
+    if pull is not None:
+        start_ns, end_ns = pull.start_s * 10**9, pull.end_s * 10**9
+    elif journeys:
+        start_ns = min(j.first_seen_ns for j in journeys)
+        end_ns = max(j.last_seen_ns for j in journeys) + 60 * 10**9
+    else:
+        return
+    services = sorted({s for j in journeys for s in j.services})
+    document = mined_logs(logs, services, journeys, start_ns, end_ns)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "log-templates.json").write_text(
+        json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    note(f"loki: {document['lines']:,} error lines -> {len(document['templates'])} templates "
+         f"in {out / 'log-templates.json'}")

@@ -347,6 +347,14 @@ def analyze_command(
                                   rich_help_panel="Sources"),
     concurrency: int = typer.Option(8, "--concurrency", min=1, max=64, help="Traces fetched "
                                     "at once (--tempo).", rich_help_panel="Sources"),
+    loki: str | None = typer.Option(None, "--loki", help="Mine the error lines this Loki "
+                                    "holds for the journeys' services and window into "
+                                    "log-templates.json (same --tenant, --token).",
+                                    rich_help_panel="Sources"),
+    loki_query: str | None = typer.Option(None, "--loki-query", help="LogQL instead of each "
+                                          "service's error lines.", rich_help_panel="Sources"),
+    loki_label: str = typer.Option("service_name", "--loki-label", help="The stream label "
+                                   "naming the service.", rich_help_panel="Sources"),
 ) -> None:
     files = _expand(paths or [])
     pull = _sources.pull_of(tempo=tempo, jaeger=jaeger, query=query, service=service,
@@ -380,6 +388,11 @@ def analyze_command(
             skipped = f"; {inputs.bad_records:,} bad records skipped" if inputs.bad_records else ""
             fail_message(f"no spans found in {', '.join(inputs.sources)}{skipped}",
                          "check that these are trace exports")
+        if loki:
+            _sources.write_log_templates(
+                _sources.LogPull(_sources.endpoint_of(loki, "--loki", tenant, token, ca_file,
+                                                      insecure), loki_query, loki_label),
+                discovery, pull, out)
         client = _model_client(no_llm)
         names = name_journeys(client, discovery.journeys) if client.enabled else {}
         written = write_outputs(

@@ -13,17 +13,21 @@ from slo_scout.sources.blocking import iterate
 from slo_scout.sources.endpoint import TENANT_HEADER, Endpoint, redact_text, redact_url
 from slo_scout.sources.errors import SourceError
 from slo_scout.sources.jaeger import Jaeger
+from slo_scout.sources.loki import LogLine, Loki, error_query
 from slo_scout.sources.tempo import PullReport, Tempo, TraceRef
 
 __all__ = [
     "TENANT_HEADER",
     "Endpoint",
     "Jaeger",
+    "LogLine",
+    "Loki",
     "PullReport",
     "Retry",
     "SourceError",
     "Tempo",
     "TraceRef",
+    "error_query",
     "iterate",
     "redact_text",
     "redact_url",
