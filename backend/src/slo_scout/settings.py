@@ -81,6 +81,31 @@ class HistorySettings(BaseModel):
     metric_family: str | None = None
 
 
+class TraceSourceSettings(BaseModel):
+    """A trace backend an environment's analysis jobs pull the lookback from."""
+
+    kind: Literal["tempo", "jaeger"] = "tempo"
+    url: SecretStr  # a secret: it may carry user:password; the API's path prefix included
+    tenant: str | None = None  # X-Scope-OrgID
+    bearer_token: SecretStr | None = None
+    ca_file: str | None = None
+    insecure_skip_verify: bool = False
+    query: str | None = None  # TraceQL; default: the traces the environment's service is in
+    service: str | None = None  # Jaeger's service name; default: the environment's service
+    limit: int = Field(default=5000, ge=1)
+    concurrency: int = Field(default=8, ge=1, le=64)
+
+
+class SourcesSettings(BaseModel):
+    """Trace backends for analysis jobs: one for every environment, and per ``service/env``."""
+
+    traces: TraceSourceSettings | None = None
+    environments: dict[str, TraceSourceSettings] = {}
+
+    def for_environment(self, service: str, environment: str) -> TraceSourceSettings | None:
+        return self.environments.get(f"{service}/{environment}", self.traces)
+
+
 class LlmSettings(BaseModel):
     """The language model that names journeys (``none``: everything stays deterministic).
 
@@ -167,6 +192,7 @@ class Settings(BaseSettings):
     history: HistorySettings = HistorySettings()
     delivery: DeliverySettings = DeliverySettings()
     llm: LlmSettings = LlmSettings()
+    sources: SourcesSettings = SourcesSettings()
 
     @field_validator("log_level")
     @classmethod

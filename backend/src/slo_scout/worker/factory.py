@@ -12,9 +12,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from slo_scout.control.analysis.history import PrometheusHistory
+from slo_scout.control.analysis.pulling import SourceOf, TraceSource
 from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.core.slis import FAMILIES, FamilyKind
 from slo_scout.settings import Settings
+from slo_scout.sources import Endpoint
 from slo_scout.worker.loop import Worker, utc_now
 from slo_scout.worker.metrics import WorkerMetrics
 
@@ -36,6 +38,26 @@ def build_recommender(settings: Settings) -> Recommender:
     return Recommender(family, history)
 
 
+def build_sources(settings: Settings) -> SourceOf | None:
+    """The trace backend each environment's analysis jobs pull from (``SLO_SCOUT_SOURCES__``)."""
+    configured = settings.sources
+    if configured.traces is None and not configured.environments:
+        return None
+
+    def source_of(service: str, environment: str) -> TraceSource | None:
+        chosen = configured.for_environment(service, environment)
+        if chosen is None:
+            return None
+        token = chosen.bearer_token
+        endpoint = Endpoint(chosen.url.get_secret_value(), tenant=chosen.tenant,
+                            bearer_token=token.get_secret_value() if token else None,
+                            ca_file=chosen.ca_file, verify=not chosen.insecure_skip_verify)
+        return TraceSource(chosen.kind, endpoint, query=chosen.query, service=chosen.service,
+                           limit=chosen.limit, concurrency=chosen.concurrency)
+
+    return source_of
+
+
 def build_worker(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
@@ -55,4 +77,5 @@ def build_worker(
         retention_days=settings.stats_retention_days,
         clock=clock,
         metrics=metrics,
+        sources=build_sources(settings),
     )

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from slo_scout.control.analysis import repository
+from slo_scout.control.analysis.pulling import SourceOf
 from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.control.analysis.runner import JobRunner
 from slo_scout.control.journeys import retention
@@ -47,6 +48,7 @@ class Worker:
         retention_days: int | None = None,
         clock: Callable[[], datetime] = utc_now,
         metrics: WorkerMetrics | None = None,
+        sources: SourceOf | None = None,
     ) -> None:
         self.name = name or default_worker_name()
         self.lease_seconds, self.poll_seconds = lease_seconds, poll_seconds
@@ -57,7 +59,8 @@ class Worker:
         self._retention = timedelta(days=retention_days) if retention_days else None
         self._clock = clock
         self._runner = JobRunner(
-            sessions, worker=self.name, lease=self._lease, clock=clock, recommender=recommender
+            sessions, worker=self.name, lease=self._lease, clock=clock, recommender=recommender,
+            sources=sources,
         )
         self._stopping = asyncio.Event()
         self._metrics = metrics
