@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.fixtures.backends import TempoServer, tempo_server
+from tests.fixtures.backends import TempoServer, self_signed, tempo_server
 from typer.testing import CliRunner
 
 from slo_scout.cli.main import app
@@ -226,5 +226,28 @@ def test_analyze_names_the_source_url_and_status_when_the_tenant_is_missing(
         assert "tempo: 600 traces found in" in done.output
         assert "2 problems (listed in report.html)" in done.output
         assert "gone between search and fetch" in (tmp_path / "o" / "report.html").read_text()
+    finally:
+        server.close()
+
+
+def test_a_tempo_behind_tls_with_a_private_ca_is_trusted_only_through_ca_file(
+    runner: CliRunner, tmp_path: Path, shop: dict[str, Any],
+) -> None:
+    cert, key = self_signed(tmp_path)
+    server = tempo_server(tls=(cert, key))
+    server.add_document(shop)
+    try:
+        start, end = window_of(server)
+        with pytest.raises(SourceError, match="TLS certificate is not trusted"):
+            pull_all(Endpoint(server.url), start, end, limit=3)
+        _bodies, report = pull_all(Endpoint(server.url, ca_file=cert), start, end, limit=3)
+        assert report.fetched == 3
+        _bodies, report = pull_all(Endpoint(server.url, verify=False), start, end, limit=3)
+        assert report.fetched == 3
+        args = ["analyze", "--tempo", server.url, "--until", str(end), "--since",
+                f"{end - start}s", "--out", str(tmp_path / "o"), "--no-artifacts", "--no-llm"]
+        assert runner.invoke(app, args).exit_code == 1
+        done = runner.invoke(app, [*args, "--ca-file", cert])
+        assert done.exit_code == 0, done.output
     finally:
         server.close()

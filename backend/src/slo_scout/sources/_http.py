@@ -4,6 +4,7 @@ server's ``Retry-After`` when it gives one (capped), else exponential backoff.""
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -70,6 +71,10 @@ async def get(
         try:
             response = await client.get(path, params=params)
         except httpx.HTTPError as error:
+            if _untrusted(error):  # retrying will not make the certificate trusted
+                raise SourceError(source, f"{where}{path}",
+                                  "its TLS certificate is not trusted (a CA bundle to trust it, "
+                                  "or skip verification in a lab)") from None
             if attempt == retry.attempts:
                 raise SourceError(source, f"{where}{path}",
                                   f"unreachable ({type(error).__name__}) after "
@@ -87,6 +92,15 @@ async def get(
                               status=response.status_code)
         await sleep(retry.wait(attempt, response))
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _untrusted(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _hint(status: int) -> str:
