@@ -71,6 +71,10 @@ Examples:
     # several exports, some records broken
     slo-scout analyze export-*.pb.gz --out out/ --skip-invalid
 
+    # the last two hours of a service's traces, straight from Tempo
+    slo-scout analyze --tempo http://tempo:3200 --since 2h --out out/ \\
+        --query '{ resource.service.name = "checkout" }' --tenant team-a
+
     # a CSV span table with its own column names
     slo-scout analyze spans.csv --out out/ --csv-columns \\
         trace_id=tid,span_id=sid,parent_id=pid,service=svc,name=op,start_ns=t0,end_ns=t1
@@ -331,8 +335,8 @@ def analyze_command(
                                          rich_help_panel="Sources"),
     since: str = typer.Option("2h", "--since", help="Window length before --until.",
                               rich_help_panel="Sources"),
-    until: str | None = typer.Option(None, "--until", help="Window end: ISO 8601, or a "
-                                     "duration before now (default now).",
+    until: str | None = typer.Option(None, "--until", help="Window end: ISO 8601, Unix "
+                                     "seconds, or a duration before now (default now).",
                                      rich_help_panel="Sources"),
     limit: int = typer.Option(1000, "--limit", min=1, help="Traces to pull at most.",
                               rich_help_panel="Sources"),

@@ -10,7 +10,7 @@ kept in the result's summary (``source``), never dropped silently.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -67,8 +67,10 @@ async def _bodies(source: TraceSource, service: str, start_s: int, end_s: int,
 async def pull_into(
     sessions: async_sessionmaker[AsyncSession], source: TraceSource, *, service: str,
     environment: str, team: str, start: datetime, end: datetime, now: datetime,
+    progress: Callable[[int, int], Awaitable[None]] | None = None,
 ) -> dict[str, Any]:
-    """Pulls ``[start, end]`` and records it; the summary the job's result keeps."""
+    """Pulls ``[start, end]`` and records it; the summary the job's result keeps.
+    ``progress(fetched, found)`` is awaited after each recorded chunk."""
     report = PullReport()
     recorded = duplicates = 0
     pending: list[tuple[str, bytes]] = []
@@ -94,6 +96,8 @@ async def pull_into(
             await session.commit()
         recorded += counted.traces
         duplicates += counted.duplicates
+        if progress is not None:
+            await progress(report.fetched, report.found)
 
     async for item in _bodies(source, service, int(start.timestamp()), int(end.timestamp()),
                               report):
