@@ -177,3 +177,50 @@ def test_an_environment_can_name_its_own_jaeger(
         assert result.summary["requests"] == requests_of(shop, "frontend")
     finally:
         jaeger.close()
+
+
+ADMIN_KEY = "ssk_5a11ce5a11ce_sources-admin-secret-0123456789abcdef"
+
+
+def test_post_analyze_works_for_a_team_that_runs_only_tempo(
+    db: str, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Register the service, ask for an analysis, let the worker run: no upload, no pipeline."""
+    from fastapi.testclient import TestClient
+
+    from slo_scout.api.app import create_app
+
+    tempo = tempo_server(tenant="shop")
+    tempo.add_document(shop)
+    try:
+        monkeypatch.setenv("SLO_SCOUT_DATABASE_URL", db)
+        monkeypatch.setenv("SLO_SCOUT_AUTH__BOOTSTRAP_ADMIN_KEY", ADMIN_KEY)
+        settings = settings_for(monkeypatch, TRACES__URL=tempo.url, TRACES__TENANT="shop")
+        with TestClient(create_app(settings, clock=lambda: END)) as client:
+            client.headers["X-API-Key"] = ADMIN_KEY
+            registered = client.post("/api/v1/services", json={
+                "name": "frontend", "team": "shop", "environments": ["prod"]})
+            assert registered.status_code == 201, registered.text
+            queued = client.post("/api/v1/analyze", json={
+                "service": "frontend", "environment": "prod", "lookback": "2h"})
+            assert queued.status_code == 202, queued.text
+
+            async def work() -> None:
+                engine = create_engine(db)
+                try:
+                    worker = build_worker(settings, session_factory(engine), name="w",
+                                          clock=lambda: END)
+                    assert await worker.run_once()
+                finally:
+                    await engine.dispose()
+
+            asyncio.run(work())
+            status = client.get(f"/api/v1/analyze/{queued.json()['id']}").json()
+            assert status["status"] == "succeeded", status
+            assert "pull_s" in status["timings"]
+            result = client.get(status["links"]["result"]).json()
+            assert result["summary"]["source"]["recorded"] > 250
+            assert result["summary"]["requests"] == requests_of(shop, "frontend")
+            assert {r["journey_key"] for r in result["recommendations"]}
+    finally:
+        tempo.close()
