@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from tests.fixtures.backends import prometheus_server
@@ -98,5 +99,28 @@ def test_the_worker_reads_history_with_the_configured_tenant(
         history = recommender.history  # the reader the jobs use
         assert isinstance(history, PrometheusHistory)
         assert counts(history) == [(3240, 3600)] * 4
+    finally:
+        mimir.close()
+
+
+def test_analyze_asks_mimir_for_the_metric_family_with_the_tenant(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from slo_scout.cli.main import app
+
+    traces = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "otlp" / "trace.json"
+    if not traces.exists():
+        pytest.skip("../shared/datasets is absent (a plain clone)")
+    mimir = prometheus_server(prefix="/prometheus", tenant="t1",
+                              names=["traces_spanmetrics_calls_total",
+                                     "traces_spanmetrics_latency_bucket"])
+    try:
+        args = ["analyze", str(traces), "--out", str(tmp_path / "o"), "--no-llm",
+                "--prometheus-url", mimir.url]
+        refused = CliRunner().invoke(app, args)
+        assert refused.exit_code == 1 and "401" in refused.output
+        found = CliRunner().invoke(app, [*args, "--tenant", "t1"])
+        assert found.exit_code == 0, found.output
+        assert "metric family tempo" in found.output
     finally:
         mimir.close()

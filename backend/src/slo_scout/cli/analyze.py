@@ -340,11 +340,13 @@ def analyze_command(
                                      rich_help_panel="Sources"),
     limit: int = typer.Option(1000, "--limit", min=1, help="Traces to pull at most.",
                               rich_help_panel="Sources"),
-    tenant: str | None = typer.Option(None, "--tenant", help="Sent as X-Scope-OrgID.",
+    tenant: str | None = typer.Option(None, "--tenant", help="Sent as X-Scope-OrgID to every "
+                                      "server named (Tempo, Jaeger, Loki, --prometheus-url).",
                                       rich_help_panel="Sources"),
     token: str | None = typer.Option(None, "--token", envvar="SLO_SCOUT_SOURCE_TOKEN",
-                                     help="Bearer token (better: the environment variable).",
-                                     rich_help_panel="Sources", show_default=False),
+                                     help="Bearer token for every server named (better: the "
+                                     "environment variable).", rich_help_panel="Sources",
+                                     show_default=False),
     ca_file: Path | None = typer.Option(None, "--ca-file", exists=True, dir_okay=False,  # noqa: B008
                                         help="CA bundle to trust.", rich_help_panel="Sources"),
     insecure: bool = typer.Option(False, "--insecure", help="Accept any TLS certificate.",
@@ -368,7 +370,7 @@ def analyze_command(
     if not files and pull is None:
         usage_error("no input files (or a source: --tempo URL, --jaeger URL)")
     columns = parse_csv_columns(csv_columns)
-    family = _family(metrics, prometheus_url) if artifacts else None
+    family = _family(metrics, prometheus_url, tenant, token) if artifacts else None
     inputs = Inputs()
     pulled = PullReport()
     total = sum(p.stat().st_size for p in files)
@@ -460,11 +462,12 @@ def _say_model(client: ModelClient, names: Mapping[str, str]) -> None:
     note(line)
 
 
-def _family(metrics: FamilyKind | None, prometheus_url: str | None) -> MetricFamily:
+def _family(metrics: FamilyKind | None, prometheus_url: str | None, tenant: str | None = None,
+            token: str | None = None) -> MetricFamily:
     if metrics is not None or not prometheus_url:
         return FAMILIES[metrics or families.DEFAULT_KIND]
     try:
-        chosen = families.detect_sync(prometheus_url)
+        chosen = families.detect_sync(prometheus_url, tenant=tenant, bearer_token=token)
     except families.DetectionError as exc:
         fail_message(str(exc), "check --prometheus-url, or name the metrics with --metrics")
     if chosen.source == families.DEFAULT:
