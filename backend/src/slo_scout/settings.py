@@ -79,9 +79,38 @@ class HistorySettings(BaseModel):
     # A secret: it may carry credentials (http://user:password@host). Shown only redacted.
     prometheus_url: SecretStr | None = None
     bearer_token: SecretStr | None = None
+    # Mimir, Cortex: sent as X-Scope-OrgID. The URL carries the path prefix (/prometheus).
+    tenant: str | None = None
+    ca_file: str | None = None  # a CA bundle to trust (a private CA)
+    insecure_skip_verify: bool = False
     timeout_seconds: float = 30.0
     step_seconds: int = 3600
     metric_family: str | None = None
+
+
+class TraceSourceSettings(BaseModel):
+    """A trace backend an environment's analysis jobs pull the lookback from."""
+
+    kind: Literal["tempo", "jaeger"] = "tempo"
+    url: SecretStr  # a secret: it may carry user:password; the API's path prefix included
+    tenant: str | None = None  # X-Scope-OrgID
+    bearer_token: SecretStr | None = None
+    ca_file: str | None = None
+    insecure_skip_verify: bool = False
+    query: str | None = None  # TraceQL; default: the traces the environment's service is in
+    service: str | None = None  # Jaeger's service name; default: the environment's service
+    limit: int = Field(default=5000, ge=1)
+    concurrency: int = Field(default=8, ge=1, le=64)
+
+
+class SourcesSettings(BaseModel):
+    """Trace backends for analysis jobs: one for every environment, and per ``service/env``."""
+
+    traces: TraceSourceSettings | None = None
+    environments: dict[str, TraceSourceSettings] = {}
+
+    def for_environment(self, service: str, environment: str) -> TraceSourceSettings | None:
+        return self.environments.get(f"{service}/{environment}", self.traces)
 
 
 class LlmSettings(BaseModel):
@@ -192,6 +221,7 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = DeliverySettings()
     llm: LlmSettings = LlmSettings()
     vectors: VectorSettings = VectorSettings()
+    sources: SourcesSettings = SourcesSettings()
 
     @field_validator("log_level")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import sys
@@ -16,6 +17,7 @@ import typer
 from pydantic import ValidationError
 
 from slo_scout import __version__
+from slo_scout.cli import _sources
 from slo_scout.cli._console import (
     byte_progress,
     fail,
@@ -41,6 +43,7 @@ from slo_scout.llm.naming import name_journeys
 from slo_scout.llm.proposals import propose
 from slo_scout.report import InputSummary, render_report
 from slo_scout.settings import Settings
+from slo_scout.sources import PullReport, SourceError
 
 READ_CHUNK = 1024 * 1024
 DEFAULT_IDLE_S = 30.0
@@ -72,6 +75,10 @@ Examples:
 
     # several exports, some records broken
     slo-scout analyze export-*.pb.gz --out out/ --skip-invalid
+
+    # the last two hours of a service's traces, straight from Tempo
+    slo-scout analyze --tempo http://tempo:3200 --since 2h --out out/ \\
+        --query '{ resource.service.name = "checkout" }' --tenant team-a
 
     # a CSV span table with its own column names
     slo-scout analyze spans.csv --out out/ --csv-columns \\
@@ -278,7 +285,8 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 def analyze_command(
     paths: list[Path] = typer.Argument(  # noqa: B008
-        ..., exists=True, readable=True, help="Trace files or folders of them."
+        None, exists=True, readable=True, help="Trace files or folders of them (or a source: "
+        "--tempo, --jaeger).", show_default=False,
     ),
     out: Path = typer.Option(..., "--out", "-o", file_okay=False, help="Folder for the results."),  # noqa: B008
     fmt: InputFormat = typer.Option(  # noqa: B008
@@ -335,18 +343,66 @@ def analyze_command(
         "http://host:19530. Default: SLO_SCOUT_VECTORS__URI, else <data dir>/milvus.db."),
     environment: str = typer.Option(
         "local", "--environment", help="The environment --similar files these journeys under."),
+    tempo: str | None = typer.Option(None, "--tempo", help="Pull traces from this Tempo "
+                                     "(URL with its path prefix; user:password@ for basic auth).",
+                                     rich_help_panel="Sources"),
+    jaeger: str | None = typer.Option(None, "--jaeger", help="Pull traces from this Jaeger "
+                                      "query service.", rich_help_panel="Sources"),
+    query: str = typer.Option("{}", "--query", help="TraceQL for --tempo, e.g. "
+                              "'{ resource.service.name = \"checkout\" }'.",
+                              rich_help_panel="Sources"),
+    service: str | None = typer.Option(None, "--service", help="Service to search (--jaeger).",
+                                       rich_help_panel="Sources"),
+    operation: str | None = typer.Option(None, "--operation", help="Operation (--jaeger).",
+                                         rich_help_panel="Sources"),
+    since: str = typer.Option("2h", "--since", help="Window length before --until.",
+                              rich_help_panel="Sources"),
+    until: str | None = typer.Option(None, "--until", help="Window end: ISO 8601, Unix "
+                                     "seconds, or a duration before now (default now).",
+                                     rich_help_panel="Sources"),
+    limit: int = typer.Option(1000, "--limit", min=1, help="Traces to pull at most.",
+                              rich_help_panel="Sources"),
+    tenant: str | None = typer.Option(None, "--tenant", help="Sent as X-Scope-OrgID to every "
+                                      "server named (Tempo, Jaeger, Loki, --prometheus-url).",
+                                      rich_help_panel="Sources"),
+    token: str | None = typer.Option(None, "--token", envvar="SLO_SCOUT_SOURCE_TOKEN",
+                                     help="Bearer token for every server named (better: the "
+                                     "environment variable).", rich_help_panel="Sources",
+                                     show_default=False),
+    ca_file: Path | None = typer.Option(None, "--ca-file", exists=True, dir_okay=False,  # noqa: B008
+                                        help="CA bundle to trust.", rich_help_panel="Sources"),
+    insecure: bool = typer.Option(False, "--insecure", help="Accept any TLS certificate.",
+                                  rich_help_panel="Sources"),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, max=64, help="Traces fetched "
+                                    "at once (--tempo).", rich_help_panel="Sources"),
+    loki: str | None = typer.Option(None, "--loki", help="Mine the error lines this Loki "
+                                    "holds for the journeys' services and window into "
+                                    "log-templates.json (same --tenant, --token).",
+                                    rich_help_panel="Sources"),
+    loki_query: str | None = typer.Option(None, "--loki-query", help="LogQL instead of each "
+                                          "service's error lines.", rich_help_panel="Sources"),
+    loki_label: str = typer.Option("service_name", "--loki-label", help="The stream label "
+                                   "naming the service.", rich_help_panel="Sources"),
 ) -> None:
-    files = _expand(paths)
-    if not files:
-        usage_error("no input files")
+    files = _expand(paths or [])
+    pull = _sources.pull_of(tempo=tempo, jaeger=jaeger, query=query, service=service,
+                            operation=operation, since=since, until=until, limit=limit,
+                            tenant=tenant, token=token, ca_file=ca_file, insecure=insecure,
+                            concurrency=concurrency)
+    if not files and pull is None:
+        usage_error("no input files (or a source: --tempo URL, --jaeger URL)")
     columns = parse_csv_columns(csv_columns)
-    family = _family(metrics, prometheus_url) if artifacts else None
+    family = _family(metrics, prometheus_url, tenant, token) if artifacts else None
     inputs = Inputs()
+    pulled = PullReport()
     total = sum(p.stat().st_size for p in files)
     try:
         with byte_progress(total, enabled=sys.stderr.isatty()) as progress:
             task = progress.add_task("reading", total=total) if progress is not None else None
-            sources = ((str(p), _file_chunks(p, progress, task)) for p in files)
+            sources = itertools.chain(
+                ((str(p), _file_chunks(p, progress, task)) for p in files),
+                _sources.pulled(pull, pulled) if pull is not None else (),
+            )
             batches = decode_sources(
                 sources, inputs, fmt=None if fmt.value == "auto" else fmt.value,
                 skip_invalid=skip_invalid, csv_columns=columns,
@@ -354,10 +410,17 @@ def analyze_command(
             )
             with batch_gc():
                 discovery = discover(batches, idle_ns=int(idle * 1e9))
+        if pull is not None:
+            _sources.tell(pull, pulled, inputs)
         if discovery.span_count == 0:
             skipped = f"; {inputs.bad_records:,} bad records skipped" if inputs.bad_records else ""
             fail_message(f"no spans found in {', '.join(inputs.sources)}{skipped}",
                          "check that these are trace exports")
+        if loki:
+            _sources.write_log_templates(
+                _sources.LogPull(_sources.endpoint_of(loki, "--loki", tenant, token, ca_file,
+                                                      insecure), loki_query, loki_label),
+                discovery, pull, out)
         client = _model_client(no_llm)
         names = name_journeys(client, discovery.journeys) if client.enabled else {}
         near = _similar(discovery, similar, milvus, environment)
@@ -371,6 +434,8 @@ def analyze_command(
         fail_message(exc.message, "if the file is genuine, raise --max-inflation")
     except SloScoutError as exc:
         fail(exc)
+    except SourceError as exc:
+        fail_message(str(exc), "check the URL, the credentials and the tenant")
     print_table(journeys_table(discovery.journeys, limit=top))
     if inputs.bad_records:
         note(f"skipped {inputs.bad_records:,} bad records (first problems in report.html)")
@@ -453,11 +518,12 @@ def _say_model(client: ModelClient, names: Mapping[str, str]) -> None:
     note(line)
 
 
-def _family(metrics: FamilyKind | None, prometheus_url: str | None) -> MetricFamily:
+def _family(metrics: FamilyKind | None, prometheus_url: str | None, tenant: str | None = None,
+            token: str | None = None) -> MetricFamily:
     if metrics is not None or not prometheus_url:
         return FAMILIES[metrics or families.DEFAULT_KIND]
     try:
-        chosen = families.detect_sync(prometheus_url)
+        chosen = families.detect_sync(prometheus_url, tenant=tenant, bearer_token=token)
     except families.DetectionError as exc:
         fail_message(str(exc), "check --prometheus-url, or name the metrics with --metrics")
     if chosen.source == families.DEFAULT:

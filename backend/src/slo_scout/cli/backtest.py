@@ -19,6 +19,7 @@ from rich.table import Table
 
 from slo_scout.cli._console import fail, fail_message, usage_error
 from slo_scout.control.analysis.history import HistoryError, PrometheusHistory
+from slo_scout.control.analysis.upstream import redact_text, redact_url
 from slo_scout.core.errors import SloScoutError, SpecError
 from slo_scout.core.recommend.backtest import Judgement, judge
 from slo_scout.core.recommend.model import WindowCounts
@@ -159,8 +160,9 @@ def _queries(slo: SLOSpec) -> tuple[str, str, bool] | None:
 
 
 async def _from_server(url: str, slos: Sequence[SLOSpec], *, end: datetime, lookback_s: int,
-                       step_s: int) -> dict[str, list[WindowCounts]]:
-    history = PrometheusHistory(url)
+                       step_s: int, tenant: str | None = None,
+                       token: str | None = None) -> dict[str, list[WindowCounts]]:
+    history = PrometheusHistory(url, tenant=tenant, bearer_token=token)
     out: dict[str, list[WindowCounts]] = {}
     try:
         for slo in slos:
@@ -234,6 +236,10 @@ def backtest_command(
     step: str = typer.Option("5m", help="Window length read from the server."),
     end: str | None = typer.Option(None, help="End of the history (ISO 8601; default: now)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    tenant: str | None = typer.Option(None, "--tenant", help="Sent as X-Scope-OrgID (Mimir)."),
+    token: str | None = typer.Option(None, "--token", envvar="SLO_SCOUT_SOURCE_TOKEN",
+                                     help="Bearer token (better: the environment variable).",
+                                     show_default=False),
 ) -> None:
     if (history is None) == (prometheus_url is None):
         usage_error("give exactly one of --history FILE and --prometheus-url URL")
@@ -255,11 +261,15 @@ def backtest_command(
         else:
             assert prometheus_url is not None
             by_slo = dict(asyncio.run(_from_server(prometheus_url, slos, end=until,
-                                                   lookback_s=lookback_s, step_s=step_s)))
+                                                   lookback_s=lookback_s, step_s=step_s,
+                                                   tenant=tenant, token=token)))
     except SloScoutError as exc:
         fail(exc)
     except (HistoryError, httpx.HTTPError) as exc:
-        fail_message(f"{prometheus_url}: {exc}", "check --prometheus-url and the SLO queries")
+        # HistoryError names the server redacted; a transport error's text may quote the URL.
+        fail_message(redact_text(str(exc)) if isinstance(exc, HistoryError) else
+                     f"{redact_url(prometheus_url or '')}: {redact_text(str(exc))}",
+                     "check --prometheus-url, --tenant, --token and the SLO queries")
     except OSError as exc:
         fail_message(str(exc), "check the file")
     rows = [_row(slo, by_slo.get(slo.id)) for slo in slos]

@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from slo_scout.control.analysis.history import PrometheusHistory
 from slo_scout.control.analysis.neighbours import Neighbours
+from slo_scout.control.analysis.pulling import SourceOf, TraceSource
 from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.control.journeys.embedding import EnvironmentEmbedding
 from slo_scout.core.slis import FAMILIES, FamilyKind
 from slo_scout.llm.client import ModelClient
 from slo_scout.settings import Settings
+from slo_scout.sources import Endpoint
 from slo_scout.worker.loop import Worker, utc_now
 from slo_scout.worker.metrics import WorkerMetrics
 
@@ -33,6 +35,8 @@ def build_recommender(settings: Settings) -> Recommender:
             settings.history.prometheus_url.get_secret_value(),
             bearer_token=token.get_secret_value() if token else None,
             timeout_s=settings.history.timeout_seconds,
+            tenant=settings.history.tenant, ca_file=settings.history.ca_file,
+            verify=not settings.history.insecure_skip_verify,
         )
     llm = settings.llm
     cache = llm.cache_dir or settings.data_dir / "llm-cache"
@@ -44,6 +48,26 @@ def build_recommender(settings: Settings) -> Recommender:
         token=vectors.token.get_secret_value() if vectors.token else "",
     ) if vectors.similar_drafts else None
     return Recommender(family, history, model=model, neighbours=neighbours)
+
+
+def build_sources(settings: Settings) -> SourceOf | None:
+    """The trace backend each environment's analysis jobs pull from (``SLO_SCOUT_SOURCES__``)."""
+    configured = settings.sources
+    if configured.traces is None and not configured.environments:
+        return None
+
+    def source_of(service: str, environment: str) -> TraceSource | None:
+        chosen = configured.for_environment(service, environment)
+        if chosen is None:
+            return None
+        token = chosen.bearer_token
+        endpoint = Endpoint(chosen.url.get_secret_value(), tenant=chosen.tenant,
+                            bearer_token=token.get_secret_value() if token else None,
+                            ca_file=chosen.ca_file, verify=not chosen.insecure_skip_verify)
+        return TraceSource(chosen.kind, endpoint, query=chosen.query, service=chosen.service,
+                           limit=chosen.limit, concurrency=chosen.concurrency)
+
+    return source_of
 
 
 def build_worker(
@@ -66,6 +90,7 @@ def build_worker(
         clock=clock,
         metrics=metrics,
         embedding=build_embedding(settings),
+        sources=build_sources(settings),
     )
 
 

@@ -26,6 +26,7 @@ from slo_scout.control.analysis.metric_catalog import (
 )
 from slo_scout.control.analysis.upstream import redact_url, split_credentials
 from slo_scout.core.slis import FAMILIES, FamilyKind, MetricFamily, detect_family
+from slo_scout.sources.endpoint import TENANT_HEADER
 
 CONFIGURED = "configured"
 FROM_METADATA = "detected from metadata"
@@ -154,10 +155,14 @@ async def detect(client: httpx.AsyncClient) -> FamilyChoice:
     return choose(metadata, _names(names))
 
 
-def detect_sync(url: str, *, timeout_s: float = 10.0) -> FamilyChoice:
+def detect_sync(url: str, *, timeout_s: float = 10.0, tenant: str | None = None,
+                bearer_token: str | None = None) -> FamilyChoice:
     """:func:`detect` for the command line, with its own short-lived client."""
     bare, auth = split_credentials(url.rstrip("/"))
-    with httpx.Client(base_url=bare, auth=auth, timeout=timeout_s) as client:
+    headers = {TENANT_HEADER: tenant} if tenant else {}
+    if bearer_token:
+        headers["Authorization"] = f"Bearer {bearer_token}"
+    with httpx.Client(base_url=bare, auth=auth, timeout=timeout_s, headers=headers) as client:
         try:
             metadata = _body(client.get(METADATA_PATH), METADATA_PATH)
             if metadata.get("data"):

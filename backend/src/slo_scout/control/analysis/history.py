@@ -2,7 +2,10 @@
 
 The SLI queries are rates over ``{{.window}}``; evaluated with ``query_range`` at a step equal to
 the window length, each point is the rate over one whole window, and rate x window length is the
-window's event count. Works with Prometheus, Mimir and VictoriaMetrics (``/api/v1/query_range``).
+window's event count. Works with Prometheus, Mimir and VictoriaMetrics (``/api/v1/query_range``
+under the URL's path prefix: ``/prometheus``, ``/select/0/prometheus``), with a tenant
+(``X-Scope-OrgID``), bearer or basic auth and TLS options (``sources.Endpoint``); 429 and 5xx
+are retried with backoff, ``Retry-After`` honoured.
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ from datetime import datetime
 import httpx
 
 from slo_scout.control.analysis import family
-from slo_scout.control.analysis.upstream import redact_url, split_credentials
 from slo_scout.core.recommend.model import WindowCounts
+from slo_scout.sources import Endpoint, Retry, SourceError, retrying_get
+
+# The job has attempts of its own: in-process retries stay short.
+HISTORY_RETRY = Retry(attempts=3, backoff_s=0.25, max_wait_s=10.0)
 
 
 class HistoryError(Exception):
@@ -37,14 +43,17 @@ class PrometheusHistory:
         *,
         bearer_token: str | None = None,
         timeout_s: float = 30.0,
+        tenant: str | None = None,
+        ca_file: str | None = None,
+        verify: bool = True,
+        retry: Retry = HISTORY_RETRY,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
-        bare, auth = split_credentials(base_url.rstrip("/"))
-        self._where = redact_url(bare)
-        self._client = httpx.AsyncClient(
-            base_url=bare, headers=headers, auth=auth, timeout=timeout_s, transport=transport
-        )
+        endpoint = Endpoint(base_url, tenant=tenant, bearer_token=bearer_token,
+                            ca_file=ca_file, verify=verify, timeout_s=timeout_s)
+        self._where = endpoint.where
+        self._retry = retry
+        self._client = endpoint.client(transport)
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -58,18 +67,14 @@ class PrometheusHistory:
 
     async def _series(self, query: str, start: int, end: int, step: int) -> dict[int, float]:
         try:
-            response = await self._client.get(
-                "/api/v1/query_range",
+            response = await retrying_get(
+                self._client, "/api/v1/query_range", source="history query to prometheus",
+                where=self._where, retry=self._retry,
                 params={"query": query, "start": start, "end": end, "step": step},
             )
-        except httpx.HTTPError as error:
-            raise HistoryError(
-                f"cannot reach the history server at {self._where}: {type(error).__name__}"
-            ) from None
-        if response.status_code != 200:
-            raise HistoryError(
-                f"history query to {self._where} failed with HTTP {response.status_code}"
-            )
+        except SourceError as error:
+            raise HistoryError(str(error)) from None
+        assert response is not None
         try:
             body = response.json()
         except ValueError:

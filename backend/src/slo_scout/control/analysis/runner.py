@@ -19,9 +19,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from slo_scout.control.analysis import metric_catalog, repository
+from slo_scout.control.analysis.pulling import SourceOf, pull_into
 from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.control.analysis.upstream import redact_text
 from slo_scout.control.analysis.window import window_of
+from slo_scout.control.catalog import repository as catalog
 from slo_scout.control.journeys import repository as journeys_repo
 from slo_scout.control.journeys.convert import journey_from_row
 from slo_scout.core.errors import SloScoutError
@@ -46,8 +48,11 @@ class JobRunner:
         clock: Clock,
         recommender: Recommender,
         observe_model: Callable[[Usage], None] | None = None,
+        sources: SourceOf | None = None,
     ) -> None:
-        """``observe_model``: told each finished analysis's model usage (the worker's metrics)."""
+        """``observe_model``: told each finished analysis's model usage (the worker's metrics).
+        ``sources``: the trace backend an environment's jobs pull their lookback from."""
+        self._sources = sources
         self._sessions = sessions
         self._observe_model = observe_model
         self._worker = worker
@@ -85,7 +90,36 @@ class JobRunner:
             return
         await self._finish(job, "succeeded", timings, result=result)
 
+    async def _pull(self, job: AnalysisJob, timings: dict[str, float]) -> dict[str, Any] | None:
+        """The environment's traces over the lookback from its backend, when it names one."""
+        if self._sources is None:
+            return None
+        async with self._sessions() as session:
+            env = await catalog.get_environment_by_id(session, job.environment_id)
+            assert env is not None
+            svc = await catalog.get_service_by_id(session, env.service_id)
+            team = await catalog.team_of_service(session, env.service_id)
+            assert svc is not None
+        source = self._sources(svc.name, env.name)
+        if source is None:
+            return None
+        await self._progress(job, "pulling", 0.02)
+        began = time.perf_counter()
+        end = job.window_end or self._clock()
+
+        async def advance(fetched: int, found: int) -> None:
+            # pulling takes the job from 2 % to 30 %; each step renews the lease
+            await self._progress(job, "pulling", 0.02 + 0.28 * fetched / max(found, 1))
+
+        pulled = await pull_into(self._sessions, source, service=svc.name,
+                                 environment=env.name, team=team.name,
+                                 start=end - timedelta(seconds=job.lookback_seconds), end=end,
+                                 now=self._clock(), progress=advance)
+        timings["pull_s"] = round(time.perf_counter() - began, 6)
+        return pulled
+
     async def _stages(self, job: AnalysisJob, timings: dict[str, float]) -> dict[str, Any]:
+        pulled = await self._pull(job, timings)
         await self._progress(job, "loading", 0.05)
         began = time.perf_counter()
         async with self._sessions() as session:
@@ -136,6 +170,7 @@ class JobRunner:
                 # tokens, cache hits, refusals and why any part fell back to the rules
                 "model": usage.as_dict(),
                 **chosen.summary(),
+                **({"source": pulled} if pulled is not None else {}),
             },
             "recommendations": recommendations,
             "row_ids": {r.key: r.id for r in rows},

@@ -1,0 +1,226 @@
+"""An analysis job of an environment whose team runs only Tempo (or Jaeger): the worker pulls
+the lookback from the backend the settings name (``SLO_SCOUT_SOURCES__``), counts it once
+through the trace ledger, and recommends from it; failures name the source."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.fixtures.backends import (
+    TempoServer,
+    jaeger_server,
+    jaeger_trace,
+    otlp_traces,
+    tempo_server,
+)
+
+from slo_scout.control.analysis import service as analysis
+from slo_scout.control.catalog.service import ensure_environment
+from slo_scout.core.journeys import discover
+from slo_scout.core.simulate import Simulation, default_shop, encode
+from slo_scout.core.telemetry import decode_bytes
+from slo_scout.db import migrate
+from slo_scout.db.engine import create_engine, session_factory
+from slo_scout.db.models import AnalysisJob, AnalysisResult
+from slo_scout.settings import Settings
+from slo_scout.worker.factory import build_worker
+
+END = datetime.fromtimestamp(1_700_000_000 + 3600, UTC)
+LOOKBACK_S = 2 * 3600
+
+
+@pytest.fixture(scope="module")
+def shop() -> dict[str, Any]:
+    sim = Simulation(default_shop(), seed=5, traces=300)
+    return json.loads(b"".join(encode(sim.batches(), sim.resources, "otlp-json")))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'slo-scout.db'}"
+    migrate.upgrade(url)
+    return url
+
+
+def run_jobs(url: str, settings: Settings, jobs: int = 1
+             ) -> list[tuple[AnalysisJob, AnalysisResult | None]]:
+    async def go() -> list[tuple[AnalysisJob, AnalysisResult | None]]:
+        engine = create_engine(url)
+        sessions = session_factory(engine)
+        try:
+            async with sessions() as session:
+                _, _, env = await ensure_environment(session, team="shop",
+                                                     service="frontend",
+                                                     environment="prod", now=END)
+                await session.commit()
+            worker = build_worker(settings, sessions, name="sources-test", clock=lambda: END)
+            out = []
+            for _ in range(jobs):
+                async with sessions() as session:
+                    job = await analysis.enqueue(
+                        session, environment_id=env.id, lookback_seconds=LOOKBACK_S,
+                        strategy="balanced", requested_by="key:test", max_attempts=1, now=END,
+                        end=END)
+                    await session.commit()
+                assert await worker.run_once()
+                async with sessions() as session:
+                    done = await analysis.get_job(session, job.id)
+                    assert done is not None
+                    result = (await analysis.get_result(session, done.result_id)
+                              if done.result_id else None)
+                    out.append((done, result))
+            return out
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def requests_of(document: dict[str, Any], service: str) -> int:
+    """Requests of the journeys entering at ``service``, as discovery counts them in the file."""
+    found = discover([decode_bytes(json.dumps(document).encode(), source="shop.json")])
+    return sum(j.requests for j in found.journeys if j.entry.service == service)
+
+
+def settings_for(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
+    monkeypatch.setenv("SLO_SCOUT_STATS_RETENTION_DAYS", "0")
+    monkeypatch.setenv("SLO_SCOUT_HISTORY__METRIC_FAMILY", "spanmetrics")
+    for key, value in env.items():
+        monkeypatch.setenv(f"SLO_SCOUT_SOURCES__{key}", value)
+    return Settings()
+
+
+def test_a_team_that_runs_only_tempo_gets_its_analysis_counted_once(
+    db: str, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tempo = tempo_server(tenant="shop")
+    tempo.add_document(shop)
+    try:
+        settings = settings_for(monkeypatch, TRACES__URL=tempo.url, TRACES__TENANT="shop")
+        (first, result), (_second, again) = run_jobs(db, settings, jobs=2)
+        assert first.status == "succeeded", first.error
+        assert result is not None and again is not None
+        source = result.summary["source"]
+        having = sum("frontend" in t.services for t in tempo.traces.values())
+        assert source["found"] == source["fetched"] == source["recorded"] == having > 250
+        assert source["problems"] == 0
+        assert source["source"].startswith(f"tempo at {tempo.url} ")
+        assert result.summary["requests"] == requests_of(shop, "frontend")
+        assert result.summary["journeys"] >= 4
+        # the second job pulls the same window: the ledger counts nothing twice
+        assert again.summary["source"]["recorded"] == 0
+        assert again.summary["source"]["counted_before"] == having
+        assert again.summary["requests"] == requests_of(shop, "frontend")
+        query = tempo.requests_to("/api/search")[0].params["q"]
+        assert query == '{ resource.service.name = "frontend" }'
+    finally:
+        tempo.close()
+
+
+def test_a_trace_gone_before_its_fetch_is_in_the_result_not_lost_silently(
+    db: str, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tempo: TempoServer = tempo_server()
+    tempo.add_document(shop)
+    gone = sorted(t for t, v in tempo.traces.items() if "frontend" in v.services)[:2]
+    having = sum("frontend" in t.services for t in tempo.traces.values())
+    tempo.vanish_after_search.update(gone)
+    try:
+        settings = settings_for(monkeypatch, TRACES__URL=tempo.url)
+        [(job, result)] = run_jobs(db, settings)
+        assert job.status == "succeeded", job.error
+        assert result is not None
+        source = result.summary["source"]
+        assert source["recorded"] == having - 2 and source["problems"] == 2
+        assert all("gone between search and fetch" in p for p in source["first_problems"])
+    finally:
+        tempo.close()
+
+
+def test_a_source_refusing_the_job_fails_it_with_an_error_naming_source_url_and_status(
+    db: str, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tempo = tempo_server(tenant="shop")
+    tempo.add_document(shop)
+    try:
+        url = tempo.url.replace("http://", "http://user:hunter2@")
+        settings = settings_for(monkeypatch, TRACES__URL=url)  # no tenant
+        [(job, result)] = run_jobs(db, settings)
+        assert job.status == "failed" and result is None
+        assert f"tempo at {tempo.url.replace('http://', 'http://***@')}/api/echo: HTTP 401" \
+            in (job.error or "")
+        assert "hunter2" not in (job.error or "")
+    finally:
+        tempo.close()
+
+
+def test_an_environment_can_name_its_own_jaeger(
+    db: str, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    jaeger = jaeger_server()
+    for trace_id, parts in otlp_traces(shop).items():
+        jaeger.add(jaeger_trace(trace_id, parts))
+    try:
+        settings = settings_for(monkeypatch, ENVIRONMENTS=json.dumps(
+            {"frontend/prod": {"kind": "jaeger", "url": jaeger.url}}))
+        [(job, result)] = run_jobs(db, settings)
+        assert job.status == "succeeded", job.error
+        assert result is not None
+        having = sum(any(p["serviceName"] == "frontend" for p in t["processes"].values())
+                     for t in jaeger.traces.values())
+        assert result.summary["source"]["recorded"] == having > 250
+        assert result.summary["requests"] == requests_of(shop, "frontend")
+    finally:
+        jaeger.close()
+
+
+ADMIN_KEY = "ssk_5a11ce5a11ce_sources-admin-secret-0123456789abcdef"
+
+
+def test_post_analyze_works_for_a_team_that_runs_only_tempo(
+    db: str, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Register the service, ask for an analysis, let the worker run: no upload, no pipeline."""
+    from fastapi.testclient import TestClient
+
+    from slo_scout.api.app import create_app
+
+    tempo = tempo_server(tenant="shop")
+    tempo.add_document(shop)
+    try:
+        monkeypatch.setenv("SLO_SCOUT_DATABASE_URL", db)
+        monkeypatch.setenv("SLO_SCOUT_AUTH__BOOTSTRAP_ADMIN_KEY", ADMIN_KEY)
+        settings = settings_for(monkeypatch, TRACES__URL=tempo.url, TRACES__TENANT="shop")
+        with TestClient(create_app(settings, clock=lambda: END)) as client:
+            client.headers["X-API-Key"] = ADMIN_KEY
+            registered = client.post("/api/v1/services", json={
+                "name": "frontend", "team": "shop", "environments": ["prod"]})
+            assert registered.status_code == 201, registered.text
+            queued = client.post("/api/v1/analyze", json={
+                "service": "frontend", "environment": "prod", "lookback": "2h"})
+            assert queued.status_code == 202, queued.text
+
+            async def work() -> None:
+                engine = create_engine(db)
+                try:
+                    worker = build_worker(settings, session_factory(engine), name="w",
+                                          clock=lambda: END)
+                    assert await worker.run_once()
+                finally:
+                    await engine.dispose()
+
+            asyncio.run(work())
+            status = client.get(f"/api/v1/analyze/{queued.json()['id']}").json()
+            assert status["status"] == "succeeded", status
+            assert "pull_s" in status["timings"]
+            result = client.get(status["links"]["result"]).json()
+            assert result["summary"]["source"]["recorded"] > 250
+            assert result["summary"]["requests"] == requests_of(shop, "frontend")
+            assert {r["journey_key"] for r in result["recommendations"]}
+    finally:
+        tempo.close()
