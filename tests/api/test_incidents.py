@@ -82,7 +82,10 @@ def _journey(client: TestClient) -> dict:  # type: ignore[type-arg]
 def test_errors_planted_in_one_step_rank_its_service_first_with_the_slo_burn(
     client: TestClient, migrated_url: str
 ) -> None:
-    _record(migrated_url, _traffic(fail_payment=True))
+    traffic = _traffic(fail_payment=True)
+    # two writes into the same minutes: their step counts add up (merge_minutes)
+    _record(migrated_url, [t for n, t in enumerate(traffic) if n % 3])
+    _record(migrated_url, [t for n, t in enumerate(traffic) if not n % 3])
     journey = _journey(client)
     slo = client.post("/api/v1/slos", json={
         "service": "frontend", "environment": "prod", "journey_id": journey["id"],
@@ -98,6 +101,7 @@ def test_errors_planted_in_one_step_rank_its_service_first_with_the_slo_burn(
     # the caller (frontend) fails only because payment does: payment is the origin
     assert (top["service"], top["operation"], top["kind"]) == ("payment", "Charge", "code")
     assert top["evidence"][0]["signal"] == "step_errors"
+    assert top["evidence"][0]["detail"].startswith("50 errors of its own in 100 spans")
     assert all(s["service"] != "frontend" or s["score"] < top["score"]
                for s in body["suspects"])
     assert body["window"]["requests"] == 10 * PER_MINUTE
