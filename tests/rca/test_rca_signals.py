@@ -80,6 +80,26 @@ def test_a_new_log_template_in_an_operation_the_baseline_ran_is_evidence() -> No
     assert {e.service for e in found} == {"payments"}
 
 
+def test_the_strongest_of_a_service_s_templates_is_discounted_by_how_many_were_tested() -> None:
+    # Taking the largest of m surprises gives m chances: a service that logs many templates
+    # (request data in its lines) would otherwise stand out by having more to choose from.
+    baseline_spans, incident_spans = traces(30, "b"), traces(30, "i")
+    payments = [s for s in incident_spans if s.service == "payments"]
+    declined = [LogRecord(0, "payments", "WARN card declined <NUM>", trace_id=s.trace_id,
+                          span_id=s.span_id) for s in payments[:10]]
+
+    def steady(spans: list) -> list[LogRecord]:
+        return [LogRecord(0, "payments", f"INFO step {k}", trace_id=s.trace_id, span_id=s.span_id)
+                for s in spans if s.service == "payments" for k in range(9)]
+
+    [alone] = template_shifts(declined, incident_spans, [], baseline_spans)
+    among = template_shifts(declined + steady(incident_spans), incident_spans,
+                            steady(baseline_spans), baseline_spans)
+    [found] = [e for e in among if "declined" in e.detail]
+    assert alone.surprise == binomial_upper(10, 30, 0.5 / 31)
+    assert abs(found.surprise - (alone.surprise - 1.0)) < 1e-9  # ten tests: one decade less
+
+
 def test_a_template_of_an_operation_the_baseline_never_ran_is_no_evidence() -> None:
     incident_spans = traces(10, "i")
     logs = [LogRecord(0, s.service, "INFO new feature", trace_id=s.trace_id, span_id=s.span_id)
