@@ -1,18 +1,21 @@
 """SQL for an incident: a journey's stored minutes, its keys' step minutes, its SLOs.
 
-Every read is bounded by one journey and a time range on primary keys (``journey_stats`` by
-(journey, minute), ``journey_key_stats`` by (key, minute)), so its cost does not grow with the
-number of journeys stored. Never commits.
+The minutes' reads are bounded by one journey and a time range on primary keys
+(``journey_stats`` by (journey, minute), ``journey_key_stats`` by (key, minute)), so their cost
+does not grow with the number of journeys stored; the error templates' read goes over the
+environment's template links (error traces only), as the journey detail's does. Never
+commits.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from slo_scout.db.models import JourneyKey, JourneyKeyStat, JourneyStat, Slo
+from slo_scout.db.models import JourneyKey, JourneyKeyStat, JourneyStat, Slo, TraceLedgerEntry
 
 
 async def stored_range(session: AsyncSession, journey_id: int
@@ -69,3 +72,38 @@ async def slos_of_journey(session: AsyncSession, journey_id: int) -> list[Slo]:
         .order_by(Slo.name)
     )
     return list(rows)
+
+
+# Written by the streaming catalog job (migration 0003), as in control.journeys.log_templates.
+_templates = sa.table(
+    "log_templates",
+    sa.column("id", sa.String),
+    sa.column("environment", sa.String),
+    sa.column("service", sa.String),
+    sa.column("template", sa.Text),
+)
+_links = sa.table(
+    "log_template_traces",
+    sa.column("template_id", sa.String),
+    sa.column("trace_id", sa.String),
+)
+
+
+async def error_template_traces(session: AsyncSession, journey_id: int, environment: str,
+                                start: datetime, end: datetime
+                                ) -> list[tuple[str, str, str, datetime]]:
+    """(service, template, trace id, minute) of the error templates logged in the journey's
+    traces whose minute lies in ``[start, end)``: the links of the environment's templates,
+    each trace's minute and key from the ledger (its key (trace id, minute)), kept when the key
+    folds into the journey. Driven from the links, error traces only, as the journey detail's."""
+    keys = select(JourneyKey.key).where(JourneyKey.journey_id == journey_id)
+    rows = await session.execute(
+        select(_templates.c.service, _templates.c.template, _links.c.trace_id,
+               TraceLedgerEntry.minute)
+        .select_from(_links)
+        .join(_templates, _templates.c.id == _links.c.template_id)
+        .join(TraceLedgerEntry, TraceLedgerEntry.trace_id == _links.c.trace_id)
+        .where(_templates.c.environment == environment, TraceLedgerEntry.minute >= start,
+               TraceLedgerEntry.minute < end, TraceLedgerEntry.journey_key.in_(keys))
+    )
+    return [tuple(row) for row in rows]  # type: ignore[misc]

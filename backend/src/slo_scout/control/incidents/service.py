@@ -4,8 +4,9 @@ Given a journey and the time it started burning, the window after (``window_minu
 compared with a baseline before (``baseline_minutes``):
 
 - suspects: the journey's keys' per-minute step counts (migration 0022) summed over each window,
+  and the error log templates linked to its traces (by the trace's minute in the ledger),
   ranked by the core's score (``core.rca.stored``: step errors past the callees', critical-path
-  share);
+  share, new or surging error templates);
 - the journey's SLOs (not rejected): bad requests in the window (errors, or requests slower
   than the threshold by the merged latency sketches), burn rate and the share of the period's
   error budget consumed (``core.rca.budget``);
@@ -121,7 +122,13 @@ async def investigate_journey(session: AsyncSession, row: JourneyRow, service: s
     calls: dict[str, set[str]] = {}
     for edge in row.edges:
         calls.setdefault(edge["caller"], set()).add(edge["callee"])
-    suspects = rank_steps(incident, baseline, calls)
+    now: dict[tuple[str, str], set[str]] = {}
+    before_templates: dict[tuple[str, str], set[str]] = {}
+    for service_name, template, trace_id, minute in await repository.error_template_traces(
+            session, row.id, environment, base_start, end):
+        into = now if _utc(minute) >= start else before_templates
+        into.setdefault((service_name, template), set()).add(trace_id)
+    suspects = rank_steps(incident, baseline, calls, now, before_templates)
     minutes = await repository.journey_minutes(session, row.id, start, end)
     before = await repository.journey_minutes(session, row.id, base_start, start)
     burns = await _burns(session, row, minutes, min(end, last + _MINUTE))

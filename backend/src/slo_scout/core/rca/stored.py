@@ -16,6 +16,12 @@ scored as a surprise (``-log10 p``) so :func:`slo_scout.core.rca.score.rank` ran
   the chance of the mean rising by ``d`` over ``n`` requests by ``exp(-2 n d^2)`` whatever the
   distribution (the spread of shares per request is not stored).
 
+- :func:`template_surges` (``log_template``, code): the error log templates the streaming
+  catalog job linked to the journey's traces, per service and template: the share of the
+  journey's requests whose trace logged it, binomial upper tail against the baseline's share
+  (new or surged), less ``log10`` of the service's templates tested (the strongest of m tests,
+  as for spans). The evidence names a few of the traces.
+
 Every service of the journey gets a finding in each signal, zero when nothing moved, so the
 standout of :mod:`score` compares a service with the quiet ones too.
 """
@@ -110,12 +116,46 @@ def critical_path_shifts(incident: StepWindow, baseline: StepWindow) -> list[Evi
     return found
 
 
+TemplateTraces = Mapping[tuple[str, str], set[str]]  # (service, template) -> trace ids
+TRACES_SHOWN = 3
+
+
+def template_surges(now: TemplateTraces, before: TemplateTraces, incident: StepWindow,
+                    baseline: StepWindow) -> list[Evidence]:
+    trials, base = incident.requests, baseline.requests
+    if not trials or not base:
+        return []
+    tests: dict[str, int] = {}
+    for service, _ in set(now) | set(before):
+        tests[service] = tests.get(service, 0) + 1
+    found = []
+    for service in sorted(set(incident.per_service(0)) | set(tests)):
+        found.append(Evidence("log_template", service, None, "code", 0.0, "no error template"))
+    for (service, template), traces in sorted(now.items()):
+        count, earlier = len(traces), len(before.get((service, template), ()))
+        p = (earlier + 0.5) / (base + 1)
+        surprise = binomial_upper(count, trials, p) - math.log10(tests[service])
+        if surprise <= 0:
+            continue
+        change = "new" if earlier == 0 else f"surged from {earlier} of {base} requests"
+        shown = ", ".join(sorted(traces)[:TRACES_SHOWN])
+        found.append(Evidence(
+            "log_template", service, None, "code", surprise,
+            f"error template {change}: now in {count} of {trials} requests' traces "
+            f"(e.g. {shown}): {template[:160]}",
+        ))
+    return found
+
+
 def rank_steps(incident: StepWindow, baseline: StepWindow,
-               calls: Mapping[str, set[str]]) -> list[Suspect]:
-    """Suspects from stored step statistics, best first; findings of no surprise are left out
-    of the evidence, and services with no score and no evidence out of the ranking."""
+               calls: Mapping[str, set[str]], templates_now: TemplateTraces | None = None,
+               templates_before: TemplateTraces | None = None) -> list[Suspect]:
+    """Suspects from stored step statistics (and error templates), best first; findings of no
+    surprise are left out of the evidence, and services with no score and no evidence out of
+    the ranking."""
     evidence = step_error_origins(incident, baseline, calls)
     evidence += critical_path_shifts(incident, baseline)
+    evidence += template_surges(templates_now or {}, templates_before or {}, incident, baseline)
     suspects = []
     for suspect in rank(evidence):
         suspect.evidence = [e for e in suspect.evidence if e.surprise > 0]
