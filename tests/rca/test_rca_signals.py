@@ -205,3 +205,25 @@ def test_a_service_that_newly_holds_up_requests_shifts_the_critical_path() -> No
     found = critical_path_shifts(traces(20, "i", slow_ms=200), baseline)
     assert {e.service for e in found} == {"payments"}
     assert found[0].signal == "critical_path" and found[0].surprise > 5
+
+
+def _parallel(trace: str, start: int, side_ms: int) -> list[Span]:
+    """gateway calls search (80 ms) and, in parallel, audit (``side_ms``, always shorter)."""
+    end = start + 100 * MS
+    return [
+        Span(trace, f"{trace}-g", None, "gateway", "GET /search", "server", start, end),
+        Span(trace, f"{trace}-s", f"{trace}-g", "search", "find", "server",
+             start + 10 * MS, start + 90 * MS),
+        Span(trace, f"{trace}-a", f"{trace}-g", "audit", "record", "server",
+             start + 10 * MS, start + (10 + side_ms + int(trace[1:]) % 3) * MS),
+    ]
+
+
+def test_a_slower_span_off_the_critical_path_is_no_latency_evidence() -> None:
+    # audit's exclusive time triples, but it finishes before search: requests are no slower
+    # because of it, so it cannot be why a latency SLO burns
+    baseline = [s for i in range(40) for s in _parallel(f"b{i}", i * 200 * MS, 10)]
+    incident = [s for i in range(20) for s in _parallel(f"i{i}", i * 200 * MS, 40)]
+    assert {e.service for e in latency_shifts(incident, baseline)} == {"audit"}
+    findings = investigate(Telemetry(spans=incident), Telemetry(spans=baseline))
+    assert [e for e in findings.evidence if e.signal == "latency"] == []

@@ -12,7 +12,8 @@ surprise is less ``log10 m`` (Bonferroni): more tests are more chances to look s
   (duration minus the time children cover) exceeds the baseline's 95th percentile (binomial
   against the baseline's own share above it). Exclusive time keeps a slow callee from making
   every caller look slow. One sample per trace (its slowest such span): a request's spans are
-  not independent draws.
+  not independent draws. :func:`slo_scout.core.rca.analysis.investigate` keeps these only for
+  services whose critical-path time moved too (off the critical path, no SLO burns of it).
 - :func:`critical_path_shifts`: per service, the same test on its time on each trace's critical
   path: a service that newly holds up requests.
 - :func:`network_shifts`: per service, the same test on the wire time of the calls it
