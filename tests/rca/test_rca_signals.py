@@ -80,6 +80,26 @@ def test_a_new_log_template_in_an_operation_the_baseline_ran_is_evidence() -> No
     assert {e.service for e in found} == {"payments"}
 
 
+def test_the_strongest_of_a_service_s_templates_is_discounted_by_how_many_were_tested() -> None:
+    # Taking the largest of m surprises gives m chances: a service that logs many templates
+    # (request data in its lines) would otherwise stand out by having more to choose from.
+    baseline_spans, incident_spans = traces(30, "b"), traces(30, "i")
+    payments = [s for s in incident_spans if s.service == "payments"]
+    declined = [LogRecord(0, "payments", "WARN card declined <NUM>", trace_id=s.trace_id,
+                          span_id=s.span_id) for s in payments[:10]]
+
+    def steady(spans: list) -> list[LogRecord]:
+        return [LogRecord(0, "payments", f"INFO step {k}", trace_id=s.trace_id, span_id=s.span_id)
+                for s in spans if s.service == "payments" for k in range(9)]
+
+    [alone] = template_shifts(declined, incident_spans, [], baseline_spans)
+    among = template_shifts(declined + steady(incident_spans), incident_spans,
+                            steady(baseline_spans), baseline_spans)
+    [found] = [e for e in among if "declined" in e.detail]
+    assert alone.surprise == binomial_upper(10, 30, 0.5 / 31)
+    assert abs(found.surprise - (alone.surprise - 1.0)) < 1e-9  # ten tests: one decade less
+
+
 def test_a_template_of_an_operation_the_baseline_never_ran_is_no_evidence() -> None:
     incident_spans = traces(10, "i")
     logs = [LogRecord(0, s.service, "INFO new feature", trace_id=s.trace_id, span_id=s.span_id)
@@ -185,3 +205,25 @@ def test_a_service_that_newly_holds_up_requests_shifts_the_critical_path() -> No
     found = critical_path_shifts(traces(20, "i", slow_ms=200), baseline)
     assert {e.service for e in found} == {"payments"}
     assert found[0].signal == "critical_path" and found[0].surprise > 5
+
+
+def _parallel(trace: str, start: int, side_ms: int) -> list[Span]:
+    """gateway calls search (80 ms) and, in parallel, audit (``side_ms``, always shorter)."""
+    end = start + 100 * MS
+    return [
+        Span(trace, f"{trace}-g", None, "gateway", "GET /search", "server", start, end),
+        Span(trace, f"{trace}-s", f"{trace}-g", "search", "find", "server",
+             start + 10 * MS, start + 90 * MS),
+        Span(trace, f"{trace}-a", f"{trace}-g", "audit", "record", "server",
+             start + 10 * MS, start + (10 + side_ms + int(trace[1:]) % 3) * MS),
+    ]
+
+
+def test_a_slower_span_off_the_critical_path_is_no_latency_evidence() -> None:
+    # audit's exclusive time triples, but it finishes before search: requests are no slower
+    # because of it, so it cannot be why a latency SLO burns
+    baseline = [s for i in range(40) for s in _parallel(f"b{i}", i * 200 * MS, 10)]
+    incident = [s for i in range(20) for s in _parallel(f"i{i}", i * 200 * MS, 40)]
+    assert {e.service for e in latency_shifts(incident, baseline)} == {"audit"}
+    findings = investigate(Telemetry(spans=incident), Telemetry(spans=baseline))
+    assert [e for e in findings.evidence if e.signal == "latency"] == []

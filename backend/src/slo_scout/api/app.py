@@ -28,6 +28,7 @@ from slo_scout.api.deps import single_query_values
 from slo_scout.api.forecast.endpoints import router as forecast_router
 from slo_scout.api.fragments.endpoints import router as fragments_router
 from slo_scout.api.health.endpoints import router as health_router
+from slo_scout.api.incidents.endpoints import router as incidents_router
 from slo_scout.api.ingest.endpoints import router as ingest_router
 from slo_scout.api.journeys.endpoints import router as journeys_router
 from slo_scout.api.logs.endpoints import router as logs_router
@@ -79,7 +80,7 @@ async def _count_quiet_traces(
 def _routers() -> list[APIRouter]:
     return [access_router, catalog_router, journeys_router, fragments_router, analysis_router,
             ingest_router, slos_router, artifacts_router, deliveries_router, forecast_router,
-            logs_router]
+            logs_router, incidents_router]
 
 
 def create_app(

@@ -118,6 +118,8 @@ class JourneyKeyStat(Base):
     requests: Mapped[int] = mapped_column(BigInteger)
     errors: Mapped[int] = mapped_column(BigInteger)
     latency_sketch: Mapped[str] = mapped_column(Text)
+    # the key's steps in this minute (keystats_codec.encode_steps); None before 0022
+    steps: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class TraceLedgerEntry(Base):

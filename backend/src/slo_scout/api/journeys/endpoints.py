@@ -68,6 +68,8 @@ async def list_journeys(
 
 
 async def _visible(session: SessionDep, principal: PrincipalDep, journey_id: RowId):  # type: ignore[no-untyped-def]
+    """The journey with its service and environment names; 404 when it does not exist or the
+    caller has no role in its team (the words are the same: see ``require_visible``)."""
     row = await repository.get_journey(session, journey_id)
     if row is None:
         raise not_found(f"journey {journey_id}")
@@ -75,6 +77,9 @@ async def _visible(session: SessionDep, principal: PrincipalDep, journey_id: Row
     team, svc, env = envs[row.environment_id]
     require_visible(principal, team, "viewer", f"journey {journey_id}")
     return row, svc, env
+
+
+visible_journey = _visible  # for the endpoints of other resources that name a journey
 
 
 @router.get("/journeys/{journey_id}", response_model=JourneyDetail, summary="A journey")

@@ -13,6 +13,12 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from slo_scout.core.journeys.keystats_codec import (
+    StepCounts,
+    add_steps,
+    decode_steps,
+    encode_steps,
+)
 from slo_scout.core.journeys.model import MinuteStats
 from slo_scout.core.journeys.sketch_codec import decode_sketch, encode_sketch
 from slo_scout.db.dialect import insert_for
@@ -77,16 +83,21 @@ async def point_keys(session: AsyncSession, journey_of_key: Mapping[int, int]) -
 async def merge_minutes(
     session: AsyncSession, table: type[JourneyStat] | type[JourneyKeyStat],
     deltas: Mapping[MinuteKey, MinuteStats],
+    steps: Mapping[MinuteKey, StepCounts] | None = None,
 ) -> int:
-    """Adds per-minute deltas to the rows of ``table`` (counts add, sketches merge)."""
+    """Adds per-minute deltas to the rows of ``table`` (counts add, sketches merge); for keys,
+    ``steps`` adds each minute's step counts to the row's (migration 0022)."""
     if not deltas:
         return 0
-    owner = table.journey_id if table is JourneyStat else table.key_id  # type: ignore[union-attr]
+    keyed = table is JourneyKeyStat
+    owner = table.key_id if keyed else table.journey_id  # type: ignore[union-attr]
     ids = sorted({owner_id for owner_id, _ in deltas})
     minutes = sorted({minute for _, minute in deltas})
+    columns = [owner, table.minute, table.requests, table.errors, table.latency_sketch]
+    if keyed:
+        columns.append(JourneyKeyStat.steps)
     stored = await session.execute(
-        select(owner, table.minute, table.requests, table.errors, table.latency_sketch)
-        .where(owner.in_(ids), table.minute.in_(minutes))
+        select(*columns).where(owner.in_(ids), table.minute.in_(minutes))
     )
     current = {(row[0], row[1]): row for row in stored}
     values = []
@@ -99,8 +110,15 @@ async def merge_minutes(
             sketch.merge(delta.latency)
             requests += row.requests
             errors += row.errors
-        values.append({owner.key: owner_id, "minute": minute, "requests": requests,
-                       "errors": errors, "latency_sketch": encode_sketch(sketch)})
+        value = {owner.key: owner_id, "minute": minute, "requests": requests,
+                 "errors": errors, "latency_sketch": encode_sketch(sketch)}
+        if keyed:
+            counts = dict((steps or {}).get((owner_id, minute), {}))
+            if row is not None and row.steps:
+                counts = decode_steps(row.steps)
+                add_steps(counts, (steps or {}).get((owner_id, minute), {}))
+            value["steps"] = encode_steps(counts) if counts else None
+        values.append(value)
     await replace_minutes(session, table, values)
     return len(values)
 
@@ -112,11 +130,13 @@ async def replace_minutes(
     if not values:
         return
     owner = "journey_id" if table is JourneyStat else "key_id"
+    replaced = ["requests", "errors", "latency_sketch"]
+    if table is JourneyKeyStat:
+        replaced.append("steps")
     statement = insert_for(session)(table.__table__)
     statement = statement.on_conflict_do_update(
         index_elements=[owner, "minute"],
-        set_={column: statement.excluded[column]
-              for column in ("requests", "errors", "latency_sketch")},
+        set_={column: statement.excluded[column] for column in replaced},
     )
     await session.execute(statement, values)
 

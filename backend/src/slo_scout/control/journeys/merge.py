@@ -33,7 +33,12 @@ from slo_scout.control.journeys.convert import (
 )
 from slo_scout.core.journeys import Journey, JourneyCatalog
 from slo_scout.core.journeys.keystats import KeyStats
-from slo_scout.core.journeys.keystats_codec import decode_keystats, encode_keystats
+from slo_scout.core.journeys.keystats_codec import (
+    StepCounts,
+    add_steps,
+    decode_keystats,
+    encode_keystats,
+)
 from slo_scout.core.journeys.model import MinuteStats
 from slo_scout.core.journeys.sketch_codec import decode_sketch, encode_sketch
 from slo_scout.db.models import JourneyKey, JourneyKeyStat, JourneyRow, JourneyStat, Slo
@@ -56,8 +61,10 @@ async def merge_keys(
     old_journey = {row.id: row.journey_id for row in rows.values()}
     summaries = {key: decode_keystats(row.summary) for key, row in rows.items()}
     key_minutes: dict[keys.MinuteKey, MinuteStats] = {}
+    key_steps: dict[keys.MinuteKey, StepCounts] = {}
     for delta in deltas:
-        minutes, delta = delta.minutes, dataclasses.replace(delta, minutes={})
+        minutes, minute_steps = delta.minutes, delta.minute_steps
+        delta = dataclasses.replace(delta, minutes={}, minute_steps={})
         summary = summaries.get(delta.key_id)
         if summary is None:
             summary = summaries[delta.key_id] = delta.copy()
@@ -73,7 +80,10 @@ async def merge_keys(
                 encode_keystats(summary), summary.requests, now)
         for minute_s, stats in minutes.items():
             _add(key_minutes, (row.id, minute_to_datetime(minute_s)), stats)
-    await keys.merge_minutes(session, JourneyKeyStat, key_minutes)
+        for minute_s, step_counts in minute_steps.items():
+            add_steps(key_steps.setdefault((row.id, minute_to_datetime(minute_s)), {}),
+                      step_counts)
+    await keys.merge_minutes(session, JourneyKeyStat, key_minutes, key_steps)
 
     for summary in summaries.values():
         catalog.add_key(summary)

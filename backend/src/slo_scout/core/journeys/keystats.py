@@ -61,6 +61,10 @@ class KeyStats:
     minutes: dict[int, MinuteStats] = field(default_factory=dict)
     edges: dict[_EdgeKey, int] = field(default_factory=dict)
     steps: dict[_Call, list[int]] = field(default_factory=dict)  # [spans, errors, cp ppb]
+    # the same step counts per minute (minute start s -> step -> [spans, errors, cp ppb]): what
+    # an incident compares before and after it started (control.incidents); stored per key
+    # minute beside ``minutes``, never in the summary
+    minute_steps: dict[int, dict[_Call, list[int]]] = field(default_factory=dict)
     samples: list[_Sample] = field(default_factory=list)
     variants: dict[str, VariantStats] = field(default_factory=dict)
 
@@ -100,17 +104,24 @@ class KeyStats:
             variant.requests += 1
             if sample < variant.example:
                 variant.example = sample
-        self._walk(trace.root)
+        at_minute = self.minute_steps.get(minute_key)
+        if at_minute is None:
+            at_minute = self.minute_steps[minute_key] = {}
+        self._walk(trace.root, at_minute)
         steps = self.steps
         for step, ppb in shares.items():
             counts = steps.get(step)
             if counts is None:
                 counts = steps[step] = [0, 0, 0]
             counts[2] += ppb
+            counts = at_minute.get(step)
+            if counts is None:
+                counts = at_minute[step] = [0, 0, 0]
+            counts[2] += ppb
 
-    def _walk(self, root: TraceNode) -> None:
+    def _walk(self, root: TraceNode, at_minute: dict[_Call, list[int]]) -> None:
         steps, edges = self.steps, self.edges
-        steps_get, edges_get = steps.get, edges.get
+        steps_get, edges_get, minute_get = steps.get, edges.get, at_minute.get
         template = template_operation
         stack: list[tuple[TraceNode, str | None]] = [(root, None)]
         pop, push = stack.pop, stack.append
@@ -124,8 +135,13 @@ class KeyStats:
             if counts is None:
                 counts = steps[step] = [0, 0, 0]
             counts[0] += 1
+            in_minute = minute_get(step)
+            if in_minute is None:
+                in_minute = at_minute[step] = [0, 0, 0]
+            in_minute[0] += 1
             if span.error:
                 counts[1] += 1
+                in_minute[1] += 1
             if caller is not None and caller != service:
                 edge = (caller, service, operation)
                 edges[edge] = edges_get(edge, 0) + 1
@@ -153,6 +169,7 @@ class KeyStats:
             mine.requests += theirs.requests
             mine.errors += theirs.errors
             mine.latency.merge(theirs.latency)
+        _add_steps(self.minute_steps, other.minute_steps)
         for edge, calls in other.edges.items():
             self.edges[edge] = self.edges.get(edge, 0) + calls
         for step, counts in other.steps.items():
@@ -226,3 +243,13 @@ class KeyStats:
             minutes=copy.deepcopy(self.minutes),
             window_ns=window_ns,
         )
+
+
+def _add_steps(into: dict[int, dict[_Call, list[int]]],
+               other: dict[int, dict[_Call, list[int]]]) -> None:
+    for minute, steps in other.items():
+        mine = into.setdefault(minute, {})
+        for step, counts in steps.items():
+            current = mine.setdefault(step, [0, 0, 0])
+            for i in range(3):
+                current[i] += counts[i]

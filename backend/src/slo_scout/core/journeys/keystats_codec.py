@@ -72,3 +72,29 @@ def decode_keystats(text: str) -> KeyStats:
         for fp, shape, requests, example in body["variants"]
     }
     return stats
+
+
+StepCounts = dict[tuple[str, str], list[int]]
+
+
+def encode_steps(steps: StepCounts) -> str:
+    """One minute's step counts: ``[[service, operation, spans, errors, cp ppb], ...]``."""
+    return json.dumps(sorted([*step, *counts] for step, counts in steps.items()),
+                      separators=(",", ":"))
+
+
+def decode_steps(text: str | None) -> StepCounts:
+    """The counts of :func:`encode_steps` (none for a minute stored without them)."""
+    if not text:
+        return {}
+    return {(s, o): [spans, errors, cp] for s, o, spans, errors, cp in json.loads(text)}
+
+
+def add_steps(into: StepCounts, other: StepCounts) -> None:
+    for step, counts in other.items():
+        mine = into.get(step)
+        if mine is None:
+            into[step] = list(counts)
+        else:
+            for i in range(3):
+                mine[i] += counts[i]

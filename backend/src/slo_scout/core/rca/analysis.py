@@ -36,8 +36,12 @@ class Findings:
 def investigate(incident: Telemetry, baseline: Telemetry) -> Findings:
     evidence: list[Evidence] = []
     evidence += error_origins(incident.spans, incident.logs, baseline.spans, baseline.logs)
-    evidence += latency_shifts(incident.spans, baseline.spans)
-    evidence += critical_path_shifts(incident.spans, baseline.spans)
+    # A slower exclusive time burns a latency SLO only through the requests' critical path: it
+    # counts where the service's critical-path time moved too (it then names the operation).
+    on_path = critical_path_shifts(incident.spans, baseline.spans)
+    moved = {e.service for e in on_path}
+    evidence += [e for e in latency_shifts(incident.spans, baseline.spans) if e.service in moved]
+    evidence += on_path
     evidence += network_shifts(incident.spans, baseline.spans)
     evidence += template_shifts(incident.logs, incident.spans, baseline.logs, baseline.spans)
     evidence += metric_shifts(incident.metrics, baseline.metrics)

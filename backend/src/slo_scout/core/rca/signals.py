@@ -1,7 +1,9 @@
 """The signals, each a list of :class:`Evidence` scored as a surprise against the baseline.
 
 Every signal compares the incident window with a baseline of the same system and asks one
-question with a tail probability, so no signal needs a threshold tuned to a system:
+question with a tail probability, so no signal needs a threshold tuned to a system. Where a
+service's finding is the strongest of m tests (its operations, templates or directions), the
+surprise is less ``log10 m`` (Bonferroni): more tests are more chances to look surprising.
 
 - :func:`error_origins`: where errors start in the call tree. A span fails when it carries an
   error status or an error log line names it; the deepest failing spans (no failing span below
@@ -10,7 +12,8 @@ question with a tail probability, so no signal needs a threshold tuned to a syst
   (duration minus the time children cover) exceeds the baseline's 95th percentile (binomial
   against the baseline's own share above it). Exclusive time keeps a slow callee from making
   every caller look slow. One sample per trace (its slowest such span): a request's spans are
-  not independent draws.
+  not independent draws. :func:`slo_scout.core.rca.analysis.investigate` keeps these only for
+  services whose critical-path time moved too (off the critical path, no SLO burns of it).
 - :func:`critical_path_shifts`: per service, the same test on its time on each trace's critical
   path: a service that newly holds up requests.
 - :func:`network_shifts`: per service, the same test on the wire time of the calls it
@@ -143,6 +146,8 @@ def _tail_test(
     what: str,
 ) -> list[Evidence]:
     found = []
+    # the strongest of a service's m operations (or directions): discount the m chances
+    tests = Counter(service for service, _ in now if before.get((service, _)))
     for key, values in now.items():
         base = sorted(before.get(key, ()))
         if not base:
@@ -151,10 +156,10 @@ def _tail_test(
         above_before = sum(1 for v in base if v > limit)
         p = (above_before + 1) / (len(base) + 2)
         above = sum(1 for v in values if v > limit)
-        surprise = binomial_upper(above, len(values), p)
+        service, op = key
+        surprise = binomial_upper(above, len(values), p) - math.log10(tests[service])
         if surprise <= 0:
             continue
-        service, op = key
         median_now = sorted(values)[len(values) // 2]
         found.append(Evidence(
             signal, service, op, "latency", surprise,
@@ -293,16 +298,19 @@ def template_shifts(
     before, exposure_before = _template_counts(baseline_logs, baseline_spans)
     errors = {r.template for r in incident_logs if r.error}
     found = []
-    for key in set(now) | set(before):
+    tested = [key for key in set(now) | set(before)
+              if exposure_now[(key[0], key[1])] and exposure_before[(key[0], key[1])]]
+    # The strongest of m tests of one service: discount the m chances (Bonferroni), as the
+    # metric signal discounts the samples it looked at.
+    tests = Counter(service for service, _, _ in tested)
+    for key in tested:
         service, op, template = key
         trials, base = exposure_now[(service, op)], exposure_before[(service, op)]
-        if trials == 0 or base == 0:
-            continue
         p = (before[key] + 0.5) / (base + 1)
         count = now[key]
         up = binomial_upper(count, trials, p)
         down = binomial_lower(count, trials, p) if before[key] else 0.0
-        surprise = max(up, down)
+        surprise = max(up, down) - math.log10(tests[service])
         if surprise <= 0:
             continue
         if up >= down:

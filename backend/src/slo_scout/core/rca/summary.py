@@ -49,6 +49,12 @@ def markdown_note(summary: dict[str, Any]) -> str:
         lines.append(f"Journeys: {', '.join(journeys)}.")
     if summary.get("budget_consumed") is not None:
         lines.append(f"Error budget consumed: {float(summary['budget_consumed']):.1%}.")
+    for slo in summary.get("slos") or []:  # the control plane's incidents name each SLO's burn
+        consumed = slo.get("budget_consumed")
+        lines.append(f"SLO {slo['name']}: {slo['bad']} of {slo['total']} requests bad, burn "
+                     f"rate {slo['burn_rate']}"
+                     + (f", {float(consumed):.2%} of the budget" if consumed is not None else "")
+                     + ".")
     if summary.get("explanation"):
         lines += ["", str(summary["explanation"])]
     lines += ["", "## Suspects", ""]

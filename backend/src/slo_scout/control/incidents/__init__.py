@@ -1,0 +1,1 @@
+"""Incidents on stored data: why a journey burns, from its stored minutes (docs/rca.md)."""
