@@ -16,7 +16,7 @@ from slo_scout.control.journeys import fragments, log_templates, repository, var
 from slo_scout.control.slos import repository as slos
 from slo_scout.core.journeys.model import quantile
 from slo_scout.core.journeys.sketch_codec import decode_sketch, sketch_quantiles
-from slo_scout.ui import charts
+from slo_scout.ui import charts, insights
 from slo_scout.ui.web import UiRoute, ViewerDep, page
 
 router = APIRouter(route_class=UiRoute)
@@ -86,6 +86,8 @@ async def journey(request: Request, journey_id: int, me: ViewerDep) -> HTMLRespo
         variants=await variants.of_journey(me.session, row.id),
         log_templates=await log_templates.errors_of_journey(me.session, row.id),
         slos=[s for s in slo_rows if s.journey_id == row.id],
+        similar=await insights.similar(request.app.state, me, row),
+        bands=await insights.bands(me, row),
     )
 
 

@@ -19,6 +19,7 @@ from slo_scout.control.journeys import repository as journeys
 from slo_scout.control.preconditions import Seen
 from slo_scout.control.slos import repository as slo_repository
 from slo_scout.control.slos import service as slos
+from slo_scout.ui import insights
 from slo_scout.ui.web import UiRoute, ViewerDep, page, see_other
 
 router = APIRouter(route_class=UiRoute)
@@ -112,6 +113,7 @@ async def slo_page(request: Request, slo_id: int, me: ViewerDep) -> HTMLResponse
     return page(request, "slo.html", viewer=me, slo=slo, team=team, service=svc,
                 environment=env, journey=journey, budget=budget(slo, journey), evidence=evidence,
                 history=await slo_repository.revisions(me.session, slo.id),
+                outlook=await insights.slo_outlook(me, slo, journey),
                 notice=request.query_params.get("done"))
 
 
