@@ -85,7 +85,16 @@ def test_the_journey_page_draws_both_bands_and_marks_the_planted_burst(
     signed_in(client, _key(client, "shop"))
     page = client.get(f"/ui/journeys/{journey_id}")
     assert page.status_code == 200, page.text[:500]
-    bands = _section(page.text, "band-h")
+    # the page loads its bands after it is shown: htmx swaps the section in
+    assert f'hx-get="/ui/journeys/{journey_id}/bands"' in page.text
+    swapped = client.get(f"/ui/journeys/{journey_id}/bands", headers={"HX-Request": "true"})
+    assert swapped.status_code == 200
+    assert swapped.text.startswith('<section aria-labelledby="band-h"')
+    assert "<html" not in swapped.text
+    alone = client.get(f"/ui/journeys/{journey_id}/bands")  # no script: a page around it
+    assert "<html" in alone.text and f'href="/ui/journeys/{journey_id}"' in alone.text
+    bands = _section(swapped.text, "band-h")
+    assert bands == _section(alone.text, "band-h")
     # the default range: the day up to the newest stored hour, as the anomalies endpoint
     assert "from 2026-11-01 00:00 UTC to 2026-11-02 00:00 UTC" in bands
     availability, latency = bands.split("<h3>")[1:]
@@ -110,12 +119,14 @@ def test_too_little_history_and_no_milvus_are_said_in_words(
     signed_in(client, _key(client, "shop"))
     ids = {j["key"]: j["id"] for j in client.get(
         "/api/v1/journeys", headers=_api(client)).json()["items"]}
-    page = client.get(f"/ui/journeys/{ids['j-small']}")
+    page = client.get(f"/ui/journeys/{ids['j-small']}/bands")
     assert page.status_code == 200, page.text[:500]
     bands = _section(page.text, "band-h")
     assert "<svg" not in bands
     assert bands.count("Insufficient history for the") == 2
     assert "2 hours with traffic, a band needs 24" in bands
+    page = client.get(f"/ui/journeys/{ids['j-small']}/similar")
+    assert page.status_code == 200, page.text[:500]
     similar = _section(page.text, "sim-h")
     assert "Similar journeys cannot be looked up right now" in similar
     assert "no-milvus-here" in similar  # names where it looked
@@ -133,6 +144,9 @@ def test_the_slo_page_forecasts_its_budget_and_lists_the_burst_as_its_incident(
     slo_id = created.json()["id"]
     signed_in(client, _key(client, "shop"))
     page = client.get(f"/ui/slos/{slo_id}")
+    assert page.status_code == 200, page.text[:500]
+    assert f'hx-get="/ui/slos/{slo_id}/forecast"' in page.text
+    page = client.get(f"/ui/slos/{slo_id}/forecast", headers={"HX-Request": "true"})
     assert page.status_code == 200, page.text[:500]
     forecast = _section(page.text, "fc-h")
     api = client.get(f"/api/v1/slos/{slo_id}/forecast", headers=_api(client)).json()
@@ -159,7 +173,10 @@ def test_another_teams_journey_and_slo_pages_do_not_exist_for_a_viewer(
         "name": "checkout-availability", "sli_kind": "availability", "objective": 99.0})
     other = _key(client, "other", "admin")
     signed_in(client, other)
-    for path in (f"/ui/journeys/{journey_id}", f"/ui/slos/{created.json()['id']}"):
+    slo_id = created.json()["id"]
+    for path in (f"/ui/journeys/{journey_id}", f"/ui/journeys/{journey_id}/bands",
+                 f"/ui/journeys/{journey_id}/similar", f"/ui/slos/{slo_id}",
+                 f"/ui/slos/{slo_id}/forecast"):
         page = client.get(path)
-        assert page.status_code == 404 and "Budget forecast" not in page.text
+        assert page.status_code == 404 and "Budget spent" not in page.text
         assert BURST_AT not in page.text

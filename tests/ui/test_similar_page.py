@@ -98,7 +98,7 @@ def test_the_journey_page_lists_its_neighbours_with_their_approved_slos(
     ids = _ids(client)
     slo_id = _approved_slo(client, ids["k-pay-checkout"])
     signed_in(client, ADMIN_KEY)  # an admin of every team sees every neighbour
-    page = client.get(f"/ui/journeys/{ids['k-checkout']}")
+    page = client.get(f"/ui/journeys/{ids['k-checkout']}/similar")
     assert page.status_code == 200, page.text[:500]
     section = _similar(page.text)
     linked = [int(i) for i in re_journeys(section)]
@@ -125,7 +125,7 @@ def test_another_teams_neighbours_never_appear(client: TestClient) -> None:
     issued = client.post("/api/v1/api-keys", headers=ADMIN, json={
         "subject": "shop-viewer", "name": "k", "team": "shop", "role": "viewer"})
     signed_in(client, issued.json()["key"])
-    page = client.get(f"/ui/journeys/{ids['k-checkout']}")
+    page = client.get(f"/ui/journeys/{ids['k-checkout']}/similar")
     assert page.status_code == 200, page.text[:500]
     # the other teams' checkouts are nearer, yet only shop's own journeys are listed
     assert sorted(int(i) for i in re_journeys(_similar(page.text))) == sorted(
@@ -141,7 +141,7 @@ def test_a_journey_without_a_vector_yet_says_so(client: TestClient, world: tuple
     seed_team(url, "shop", "shop-frontend", [Spec("k-new", "PUT /wishlist")])
     ids = _ids(client)
     signed_in(client, ADMIN_KEY)
-    page = client.get(f"/ui/journeys/{ids['k-new']}")
+    page = client.get(f"/ui/journeys/{ids['k-new']}/similar")
     assert page.status_code == 200, page.text[:500]
     assert "This journey has no vector yet" in _similar(page.text)
     assert "<table>" not in _similar(page.text)
@@ -178,7 +178,7 @@ def test_showing_neighbours_does_not_load_the_embedding_model(
     server_manager_instance.release_server(milvus)
     done = subprocess.run(  # a fresh process: this one loaded the model to embed
         [sys.executable, "-c", SERVE_ONCE, url, milvus, COLLECTION, ADMIN_KEY,
-         f"/ui/journeys/{ids['k-checkout']}"], capture_output=True, text=True, timeout=300,
+         f"/ui/journeys/{ids['k-checkout']}/similar"], capture_output=True, text=True, timeout=300,
         check=False, cwd=ROOT, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert done.returncode == 0, done.stderr[-2000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
