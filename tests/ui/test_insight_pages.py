@@ -21,6 +21,7 @@ from tests.fixtures.forecast_history import (
     NOW,
     REQUESTS,
     seed_history,
+    slow_hours_per_day,
 )
 from tests.fixtures.ui_stage import signed_in
 
@@ -180,3 +181,25 @@ def test_another_teams_journey_and_slo_pages_do_not_exist_for_a_viewer(
         page = client.get(path)
         assert page.status_code == 404 and "Budget spent" not in page.text
         assert BURST_AT not in page.text
+
+
+def test_a_latency_slos_forecast_counts_slow_requests_and_its_incidents_come_from_p99(
+    stage: tuple[TestClient, int],
+) -> None:
+    client, journey_id = stage
+    created = client.post("/api/v1/slos", headers=_api(client), json={
+        "service": "shop-frontend", "environment": "prod", "journey_id": journey_id,
+        "name": "checkout-latency", "sli_kind": "latency", "objective": 99.0,
+        "threshold_seconds": 0.2, "window_days": 28})
+    assert created.status_code == 201, created.text
+    slo_id = created.json()["id"]
+    signed_in(client, _key(client, "shop"))
+    forecast = _section(client.get(f"/ui/slos/{slo_id}/forecast").text, "fc-h")
+    api = client.get(f"/api/v1/slos/{slo_id}/forecast", headers=_api(client)).json()
+    # the hours above 0.2 s are slow, every request in them: far beyond a 1% budget
+    assert api["budget"]["bad"] == 7 * slow_hours_per_day(0.2) * REQUESTS
+    assert f"{api['budget']['bad']:,} of" in forecast and 'class="bad"' in forecast
+    assert "The 28-day budget is spent." in forecast
+    # the daily p99 season is expected: no incident, and it says which SLI it looked at
+    assert "p99 latency steps (hourly)" in forecast
+    assert "None: every hour of the window within its band." in forecast

@@ -51,7 +51,7 @@ def _bad(sli: str, side: str) -> bool:
     return side == ("low" if sli == "availability" else "high")
 
 
-def _section(band: forecasts.SliBand, name: str) -> dict[str, Any]:
+def _section(band: forecasts.SliBand, name: str, *, chart: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {"sli": band.sli, "title": TITLES[band.sli], "status": band.status,
                            "have": band.have, "need": band.need}
     fitted = band.band
@@ -59,7 +59,7 @@ def _section(band: forecasts.SliBand, name: str) -> dict[str, Any]:
         return out
     fmt = _fmt(band.sli)
     first = band.first
-    out["chart"] = charts.band(
+    out["chart"] = None if not chart else charts.band(
         band.times[first:], band.values[first:], fitted.expected[first:], fitted.lower[first:],
         fitted.upper[first:], [a.index - first for a in band.anomalies],
         f"{TITLES[band.sli]} of {name}", fmt)
@@ -85,15 +85,10 @@ async def slo_outlook(me: Viewer, slo: Any, journey: Any) -> dict[str, Any]:
     side of its journey's SLI band (availability below, p99 above) within the SLO's window."""
     if journey is None:
         return {"missing": "This SLO names no journey: there is no history to forecast from."}
-    result = await forecasts.slo_forecast(me.session, me.principal, slo.id, now=me.now,
-                                          step_minutes=STEP_MINUTES)
-    sli = "availability" if slo.sli_kind == "availability" else "latency_p99"
-    now = me.now
-    window = await forecasts.journey_bands(
-        me.session, me.principal, journey.id, start=now - timedelta(days=slo.window_days),
-        end=now, step_minutes=STEP_MINUTES, history_days=0)
-    band = next(s for s in window.slis if s.sli == sli)
-    section = _section(band, journey.name)
+    result, band = await forecasts.slo_outlook(me.session, me.principal, slo.id, now=me.now,
+                                               step_minutes=STEP_MINUTES)
+    sli = band.sli
+    section = _section(band, journey.name, chart=False)
     return {"budget": result.budget, "expected_status": result.expected_status,
             "sentence": sentence(result.budget), "incident_sli": TITLES[sli],
             "incidents": [a for a in section.get("anomalies", []) if a["bad"]],
