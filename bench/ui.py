@@ -1,7 +1,8 @@
 """Review UI pages on 10,000 journeys: server time per page beside the JSON API's journey list.
 
 Starts ``slo-scout serve`` (one uvicorn worker) over a database holding 10,000 journeys (the
-same rows as ``bench.api``), one of them with a full day of per-minute statistics, an SLO
+same rows as ``bench.api``), one of them with a full day of per-minute statistics up to the
+wall clock's minute (the SLO page's forecast reads the window before the server's now), an SLO
 approved twice and two bundles (so the bundle page draws a real diff), signs in through the
 UI's form, then requests every page in turn, one request at a time over one keep-alive
 connection (so each time is the server's, not a queue's). Prints p50/p99 of the round trip and
@@ -19,11 +20,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -33,6 +35,8 @@ from bench.api import ADMIN_KEY, NOW, Tally, _free_port, _sample_sketch, _seed, 
 from bench.api import _wait_ready as wait_ready
 from slo_scout.control.artifacts import service as artifacts
 from slo_scout.control.auth.principal import Principal
+from slo_scout.control.catalog.service import visible_environments
+from slo_scout.control.journeys import repository
 from slo_scout.control.preconditions import Seen
 from slo_scout.control.slos import service as slos
 from slo_scout.db import migrate
@@ -54,11 +58,16 @@ async def _reviewed(url: str) -> tuple[int, int, int]:
                 select(JourneyRow).order_by(JourneyRow.requests.desc()).limit(1))
             assert busiest is not None
             sketch = await _sample_sketch()
-            start = NOW - timedelta(days=1)
-            session.add_all(JourneyStat(journey_id=busiest.id, minute=start + timedelta(minutes=m),
-                                        requests=60, errors=m % 3, latency_sketch=sketch)
-                            for m in range(1440))
-            busiest.first_seen, busiest.last_seen = start, NOW - timedelta(minutes=1)
+            # the day up to the wall clock's minute: the SLO page's forecast reads the window
+            # before the server's now (as GET /slos/{id}/forecast without ``at``)
+            end = datetime.now(UTC).replace(second=0, microsecond=0)
+            start = end - timedelta(days=1)
+            minutes = [start + timedelta(minutes=m) for m in range(1440)]
+            await repository.ensure_partitions(session, minutes)
+            session.add_all(JourneyStat(journey_id=busiest.id, minute=minute, requests=60,
+                                        errors=m % 3, latency_sketch=sketch)
+                            for m, minute in enumerate(minutes))
+            busiest.first_seen, busiest.last_seen = start, end - timedelta(minutes=1)
             slo = await slos.create_by_hand(session, slos.SloByHand(
                 service="shop-frontend", environment="production", journey_id=busiest.id,
                 name="bench-availability", sli_kind="availability", objective=99.0,
@@ -84,6 +93,48 @@ async def _reviewed(url: str) -> tuple[int, int, int]:
         await engine.dispose()
 
 
+EMBEDDED = 300  # the busiest journeys, the benched one first: Milvus Lite answers from these
+
+
+def _embedded(url: str, milvus: str) -> tuple[bool, str]:
+    """Stores the vectors of the busiest journeys in a Milvus Lite file (the real model, in this
+    process: the server under test only reads stored vectors). Returns (stored any, in words)."""
+    try:
+        from milvus_lite.server_manager import server_manager_instance
+
+        from slo_scout.control.embedder import shared_embedder
+        from slo_scout.control.journeys.embedding import ToEmbed, describe_row, embed_new
+        from slo_scout.control.vectors import JourneyVectors
+    except ImportError as error:
+        return False, (f"no vectors ({error}): the similar section shows its unavailable "
+                       "sentence")
+
+    async def rows() -> list[ToEmbed]:
+        engine = create_engine(url)
+        try:
+            async with session_factory(engine)() as session:
+                envs = await visible_environments(session, None, None, None)
+                found = await session.scalars(
+                    select(JourneyRow).order_by(JourneyRow.requests.desc()).limit(EMBEDDED))
+                return [ToEmbed(envs[r.environment_id][2], r.key, envs[r.environment_id][1],
+                                r.name, describe_row(r.entry_service, r.entry_operation,
+                                                     r.protocol, r.span_name, r.method,
+                                                     r.services, r.edges)) for r in found]
+        finally:
+            await engine.dispose()
+
+    items = asyncio.run(rows())
+    began = time.perf_counter()
+    vectors = JourneyVectors(milvus).open(create=True)
+    try:
+        report = embed_new(vectors, shared_embedder, items)
+    finally:
+        vectors.close()
+    server_manager_instance.release_server(milvus)  # Lite serves a file to one process
+    return True, (f"{report.embedded} busiest journeys embedded into Milvus Lite in "
+            f"{time.perf_counter() - began:.0f} s (model load included), outside the timing")
+
+
 def _signed_in(client: httpx.Client) -> None:
     form = client.get("/ui/login").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', form)
@@ -102,9 +153,15 @@ def _pages(journey_id: int, slo_id: int, bundle_id: int) -> dict[str, str]:
         "journeys, htmx search rows": "/ui/journeys?q=resource-4",
         "journeys, last page": "/ui/journeys?offset=9950",
         "journey (1 day of minutes)": f"/ui/journeys/{journey_id}",
+        "(JSON similar, for comparison)": f"/api/v1/journeys/{journey_id}/similar",
+        "journey bands (htmx section)": f"/ui/journeys/{journey_id}/bands",
+        "journey similar (htmx section)": f"/ui/journeys/{journey_id}/similar",
+        "(JSON anomalies, for comparison)": f"/api/v1/journeys/{journey_id}/anomalies",
         "analyses": "/ui/analyses",
         "SLOs": "/ui/slos",
         "SLO with history": f"/ui/slos/{slo_id}",
+        "SLO forecast (htmx section)": f"/ui/slos/{slo_id}/forecast",
+        "(JSON forecast, for comparison)": f"/api/v1/slos/{slo_id}/forecast",
         "bundles": "/ui/bundles",
         "bundle with diff": f"/ui/bundles/{bundle_id}",
         "API keys": "/ui/admin/keys",
@@ -123,7 +180,9 @@ def _measure(base: str, pages: dict[str, str], rounds: int
         for round_no in range(rounds + 5):
             for name, path in pages.items():
                 began = time.perf_counter()
-                answer = client.get(path, headers=htmx if "htmx" in name else None)
+                answer = client.get(path, headers=(htmx if "htmx search" in name else
+                                                   {"HX-Request": "true"} if "htmx" in name
+                                                   else None))
                 wall = time.perf_counter() - began
                 if answer.status_code != 200:
                     raise RuntimeError(f"{path} answered {answer.status_code}")
@@ -174,16 +233,23 @@ def main(argv: list[str] | None = None) -> int:
         migrate.upgrade(url)
         asyncio.run(_seed(url, args.journeys, 20))
         ids = asyncio.run(_reviewed(url))
+        milvus = str(Path(tmp) / "milvus.db")
+        embedded, vectors = _embedded(url, milvus)
+        os.environ["SLO_SCOUT_VECTORS__URI"] = milvus  # the server's (bench.api starts it)
         port = _free_port()
         server = _start_server(url, port, Path(tmp) / "serve.log")
         try:
             base = f"http://127.0.0.1:{port}"
             asyncio.run(wait_ready(base, server))
-            found = _measure(base, _pages(*ids), args.rounds)
+            pages = _pages(*ids)
+            if not embedded:  # no vector: the JSON answers 503
+                del pages["(JSON similar, for comparison)"]
+            found = _measure(base, pages, args.rounds)
         finally:
             server.terminate()
             server.wait(timeout=30)
         _report(found, args.journeys, url.split(":", 1)[0], args.rounds)
+        print(f"similar journeys: {vectors}")
     return 0
 
 

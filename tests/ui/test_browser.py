@@ -127,6 +127,11 @@ def test_the_search_updates_the_list_in_place_with_htmx(stage: Stage) -> None:
     rows.first.get_by_role("link").click()
     expect(page.get_by_role("heading", name="Critical path")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("Latency distribution"))).to_be_visible()
+    # the bands and the similar journeys are swapped in after the page is shown (htmx)
+    expect(page.get_by_role("img", name=re.compile("^Availability of"))).to_be_visible()
+    expect(page.locator("#similar p.unavailable, #similar table")).to_be_visible()
+    stage.pages["journey bands"] = page.url.removeprefix(stage.base) + "/bands"
+    stage.pages["similar journeys"] = page.url.removeprefix(stage.base) + "/similar"
     _shot(stage, page, "journey")
 
 
@@ -148,6 +153,8 @@ def test_a_proposal_becomes_an_approved_slo_and_a_delivered_bundle(stage: Stage)
     approver.get_by_role("button", name="Approve").click()
     expect(approver.get_by_role("status")).to_contain_text("Approved.")
     expect(approver.locator("h1")).to_contain_text("approved")
+    expect(approver.locator("#forecast")).to_contain_text("Budget spent")  # swapped in
+    stage.pages["budget forecast"] = f"{slo_path}/forecast"
     _shot(stage, approver, "slo")
 
     editor.goto("/ui/bundles")

@@ -8,7 +8,7 @@ beside it. Presentation attributes only (no ``style``): the pages' CSP allows no
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from ddsketch import DDSketch
@@ -119,3 +119,61 @@ def share_bar(share: float, label: str) -> Markup:
         f'role="img" aria-label="{text}"><rect x="0" y="0" width="200" height="12" '
         f'fill="#e4e8ee"/><rect x="0" y="0" width="{width:.1f}" height="12" fill="{BAR}"/>'
         "</svg>")
+
+
+BAND = "#d6e2f0"
+
+
+def band(times: Sequence[datetime], values: Sequence[float | None],
+         expected: Sequence[float], lower: Sequence[float], upper: Sequence[float],
+         marked: Sequence[int], label: str, fmt: Callable[[float], str]) -> Markup:
+    """One SLI per step: the expected band shaded, the expected value dashed, the values as a
+    line (broken where a step had no traffic) and the anomalies (indices in ``marked``) as red
+    dots, each dot's title saying when, the value and the band."""
+    plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+    seen = [v for v in values if v is not None]
+    low, high = min([*lower, *seen]), max([*upper, *seen])
+    if seen and min(seen) >= 0:  # a band's lower edge may dip below 0; the values cannot
+        low = max(low, 0.0)
+    if high - low < 1e-12:
+        low, high = low - 0.5 * abs(low or 1) * 0.01, high + 0.5 * abs(high or 1) * 0.01
+    step = (WIDTH - PAD_LEFT - 16) / max(len(times) - 1, 1)
+
+    def xy(i: int, v: float) -> str:
+        v = min(max(v, low), high)
+        return f"{PAD_LEFT + 2 + i * step:.1f},{PAD_TOP + plot_h * (high - v) / (high - low):.1f}"
+
+    body = [*_axis(plot_h, fmt(high))[:3],  # the axis's "0" label replaced by the low end
+            f'<text x="{PAD_LEFT - 6}" y="{PAD_TOP + plot_h}" font-size="11" '
+            f'text-anchor="end" fill="{AXIS}">{escape(fmt(low))}</text>']
+    edge = [xy(i, v) for i, v in enumerate(upper)] + [
+        xy(i, v) for i, v in reversed(list(enumerate(lower)))]
+    body.append(f'<polygon points="{" ".join(edge)}" fill="{BAND}"/>')
+    body.append(f'<polyline points="{" ".join(xy(i, v) for i, v in enumerate(expected))}" '
+                f'fill="none" stroke="{AXIS}" stroke-dasharray="4 3"/>')
+    run: list[str] = []
+    for i, v in enumerate([*values, None]):
+        if v is not None:
+            run.append(xy(i, v))
+            continue
+        if len(run) > 1:
+            body.append(f'<polyline points="{" ".join(run)}" fill="none" stroke="{BAR}" '
+                        'stroke-width="1.5"/>')
+        elif run:
+            cx, cy = run[0].split(",")
+            body.append(f'<circle cx="{cx}" cy="{cy}" r="1.5" fill="{BAR}"/>')
+        run = []
+    for i in marked:
+        v = values[i]
+        if v is None:
+            continue
+        cx, cy = xy(i, v).split(",")
+        tip = (f"{times[i]:%Y-%m-%d %H:%M}: {fmt(v)}, expected {fmt(lower[i])} to "
+               f"{fmt(upper[i])}")
+        body.append(f'<circle cx="{cx}" cy="{cy}" r="4" fill="{ERROR}"><title>{escape(tip)}'
+                    "</title></circle>")
+    for x, moment, anchor in ((PAD_LEFT, times[0], "start"), (WIDTH - 8, times[-1], "end")):
+        body.append(f'<text x="{x}" y="{HEIGHT - 18}" font-size="11" text-anchor="{anchor}" '
+                    f'fill="{AXIS}">{moment:%m-%d %H:%M}</text>')
+    return _svg(f"{label} from {times[0]:%Y-%m-%d %H:%M} to {times[-1]:%Y-%m-%d %H:%M} UTC "
+                f"with its expected band: {len(marked)} anomalies", body)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -16,8 +16,8 @@ from slo_scout.control.journeys import fragments, log_templates, repository, var
 from slo_scout.control.slos import repository as slos
 from slo_scout.core.journeys.model import quantile
 from slo_scout.core.journeys.sketch_codec import decode_sketch, sketch_quantiles
-from slo_scout.ui import charts
-from slo_scout.ui.web import UiRoute, ViewerDep, page
+from slo_scout.ui import charts, insights
+from slo_scout.ui.web import UiRoute, Viewer, ViewerDep, page, section
 
 router = APIRouter(route_class=UiRoute)
 PAGE = 50
@@ -59,14 +59,19 @@ async def journeys(
                 fragment_total=frag_total, **context)
 
 
-@router.get("/journeys/{journey_id}", response_class=HTMLResponse)
-async def journey(request: Request, journey_id: int, me: ViewerDep) -> HTMLResponse:
+async def _visible(me: Viewer, journey_id: int) -> tuple[Any, str, str, str]:
     row = await repository.get_journey(me.session, journey_id) if journey_id < 2**31 else None
     if row is None:
         raise NotFound(f"journey {journey_id}")
     envs = await visible_environments(me.session, None, None, None)
     team, svc, env = envs[row.environment_id]
     require_visible(me.principal, team, "viewer", f"journey {journey_id}")
+    return row, team, svc, env
+
+
+@router.get("/journeys/{journey_id}", response_class=HTMLResponse)
+async def journey(request: Request, journey_id: int, me: ViewerDep) -> HTMLResponse:
+    row, team, svc, env = await _visible(me, journey_id)
     sketch = decode_sketch(row.latency_sketch)
     has = sketch.count > 0
     quantiles = {q: quantile(sketch, q / 100) if has else None for q in (50, 90, 95, 99)}
@@ -87,6 +92,23 @@ async def journey(request: Request, journey_id: int, me: ViewerDep) -> HTMLRespo
         log_templates=await log_templates.errors_of_journey(me.session, row.id),
         slos=[s for s in slo_rows if s.journey_id == row.id],
     )
+
+
+# Loaded by the journey page after it is shown (htmx): the bands read and fit 15 days of
+# minutes, and a Milvus server may be slow to answer; the page itself waits for neither.
+@router.get("/journeys/{journey_id}/bands", response_class=HTMLResponse)
+async def journey_bands(request: Request, journey_id: int, me: ViewerDep) -> HTMLResponse:
+    row, *_ = await _visible(me, journey_id)
+    return section(request, me, "_bands.html", f"Bands of {row.name}", f"/journeys/{row.id}",
+                   row.name, bands=await insights.bands(me, row))
+
+
+@router.get("/journeys/{journey_id}/similar", response_class=HTMLResponse)
+async def journey_similar(request: Request, journey_id: int, me: ViewerDep) -> HTMLResponse:
+    row, *_ = await _visible(me, journey_id)
+    return section(request, me, "_similar.html", f"Journeys similar to {row.name}",
+                   f"/journeys/{row.id}", row.name,
+                   similar=await insights.similar(request.app.state, me, row))
 
 
 def call_tree(root: str, edges: list[dict[str, object]]) -> dict[str, object]:

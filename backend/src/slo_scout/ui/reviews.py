@@ -19,7 +19,8 @@ from slo_scout.control.journeys import repository as journeys
 from slo_scout.control.preconditions import Seen
 from slo_scout.control.slos import repository as slo_repository
 from slo_scout.control.slos import service as slos
-from slo_scout.ui.web import UiRoute, ViewerDep, page, see_other
+from slo_scout.ui import insights
+from slo_scout.ui.web import UiRoute, ViewerDep, page, section, see_other
 
 router = APIRouter(route_class=UiRoute)
 Comment = Annotated[str, Form(min_length=1, max_length=2000)]
@@ -113,6 +114,17 @@ async def slo_page(request: Request, slo_id: int, me: ViewerDep) -> HTMLResponse
                 environment=env, journey=journey, budget=budget(slo, journey), evidence=evidence,
                 history=await slo_repository.revisions(me.session, slo.id),
                 notice=request.query_params.get("done"))
+
+
+@router.get("/slos/{slo_id}/forecast", response_class=HTMLResponse)
+async def slo_forecast(request: Request, slo_id: int, me: ViewerDep) -> HTMLResponse:
+    """Loaded by the SLO page after it is shown (htmx): it reads and fits the window's
+    minutes twice (the forecast, the incidents' band), the page itself waits for neither."""
+    slo = await slos.visible(me.session, me.principal, row_id(slo_id), "viewer")
+    journey = await journeys.get_journey(me.session, slo.journey_id) if slo.journey_id else None
+    return section(request, me, "_forecast.html", f"Budget forecast of {slo.name}",
+                   f"/slos/{slo.id}", slo.name, slo=slo,
+                   outlook=await insights.slo_outlook(me, slo, journey))
 
 
 def evidence_of(recommendations: list[Any], journey_key: str, kind: str

@@ -146,6 +146,16 @@ def page(request: Request, template: str, status_code: int = 200, viewer: Viewer
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 
 
+def section(request: Request, viewer: Viewer, partial: str, title: str, back: str,
+            back_name: str, **context: Any) -> HTMLResponse:
+    """A section a page loads after it is shown (htmx swaps it in): the section alone for
+    htmx, else a page around it, for a browser without script or a link followed."""
+    if request.headers.get("HX-Request") == "true":
+        return page(request, partial, viewer=viewer, **context)
+    return page(request, "section.html", viewer=viewer, partial=partial, title=title,
+                back=f"{PREFIX}{back}", back_name=back_name, **context)
+
+
 def see_other(path: str) -> RedirectResponse:
     return RedirectResponse(f"{PREFIX}{path}", status_code=303, headers=SECURITY_HEADERS)
 

@@ -6,7 +6,6 @@ re-exported here for the endpoints); the statistics are bucketed in ``control.se
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +26,7 @@ from slo_scout.api.problems import Problem
 from slo_scout.control import series
 from slo_scout.control.auth.principal import Principal
 from slo_scout.control.errors import NotFound
+from slo_scout.control.journeys.shared_vectors import VectorsUnavailable, shared_vectors
 from slo_scout.core.journeys.sketch_codec import sketch_quantiles
 from slo_scout.db.models import JourneyRow
 from slo_scout.settings import Settings
@@ -99,27 +99,9 @@ async def similar_of(request: Request, session: AsyncSession, row: JourneyRow,
     failing is a 503 naming it; a journey not embedded yet a 409 saying how it gets embedded."""
     settings: Settings = request.app.state.settings
     try:
-        from slo_scout.control.journeys.similar import similar_journeys
-        from slo_scout.control.vectors import JourneyVectors, VectorStoreUnavailable
-    except ImportError as error:  # pymilvus is the 'streaming' extra
-        raise _unavailable(f"journey vectors need pymilvus, which is not installed ({error}); "
-                           "install the 'streaming' extra") from None
-    try:
-        async with _vectors_lock(request):
-            vectors = getattr(request.app.state, "vectors", None)
-            if vectors is None:
-                token = settings.vectors.token
-                vectors = JourneyVectors(settings.milvus_uri(), settings.vectors.collection,
-                                         index=settings.vectors.index,
-                                         token=token.get_secret_value() if token else "")
-                await asyncio.to_thread(vectors.open)
-                request.app.state.vectors = vectors
-        found = await similar_journeys(session, vectors, row, principal, limit)
-    except VectorStoreUnavailable as error:
-        stale = getattr(request.app.state, "vectors", None)
-        request.app.state.vectors = None
-        if stale is not None:
-            await asyncio.to_thread(stale.close)
+        found = await shared_vectors(request.app.state, settings).similar(
+            session, row, principal, limit)
+    except VectorsUnavailable as error:
         raise _unavailable(str(error)) from None
     except NotFound:
         raise Problem(409, "Not Embedded Yet", f"journey {row.id} has no vector yet: the "
@@ -137,9 +119,3 @@ def _unavailable(detail: str) -> Problem:
     return Problem(503, "Service Unavailable", f"similar journeys: {detail}",
                    headers={"Retry-After": "30"})
 
-
-def _vectors_lock(request: Request) -> asyncio.Lock:
-    lock = getattr(request.app.state, "vectors_lock", None)
-    if lock is None:
-        lock = request.app.state.vectors_lock = asyncio.Lock()
-    return lock

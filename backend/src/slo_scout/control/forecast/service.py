@@ -226,6 +226,31 @@ async def slo_forecast(
     step_minutes: int,
 ) -> SloForecast:
     """The SLO's budget over its window ending at ``now``: spent, burning, running out when."""
+    return (await _slo_window(session, principal, slo_id, now=now,
+                              step_minutes=step_minutes))[0]
+
+
+async def slo_outlook(
+    session: AsyncSession, principal: Principal, slo_id: int, *, now: datetime,
+    step_minutes: int,
+) -> tuple[SloForecast, SliBand]:
+    """The SLO's forecast and its SLI's band over the same window (fitted on the window alone,
+    its anomalies the window's), from one read of the window's minutes: the SLO's incidents
+    beside its budget, as the review UI shows them."""
+    result, rows = await _slo_window(session, principal, slo_id, now=now,
+                                     step_minutes=step_minutes)
+    times = [s.start for s in rows]
+    if result.sli_kind == "availability":
+        band = sli_band("availability", times, [s.availability for s in rows], 0, step_minutes)
+    else:
+        band = sli_band("latency_p99", times, [s.p99_s for s in rows], 0, step_minutes)
+    return result, band
+
+
+async def _slo_window(
+    session: AsyncSession, principal: Principal, slo_id: int, *, now: datetime,
+    step_minutes: int,
+) -> tuple[SloForecast, list[Step]]:
     slo = await visible_slo(session, principal, slo_id, "viewer")
     if slo.journey_id is None:
         raise InvalidField("slo", f"SLO {slo_id} names no journey: nothing to forecast from")
@@ -251,4 +276,4 @@ async def slo_forecast(
             bad=sum(bad), covered=covered, recent_requests=sum(s.requests for s, _ in recent),
             recent_bad=sum(b for _, b in recent), expected_bad_ratio=expected,
         ),
-    )
+    ), rows
