@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ddsketch import DDSketch
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from slo_scout.control.journeys import repository
-from slo_scout.core.journeys.model import new_sketch, quantile
+from slo_scout.core.journeys.model import quantile
 from slo_scout.core.journeys.sketch_codec import decode_sketch
 from slo_scout.core.recommend.history import count_at_most
 
@@ -37,7 +38,9 @@ async def steps(
     *, threshold_s: float | None = None,
 ) -> list[Step]:
     count = int((end - start) / step)
-    sketches = [new_sketch() for _ in range(count)]
+    # sketches only for steps with traffic, the first minute's decoded one kept as is: a long
+    # range is mostly empty steps, and making and merging empty sketches was most of the cost
+    sketches: dict[int, DDSketch] = {}
     requests = [0] * count
     errors = [0] * count
     for row in await repository.stats_between(session, [journey_id], start, start + count * step):
@@ -46,15 +49,19 @@ async def steps(
         i = int((minute - start) / step)
         requests[i] += row.requests
         errors[i] += row.errors
-        sketches[i].merge(decode_sketch(row.latency_sketch))
+        decoded = decode_sketch(row.latency_sketch)
+        if i in sketches:
+            sketches[i].merge(decoded)
+        else:
+            sketches[i] = decoded
     out = []
     for i in range(count):
-        sketch = sketches[i]
+        sketch = sketches.get(i)
         slow = 0
-        if threshold_s is not None and requests[i]:
+        if threshold_s is not None and requests[i] and sketch is not None:
             slow = max(0, requests[i] - round(count_at_most(sketch, threshold_s)))
         out.append(Step(
             start=start + i * step, requests=requests[i], errors=errors[i], slow=slow,
-            p99_s=quantile(sketch, 0.99) if sketch.count > 0 else None,
+            p99_s=quantile(sketch, 0.99) if sketch is not None and sketch.count > 0 else None,
         ))
     return out
