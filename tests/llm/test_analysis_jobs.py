@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from tests.fixtures.llm_server import LlmServer
 from tests.worker.jobs import NOW, seed_and_enqueue
 
+from slo_scout.cli.serve import build_app
 from slo_scout.control.analysis import repository
 from slo_scout.core.llm import naming
 from slo_scout.db import migrate
 from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.llm.client import ModelClient
-from slo_scout.settings import LlmSettings, Settings
+from slo_scout.settings import JobSettings, LlmSettings, Settings
 from slo_scout.worker.factory import build_worker
 from slo_scout.worker.metrics import WorkerMetrics
 
@@ -148,3 +151,22 @@ def test_calls_in_flight_stay_within_the_concurrency_limit(
         thread.join()
     assert len(server.bodies) == 4
     assert server.most_in_flight == 1
+
+
+def test_an_embedded_workers_model_counters_are_on_the_apis_metrics(
+    server: LlmServer, tmp_path: Path,
+) -> None:
+    """`slo-scout serve --with-worker`: one process, one /metrics with the model's counters."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'slo.db'}"
+    migrate.upgrade(url)
+    asyncio.run(seed_and_enqueue(url, jobs=1))
+    settings = Settings(database_url=url, llm=_llm(server, tmp_path / "cache"),
+                        data_dir=tmp_path, jobs=JobSettings(poll_seconds=0.05))
+    with TestClient(build_app(settings, with_worker=True)) as client:
+        for _ in range(600):  # the job is claimed, run and counted within a minute
+            text = client.get("/metrics").text
+            if 'slo_scout_worker_jobs_finished_total{outcome="succeeded"} 1.0' in text:
+                break
+            time.sleep(0.1)
+    assert 'slo_scout_worker_jobs_finished_total{outcome="succeeded"} 1.0' in text
+    assert "slo_scout_llm_calls_total 2.0" in text and "slo_scout_llm_tokens_total 700.0" in text

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from fastapi import APIRouter, Depends, FastAPI
+from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from slo_scout.api import metrics, problems
@@ -53,7 +54,9 @@ class Background(Protocol):
     def stop(self) -> None: ...
 
 
-BackgroundFactory = Callable[[async_sessionmaker[AsyncSession]], Background]
+# given the app's sessions and its metrics registry, so an embedded worker's counters (jobs,
+# model calls and tokens) are served on the API's own /metrics
+BackgroundFactory = Callable[[async_sessionmaker[AsyncSession], CollectorRegistry], Background]
 
 
 def _utc_now() -> datetime:
@@ -103,7 +106,8 @@ def create_app(
                     session, bootstrap.get_secret_value(), (clock or _utc_now)()
                 )
                 await session.commit()
-        companion = background(app.state.sessions) if background is not None else None
+        companion = (background(app.state.sessions, app.state.metrics.registry)
+                     if background is not None else None)
         task = asyncio.create_task(companion.run_forever()) if companion is not None else None
         closer = asyncio.create_task(_count_quiet_traces(app.state.sessions, settings, clock))
         try:

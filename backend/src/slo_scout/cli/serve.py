@@ -29,9 +29,11 @@ from slo_scout.http_limits import header_deadline_protocol
 from slo_scout.settings import Settings
 from slo_scout.worker.factory import build_worker
 from slo_scout.worker.loop import Worker
+from slo_scout.worker.metrics import WorkerMetrics
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from prometheus_client import CollectorRegistry
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger("slo_scout.serve")
@@ -54,8 +56,11 @@ def build_app(settings: Settings, *, with_worker: bool) -> FastAPI:
     if not with_worker:
         return create_app(settings)
 
-    def worker(sessions: async_sessionmaker[AsyncSession]) -> Worker:
-        return build_worker(settings, sessions)
+    def worker(sessions: async_sessionmaker[AsyncSession], registry: CollectorRegistry) -> Worker:
+        # the embedded worker's jobs and model counters are served on the API's /metrics
+        stale = max(settings.jobs.lease_seconds, 3 * settings.jobs.poll_seconds)
+        return build_worker(settings, sessions,
+                            metrics=WorkerMetrics(stale_after_s=stale, registry=registry))
 
     return create_app(settings, background=worker)
 
