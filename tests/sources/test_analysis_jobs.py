@@ -5,8 +5,9 @@ through the trace ledger, and recommends from it; failures name the source."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ def db(tmp_path: Path) -> str:
     return url
 
 
-def run_jobs(url: str, settings: Settings, jobs: int = 1
+def run_jobs(url: str, settings: Settings, jobs: int = 1, lookback_s: int = LOOKBACK_S
              ) -> list[tuple[AnalysisJob, AnalysisResult | None]]:
     async def go() -> list[tuple[AnalysisJob, AnalysisResult | None]]:
         engine = create_engine(url)
@@ -63,7 +64,7 @@ def run_jobs(url: str, settings: Settings, jobs: int = 1
             for _ in range(jobs):
                 async with sessions() as session:
                     job = await analysis.enqueue(
-                        session, environment_id=env.id, lookback_seconds=LOOKBACK_S,
+                        session, environment_id=env.id, lookback_seconds=lookback_s,
                         strategy="balanced", requested_by="key:test", max_attempts=1, now=END,
                         end=END)
                     await session.commit()
@@ -118,6 +119,51 @@ def test_a_team_that_runs_only_tempo_gets_its_analysis_counted_once(
         assert again.summary["requests"] == requests_of(shop, "frontend")
         query = tempo.requests_to("/api/search")[0].params["q"]
         assert query == '{ resource.service.name = "frontend" }'
+    finally:
+        tempo.close()
+
+
+def test_pulled_traces_older_than_the_retention_are_refused_and_counted(
+    db: str, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As API ingest refuses them: the next retention pass would drop their statistics."""
+    two_days_ns = 2 * 86400 * 10**9
+    old = copy.deepcopy(shop)
+    ids = sorted({s["traceId"].lower() for rs in old["resourceSpans"]
+                  for ss in rs["scopeSpans"] for s in ss["spans"]})
+    shifted = set(ids[::3])  # a third of the traces, two days before the rest
+    for rs in old["resourceSpans"]:
+        for ss in rs["scopeSpans"]:
+            for span in ss["spans"]:
+                if span["traceId"].lower() in shifted:
+                    for field in ("startTimeUnixNano", "endTimeUnixNano"):
+                        span[field] = str(int(span[field]) - two_days_ns)
+    tempo = tempo_server()
+    tempo.add_document(old)
+    frontend = {t for t, v in tempo.traces.items() if "frontend" in v.services}
+    too_old = frontend & shifted
+    try:
+        settings = settings_for(monkeypatch, TRACES__URL=tempo.url).model_copy(
+            update={"stats_retention_days": 1})
+        [(job, result)] = run_jobs(db, settings, lookback_s=3 * 86400)
+        assert job.status == "succeeded", job.error
+        assert result is not None
+        source = result.summary["source"]
+        assert len(too_old) > 50
+        assert source["found"] == source["fetched"] == len(frontend)
+        assert source["recorded"] == len(frontend - too_old)
+        assert source["too_old"] == len(too_old)
+        assert source["not_before"] == (END - timedelta(days=1)).isoformat()
+        assert len(source["first_too_old"]) == 10
+        assert all(entry.split(" ")[0] in too_old for entry in source["first_too_old"])
+        # only the recent traces are counted in the statistics
+        recent = {t for t in ids if t not in shifted}
+        assert result.summary["requests"] == requests_of(
+            {"resourceSpans": [
+                {**rs, "scopeSpans": [{**ss, "spans": [
+                    s for s in ss["spans"] if s["traceId"].lower() in recent]}
+                    for ss in rs["scopeSpans"]]} for rs in shop["resourceSpans"]]},
+            "frontend")
     finally:
         tempo.close()
 

@@ -64,7 +64,7 @@ class Worker:
         self._runner = JobRunner(
             sessions, worker=self.name, lease=self._lease, clock=clock, recommender=recommender,
             observe_model=metrics.model_used if metrics is not None else None,
-            sources=sources,
+            sources=sources, retention=self._retention,
         )
         self._stopping = asyncio.Event()
         self._metrics = metrics

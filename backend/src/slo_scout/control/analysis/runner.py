@@ -49,10 +49,13 @@ class JobRunner:
         recommender: Recommender,
         observe_model: Callable[[Usage], None] | None = None,
         sources: SourceOf | None = None,
+        retention: timedelta | None = None,
     ) -> None:
         """``observe_model``: told each finished analysis's model usage (the worker's metrics).
-        ``sources``: the trace backend an environment's jobs pull their lookback from."""
+        ``sources``: the trace backend an environment's jobs pull their lookback from;
+        ``retention``: pulled traces older than this are not recorded (as API ingest refuses)."""
         self._sources = sources
+        self._retention = retention
         self._sessions = sessions
         self._observe_model = observe_model
         self._worker = worker
@@ -105,7 +108,8 @@ class JobRunner:
             return None
         await self._progress(job, "pulling", 0.02)
         began = time.perf_counter()
-        end = job.window_end or self._clock()
+        now = self._clock()
+        end = job.window_end or now
 
         async def advance(fetched: int, found: int) -> None:
             # pulling takes the job from 2 % to 30 %; each step renews the lease
@@ -114,7 +118,8 @@ class JobRunner:
         pulled = await pull_into(self._sessions, source, service=svc.name,
                                  environment=env.name, team=team.name,
                                  start=end - timedelta(seconds=job.lookback_seconds), end=end,
-                                 now=self._clock(), progress=advance)
+                                 now=now, progress=advance,
+                                 not_before=now - self._retention if self._retention else None)
         timings["pull_s"] = round(time.perf_counter() - began, 6)
         return pulled
 
