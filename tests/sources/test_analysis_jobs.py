@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 from tests.fixtures.backends import (
+    LokiServer,
     TempoServer,
     jaeger_server,
     jaeger_trace,
+    loki_server,
     otlp_traces,
     tempo_server,
 )
@@ -270,3 +272,140 @@ def test_post_analyze_works_for_a_team_that_runs_only_tempo(
             assert {r["journey_key"] for r in result["recommendations"]}
     finally:
         tempo.close()
+
+
+CHARGE = "charge failed: card <NUM> declined after <DURATION> traceId=<HEX>"
+UPSTREAM = "error: upstream checkout unavailable (attempt <NUM>) trace_id=<HEX>"
+
+
+def error_logs(tempo: TempoServer) -> tuple[LokiServer, set[str], set[str]]:
+    """A Loki holding error lines logged in stored traces: payment's in six traces that reach
+    it, frontend's in four that reach checkout, one in a trace nobody stored, and a line that
+    is no error. Returns it with the trace ids of each template."""
+    frontend = sorted((t for t in tempo.traces.values() if "frontend" in t.services),
+                      key=lambda t: t.trace_id)
+    paying = [t for t in frontend if "payment" in t.services][:6]
+    checking = [t for t in frontend if "checkout" in t.services][-4:]
+    loki = loki_server(tenant="shop")
+    loki.streams.append(({"service_name": "payment"}, [
+        (t.start_ns + 1000, f"charge failed: card {4000 + i} declined after {300 + i}ms "
+                            f"traceId={t.trace_id}") for i, t in enumerate(paying)]))
+    loki.streams.append(({"service_name": "frontend"}, [
+        *[(t.start_ns + 2000, f"error: upstream checkout unavailable (attempt {i}) "
+                              f"trace_id={t.trace_id}") for i, t in enumerate(checking)],
+        (frontend[0].start_ns, f"GET /cart 200 in 12ms trace_id={frontend[0].trace_id}"),
+        (frontend[0].start_ns + 5, "error: upstream checkout unavailable (attempt 9) "
+                                   f"trace_id={'f' * 32}"),
+    ]))
+    return loki, {t.trace_id for t in paying}, {t.trace_id for t in checking}
+
+
+def test_an_analysis_job_mines_the_environments_loki_into_templates_linked_to_its_journeys(
+    db: str, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Error lines of traces the job pulled: GET /logs/templates and the journey detail show
+    their templates linked to the journeys; the Loki of the environment's entry is read with
+    its tenant, and a second job over the same window links nothing twice."""
+    from fastapi.testclient import TestClient
+
+    from slo_scout.api.app import create_app
+
+    tempo = tempo_server(tenant="shop")
+    tempo.add_document(shop)
+    loki, paying, checking = error_logs(tempo)
+    try:
+        monkeypatch.setenv("SLO_SCOUT_DATABASE_URL", db)
+        monkeypatch.setenv("SLO_SCOUT_AUTH__BOOTSTRAP_ADMIN_KEY", ADMIN_KEY)
+        settings = settings_for(
+            monkeypatch, TRACES__URL=tempo.url, TRACES__TENANT="shop",
+            ENVIRONMENTS=json.dumps({"frontend/prod": {"logs": {"url": loki.url,
+                                                                 "tenant": "shop"}}}))
+        with TestClient(create_app(settings, clock=lambda: END)) as client:
+            client.headers["X-API-Key"] = ADMIN_KEY
+            assert client.post("/api/v1/services", json={
+                "name": "frontend", "team": "shop", "environments": ["prod"]}).status_code == 201
+
+            def analyse() -> dict[str, Any]:
+                queued = client.post("/api/v1/analyze", json={
+                    "service": "frontend", "environment": "prod", "lookback": "2h",
+                    "end": END.isoformat()})
+                assert queued.status_code == 202, queued.text
+
+                async def work() -> None:
+                    engine = create_engine(db)
+                    try:
+                        worker = build_worker(settings, session_factory(engine), name="w",
+                                              clock=lambda: END)
+                        assert await worker.run_once()
+                    finally:
+                        await engine.dispose()
+
+                asyncio.run(work())
+                status = client.get(f"/api/v1/analyze/{queued.json()['id']}").json()
+                assert status["status"] == "succeeded", status
+                assert "logs_s" in status["timings"]
+                summary: dict[str, Any] = client.get(status["links"]["result"]).json()["summary"]
+                return summary
+
+            logs = analyse()["source"]["logs"]
+            assert logs["source"] == f"loki at {loki.url}"
+            assert (logs["lines"], logs["templates"], logs["problems"]) == (11, 2, 0)
+            assert logs["linked_traces"] == len(paying) + len(checking) + 1
+            seen = loki.requests_to("/loki/api/v1/query_range")
+            assert seen and all(s.headers.get("X-Scope-OrgID") == "shop" for s in seen)
+            queries = {s.params["query"] for s in seen}
+            assert '{service_name="payment"} |~ "(?i)(error|exception|fatal|panic|fail)"' \
+                in queries and len(queries) == logs["queries"] > 2
+
+            page = client.get("/api/v1/logs/templates", params={
+                "service": "frontend", "environment": "prod"})
+            assert page.status_code == 200, page.text
+            by_text = {t["template"]: t for t in page.json()["items"]}
+            assert set(by_text) == {CHARGE, UPSTREAM}
+            charge, upstream = by_text[CHARGE], by_text[UPSTREAM]
+            assert (charge["service"], charge["occurrences"], charge["traces"]) == (
+                "payment", 6, 6)
+            # the unstored trace logged the upstream error too, but belongs to no journey
+            assert (upstream["occurrences"], upstream["traces"]) == (5, 4)
+            assert sum(j["traces"] for j in charge["journeys"]) == 6
+            assert sum(j["traces"] for j in upstream["journeys"]) == 4
+            for template in (charge, upstream):
+                for journey in template["journeys"]:
+                    detail = client.get(f"/api/v1/journeys/{journey['journey_id']}").json()
+                    logged = {t["template"]: t for t in detail["log_templates"]}
+                    assert logged[template["template"]]["occurrences"] == journey["traces"]
+
+            # the same window again: lines count again, links are a set
+            again = analyse()["source"]["logs"]
+            assert (again["lines"], again["templates"]) == (11, 2)
+            repeat = {t["template"]: t for t in client.get("/api/v1/logs/templates", params={
+                "service": "frontend", "environment": "prod"}).json()["items"]}
+            assert (repeat[CHARGE]["occurrences"], repeat[CHARGE]["traces"]) == (12, 6)
+    finally:
+        tempo.close()
+        loki.close()
+
+
+def test_a_loki_that_refuses_is_a_partial_failure_never_a_failed_analysis(
+    db: str, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tempo = tempo_server()
+    tempo.add_document(shop)
+    loki, _, _ = error_logs(tempo)  # wants tenant "shop"
+    try:
+        url = loki.url.replace("http://", "http://ops:s3cret@")
+        settings = settings_for(monkeypatch, TRACES__URL=tempo.url, LOGS__URL=url)
+        [(job, result)] = run_jobs(db, settings)
+        assert job.status == "succeeded", job.error
+        assert result is not None
+        logs = result.summary["source"]["logs"]
+        assert logs["templates"] == logs["lines"] == 0
+        assert logs["problems"] == logs["queries"] > 2
+        where = loki.url.replace("http://", "http://***@")
+        assert all(p.startswith(f"loki at {where}/loki/api/v1/query_range") and "HTTP 401" in p
+                   for p in logs["first_problems"])
+        assert "s3cret" not in json.dumps(result.summary)
+        assert result.summary["source"]["recorded"] > 250  # the traces are kept
+    finally:
+        tempo.close()
+        loki.close()

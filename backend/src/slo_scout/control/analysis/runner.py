@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from slo_scout.control.analysis import metric_catalog, repository
+from slo_scout.control.analysis.log_pulling import LogSourceOf, mine_into
 from slo_scout.control.analysis.pulling import SourceOf, pull_into
 from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.control.analysis.upstream import redact_text
@@ -50,11 +51,14 @@ class JobRunner:
         observe_model: Callable[[Usage], None] | None = None,
         sources: SourceOf | None = None,
         retention: timedelta | None = None,
+        log_sources: LogSourceOf | None = None,
     ) -> None:
         """``observe_model``: told each finished analysis's model usage (the worker's metrics).
         ``sources``: the trace backend an environment's jobs pull their lookback from;
-        ``retention``: pulled traces older than this are not recorded (as API ingest refuses)."""
+        ``retention``: pulled traces older than this are not recorded (as API ingest refuses);
+        ``log_sources``: the Loki whose error lines over the window are mined into templates."""
         self._sources = sources
+        self._log_sources = log_sources
         self._retention = retention
         self._sessions = sessions
         self._observe_model = observe_model
@@ -93,17 +97,39 @@ class JobRunner:
             return
         await self._finish(job, "succeeded", timings, result=result)
 
-    async def _pull(self, job: AnalysisJob, timings: dict[str, float]) -> dict[str, Any] | None:
-        """The environment's traces over the lookback from its backend, when it names one."""
-        if self._sources is None:
-            return None
+    async def _names(self, job: AnalysisJob) -> tuple[str, str, str]:
+        """The job's service, environment and team names."""
         async with self._sessions() as session:
             env = await catalog.get_environment_by_id(session, job.environment_id)
             assert env is not None
             svc = await catalog.get_service_by_id(session, env.service_id)
             team = await catalog.team_of_service(session, env.service_id)
             assert svc is not None
-        source = self._sources(svc.name, env.name)
+        return svc.name, env.name, team.name
+
+    async def _logs(self, job: AnalysisJob, timings: dict[str, float], services: list[str],
+                    start: datetime, end: datetime) -> dict[str, Any] | None:
+        """The window's error lines from the environment's Loki, when it names one, mined into
+        templates linked to their traces (a Loki failure is a partial failure, never the job's)."""
+        if self._log_sources is None:
+            return None
+        service, environment, _ = await self._names(job)
+        source = self._log_sources(service, environment)
+        if source is None:
+            return None
+        await self._progress(job, "logs", 0.35)
+        began = time.perf_counter()
+        mined = await mine_into(self._sessions, source, environment=environment,
+                                services=[service, *services], start=start, end=end)
+        timings["logs_s"] = round(time.perf_counter() - began, 6)
+        return mined
+
+    async def _pull(self, job: AnalysisJob, timings: dict[str, float]) -> dict[str, Any] | None:
+        """The environment's traces over the lookback from its backend, when it names one."""
+        if self._sources is None:
+            return None
+        service, environment, team = await self._names(job)
+        source = self._sources(service, environment)
         if source is None:
             return None
         await self._progress(job, "pulling", 0.02)
@@ -115,8 +141,8 @@ class JobRunner:
             # pulling takes the job from 2 % to 30 %; each step renews the lease
             await self._progress(job, "pulling", 0.02 + 0.28 * fetched / max(found, 1))
 
-        pulled = await pull_into(self._sessions, source, service=svc.name,
-                                 environment=env.name, team=team.name,
+        pulled = await pull_into(self._sessions, source, service=service,
+                                 environment=environment, team=team,
                                  start=end - timedelta(seconds=job.lookback_seconds), end=end,
                                  now=now, progress=advance,
                                  not_before=now - self._retention if self._retention else None)
@@ -146,6 +172,10 @@ class JobRunner:
         if not any(j.requests for j in journeys):
             raise window.empty()
         timings["load_s"] = round(time.perf_counter() - began, 6)
+        logs = await self._logs(job, timings, sorted({str(s) for r in rows if r.id in by_journey
+                                                      for s in (r.services or [])}), start, now)
+        if logs is not None:
+            pulled = {**(pulled or {}), "logs": logs}
         await self._progress(job, "recommending", 0.4, timings=dict(timings))
         began = time.perf_counter()
         chosen = await self._recommender.choose_family(catalog)
