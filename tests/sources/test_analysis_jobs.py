@@ -19,6 +19,7 @@ from tests.fixtures.backends import (
     jaeger_trace,
     loki_server,
     otlp_traces,
+    prometheus_server,
     tempo_server,
 )
 
@@ -409,3 +410,48 @@ def test_a_loki_that_refuses_is_a_partial_failure_never_a_failed_analysis(
     finally:
         tempo.close()
         loki.close()
+
+
+def test_an_environment_reads_its_own_mimir_with_its_tenant(
+    db: str, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``history`` in the environment's entry: its jobs read SLI history from that server (with
+    its tenant), not from the stored statistics; other environments keep the common source."""
+    tempo = tempo_server()
+    tempo.add_document(shop)
+    mimir = prometheus_server(prefix="/prometheus", tenant="pay")
+    try:
+        settings = settings_for(monkeypatch, TRACES__URL=tempo.url, ENVIRONMENTS=json.dumps({
+            "frontend/prod": {"history": {"url": mimir.url, "tenant": "pay"}},
+            "frontend/staging": {"history": {"url": mimir.url}}}))
+        [(job, result)] = run_jobs(db, settings)
+        assert job.status == "succeeded", job.error
+        assert result is not None
+        assert result.summary["history_source"] == "prometheus"
+        seen = mimir.requests_to("/prometheus/api/v1/query_range")
+        assert seen and all(s.headers.get("X-Scope-OrgID") == "pay" for s in seen)
+        # each journey's SLI queries, as the common history server would be asked
+        keys = {r["journey_key"] for r in result.recommendations}
+        assert len(seen) >= 2 * len(keys) > 0
+    finally:
+        tempo.close()
+        mimir.close()
+
+
+def test_without_its_own_history_an_environment_reads_the_stored_statistics(
+    db: str, shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tempo = tempo_server()
+    tempo.add_document(shop)
+    mimir = prometheus_server(prefix="/prometheus")
+    try:
+        settings = settings_for(monkeypatch, TRACES__URL=tempo.url, ENVIRONMENTS=json.dumps({
+            "frontend/staging": {"history": {"url": mimir.url}}}))
+        [(job, result)] = run_jobs(db, settings)
+        assert job.status == "succeeded", job.error
+        assert result is not None
+        assert result.summary["history_source"] == "stored journey statistics"
+        assert mimir.seen == []
+    finally:
+        tempo.close()
+        mimir.close()

@@ -101,6 +101,18 @@ class LogSourceSettings(BaseModel):
     limit: int = Field(default=5000, ge=1)  # lines per query
 
 
+class HistorySourceSettings(BaseModel):
+    """An environment's own Prometheus-compatible history (Mimir, VictoriaMetrics), in place of
+    ``SLO_SCOUT_HISTORY__PROMETHEUS_URL`` for its analysis jobs."""
+
+    url: SecretStr  # a secret: it may carry user:password; the API's path prefix included
+    tenant: str | None = None  # X-Scope-OrgID
+    bearer_token: SecretStr | None = None
+    ca_file: str | None = None
+    insecure_skip_verify: bool = False
+    timeout_seconds: float = 30.0
+
+
 class TraceSourceSettings(BaseModel):
     """A trace backend an environment's analysis jobs pull the lookback from."""
 
@@ -117,10 +129,12 @@ class TraceSourceSettings(BaseModel):
 
 
 class EnvironmentSourceSettings(TraceSourceSettings):
-    """One ``service/env`` entry: its trace backend (``url``), its Loki (``logs``), or both."""
+    """One ``service/env`` entry: its trace backend (``url``), its Loki (``logs``), its SLI
+    history (``history``), or any of them."""
 
     url: SecretStr | None = None  # type: ignore[assignment]  # an entry may name only logs
     logs: LogSourceSettings | None = None  # else ``sources.logs``
+    history: HistorySourceSettings | None = None  # else ``history.prometheus_url``
 
 
 class SourcesSettings(BaseModel):
@@ -140,6 +154,11 @@ class SourcesSettings(BaseModel):
     def logs_for(self, service: str, environment: str) -> LogSourceSettings | None:
         entry = self.environments.get(f"{service}/{environment}")
         return entry.logs if entry is not None and entry.logs is not None else self.logs
+
+    def history_for(self, service: str, environment: str) -> HistorySourceSettings | None:
+        """The environment's own history server; None: the common one (``SLO_SCOUT_HISTORY__``)."""
+        entry = self.environments.get(f"{service}/{environment}")
+        return entry.history if entry is not None else None
 
 
 class LlmSettings(BaseModel):

@@ -91,6 +91,31 @@ def build_log_sources(settings: Settings) -> LogSourceOf | None:
     return source_of
 
 
+def build_histories(settings: Settings) -> Callable[[str, str], PrometheusHistory | None] | None:
+    """Environments' own history servers (an ``SLO_SCOUT_SOURCES__ENVIRONMENTS`` entry's
+    ``history``): one reader each, made at its first job and kept like the common one."""
+    configured = settings.sources
+    if not any(e.history for e in configured.environments.values()):
+        return None
+    readers: dict[tuple[str, str], PrometheusHistory] = {}
+
+    def history_of(service: str, environment: str) -> PrometheusHistory | None:
+        chosen = configured.history_for(service, environment)
+        if chosen is None:
+            return None
+        reader = readers.get((service, environment))
+        if reader is None:
+            token = chosen.bearer_token
+            reader = readers[(service, environment)] = PrometheusHistory(
+                chosen.url.get_secret_value(),
+                bearer_token=token.get_secret_value() if token else None,
+                timeout_s=chosen.timeout_seconds, tenant=chosen.tenant,
+                ca_file=chosen.ca_file, verify=not chosen.insecure_skip_verify)
+        return reader
+
+    return history_of
+
+
 def build_worker(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
@@ -113,6 +138,7 @@ def build_worker(
         embedding=build_embedding(settings),
         sources=build_sources(settings),
         log_sources=build_log_sources(settings),
+        histories=build_histories(settings),
     )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from slo_scout.control.analysis import metric_catalog, repository
 from slo_scout.control.analysis.log_pulling import LogSourceOf, mine_into
 from slo_scout.control.analysis.pulling import SourceOf, pull_into
-from slo_scout.control.analysis.recommending import Recommender
+from slo_scout.control.analysis.recommending import HistorySource, Recommender
 from slo_scout.control.analysis.upstream import redact_text
 from slo_scout.control.analysis.window import window_of
 from slo_scout.control.catalog import repository as catalog
@@ -52,11 +52,14 @@ class JobRunner:
         sources: SourceOf | None = None,
         retention: timedelta | None = None,
         log_sources: LogSourceOf | None = None,
+        histories: Callable[[str, str], HistorySource | None] | None = None,
     ) -> None:
         """``observe_model``: told each finished analysis's model usage (the worker's metrics).
         ``sources``: the trace backend an environment's jobs pull their lookback from;
         ``retention``: pulled traces older than this are not recorded (as API ingest refuses);
-        ``log_sources``: the Loki whose error lines over the window are mined into templates."""
+        ``log_sources``: the Loki whose error lines over the window are mined into templates;
+        ``histories``: an environment's own history server (else the recommender's)."""
+        self._histories = histories
         self._sources = sources
         self._log_sources = log_sources
         self._retention = retention
@@ -149,8 +152,15 @@ class JobRunner:
         timings["pull_s"] = round(time.perf_counter() - began, 6)
         return pulled
 
+    async def _recommender_for(self, job: AnalysisJob) -> Recommender:
+        if self._histories is None:
+            return self._recommender
+        history = self._histories(*(await self._names(job))[:2])
+        return self._recommender if history is None else self._recommender.with_history(history)
+
     async def _stages(self, job: AnalysisJob, timings: dict[str, float]) -> dict[str, Any]:
         pulled = await self._pull(job, timings)
+        recommender = await self._recommender_for(job)
         await self._progress(job, "loading", 0.05)
         began = time.perf_counter()
         async with self._sessions() as session:
@@ -160,8 +170,8 @@ class JobRunner:
             rows = await journeys_repo.journeys_of_environment(session, job.environment_id)
             stats = await journeys_repo.stats_between(session, [r.id for r in rows], start, now)
             catalog = (await metric_catalog.metrics_of_environment(session, job.environment_id)
-                       if self._recommender.reads_catalog else [])
-            neighbours = self._recommender.neighbours
+                       if recommender.reads_catalog else [])
+            neighbours = recommender.neighbours
             with_traffic = {stat.journey_id for stat in stats}
             similar = ({} if neighbours is None else await neighbours.of(
                 session, job.environment_id, [r for r in rows if r.id in with_traffic]))
@@ -178,9 +188,9 @@ class JobRunner:
             pulled = {**(pulled or {}), "logs": logs}
         await self._progress(job, "recommending", 0.4, timings=dict(timings))
         began = time.perf_counter()
-        chosen = await self._recommender.choose_family(catalog)
-        client = self._recommender.model_client()
-        recommendations = await self._recommender.recommend(
+        chosen = await recommender.choose_family(catalog)
+        client = recommender.model_client()
+        recommendations = await recommender.recommend(
             journeys, now=now, lookback_s=job.lookback_seconds, strategy=job.strategy,
             family=chosen.family, include_incidents=job.include_incidents, client=client,
             similar=similar,
@@ -200,7 +210,7 @@ class JobRunner:
                 "window": {"start": start.isoformat(), "end": now.isoformat()},
                 "strategy": job.strategy,
                 "include_incidents": job.include_incidents,
-                "history_source": self._recommender.history_source,
+                "history_source": recommender.history_source,
                 # which parts a model wrote (names, rationales, provisional picks), its calls,
                 # tokens, cache hits, refusals and why any part fell back to the rules
                 "model": usage.as_dict(),
