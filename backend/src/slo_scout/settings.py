@@ -149,7 +149,7 @@ class SourcesSettings(BaseModel):
         entry = self.environments.get(f"{service}/{environment}")
         if entry is None or entry.url is None:
             return self.traces
-        return TraceSourceSettings.model_validate(entry.model_dump(exclude={"logs"}))
+        return TraceSourceSettings.model_validate(entry.model_dump(exclude={"logs", "history"}))
 
     def logs_for(self, service: str, environment: str) -> LogSourceSettings | None:
         entry = self.environments.get(f"{service}/{environment}")
