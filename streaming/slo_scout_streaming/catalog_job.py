@@ -21,10 +21,10 @@ from datetime import UTC, datetime
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from google.protobuf.message import DecodeError as ProtoDecodeError
 
+from slo_scout.control.logs.mining import TemplateCount, TemplateMiners
 from slo_scout_streaming.catalog_store import CatalogStore
 from slo_scout_streaming.consumer import Batches, consume_topics
 from slo_scout_streaming.kafka_records import dead_letter
-from slo_scout_streaming.log_templates import TemplateCount, TemplateMiners
 from slo_scout_streaming.schema import SchemaError, check_schema
 from slo_scout_streaming.settings import PipelineSettings
 from slo_scout_streaming.telemetry_catalog import MetricSeen, error_lines, metrics_seen

@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from slo_scout_streaming.log_templates import TemplateCount
+from slo_scout.control.logs.mining import TemplateCount
 from slo_scout_streaming.telemetry_catalog import MetricSeen
 
 

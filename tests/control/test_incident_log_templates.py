@@ -19,7 +19,8 @@ from slo_scout.api.app import create_app
 pytest.importorskip("drain3", reason="drain3 not installed (scripts/install-nodeps.sh)")
 
 from slo_scout_streaming.catalog_store import CatalogStore
-from slo_scout_streaming.log_templates import TemplateCount, template_id
+
+from slo_scout.control.logs.mining import TemplateCount, template_id
 
 STOCK = "reservation of item <NUM> failed: stock ledger locked"
 NOISE = "slow query <NUM> ms"

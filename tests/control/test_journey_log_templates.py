@@ -23,7 +23,8 @@ from slo_scout.db.engine import create_engine, session_factory
 pytest.importorskip("drain3", reason="drain3 not installed (scripts/install-nodeps.sh)")
 
 from slo_scout_streaming.catalog_store import CatalogStore
-from slo_scout_streaming.log_templates import TemplateCount, template_id
+
+from slo_scout.control.logs.mining import TemplateCount, template_id
 
 MS = 1_000_000
 CHARGE = "charge failed for order <NUM> after <NUM> retries"

@@ -88,6 +88,31 @@ class HistorySettings(BaseModel):
     metric_family: str | None = None
 
 
+class LogSourceSettings(BaseModel):
+    """A Loki an environment's analysis jobs read the window's error lines from."""
+
+    url: SecretStr  # a secret: it may carry user:password; the API's path prefix included
+    tenant: str | None = None  # X-Scope-OrgID
+    bearer_token: SecretStr | None = None
+    ca_file: str | None = None
+    insecure_skip_verify: bool = False
+    query: str | None = None  # LogQL; default: each journey service's error lines
+    label: str = "service_name"  # the stream label naming the service (app, job, ...)
+    limit: int = Field(default=5000, ge=1)  # lines per query
+
+
+class HistorySourceSettings(BaseModel):
+    """An environment's own Prometheus-compatible history (Mimir, VictoriaMetrics), in place of
+    ``SLO_SCOUT_HISTORY__PROMETHEUS_URL`` for its analysis jobs."""
+
+    url: SecretStr  # a secret: it may carry user:password; the API's path prefix included
+    tenant: str | None = None  # X-Scope-OrgID
+    bearer_token: SecretStr | None = None
+    ca_file: str | None = None
+    insecure_skip_verify: bool = False
+    timeout_seconds: float = 30.0
+
+
 class TraceSourceSettings(BaseModel):
     """A trace backend an environment's analysis jobs pull the lookback from."""
 
@@ -103,14 +128,37 @@ class TraceSourceSettings(BaseModel):
     concurrency: int = Field(default=8, ge=1, le=64)
 
 
+class EnvironmentSourceSettings(TraceSourceSettings):
+    """One ``service/env`` entry: its trace backend (``url``), its Loki (``logs``), its SLI
+    history (``history``), or any of them."""
+
+    url: SecretStr | None = None  # type: ignore[assignment]  # an entry may name only logs
+    logs: LogSourceSettings | None = None  # else ``sources.logs``
+    history: HistorySourceSettings | None = None  # else ``history.prometheus_url``
+
+
 class SourcesSettings(BaseModel):
-    """Trace backends for analysis jobs: one for every environment, and per ``service/env``."""
+    """Trace backends and Lokis for analysis jobs: one for every environment, and per
+    ``service/env``."""
 
     traces: TraceSourceSettings | None = None
-    environments: dict[str, TraceSourceSettings] = {}
+    logs: LogSourceSettings | None = None
+    environments: dict[str, EnvironmentSourceSettings] = {}
 
     def for_environment(self, service: str, environment: str) -> TraceSourceSettings | None:
-        return self.environments.get(f"{service}/{environment}", self.traces)
+        entry = self.environments.get(f"{service}/{environment}")
+        if entry is None or entry.url is None:
+            return self.traces
+        return TraceSourceSettings.model_validate(entry.model_dump(exclude={"logs", "history"}))
+
+    def logs_for(self, service: str, environment: str) -> LogSourceSettings | None:
+        entry = self.environments.get(f"{service}/{environment}")
+        return entry.logs if entry is not None and entry.logs is not None else self.logs
+
+    def history_for(self, service: str, environment: str) -> HistorySourceSettings | None:
+        """The environment's own history server; None: the common one (``SLO_SCOUT_HISTORY__``)."""
+        entry = self.environments.get(f"{service}/{environment}")
+        return entry.history if entry is not None else None
 
 
 class LlmSettings(BaseModel):

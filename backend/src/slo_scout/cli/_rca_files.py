@@ -152,12 +152,12 @@ class TemplateMiner:
     """
 
     def __init__(self) -> None:
+        from slo_scout.control.logs.mining import MinerMissing, TemplateMiners
+
         try:
-            from slo_scout_streaming.log_templates import TemplateMiners
-        except ImportError as exc:  # drain3 comes with the `streaming` extra
-            raise RcaInputError(f"log templates need drain3 (pip install 'slo-scout[streaming]'): "
-                              f"{exc}", source="<logs>") from exc
-        self._miners = TemplateMiners("rca")
+            self._miners = TemplateMiners("rca")
+        except MinerMissing as exc:  # drain3 comes with the `streaming` extra
+            raise RcaInputError(str(exc), source="<logs>") from exc
 
     def _masked(self, message: str) -> str:
         return str(self._miners.masker.mask(_NOISE.sub(" ", message).strip()[:4096]))

@@ -173,7 +173,7 @@ def mined_logs(logs: LogPull, services: list[str], journeys: list[Journey], star
                end_ns: int) -> dict[str, Any]:
     """Error lines from Loki mined into templates (the streaming job's Drain3 miner), each with
     the traces that logged it and the journeys whose sample traces are among them."""
-    from slo_scout_streaming.log_templates import TemplateCount, TemplateMiners
+    from slo_scout.control.logs.mining import TemplateCount, TemplateMiners
 
     miners = TemplateMiners("cli")
     counts: dict[str, TemplateCount] = {}

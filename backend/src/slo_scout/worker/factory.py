@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from slo_scout.control.analysis.history import PrometheusHistory
+from slo_scout.control.analysis.log_pulling import LogSource, LogSourceOf
 from slo_scout.control.analysis.neighbours import Neighbours
 from slo_scout.control.analysis.pulling import SourceOf, TraceSource
 from slo_scout.control.analysis.recommending import Recommender
@@ -70,6 +71,51 @@ def build_sources(settings: Settings) -> SourceOf | None:
     return source_of
 
 
+def build_log_sources(settings: Settings) -> LogSourceOf | None:
+    """The Loki each environment's analysis jobs mine error lines from
+    (``SLO_SCOUT_SOURCES__LOGS__``, or an ``SLO_SCOUT_SOURCES__ENVIRONMENTS`` entry's ``logs``)."""
+    configured = settings.sources
+    if configured.logs is None and not any(e.logs for e in configured.environments.values()):
+        return None
+
+    def source_of(service: str, environment: str) -> LogSource | None:
+        chosen = configured.logs_for(service, environment)
+        if chosen is None:
+            return None
+        token = chosen.bearer_token
+        endpoint = Endpoint(chosen.url.get_secret_value(), tenant=chosen.tenant,
+                            bearer_token=token.get_secret_value() if token else None,
+                            ca_file=chosen.ca_file, verify=not chosen.insecure_skip_verify)
+        return LogSource(endpoint, query=chosen.query, label=chosen.label, limit=chosen.limit)
+
+    return source_of
+
+
+def build_histories(settings: Settings) -> Callable[[str, str], PrometheusHistory | None] | None:
+    """Environments' own history servers (an ``SLO_SCOUT_SOURCES__ENVIRONMENTS`` entry's
+    ``history``): one reader each, made at its first job and kept like the common one."""
+    configured = settings.sources
+    if not any(e.history for e in configured.environments.values()):
+        return None
+    readers: dict[tuple[str, str], PrometheusHistory] = {}
+
+    def history_of(service: str, environment: str) -> PrometheusHistory | None:
+        chosen = configured.history_for(service, environment)
+        if chosen is None:
+            return None
+        reader = readers.get((service, environment))
+        if reader is None:
+            token = chosen.bearer_token
+            reader = readers[(service, environment)] = PrometheusHistory(
+                chosen.url.get_secret_value(),
+                bearer_token=token.get_secret_value() if token else None,
+                timeout_s=chosen.timeout_seconds, tenant=chosen.tenant,
+                ca_file=chosen.ca_file, verify=not chosen.insecure_skip_verify)
+        return reader
+
+    return history_of
+
+
 def build_worker(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
@@ -91,6 +137,8 @@ def build_worker(
         metrics=metrics,
         embedding=build_embedding(settings),
         sources=build_sources(settings),
+        log_sources=build_log_sources(settings),
+        histories=build_histories(settings),
     )
 
 

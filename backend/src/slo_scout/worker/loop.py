@@ -18,8 +18,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from slo_scout.control.analysis import repository
+from slo_scout.control.analysis.log_pulling import LogSourceOf
 from slo_scout.control.analysis.pulling import SourceOf
-from slo_scout.control.analysis.recommending import Recommender
+from slo_scout.control.analysis.recommending import HistorySource, Recommender
 from slo_scout.control.analysis.runner import JobRunner
 from slo_scout.control.analysis.upstream import redact_text
 from slo_scout.control.journeys import retention
@@ -52,6 +53,8 @@ class Worker:
         metrics: WorkerMetrics | None = None,
         embedding: EnvironmentEmbedding | None = None,
         sources: SourceOf | None = None,
+        log_sources: LogSourceOf | None = None,
+        histories: Callable[[str, str], HistorySource | None] | None = None,
     ) -> None:
         self.name = name or default_worker_name()
         self.lease_seconds, self.poll_seconds = lease_seconds, poll_seconds
@@ -64,7 +67,8 @@ class Worker:
         self._runner = JobRunner(
             sessions, worker=self.name, lease=self._lease, clock=clock, recommender=recommender,
             observe_model=metrics.model_used if metrics is not None else None,
-            sources=sources,
+            sources=sources, retention=self._retention, log_sources=log_sources,
+            histories=histories,
         )
         self._stopping = asyncio.Event()
         self._metrics = metrics

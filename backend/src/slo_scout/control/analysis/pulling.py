@@ -5,7 +5,9 @@ The lookback ending at the job's end (else now) is searched; each trace is decod
 decoders, assembled, and counted through the one recording path (``journeys.recording``), in
 chunks that commit on their own: the trace ledger counts each trace once, so a retried job, or a
 second job over an overlapping window, adds only what is new. What the pull could not fetch is
-kept in the result's summary (``source``), never dropped silently.
+kept in the result's summary (``source``), never dropped silently. A trace that starts before
+the retention's cutoff (``not_before``, as API ingest refuses it) is not recorded (the next
+retention pass would drop its statistics): it is counted in ``too_old``, the first ten listed.
 """
 
 from __future__ import annotations
@@ -68,11 +70,14 @@ async def pull_into(
     sessions: async_sessionmaker[AsyncSession], source: TraceSource, *, service: str,
     environment: str, team: str, start: datetime, end: datetime, now: datetime,
     progress: Callable[[int, int], Awaitable[None]] | None = None,
+    not_before: datetime | None = None,
 ) -> dict[str, Any]:
     """Pulls ``[start, end]`` and records it; the summary the job's result keeps.
-    ``progress(fetched, found)`` is awaited after each recorded chunk."""
+    ``progress(fetched, found)`` is awaited after each recorded chunk; traces starting before
+    ``not_before`` (the retention's cutoff) are refused and counted."""
     report = PullReport()
     recorded = duplicates = 0
+    too_old: list[str] = []
     pending: list[tuple[str, bytes]] = []
 
     async def flush() -> None:
@@ -92,9 +97,10 @@ async def pull_into(
             return
         async with sessions() as session:
             counted = await record_traces(session, traces, environment=environment, team=team,
-                                          now=now)
+                                          now=now, not_before=not_before)
             await session.commit()
         recorded += counted.traces
+        too_old.extend(f"{trace_id} ({minute.isoformat()})" for trace_id, minute in counted.refused)
         duplicates += counted.duplicates
         if progress is not None:
             await progress(report.fetched, report.found)
@@ -108,4 +114,6 @@ async def pull_into(
     problems = report.problems()
     return {"source": source.describe(service), "found": report.found,
             "fetched": report.fetched, "recorded": recorded, "counted_before": duplicates,
-            "problems": len(problems), "first_problems": problems[:10]}
+            "problems": len(problems), "first_problems": problems[:10],
+            "too_old": len(too_old), "first_too_old": too_old[:10],
+            "not_before": not_before.isoformat() if not_before is not None else None}

@@ -8,6 +8,7 @@ journey's own SLI queries), so targets rest on the server's full history from th
 from __future__ import annotations
 
 import asyncio
+import copy
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
@@ -80,6 +81,12 @@ class Recommender:
         self.history_source = history.name if history else "stored journey statistics"
         self._model = model
         self.neighbours = neighbours
+
+    def with_history(self, history: HistorySource) -> Recommender:
+        """The same recommender reading ``history`` (an environment's own server)."""
+        chosen = copy.copy(self)
+        chosen.history, chosen.history_source = history, history.name
+        return chosen
 
     def model_client(self) -> ModelClient | None:
         """A fresh client for one analysis (its usage, breaker and budget are that run's)."""

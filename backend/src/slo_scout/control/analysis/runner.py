@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from slo_scout.control.analysis import metric_catalog, repository
+from slo_scout.control.analysis.log_pulling import LogSourceOf, mine_into
 from slo_scout.control.analysis.pulling import SourceOf, pull_into
-from slo_scout.control.analysis.recommending import Recommender
+from slo_scout.control.analysis.recommending import HistorySource, Recommender
 from slo_scout.control.analysis.upstream import redact_text
 from slo_scout.control.analysis.window import window_of
 from slo_scout.control.catalog import repository as catalog
@@ -49,10 +50,19 @@ class JobRunner:
         recommender: Recommender,
         observe_model: Callable[[Usage], None] | None = None,
         sources: SourceOf | None = None,
+        retention: timedelta | None = None,
+        log_sources: LogSourceOf | None = None,
+        histories: Callable[[str, str], HistorySource | None] | None = None,
     ) -> None:
         """``observe_model``: told each finished analysis's model usage (the worker's metrics).
-        ``sources``: the trace backend an environment's jobs pull their lookback from."""
+        ``sources``: the trace backend an environment's jobs pull their lookback from;
+        ``retention``: pulled traces older than this are not recorded (as API ingest refuses);
+        ``log_sources``: the Loki whose error lines over the window are mined into templates;
+        ``histories``: an environment's own history server (else the recommender's)."""
+        self._histories = histories
         self._sources = sources
+        self._log_sources = log_sources
+        self._retention = retention
         self._sessions = sessions
         self._observe_model = observe_model
         self._worker = worker
@@ -90,36 +100,67 @@ class JobRunner:
             return
         await self._finish(job, "succeeded", timings, result=result)
 
-    async def _pull(self, job: AnalysisJob, timings: dict[str, float]) -> dict[str, Any] | None:
-        """The environment's traces over the lookback from its backend, when it names one."""
-        if self._sources is None:
-            return None
+    async def _names(self, job: AnalysisJob) -> tuple[str, str, str]:
+        """The job's service, environment and team names."""
         async with self._sessions() as session:
             env = await catalog.get_environment_by_id(session, job.environment_id)
             assert env is not None
             svc = await catalog.get_service_by_id(session, env.service_id)
             team = await catalog.team_of_service(session, env.service_id)
             assert svc is not None
-        source = self._sources(svc.name, env.name)
+        return svc.name, env.name, team.name
+
+    async def _logs(self, job: AnalysisJob, timings: dict[str, float], services: list[str],
+                    start: datetime, end: datetime) -> dict[str, Any] | None:
+        """The window's error lines from the environment's Loki, when it names one, mined into
+        templates linked to their traces (a Loki failure is a partial failure, never the job's)."""
+        if self._log_sources is None:
+            return None
+        service, environment, _ = await self._names(job)
+        source = self._log_sources(service, environment)
+        if source is None:
+            return None
+        await self._progress(job, "logs", 0.35)
+        began = time.perf_counter()
+        mined = await mine_into(self._sessions, source, environment=environment,
+                                services=[service, *services], start=start, end=end)
+        timings["logs_s"] = round(time.perf_counter() - began, 6)
+        return mined
+
+    async def _pull(self, job: AnalysisJob, timings: dict[str, float]) -> dict[str, Any] | None:
+        """The environment's traces over the lookback from its backend, when it names one."""
+        if self._sources is None:
+            return None
+        service, environment, team = await self._names(job)
+        source = self._sources(service, environment)
         if source is None:
             return None
         await self._progress(job, "pulling", 0.02)
         began = time.perf_counter()
-        end = job.window_end or self._clock()
+        now = self._clock()
+        end = job.window_end or now
 
         async def advance(fetched: int, found: int) -> None:
             # pulling takes the job from 2 % to 30 %; each step renews the lease
             await self._progress(job, "pulling", 0.02 + 0.28 * fetched / max(found, 1))
 
-        pulled = await pull_into(self._sessions, source, service=svc.name,
-                                 environment=env.name, team=team.name,
+        pulled = await pull_into(self._sessions, source, service=service,
+                                 environment=environment, team=team,
                                  start=end - timedelta(seconds=job.lookback_seconds), end=end,
-                                 now=self._clock(), progress=advance)
+                                 now=now, progress=advance,
+                                 not_before=now - self._retention if self._retention else None)
         timings["pull_s"] = round(time.perf_counter() - began, 6)
         return pulled
 
+    async def _recommender_for(self, job: AnalysisJob) -> Recommender:
+        if self._histories is None:
+            return self._recommender
+        history = self._histories(*(await self._names(job))[:2])
+        return self._recommender if history is None else self._recommender.with_history(history)
+
     async def _stages(self, job: AnalysisJob, timings: dict[str, float]) -> dict[str, Any]:
         pulled = await self._pull(job, timings)
+        recommender = await self._recommender_for(job)
         await self._progress(job, "loading", 0.05)
         began = time.perf_counter()
         async with self._sessions() as session:
@@ -129,8 +170,8 @@ class JobRunner:
             rows = await journeys_repo.journeys_of_environment(session, job.environment_id)
             stats = await journeys_repo.stats_between(session, [r.id for r in rows], start, now)
             catalog = (await metric_catalog.metrics_of_environment(session, job.environment_id)
-                       if self._recommender.reads_catalog else [])
-            neighbours = self._recommender.neighbours
+                       if recommender.reads_catalog else [])
+            neighbours = recommender.neighbours
             with_traffic = {stat.journey_id for stat in stats}
             similar = ({} if neighbours is None else await neighbours.of(
                 session, job.environment_id, [r for r in rows if r.id in with_traffic]))
@@ -141,11 +182,15 @@ class JobRunner:
         if not any(j.requests for j in journeys):
             raise window.empty()
         timings["load_s"] = round(time.perf_counter() - began, 6)
+        logs = await self._logs(job, timings, sorted({str(s) for r in rows if r.id in by_journey
+                                                      for s in (r.services or [])}), start, now)
+        if logs is not None:
+            pulled = {**(pulled or {}), "logs": logs}
         await self._progress(job, "recommending", 0.4, timings=dict(timings))
         began = time.perf_counter()
-        chosen = await self._recommender.choose_family(catalog)
-        client = self._recommender.model_client()
-        recommendations = await self._recommender.recommend(
+        chosen = await recommender.choose_family(catalog)
+        client = recommender.model_client()
+        recommendations = await recommender.recommend(
             journeys, now=now, lookback_s=job.lookback_seconds, strategy=job.strategy,
             family=chosen.family, include_incidents=job.include_incidents, client=client,
             similar=similar,
@@ -165,7 +210,7 @@ class JobRunner:
                 "window": {"start": start.isoformat(), "end": now.isoformat()},
                 "strategy": job.strategy,
                 "include_incidents": job.include_incidents,
-                "history_source": self._recommender.history_source,
+                "history_source": recommender.history_source,
                 # which parts a model wrote (names, rationales, provisional picks), its calls,
                 # tokens, cache hits, refusals and why any part fell back to the rules
                 "model": usage.as_dict(),

@@ -1,4 +1,5 @@
-"""SQL for the log templates the streaming catalog job mines (migration 0003's tables).
+"""SQL for the log templates the streaming catalog job and analysis jobs reading Loki mine
+(migration 0003's tables).
 
 ``log_templates`` holds one row per (environment name, service, template) with its lifetime
 line count and first and last sighting; ``log_template_traces`` the traces each was logged in
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from slo_scout.db.dialect import insert_for
 from slo_scout.db.models import JourneyKey, TraceLedgerEntry
 
 _templates = sa.table(
@@ -102,3 +104,34 @@ async def templates(session: AsyncSession, environment: str, *, ids: Sequence[st
     )
     return [TemplateRow(i, svc, text, int(n), utc(first), utc(last))
             for i, svc, text, n, first, last in rows.all()]
+
+
+async def store_templates(session: AsyncSession, environment: str,
+                          templates: Sequence[TemplateRow], links: Sequence[Link]) -> None:
+    """Adds mined templates of ``environment``: a known template's occurrences add up and its
+    first and last sightings widen; links are a set (a link seen before keeps its time), so a
+    window read twice links nothing twice. Never commits."""
+    if templates:
+        insert = insert_for(session)(_templates)
+        statement = insert.on_conflict_do_update(
+            index_elements=["id"],
+            set_={
+                "occurrences": _templates.c.occurrences + insert.excluded.occurrences,
+                "first_seen": sa.case(
+                    (insert.excluded.first_seen < _templates.c.first_seen,
+                     insert.excluded.first_seen), else_=_templates.c.first_seen),
+                "last_seen": sa.case(
+                    (insert.excluded.last_seen > _templates.c.last_seen,
+                     insert.excluded.last_seen), else_=_templates.c.last_seen),
+            })
+        await session.execute(statement, [
+            {"id": t.id, "environment": environment, "service": t.service,
+             "template": t.template, "occurrences": t.occurrences, "first_seen": t.first_seen,
+             "last_seen": t.last_seen} for t in sorted(templates, key=lambda t: t.id)])
+    if links:
+        await session.execute(
+            insert_for(session)(_links).on_conflict_do_nothing(
+                index_elements=["template_id", "trace_id"]),
+            [{"template_id": link.template_id, "trace_id": link.trace_id,
+              "seen_at": link.seen_at}
+             for link in sorted(links, key=lambda k: (k.template_id, k.trace_id))])
