@@ -92,7 +92,8 @@ def test_the_strongest_of_a_service_s_templates_is_discounted_by_how_many_were_t
         return [LogRecord(0, "payments", f"INFO step {k}", trace_id=s.trace_id, span_id=s.span_id)
                 for s in spans if s.service == "payments" for k in range(9)]
 
-    [alone] = template_shifts(declined, incident_spans, [], baseline_spans)
+    started = [LogRecord(0, "payments", "INFO started")]  # it logged in the baseline, unlinked
+    [alone] = template_shifts(declined, incident_spans, started, baseline_spans)
     among = template_shifts(declined + steady(incident_spans), incident_spans,
                             steady(baseline_spans), baseline_spans)
     [found] = [e for e in among if "declined" in e.detail]
@@ -105,6 +106,21 @@ def test_a_template_of_an_operation_the_baseline_never_ran_is_no_evidence() -> N
     logs = [LogRecord(0, s.service, "INFO new feature", trace_id=s.trace_id, span_id=s.span_id)
             for s in incident_spans if s.service == "orders"]
     assert template_shifts(logs, incident_spans, [], traces(10, "b")[:1]) == []
+
+
+def test_a_service_that_logged_nothing_in_the_baseline_has_no_new_templates() -> None:
+    # Its logs were not collected then (or its logger was off): every line would look new.
+    baseline_spans, incident_spans = traces(30, "b"), traces(30, "i")
+
+    def logs(spans: list, service: str, template: str) -> list[LogRecord]:
+        return [LogRecord(0, service, template, trace_id=s.trace_id, span_id=s.span_id)
+                for s in spans if s.service == service]
+
+    incident = logs(incident_spans, "orders", "INFO order for user <UUID>") + logs(
+        incident_spans, "payments", "WARN card declined <NUM>")
+    baseline = logs(baseline_spans, "payments", "INFO charged <NUM>")
+    found = template_shifts(incident, incident_spans, baseline, baseline_spans)
+    assert {e.service for e in found} == {"payments"}
 
 
 def test_a_metric_leaving_its_band_points_to_its_resource() -> None:

@@ -298,8 +298,12 @@ def template_shifts(
     before, exposure_before = _template_counts(baseline_logs, baseline_spans)
     errors = {r.template for r in incident_logs if r.error}
     found = []
+    # A template is new against what the service logged before: a service with no line in the
+    # baseline (its logs not collected then, or its logger off) would make every line look new.
+    logged_before = {r.service for r in baseline_logs}
     tested = [key for key in set(now) | set(before)
-              if exposure_now[(key[0], key[1])] and exposure_before[(key[0], key[1])]]
+              if key[0] in logged_before
+              and exposure_now[(key[0], key[1])] and exposure_before[(key[0], key[1])]]
     # The strongest of m tests of one service: discount the m chances (Bonferroni), as the
     # metric signal discounts the samples it looked at.
     tests = Counter(service for service, _, _ in tested)
