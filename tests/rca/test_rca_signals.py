@@ -123,6 +123,39 @@ def test_a_service_that_logged_nothing_in_the_baseline_has_no_new_templates() ->
     assert {e.service for e in found} == {"payments"}
 
 
+def _lines(spans: list, template: str, share: float, *, error: bool = False) -> list[LogRecord]:
+    payments = [s for s in spans if s.service == "payments"]
+    return [LogRecord(0, "payments", template, error=error, trace_id=s.trace_id,
+                      span_id=s.span_id) for s in payments[: round(share * len(payments))]]
+
+
+def test_the_recent_past_holds_the_workload_s_request_data() -> None:
+    # Hours ago one train in ten was a Z train; just before the burn, and during it, half are:
+    # the workload's data changed, nothing failed.
+    baseline_spans, recent_spans = traces(30, "b"), traces(30, "r")
+    incident_spans = traces(30, "i")
+    baseline = _lines(baseline_spans, "INFO train Z<NUM>", 0.1)
+    recent = _lines(recent_spans, "INFO train Z<NUM>", 0.5)
+    incident = _lines(incident_spans, "INFO train Z<NUM>", 0.5)
+    [alone] = template_shifts(incident, incident_spans, baseline, baseline_spans)
+    [pooled] = template_shifts(incident, incident_spans, baseline, baseline_spans,
+                               recent, recent_spans)
+    assert alone.surprise > 4
+    assert pooled.surprise < alone.surprise - 3  # a thousand times less surprising
+
+
+def test_errors_are_judged_against_the_fault_free_baseline_not_the_recent_past() -> None:
+    # An earlier incident may not be over just before the burn: its errors are no baseline.
+    baseline_spans, recent_spans = traces(30, "b"), traces(30, "r")
+    incident_spans = traces(30, "i")
+    baseline = _lines(baseline_spans, "INFO charged <NUM>", 1.0)
+    recent = _lines(recent_spans, "ERROR card declined <NUM>", 0.5, error=True)
+    incident = _lines(incident_spans, "ERROR card declined <NUM>", 0.5, error=True)
+    found = template_shifts(incident, incident_spans, baseline, baseline_spans,
+                            recent, recent_spans)
+    assert any(e.detail.startswith("error template new") for e in found)
+
+
 def test_a_metric_leaving_its_band_points_to_its_resource() -> None:
     band = [MetricSample(i, "cart", "cpu of cart-1", "cpu", 1.0 + 0.1 * (i % 5)) for i in range(30)]
     band += [MetricSample(i, "web", "cpu of web-1", "cpu", 5.0 + (i % 3)) for i in range(30)]

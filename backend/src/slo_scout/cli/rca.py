@@ -183,13 +183,13 @@ def evaluate_command(
                 for fault in labels:
                     started = time.process_time()
                     try:
-                        incident, baseline = incident_at(loaded, fault.inject_time)
+                        incident, baseline, recent = incident_at(loaded, fault.inject_time)
                     except DecodeError as exc:
                         note(f"[yellow]skipped[/] {day} {fault.inject_time}: {exc.message}")
                         skipped += 1
                         bar.advance(task)
                         continue
-                    suspects = investigate(incident, baseline).suspects
+                    suspects = investigate(incident, baseline, recent).suspects
                     seconds.append(time.process_time() - started)
                     at_service = position(suspects, fault.service)
                     at_kind = position(suspects, fault.service, fault.fault_type)

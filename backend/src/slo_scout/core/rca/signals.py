@@ -293,34 +293,51 @@ def template_shifts(
     incident_spans: Sequence[Span],
     baseline_logs: Sequence[LogRecord],
     baseline_spans: Sequence[Span],
+    recent_logs: Sequence[LogRecord] = (),
+    recent_spans: Sequence[Span] = (),
 ) -> list[Evidence]:
+    """New, surged and stopped templates per service and operation (see the module's doc).
+
+    ``recent_*`` (just before the burn, not known to be fault-free) join the baseline for
+    ordinary templates, whose shares follow the workload's request data; a template ever
+    logged at error level is judged against the fault-free baseline alone.
+    """
     now, exposure_now = _template_counts(incident_logs, incident_spans)
-    before, exposure_before = _template_counts(baseline_logs, baseline_spans)
-    errors = {r.template for r in incident_logs if r.error}
-    found = []
+    reference, exposure_reference = _template_counts(baseline_logs, baseline_spans)
+    recent, exposure_recent = _template_counts(recent_logs, recent_spans)
+    errors = {r.template for r in (*incident_logs, *baseline_logs, *recent_logs) if r.error}
+
+    def before_of(key: tuple[str, str | None, str]) -> tuple[int, int]:
+        op = (key[0], key[1])
+        if key[2] in errors:
+            return reference[key], exposure_reference[op]
+        return reference[key] + recent[key], exposure_reference[op] + exposure_recent[op]
+
     # A template is new against what the service logged before: a service with no line in the
     # baseline (its logs not collected then, or its logger off) would make every line look new.
-    logged_before = {r.service for r in baseline_logs}
-    tested = [key for key in set(now) | set(before)
-              if key[0] in logged_before
-              and exposure_now[(key[0], key[1])] and exposure_before[(key[0], key[1])]]
+    logged_before = {r.service for r in (*baseline_logs, *recent_logs)}
+    tested = [key for key in set(now) | set(reference) | set(recent)
+              if key[0] in logged_before and exposure_now[(key[0], key[1])]
+              and before_of(key)[1]]
     # The strongest of m tests of one service: discount the m chances (Bonferroni), as the
     # metric signal discounts the samples it looked at.
     tests = Counter(service for service, _, _ in tested)
+    found = []
     for key in tested:
         service, op, template = key
-        trials, base = exposure_now[(service, op)], exposure_before[(service, op)]
-        p = (before[key] + 0.5) / (base + 1)
+        trials = exposure_now[(service, op)]
+        count_before, base = before_of(key)
+        p = (count_before + 0.5) / (base + 1)
         count = now[key]
         up = binomial_upper(count, trials, p)
-        down = binomial_lower(count, trials, p) if before[key] else 0.0
+        down = binomial_lower(count, trials, p) if count_before else 0.0
         surprise = max(up, down) - math.log10(tests[service])
         if surprise <= 0:
             continue
         if up >= down:
-            change = "new" if before[key] == 0 else f"surged from {before[key]} of {base}"
+            change = "new" if count_before == 0 else f"surged from {count_before} of {base}"
         else:
-            change = f"fell from {before[key]} of {base}"
+            change = f"fell from {count_before} of {base}"
         level = "error template" if template in errors else "template"
         found.append(Evidence(
             "log_template", service, op, "code", surprise,
