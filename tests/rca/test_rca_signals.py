@@ -156,6 +156,19 @@ def test_errors_are_judged_against_the_fault_free_baseline_not_the_recent_past()
     assert any(e.detail.startswith("error template new") for e in found)
 
 
+def test_the_lines_of_a_service_that_stopped_failing_are_no_evidence() -> None:
+    # The baseline caught payments failing every request; now they succeed: the lines of the
+    # success path are new because the errors went away, which no fault does.
+    baseline_spans, incident_spans = traces(30, "b"), traces(30, "i")
+    failing = _lines(baseline_spans, "ERROR card declined <NUM>", 1.0, error=True)
+    working = _lines(baseline_spans, "INFO audit <NUM>", 1.0)
+    charged = _lines(incident_spans, "INFO charged <NUM>", 1.0) + _lines(
+        incident_spans, "INFO audit <NUM>", 1.0)
+    assert template_shifts(charged, incident_spans, failing + working, baseline_spans) == []
+    # The same new line in a service that did not fail before is evidence.
+    assert template_shifts(charged, incident_spans, working, baseline_spans)
+
+
 def test_a_metric_leaving_its_band_points_to_its_resource() -> None:
     band = [MetricSample(i, "cart", "cpu of cart-1", "cpu", 1.0 + 0.1 * (i % 5)) for i in range(30)]
     band += [MetricSample(i, "web", "cpu of web-1", "cpu", 5.0 + (i % 3)) for i in range(30)]
