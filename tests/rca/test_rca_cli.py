@@ -46,6 +46,29 @@ def test_rca_on_files_writes_the_summary_and_the_note(nezha: Path, tmp_path: Pat
     assert note.read_text().startswith("# Incident at 2023-01-29T09:21:39Z")
 
 
+def test_rca_takes_the_recent_past_for_the_workload_of_now(nezha: Path, tmp_path: Path) -> None:
+    # The 13:31 file holds the minute before the CPU hog of 13:31:54 (the files are not cut on
+    # the minute); the 13:33 file is the incident's. The trains asked for changed since the
+    # 08:50 baseline: against it alone, seat-service's train-number lines outrank the hog.
+    incident, base = nezha / "rca_data" / DAY, nezha / "construct_data" / DAY
+    common = [
+        "rca", "--traces", str(incident / "trace" / "13_33_trace.csv.gz"),
+        "--logs", str(incident / "log" / "13_33_log.csv.gz"),
+        "--baseline-traces", str(base / "trace" / "08_50_trace.csv.gz"),
+        "--baseline-logs", str(base / "log" / "08_50_log.csv.gz"),
+        "--at", "2023-01-29T13:31:54Z", "--no-llm",
+    ]
+    recent = ["--recent-traces", str(incident / "trace" / "13_31_trace.csv.gz"),
+              "--recent-logs", str(incident / "log" / "13_31_log.csv.gz")]
+    tops = []
+    for extra in ([], recent):
+        out = tmp_path / f"incident{len(extra)}.json"
+        result = CliRunner().invoke(app, [*common, *extra, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        tops.append(json.loads(out.read_text())["suspects"][0]["service"])
+    assert tops == ["ts-seat-service", "ts-contacts-service"]
+
+
 def test_rca_names_a_bad_input_file_without_a_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "trace.csv"
     bad.write_text("TraceID,SpanID,ParentID,PodName,OperationName,StartTimeUnixNano,"

@@ -92,7 +92,8 @@ def test_the_strongest_of_a_service_s_templates_is_discounted_by_how_many_were_t
         return [LogRecord(0, "payments", f"INFO step {k}", trace_id=s.trace_id, span_id=s.span_id)
                 for s in spans if s.service == "payments" for k in range(9)]
 
-    [alone] = template_shifts(declined, incident_spans, [], baseline_spans)
+    started = [LogRecord(0, "payments", "INFO started")]  # it logged in the baseline, unlinked
+    [alone] = template_shifts(declined, incident_spans, started, baseline_spans)
     among = template_shifts(declined + steady(incident_spans), incident_spans,
                             steady(baseline_spans), baseline_spans)
     [found] = [e for e in among if "declined" in e.detail]
@@ -105,6 +106,67 @@ def test_a_template_of_an_operation_the_baseline_never_ran_is_no_evidence() -> N
     logs = [LogRecord(0, s.service, "INFO new feature", trace_id=s.trace_id, span_id=s.span_id)
             for s in incident_spans if s.service == "orders"]
     assert template_shifts(logs, incident_spans, [], traces(10, "b")[:1]) == []
+
+
+def test_a_service_that_logged_nothing_in_the_baseline_has_no_new_templates() -> None:
+    # Its logs were not collected then (or its logger was off): every line would look new.
+    baseline_spans, incident_spans = traces(30, "b"), traces(30, "i")
+
+    def logs(spans: list, service: str, template: str) -> list[LogRecord]:
+        return [LogRecord(0, service, template, trace_id=s.trace_id, span_id=s.span_id)
+                for s in spans if s.service == service]
+
+    incident = logs(incident_spans, "orders", "INFO order for user <UUID>") + logs(
+        incident_spans, "payments", "WARN card declined <NUM>")
+    baseline = logs(baseline_spans, "payments", "INFO charged <NUM>")
+    found = template_shifts(incident, incident_spans, baseline, baseline_spans)
+    assert {e.service for e in found} == {"payments"}
+
+
+def _lines(spans: list, template: str, share: float, *, error: bool = False) -> list[LogRecord]:
+    payments = [s for s in spans if s.service == "payments"]
+    return [LogRecord(0, "payments", template, error=error, trace_id=s.trace_id,
+                      span_id=s.span_id) for s in payments[: round(share * len(payments))]]
+
+
+def test_the_recent_past_holds_the_workload_s_request_data() -> None:
+    # Hours ago one train in ten was a Z train; just before the burn, and during it, half are:
+    # the workload's data changed, nothing failed.
+    baseline_spans, recent_spans = traces(30, "b"), traces(30, "r")
+    incident_spans = traces(30, "i")
+    baseline = _lines(baseline_spans, "INFO train Z<NUM>", 0.1)
+    recent = _lines(recent_spans, "INFO train Z<NUM>", 0.5)
+    incident = _lines(incident_spans, "INFO train Z<NUM>", 0.5)
+    [alone] = template_shifts(incident, incident_spans, baseline, baseline_spans)
+    [pooled] = template_shifts(incident, incident_spans, baseline, baseline_spans,
+                               recent, recent_spans)
+    assert alone.surprise > 4
+    assert pooled.surprise < alone.surprise - 3  # a thousand times less surprising
+
+
+def test_errors_are_judged_against_the_fault_free_baseline_not_the_recent_past() -> None:
+    # An earlier incident may not be over just before the burn: its errors are no baseline.
+    baseline_spans, recent_spans = traces(30, "b"), traces(30, "r")
+    incident_spans = traces(30, "i")
+    baseline = _lines(baseline_spans, "INFO charged <NUM>", 1.0)
+    recent = _lines(recent_spans, "ERROR card declined <NUM>", 0.5, error=True)
+    incident = _lines(incident_spans, "ERROR card declined <NUM>", 0.5, error=True)
+    found = template_shifts(incident, incident_spans, baseline, baseline_spans,
+                            recent, recent_spans)
+    assert any(e.detail.startswith("error template new") for e in found)
+
+
+def test_the_lines_of_a_service_that_stopped_failing_are_no_evidence() -> None:
+    # The baseline caught payments failing every request; now they succeed: the lines of the
+    # success path are new because the errors went away, which no fault does.
+    baseline_spans, incident_spans = traces(30, "b"), traces(30, "i")
+    failing = _lines(baseline_spans, "ERROR card declined <NUM>", 1.0, error=True)
+    working = _lines(baseline_spans, "INFO audit <NUM>", 1.0)
+    charged = _lines(incident_spans, "INFO charged <NUM>", 1.0) + _lines(
+        incident_spans, "INFO audit <NUM>", 1.0)
+    assert template_shifts(charged, incident_spans, failing + working, baseline_spans) == []
+    # The same new line in a service that did not fail before is evidence.
+    assert template_shifts(charged, incident_spans, working, baseline_spans)
 
 
 def test_a_metric_leaving_its_band_points_to_its_resource() -> None:

@@ -4,7 +4,8 @@ Only :func:`faults` reads the label file, and what it returns (the injected pod,
 type) goes to the evaluator alone: an investigation gets the telemetry, the baseline and the
 injection time, like an on-call engineer. As in the paper, the incident window is the minute
 file two minutes after the injection; metrics are read from the injection to the end of that
-minute, against a band of the 30 minutes before the injection.
+minute, against a band of the 30 minutes before the injection. The traces of the injection's own
+minute file that ended before it are the recent past (the workload of just now).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from slo_scout.cli._rca_files import (
     read_spans,
 )
 from slo_scout.core.errors import DecodeError
-from slo_scout.core.rca import MetricSample, Telemetry
-from slo_scout.core.telemetry.model import service_from_pod
+from slo_scout.core.rca import LogRecord, MetricSample, Telemetry
+from slo_scout.core.telemetry.model import Span, service_from_pod
 
 MINUTE_NS: Final = 60 * 1_000_000_000
 BAND_MINUTES: Final = 30
@@ -105,8 +106,14 @@ def load_day(root: Path, day: str) -> Day:
     return Day(day, incident_dir, baseline_dir, baseline, metrics, miner, problems)
 
 
-def incident_at(day: Day, inject_time: datetime) -> tuple[Telemetry, Telemetry]:
-    """The incident window's telemetry and the baseline for an injection at ``inject_time``."""
+def incident_at(day: Day, inject_time: datetime) -> tuple[Telemetry, Telemetry, Telemetry]:
+    """The incident window's telemetry, the baseline, and the recent past for an injection at
+    ``inject_time``.
+
+    The recent past is what the recording holds of the injection's own minute file before the
+    burn started (its traces that ended before ``inject_time``): the workload of just now, as an
+    on-call engineer has it, but not known to be fault-free (see ``investigate``).
+    """
     minute = (inject_time + INCIDENT_DELAY).strftime("%H_%M")
     trace = day.incident_dir / "trace" / f"{minute}_trace.csv.gz"
     log = day.incident_dir / "log" / f"{minute}_log.csv.gz"
@@ -114,14 +121,38 @@ def incident_at(day: Day, inject_time: datetime) -> tuple[Telemetry, Telemetry]:
         raise RcaInputError(f"no trace file for the incident minute {minute}", source=str(trace))
     spans = read_spans([trace])
     raw_logs = read_logs([log], day.problems) if log.exists() else []
+    # inject_time is UTC, as are the recording's Unix times.
+    inject_ns = int(inject_time.replace(tzinfo=UTC).timestamp()) * 1_000_000_000
+    recent_spans, raw_recent = _recent(day, inject_time, inject_ns)
+    day.miner.learn(raw_recent)
     day.miner.learn(raw_logs)
     logs = day.miner.templated(raw_logs)
     baseline_logs = day.miner.templated(day.baseline.logs)
-    # inject_time is UTC, as are the recording's Unix times.
-    inject_ns = int(inject_time.replace(tzinfo=UTC).timestamp()) * 1_000_000_000
     end_ns = inject_ns + int((INCIDENT_DELAY + timedelta(minutes=1)).total_seconds()) * 10**9
     incident_metrics = [m for m in day.metrics if inject_ns <= m.time_ns < end_ns]
     band_start = inject_ns - BAND_MINUTES * MINUTE_NS
     band = [m for m in day.baseline.metrics if band_start <= m.time_ns < inject_ns]
     baseline = Telemetry(day.baseline.spans, baseline_logs, band)
-    return Telemetry(spans, logs, incident_metrics), baseline
+    recent = Telemetry(recent_spans, day.miner.templated(raw_recent))
+    return Telemetry(spans, logs, incident_metrics), baseline, recent
+
+
+def _recent(day: Day, inject_time: datetime, inject_ns: int) -> tuple[list[Span], list[LogRecord]]:
+    """The traces of the injection's minute file that ended before it, with their log lines.
+
+    The recording's minute files are not cut on the minute (the one named for the injection's
+    minute holds about the minute before it), so every trace is checked against the time.
+    """
+    minute = inject_time.strftime("%H_%M")
+    trace = day.incident_dir / "trace" / f"{minute}_trace.csv.gz"
+    log = day.incident_dir / "log" / f"{minute}_log.csv.gz"
+    if not trace.exists():
+        return [], []
+    spans = read_spans([trace])
+    late = {s.trace_id for s in spans if s.end_ns >= inject_ns}
+    kept = [s for s in spans if s.trace_id not in late]
+    ids = {s.trace_id for s in kept}
+    raw = read_logs([log], day.problems) if log.exists() else []
+    lines = [r for r in raw
+             if r.time_ns < inject_ns and (r.trace_id in ids if r.trace_id else True)]
+    return kept, lines

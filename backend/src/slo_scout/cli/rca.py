@@ -24,11 +24,14 @@ HELP = """Rank the services and operations behind an incident, with the evidence
 
 Give the incident window's telemetry (--traces, optionally --logs and --metrics), a baseline
 of the same system without the fault (--baseline-traces, --baseline-logs, --baseline-metrics)
-and the time the SLO started burning (--at). The suspects are scored by six signals (where
-errors start in the call tree, exclusive-time, critical-path and wire-time shifts, new,
-surging or vanished log templates, pod metrics leaving their band), each a tail
-probability against the baseline; docs/rca.md explains the score. Writes the incident
-summary as JSON (--out, `-` for stdout) and a Markdown note for the runbook (--note). With a
+and the time the SLO started burning (--at); optionally the telemetry of just before --at
+(--recent-traces, --recent-logs), which holds the workload of now but is not known to be
+fault-free: it joins the baseline for latency and ordinary log templates, not for errors. The
+suspects are scored by six signals (where errors start in the call tree, exclusive-time,
+critical-path and wire-time shifts, new, surging or vanished log templates, pod metrics
+leaving their band), each a tail probability against the baseline; docs/rca.md explains the
+score. Writes the incident summary as JSON (--out, `-` for stdout) and a Markdown note for the
+runbook (--note). With a
 model configured (SLO_SCOUT_LLM__PROVIDER) the summary also gets a plain explanation of the
 ranking, which passes the same guards as journey names and must follow the ranking (--no-llm
 to skip).
@@ -39,6 +42,7 @@ Examples:
 
     slo-scout rca --traces incident/trace/*.csv.gz --logs incident/log/*.csv.gz
         --baseline-traces base/trace/*.csv.gz --baseline-logs base/log/*.csv.gz
+        --recent-traces incident/trace/08_43_trace.csv.gz
         --at 2023-01-29T08:43:04Z --out incident.json --note incident.md
 
     slo-scout rca evaluate ../shared/datasets/nezha-trainticket
@@ -89,6 +93,12 @@ def rca_command(
     baseline_metrics: list[Path] = typer.Option(  # noqa: B008
         [], "--baseline-metrics", help="Baseline pod metrics (default: --metrics before --at)."
     ),
+    recent_traces: list[Path] = typer.Option(  # noqa: B008
+        [], "--recent-traces", help="Spans of just before --at (traces that end by --at count)."
+    ),
+    recent_logs: list[Path] = typer.Option(  # noqa: B008
+        [], "--recent-logs", help="Log CSVs of just before --at (lines before --at count)."
+    ),
     at: str = typer.Option("", "--at", help="When it started burning: ISO 8601 or Unix seconds."),
     window_minutes: int = typer.Option(3, "--window", help="Minutes after --at to read metrics."),
     band_minutes: int = typer.Option(30, "--band", help="Minutes before --at for metric bands."),
@@ -112,12 +122,19 @@ def rca_command(
     at_ns = _at(at)
     minute = 60 * 10**9
     try:
-        miner = TemplateMiner() if logs or baseline_logs else None
+        miner = TemplateMiner() if logs or baseline_logs or recent_logs else None
         all_metrics = read_metrics(metrics)
         band = read_metrics(baseline_metrics) if baseline_metrics else all_metrics
         raw_incident, raw_baseline = read_logs(logs), read_logs(baseline_logs)
+        # The recent past ends where the burn starts: a trace still running then is not in it.
+        spans_before = read_spans(recent_traces)
+        late = {s.trace_id for s in spans_before if s.end_ns >= at_ns}
+        spans_before = [s for s in spans_before if s.trace_id not in late]
+        raw_recent = [r for r in read_logs(recent_logs)
+                      if r.time_ns < at_ns and r.trace_id not in late]
         if miner:
             miner.learn(raw_baseline)
+            miner.learn(raw_recent)
             miner.learn(raw_incident)
         incident = Telemetry(
             spans=read_spans(traces),
@@ -131,9 +148,11 @@ def rca_command(
             logs=miner.templated(raw_baseline) if miner else [],
             metrics=[m for m in band if at_ns - band_minutes * minute <= m.time_ns < at_ns],
         )
+        recent = Telemetry(spans=spans_before,
+                           logs=miner.templated(raw_recent) if miner else [])
     except SloScoutError as exc:
         fail(exc)
-    findings = investigate(incident, baseline)
+    findings = investigate(incident, baseline, recent)
     summary = incident_summary(findings.suspects, started_at=_iso(at_ns), journeys=journey, top=top)
     client = _model_client(no_llm)
     known = {s.service for s in incident.spans} | {r.service for r in incident.logs}
@@ -183,13 +202,13 @@ def evaluate_command(
                 for fault in labels:
                     started = time.process_time()
                     try:
-                        incident, baseline = incident_at(loaded, fault.inject_time)
+                        incident, baseline, recent = incident_at(loaded, fault.inject_time)
                     except DecodeError as exc:
                         note(f"[yellow]skipped[/] {day} {fault.inject_time}: {exc.message}")
                         skipped += 1
                         bar.advance(task)
                         continue
-                    suspects = investigate(incident, baseline).suspects
+                    suspects = investigate(incident, baseline, recent).suspects
                     seconds.append(time.process_time() - started)
                     at_service = position(suspects, fault.service)
                     at_kind = position(suspects, fault.service, fault.fault_type)

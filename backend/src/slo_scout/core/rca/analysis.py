@@ -33,16 +33,30 @@ class Findings:
     evidence: list[Evidence] = field(default_factory=list)
 
 
-def investigate(incident: Telemetry, baseline: Telemetry) -> Findings:
+def investigate(
+    incident: Telemetry, baseline: Telemetry, recent: Telemetry | None = None
+) -> Findings:
+    """Rank the suspects of ``incident`` against a fault-free ``baseline``.
+
+    ``recent`` is the telemetry of just before the burn started, where there is some. It holds
+    the workload of now (which operations run, which request data their lines carry, how long
+    they take), which a baseline recorded hours before does not; but it is not known to be
+    fault-free (an earlier incident may not be over). So it joins the baseline for what follows
+    the workload (latency, critical path, wire time, ordinary log templates), and errors (where
+    they start, error-level templates) are judged against the fault-free baseline alone.
+    """
+    recent = recent or Telemetry()
+    pooled = [*baseline.spans, *recent.spans]
     evidence: list[Evidence] = []
     evidence += error_origins(incident.spans, incident.logs, baseline.spans, baseline.logs)
     # A slower exclusive time burns a latency SLO only through the requests' critical path: it
     # counts where the service's critical-path time moved too (it then names the operation).
-    on_path = critical_path_shifts(incident.spans, baseline.spans)
+    on_path = critical_path_shifts(incident.spans, pooled)
     moved = {e.service for e in on_path}
-    evidence += [e for e in latency_shifts(incident.spans, baseline.spans) if e.service in moved]
+    evidence += [e for e in latency_shifts(incident.spans, pooled) if e.service in moved]
     evidence += on_path
-    evidence += network_shifts(incident.spans, baseline.spans)
-    evidence += template_shifts(incident.logs, incident.spans, baseline.logs, baseline.spans)
+    evidence += network_shifts(incident.spans, pooled)
+    evidence += template_shifts(incident.logs, incident.spans, baseline.logs, baseline.spans,
+                                recent.logs, recent.spans)
     evidence += metric_shifts(incident.metrics, baseline.metrics)
     return Findings(rank(evidence), evidence)

@@ -21,7 +21,8 @@ surprise is less ``log10 m`` (Bonferroni): more tests are more chances to look s
 - :func:`template_shifts`: per service, operation and log template, the share of the traces
   running that operation whose span wrote the template, against the baseline's share
   (binomial, both tails): new templates, surges, and templates that stopped (a method that now
-  returns early).
+  returns early). The recent past joins the baseline for ordinary templates; a service that
+  fails less than in the baseline has its templates discounted (:func:`_recovery`).
 - :func:`metric_shifts`: per service and metric, the robust z-score of the incident's highest
   value against the baseline band, as a surprise by Cantelli's bound (any distribution), less
   ``log10`` of the samples looked at. Each kind of metric (cpu, memory, network, latency) is its
@@ -288,35 +289,92 @@ def _traces_per_operation(spans: Iterable[Span]) -> dict[tuple[str, str | None],
     return out
 
 
+def _recovery(
+    incident_logs: Sequence[LogRecord],
+    incident_spans: Sequence[Span],
+    baseline_logs: Sequence[LogRecord],
+    baseline_spans: Sequence[Span],
+) -> dict[str, float]:
+    """Per service, the surprise of how few of its traces now hold one of its error lines.
+
+    A service whose requests fail less often than in the baseline is recovering (or is sent
+    requests that succeed): the lines of the path it now takes instead of failing look new, and
+    the errors that went away explain them. :func:`template_shifts` discounts the service's
+    templates by this surprise.
+    """
+    def failing(logs: Sequence[LogRecord], spans: Sequence[Span]) -> tuple[Counter[str],
+                                                                           Counter[str]]:
+        traces: dict[str, set[str]] = defaultdict(set)
+        for span in spans:
+            traces[span.service].add(span.trace_id)
+        failed: dict[str, set[str]] = defaultdict(set)
+        for record in logs:
+            if record.error and record.trace_id and record.trace_id in traces[record.service]:
+                failed[record.service].add(record.trace_id)
+        return (Counter({k: len(v) for k, v in failed.items()}),
+                Counter({k: len(v) for k, v in traces.items()}))
+
+    failed_now, traces_now = failing(incident_logs, incident_spans)
+    failed_before, traces_before = failing(baseline_logs, baseline_spans)
+    out = {}
+    for service, before in failed_before.items():
+        if traces_now[service]:
+            p = (before + 0.5) / (traces_before[service] + 1)
+            out[service] = binomial_lower(failed_now[service], traces_now[service], p)
+    return out
+
+
 def template_shifts(
     incident_logs: Sequence[LogRecord],
     incident_spans: Sequence[Span],
     baseline_logs: Sequence[LogRecord],
     baseline_spans: Sequence[Span],
+    recent_logs: Sequence[LogRecord] = (),
+    recent_spans: Sequence[Span] = (),
 ) -> list[Evidence]:
+    """New, surged and stopped templates per service and operation (see the module's doc).
+
+    ``recent_*`` (just before the burn, not known to be fault-free) join the baseline for
+    ordinary templates, whose shares follow the workload's request data; a template ever
+    logged at error level is judged against the fault-free baseline alone.
+    """
     now, exposure_now = _template_counts(incident_logs, incident_spans)
-    before, exposure_before = _template_counts(baseline_logs, baseline_spans)
-    errors = {r.template for r in incident_logs if r.error}
-    found = []
-    tested = [key for key in set(now) | set(before)
-              if exposure_now[(key[0], key[1])] and exposure_before[(key[0], key[1])]]
+    reference, exposure_reference = _template_counts(baseline_logs, baseline_spans)
+    recent, exposure_recent = _template_counts(recent_logs, recent_spans)
+    errors = {r.template for r in (*incident_logs, *baseline_logs, *recent_logs) if r.error}
+
+    def before_of(key: tuple[str, str | None, str]) -> tuple[int, int]:
+        op = (key[0], key[1])
+        if key[2] in errors:
+            return reference[key], exposure_reference[op]
+        return reference[key] + recent[key], exposure_reference[op] + exposure_recent[op]
+
+    # A template is new against what the service logged before: a service with no line in the
+    # baseline (its logs not collected then, or its logger off) would make every line look new.
+    logged_before = {r.service for r in (*baseline_logs, *recent_logs)}
+    tested = [key for key in set(now) | set(reference) | set(recent)
+              if key[0] in logged_before and exposure_now[(key[0], key[1])]
+              and before_of(key)[1]]
     # The strongest of m tests of one service: discount the m chances (Bonferroni), as the
     # metric signal discounts the samples it looked at.
     tests = Counter(service for service, _, _ in tested)
+    recovering = _recovery(incident_logs, incident_spans, baseline_logs, baseline_spans)
+    found = []
     for key in tested:
         service, op, template = key
-        trials, base = exposure_now[(service, op)], exposure_before[(service, op)]
-        p = (before[key] + 0.5) / (base + 1)
+        trials = exposure_now[(service, op)]
+        count_before, base = before_of(key)
+        p = (count_before + 0.5) / (base + 1)
         count = now[key]
         up = binomial_upper(count, trials, p)
-        down = binomial_lower(count, trials, p) if before[key] else 0.0
-        surprise = max(up, down) - math.log10(tests[service])
+        down = binomial_lower(count, trials, p) if count_before else 0.0
+        surprise = max(up, down) - math.log10(tests[service]) - recovering.get(service, 0.0)
         if surprise <= 0:
             continue
         if up >= down:
-            change = "new" if before[key] == 0 else f"surged from {before[key]} of {base}"
+            change = "new" if count_before == 0 else f"surged from {count_before} of {base}"
         else:
-            change = f"fell from {before[key]} of {base}"
+            change = f"fell from {count_before} of {base}"
         level = "error template" if template in errors else "template"
         found.append(Evidence(
             "log_template", service, op, "code", surprise,
