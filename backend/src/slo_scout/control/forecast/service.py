@@ -227,7 +227,7 @@ async def slo_forecast(
 ) -> SloForecast:
     """The SLO's budget over its window ending at ``now``: spent, burning, running out when."""
     return (await _slo_window(session, principal, slo_id, now=now,
-                              step_minutes=step_minutes))[0]
+                              step_minutes=step_minutes, band=False))[0]
 
 
 async def slo_outlook(
@@ -238,7 +238,7 @@ async def slo_outlook(
     its anomalies the window's), from one read of the window's minutes: the SLO's incidents
     beside its budget, as the review UI shows them."""
     result, rows = await _slo_window(session, principal, slo_id, now=now,
-                                     step_minutes=step_minutes)
+                                     step_minutes=step_minutes, band=True)
     times = [s.start for s in rows]
     if result.sli_kind == "availability":
         band = sli_band("availability", times, [s.availability for s in rows], 0, step_minutes)
@@ -249,8 +249,11 @@ async def slo_outlook(
 
 async def _slo_window(
     session: AsyncSession, principal: Principal, slo_id: int, *, now: datetime,
-    step_minutes: int,
+    step_minutes: int, band: bool,
 ) -> tuple[SloForecast, list[Step]]:
+    """The forecast and the window's steps; with ``band`` the steps hold what the SLI's band
+    needs too (a latency SLO's p99), else only what the forecast needs (latency sketches are
+    read for a latency SLO with a threshold only)."""
     slo = await visible_slo(session, principal, slo_id, "viewer")
     if slo.journey_id is None:
         raise InvalidField("slo", f"SLO {slo_id} names no journey: nothing to forecast from")
@@ -260,6 +263,7 @@ async def _slo_window(
     _span(start, now, step)
     latency = slo.sli_kind == "latency" and slo.threshold_seconds is not None
     rows = await steps(session, slo.journey_id, start, now, step,
+                       latency=latency or (band and slo.sli_kind != "availability"),
                        threshold_s=slo.threshold_seconds if latency else None)
     bad = [s.slow if latency else s.errors for s in rows]
     requests = sum(s.requests for s in rows)
