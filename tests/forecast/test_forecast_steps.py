@@ -1,6 +1,7 @@
 """history.steps on SQLite and PostgreSQL: each step's counts, p99 and slow requests are what
 decoding every stored minute's sketch and merging them (DDSketch.merge) gives, bit for bit,
-with latency read only when asked for."""
+with latency read only when asked for; and a band kept for its values is never served for
+minutes stored since."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from ddsketch import DDSketch
+from fastapi.testclient import TestClient
+from tests.api.conftest import api_settings, client  # noqa: F401
 from tests.fixtures.control_plane import (  # noqa: F401
     database_url,
     journey,
     migrated_url,
     seed_keys,
 )
-from tests.fixtures.forecast_history import NOW
+from tests.fixtures.forecast_history import BURST_ERRORS, NOW, REQUESTS, seed_history
 from tests.fixtures.postgres import postgres_server  # noqa: F401
 
 from slo_scout.control.catalog.service import ensure_environment
@@ -115,3 +118,37 @@ def test_steps_equal_decoding_and_merging_every_minute(migrated_url: str  # noqa
     assert [(s.start, s.requests, s.errors) for s in counts] == [
         (s.start, s.requests, s.errors) for s in expected]
     assert all(s.p99_s is None and s.slow == 0 for s in counts)
+
+
+def _store_minute(url: str, journey_id: int, minute: datetime, requests: int, errors: int
+                  ) -> None:
+    async def go() -> None:
+        engine = create_engine(url)
+        try:
+            async with session_factory(engine)() as session:
+                session.add(JourneyStat(journey_id=journey_id, minute=minute,
+                                        requests=requests, errors=errors,
+                                        latency_sketch=encode_sketch(new_sketch())))
+                await session.commit()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(go())
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_kept_fit_never_outlives_its_minutes(client: TestClient, migrated_url: str  # noqa: F811
+                                               ) -> None:
+    """Asked twice, the same band; a minute stored in between (a second burst) is in the next
+    answer: fits are kept by their values, so new minutes are a new fit."""
+    journey_id = seed_history(migrated_url)
+    params = {"start": "2026-11-01T00:00:00Z", "end": "2026-11-02T00:00:00Z",
+              "history_days": 6}
+    url = f"/api/v1/journeys/{journey_id}/anomalies"
+    first = client.get(url, params=params).json()["slis"][0]
+    assert client.get(url, params=params).json()["slis"][0] == first
+    assert [a["start"][:13] for a in first["anomalies"]] == ["2026-11-01T14"]
+    _store_minute(migrated_url, journey_id, datetime(2026, 11, 1, 20, 30, tzinfo=UTC),
+                  REQUESTS, BURST_ERRORS)
+    again = client.get(url, params=params).json()["slis"][0]
+    assert [a["start"][:13] for a in again["anomalies"]] == ["2026-11-01T14", "2026-11-01T20"]
