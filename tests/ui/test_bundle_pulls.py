@@ -89,7 +89,8 @@ def test_the_pull_requests_state_is_the_forges_now(migrated_url: str, forge: Any
             _set(forge, state)
             section = _state(client, bundle_id)
             assert f'<span class="status status-{state}">{state}</span>' in section, section
-            assert f'href="{forge.url}/acme/slos/' in section
+            kind = "pull request" if forge.kind == "github" else "merge request"
+            assert f'href="{forge.url}/acme/slos/' in section and f">{kind} 1</a>" in section
         asked = [r for r in forge.requests if r.endswith(("/pulls/1", "/merge_requests/1"))]
         assert len(asked) == 3
         # without script or followed as a link: the section inside a page
