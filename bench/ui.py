@@ -5,11 +5,13 @@ same rows as ``bench.api``), one of them with a full day of per-minute statistic
 wall clock's minute (the SLO page's forecast reads the window before the server's now), an SLO
 approved twice and two bundles (so the bundle page draws a real diff), signs in through the
 UI's form, then requests every page in turn, one request at a time over one keep-alive
-connection (so each time is the server's, not a queue's). Prints p50/p99 of the round trip and
-of the page's own ``Server-Timing``, and each page's p50 as a multiple of the baseline's (the
-JSON API's ``GET /api/v1/journeys?limit=50``), measured in the same run. The goal is judged
-on ``Server-Timing`` (the page handler: session, control-layer reads, template), which leaves
-out the client's and the socket's scheduling on a machine shared with other work.
+connection (so each time is the server's, not a queue's); one more, the JSON forecast at a new
+``at`` each round, is never answered from a kept fit (the cost of a first view). Prints p50/p99
+of the round trip and of the page's own ``Server-Timing``, and each page's p50 as a multiple of
+the baseline's (the JSON API's ``GET /api/v1/journeys?limit=50``), measured in the same run.
+The goal is judged on ``Server-Timing`` (the page handler: session, control-layer reads,
+template), which leaves out the client's and the socket's scheduling on a machine shared with
+other work.
 
     python -m bench.ui [--rounds 60] [--journeys 10000] [--database-url URL]
 
@@ -25,6 +27,7 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -144,7 +147,17 @@ def _signed_in(client: httpx.Client) -> None:
         raise RuntimeError(f"signing in failed: {answer.status_code}")
 
 
-def _pages(journey_id: int, slo_id: int, bundle_id: int) -> dict[str, str]:
+def _cold_forecast(slo_id: int) -> Callable[[int], str]:
+    """The JSON forecast at a new ``at`` each round (a minute earlier each time, within the
+    benched day): new values in its edge steps, so the fits kept for the same values (what the
+    pages above reuse within a minute) are never reused here; the cost of a first view."""
+    began = datetime.now(UTC).replace(second=0, microsecond=0)
+    return lambda n: (f"/api/v1/slos/{slo_id}/forecast?at="
+                      f"{(began - timedelta(minutes=n)).strftime('%Y-%m-%dT%H:%M:%SZ')}")
+
+
+def _pages(journey_id: int, slo_id: int, bundle_id: int
+           ) -> dict[str, str | Callable[[int], str]]:
     return {
         "baseline: JSON GET /api/v1/journeys": "/api/v1/journeys?limit=50",
         "journeys, busiest first": "/ui/journeys",
@@ -162,6 +175,7 @@ def _pages(journey_id: int, slo_id: int, bundle_id: int) -> dict[str, str]:
         "SLO with history": f"/ui/slos/{slo_id}",
         "SLO forecast (htmx section)": f"/ui/slos/{slo_id}/forecast",
         "(JSON forecast, for comparison)": f"/api/v1/slos/{slo_id}/forecast",
+        "(JSON forecast, nothing kept)": _cold_forecast(slo_id),
         "bundles": "/ui/bundles",
         "bundle with diff": f"/ui/bundles/{bundle_id}",
         "API keys": "/ui/admin/keys",
@@ -169,7 +183,7 @@ def _pages(journey_id: int, slo_id: int, bundle_id: int) -> dict[str, str]:
     }
 
 
-def _measure(base: str, pages: dict[str, str], rounds: int
+def _measure(base: str, pages: dict[str, str | Callable[[int], str]], rounds: int
              ) -> dict[str, tuple[Tally, Tally]]:
     """Round-robin over the pages, so drift on a shared machine hits every page alike."""
     found = {name: (Tally(), Tally()) for name in pages}
@@ -178,7 +192,8 @@ def _measure(base: str, pages: dict[str, str], rounds: int
         _signed_in(client)
         htmx = {"HX-Request": "true", "HX-Target": "journey-results"}
         for round_no in range(rounds + 5):
-            for name, path in pages.items():
+            for name, where in pages.items():
+                path = where if isinstance(where, str) else where(round_no)
                 began = time.perf_counter()
                 answer = client.get(path, headers=(htmx if "htmx search" in name else
                                                    {"HX-Request": "true"} if "htmx" in name

@@ -169,6 +169,8 @@ def test_a_proposal_becomes_an_approved_slo_and_a_delivered_bundle(stage: Stage)
     link = approver.get_by_role("link", name="#1")
     expect(link).to_have_attribute("href", re.compile(r"/acme/slos/pull/1$"))
     assert stage.github.pulls[0].number == 1
+    expect(approver.locator("#pulls")).to_contain_text("open")  # asked of the forge, swapped in
+    stage.pages["pull requests now"] = f"{bundle_path}/pulls"
     _shot(stage, approver, "bundle", full_page=False)
 
 

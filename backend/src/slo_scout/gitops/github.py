@@ -23,6 +23,7 @@ from slo_scout.gitops.remote import (
     BranchState,
     DeliveryRefused,
     Proposal,
+    PullState,
     RemoteError,
     upstream_message,
 )
@@ -64,6 +65,14 @@ class GitHubRemote:
             raise RemoteError(f"GitHub {self.repository}: {method} {path} answered "
                               f"{response.status_code}{': ' + message if message else ''}")
         return response
+
+    def pull_state(self, number: int) -> PullState:
+        """The pull request's state now: GitHub's ``state`` is open or closed, and a closed one
+        was merged when ``merged`` (or ``merged_at``) says so."""
+        pull = self._call("GET", f"/pulls/{number}").json()
+        if pull.get("merged") or pull.get("merged_at"):
+            return "merged"
+        return "open" if pull.get("state") == "open" else "closed"
 
     def _open_pulls(self, branch: str, base: str) -> list[dict[str, Any]]:
         return list(self._call("GET", "/pulls", params={

@@ -22,6 +22,7 @@ from slo_scout.gitops.remote import (
     BranchState,
     DeliveryRefused,
     Proposal,
+    PullState,
     RemoteError,
     upstream_message,
 )
@@ -57,6 +58,14 @@ class GitLabRemote:
             raise RemoteError(f"GitLab {self.project}: {method} {path} answered "
                               f"{response.status_code}{': ' + message if message else ''}")
         return response
+
+    def pull_state(self, number: int) -> PullState:
+        """The merge request's state now: GitLab's opened (or locked, an open one mid-update),
+        merged or closed."""
+        state = self._call("GET", f"/merge_requests/{number}").json().get("state")
+        if state == "merged":
+            return "merged"
+        return "closed" if state == "closed" else "open"
 
     def _tip(self, branch: str) -> str | None:
         response = self._call("GET", f"/repository/branches/{quote(branch, safe='')}",

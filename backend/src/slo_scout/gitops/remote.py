@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 import httpx
 
@@ -41,6 +41,9 @@ class Proposal:
     url: str
     number: int
     action: str  # "opened", "updated", "unchanged"
+
+
+PullState = Literal["open", "merged", "closed"]
 
 
 @dataclass(frozen=True, slots=True)

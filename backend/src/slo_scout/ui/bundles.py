@@ -1,5 +1,5 @@
 """Artifact bundles: render, the files, a side-by-side diff against the last approved bundle,
-approve, deliver, and the pull requests delivery opened."""
+approve, deliver, the pull requests delivery opened and their state now."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from slo_scout.control.artifacts import repository
 from slo_scout.control.artifacts import service as artifacts
 from slo_scout.control.catalog.service import team_of_environment, visible_environments
 from slo_scout.control.delivery import service as delivery
+from slo_scout.control.delivery.pulls import FORGES, pull_request_states
 from slo_scout.control.preconditions import Seen
 from slo_scout.ui.diffs import side_by_side
 from slo_scout.ui.reviews import Comment, Target, Version, row_id
-from slo_scout.ui.web import UiRoute, ViewerDep, page, see_other
+from slo_scout.ui.web import UiRoute, ViewerDep, page, section, see_other
 
 router = APIRouter(route_class=UiRoute)
 
@@ -55,10 +56,23 @@ async def bundle(request: Request, bundle_id: int, me: ViewerDep) -> HTMLRespons
               "changed", side_by_side(old[path].content if path in old else "",
                                       new[path].content if path in new else ""))
              for path in changed]
+    delivered = await delivery.deliveries(me.session, me.principal, found.id)
     return page(request, "bundle.html", viewer=me, bundle=found, team=team, service=svc,
                 environment=env, base=base, files=list(new.values()), diffs=diffs,
-                deliveries=await delivery.deliveries(me.session, me.principal, found.id),
-                notice=request.query_params.get("done"))
+                deliveries=delivered, notice=request.query_params.get("done"),
+                forge_pulls=any(d.pull_request_number is not None
+                                and d.target.split(":", 1)[0] in FORGES for d in delivered))
+
+
+@router.get("/bundles/{bundle_id}/pulls", response_class=HTMLResponse)
+async def bundle_pulls(request: Request, bundle_id: int, me: ViewerDep) -> HTMLResponse:
+    """Loaded by the bundle page after it is shown (htmx): it asks the forge for each pull
+    request's state now, which may take seconds; the page itself does not wait."""
+    found = await artifacts.visible(me.session, me.principal, row_id(bundle_id), "viewer")
+    return section(request, me, "_pulls.html", f"Pull requests of bundle v{found.version}",
+                   f"/bundles/{found.id}", f"Bundle v{found.version}",
+                   pulls=await pull_request_states(me.session, me.principal, found.id,
+                                                   me.settings.delivery))
 
 
 @router.get("/bundles/{bundle_id}/files/{path:path}", response_class=HTMLResponse)

@@ -36,7 +36,8 @@ async def journey_band_rules(
     if newest is None:
         raise InvalidField("history_days", f"journey {journey_id} has no stored minutes")
     end = newest.replace(minute=0, second=0, microsecond=0) + HOUR
-    hourly = await steps(session, journey_id, end - timedelta(days=history_days), end, HOUR)
+    hourly = await steps(session, journey_id, end - timedelta(days=history_days), end, HOUR,
+                         latency=False)
     values = [s.availability for s in hourly]
     try:
         band = fit_band(values, sli_policy("availability", 60, values))

@@ -9,7 +9,11 @@ Choices, stated once:
   ``history_days`` of history before the asked range (default 14) and the range itself;
 - each SLI's band policy (season, σ floor) is ``core.forecast.policy``'s;
 - an SLO's current burn is its last hour's; its expected burn the band's expected bad ratio
-  over the next day, with the mean's 95% interval (steps taken as independent).
+  over the next day, with the mean's 95% interval (steps taken as independent);
+- a fitted band is kept (``_fit``) by its exact input, the values and the policy, for the next
+  caller with the same: the fits (STL, twice each) are most of what is left of a forecast's
+  time once the minutes are read, and a page shown again before a new minute changes a step
+  fits the same values. The read is never kept: new minutes give new values, hence a new fit.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,12 +123,29 @@ async def newest_end(session: AsyncSession, principal: Principal, journey_id: in
     return midnight + ((newest - midnight) // step + 1) * step
 
 
+KEPT_FITS, KEPT_STEPS = 32, 4_000  # at most about 16 MiB kept (a 30-day hourly fit: 0.1 MiB)
+
+
+@lru_cache(maxsize=KEPT_FITS)
+def _kept_fit(values: tuple[float | None, ...], policy: BandPolicy) -> Band:
+    return fit_band(values, policy)
+
+
+def _fit(values: Sequence[float | None], policy: BandPolicy) -> Band:
+    """``fit_band``, kept for the same values and policy (a pure function of them) where the
+    fit is no longer than ``KEPT_STEPS``; raises ``InsufficientHistory`` as it does (an
+    exception is not kept)."""
+    if len(values) > KEPT_STEPS:
+        return fit_band(values, policy)
+    return _kept_fit(tuple(values), policy)
+
+
 def sli_band(sli: SliName, times: Sequence[datetime], values: Sequence[float | None],
              first: int, step_minutes: int) -> SliBand:
     """One SLI's band over the fitted span and its anomalies from step ``first`` on."""
     policy = sli_policy(sli, step_minutes, values)
     try:
-        band = fit_band(values, policy)
+        band = _fit(values, policy)
     except InsufficientHistory as short:
         return SliBand(sli, "insufficient_history", short.have, short.need, None, first,
                        tuple(times), tuple(values), ())
@@ -212,7 +234,7 @@ def _expected_bad_ratio(rows: Sequence[Step], bad: Sequence[int], step_minutes: 
     policy = BandPolicy(period_steps=daily_period(step_minutes),
                         min_sigma=AVAILABILITY_FLOOR / 10)
     try:
-        band = fit_band(ratios, policy)
+        band = _fit(ratios, policy)
     except InsufficientHistory:
         return None
     horizon = DAY_MINUTES // step_minutes
@@ -227,7 +249,7 @@ async def slo_forecast(
 ) -> SloForecast:
     """The SLO's budget over its window ending at ``now``: spent, burning, running out when."""
     return (await _slo_window(session, principal, slo_id, now=now,
-                              step_minutes=step_minutes))[0]
+                              step_minutes=step_minutes, band=False))[0]
 
 
 async def slo_outlook(
@@ -238,7 +260,7 @@ async def slo_outlook(
     its anomalies the window's), from one read of the window's minutes: the SLO's incidents
     beside its budget, as the review UI shows them."""
     result, rows = await _slo_window(session, principal, slo_id, now=now,
-                                     step_minutes=step_minutes)
+                                     step_minutes=step_minutes, band=True)
     times = [s.start for s in rows]
     if result.sli_kind == "availability":
         band = sli_band("availability", times, [s.availability for s in rows], 0, step_minutes)
@@ -249,8 +271,11 @@ async def slo_outlook(
 
 async def _slo_window(
     session: AsyncSession, principal: Principal, slo_id: int, *, now: datetime,
-    step_minutes: int,
+    step_minutes: int, band: bool,
 ) -> tuple[SloForecast, list[Step]]:
+    """The forecast and the window's steps; with ``band`` the steps hold what the SLI's band
+    needs too (a latency SLO's p99), else only what the forecast needs (latency sketches are
+    read for a latency SLO with a threshold only)."""
     slo = await visible_slo(session, principal, slo_id, "viewer")
     if slo.journey_id is None:
         raise InvalidField("slo", f"SLO {slo_id} names no journey: nothing to forecast from")
@@ -260,6 +285,7 @@ async def _slo_window(
     _span(start, now, step)
     latency = slo.sli_kind == "latency" and slo.threshold_seconds is not None
     rows = await steps(session, slo.journey_id, start, now, step,
+                       latency=latency or (band and slo.sli_kind != "availability"),
                        threshold_s=slo.threshold_seconds if latency else None)
     bad = [s.slow if latency else s.errors for s in rows]
     requests = sum(s.requests for s in rows)
