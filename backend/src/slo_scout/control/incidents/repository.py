@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from slo_scout.control.logs.tables import LOG_TEMPLATE_TRACES, LOG_TEMPLATES
 from slo_scout.db.models import JourneyKey, JourneyKeyStat, JourneyStat, Slo, TraceLedgerEntry
 
 
@@ -74,19 +74,7 @@ async def slos_of_journey(session: AsyncSession, journey_id: int) -> list[Slo]:
     return list(rows)
 
 
-# Written by the streaming catalog job (migration 0003), as in control.journeys.log_templates.
-_templates = sa.table(
-    "log_templates",
-    sa.column("id", sa.String),
-    sa.column("environment", sa.String),
-    sa.column("service", sa.String),
-    sa.column("template", sa.Text),
-)
-_links = sa.table(
-    "log_template_traces",
-    sa.column("template_id", sa.String),
-    sa.column("trace_id", sa.String),
-)
+_templates, _links = LOG_TEMPLATES, LOG_TEMPLATE_TRACES
 
 
 async def error_template_traces(session: AsyncSession, journey_id: int, environment: str,

@@ -19,40 +19,23 @@ first and last seen are when the catalog job first and last saw it in those trac
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from slo_scout.control.logs.tables import LOG_TEMPLATE_TRACES, LOG_TEMPLATES, utc
 from slo_scout.core.artifacts.runbook import LOGGED_ERRORS, LoggedError
 from slo_scout.db.models import Environment, JourneyKey, TraceLedgerEntry
 
-# Both tables are written by the streaming catalog job (migration 0003); no ORM model maps them.
-_templates = sa.table(
-    "log_templates",
-    sa.column("id", sa.String),
-    sa.column("environment", sa.String),
-    sa.column("service", sa.String),
-    sa.column("template", sa.Text),
-)
-_links = sa.table(
-    "log_template_traces",
-    sa.column("template_id", sa.String),
-    sa.column("trace_id", sa.String),
-    sa.column("seen_at", sa.DateTime(timezone=True)),
-)
+_templates, _links = LOG_TEMPLATES, LOG_TEMPLATE_TRACES
 
 TOP = LOGGED_ERRORS
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive date-times; they were written in UTC
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _error(service: str, template: str, n: int, first: datetime, last: datetime) -> LoggedError:
-    return LoggedError(service, template, int(n), _utc(first), _utc(last))
+    return LoggedError(service, template, int(n), utc(first), utc(last))
 
 
 async def _keys_of(session: AsyncSession, journey_ids: Iterable[int]

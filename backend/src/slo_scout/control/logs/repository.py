@@ -12,35 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from slo_scout.control.logs.tables import LOG_TEMPLATE_TRACES, LOG_TEMPLATES, utc
 from slo_scout.db.dialect import insert_for
 from slo_scout.db.models import JourneyKey, TraceLedgerEntry
 
-_templates = sa.table(
-    "log_templates",
-    sa.column("id", sa.String),
-    sa.column("environment", sa.String),
-    sa.column("service", sa.String),
-    sa.column("template", sa.Text),
-    sa.column("occurrences", sa.BigInteger),
-    sa.column("first_seen", sa.DateTime(timezone=True)),
-    sa.column("last_seen", sa.DateTime(timezone=True)),
-)
-_links = sa.table(
-    "log_template_traces",
-    sa.column("template_id", sa.String),
-    sa.column("trace_id", sa.String),
-    sa.column("seen_at", sa.DateTime(timezone=True)),
-)
-
-
-def utc(moment: datetime) -> datetime:
-    # SQLite hands back naive date-times; they were written in UTC
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+_templates, _links = LOG_TEMPLATES, LOG_TEMPLATE_TRACES
 
 
 @dataclass(frozen=True, slots=True)
