@@ -25,7 +25,7 @@ from slo_scout.gitops.remote import (
     Proposal,
     PullState,
     RemoteError,
-    upstream_message,
+    forge_call,
 )
 
 API_VERSION = "2022-11-28"
@@ -53,18 +53,9 @@ class GitHubRemote:
 
     def _call(self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201),
               **kwargs: Any) -> httpx.Response:
-        try:
-            response = self._client.request(method, self._base + path, headers=self._headers,
-                                            **kwargs)
-        except httpx.HTTPError as exc:
-            raise RemoteError(f"GitHub {self.repository}: {method} {path}: "
-                              f"{type(exc).__name__}") from exc
-        if response.status_code not in ok:
-            # The status and GitHub's own short message; never the request (it has the token).
-            message = upstream_message(response, self._token)
-            raise RemoteError(f"GitHub {self.repository}: {method} {path} answered "
-                              f"{response.status_code}{': ' + message if message else ''}")
-        return response
+        where = f"GitHub {self.repository}"
+        return forge_call(self._client, where, self._token, method, self._base, path,
+                          headers=self._headers, ok=ok, **kwargs)
 
     def pull_state(self, number: int) -> PullState:
         """The pull request's state now: GitHub's ``state`` is open or closed, and a closed one

@@ -24,6 +24,7 @@ from slo_scout.gitops.remote import (
     Proposal,
     PullState,
     RemoteError,
+    forge_call,
     upstream_message,
 )
 
@@ -47,17 +48,9 @@ class GitLabRemote:
 
     def _call(self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201),
               **kwargs: Any) -> httpx.Response:
-        try:
-            response = self._client.request(method, self._base + path, headers=self._headers,
-                                            **kwargs)
-        except httpx.HTTPError as exc:
-            raise RemoteError(f"GitLab {self.project}: {method} {path}: "
-                              f"{type(exc).__name__}") from exc
-        if response.status_code not in ok:
-            message = upstream_message(response, self._token)
-            raise RemoteError(f"GitLab {self.project}: {method} {path} answered "
-                              f"{response.status_code}{': ' + message if message else ''}")
-        return response
+        where = f"GitLab {self.project}"
+        return forge_call(self._client, where, self._token, method, self._base, path,
+                          headers=self._headers, ok=ok, **kwargs)
 
     def pull_state(self, number: int) -> PullState:
         """The merge request's state now: GitLab's opened (or locked, an open one mid-update),

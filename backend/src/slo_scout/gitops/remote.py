@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import httpx
 
@@ -83,3 +83,20 @@ def upstream_message(response: httpx.Response, token: str) -> str:
         return ""
     message = str(body.get("message", ""))[:200] if isinstance(body, dict) else ""
     return message.replace(token, "***")
+
+
+def forge_call(client: httpx.Client, where: str, token: str, method: str, url: str, path: str,
+               *, headers: dict[str, str], ok: tuple[int, ...] = (200, 201),
+               **kwargs: Any) -> httpx.Response:
+    """One REST call to a forge (``where``: "GitHub owner/repo"), its failure a
+    :class:`RemoteError` with the status and the forge's short message; never the request,
+    which carries the token."""
+    try:
+        response = client.request(method, url + path, headers=headers, **kwargs)
+    except httpx.HTTPError as exc:
+        raise RemoteError(f"{where}: {method} {path}: {type(exc).__name__}") from exc
+    if response.status_code not in ok:
+        message = upstream_message(response, token)
+        raise RemoteError(f"{where}: {method} {path} answered "
+                          f"{response.status_code}{': ' + message if message else ''}")
+    return response
