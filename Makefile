@@ -32,6 +32,7 @@ demo: bootstrap
 	$(BIN)/slo-scout demo --out $(DEMO_OUT)
 
 # The hot path's sources are the reference: its tests run on them, then everything compiled.
+# --durations: the slowest tests, printed on every run, so CI's log shows where the time goes.
 test: bootstrap
 	$(BIN)/lint-imports --config pyproject.toml
 	$(BIN)/ruff check backend collectors streaming tests bench scripts
@@ -39,7 +40,7 @@ test: bootstrap
 	SLO_SCOUT_PURE_PYTHON=1 $(BIN)/python -m pytest -q tests/core/telemetry tests/core/journeys \
 		tests/core/simulate tests/test_speedups.py \
 		--deselect tests/test_speedups.py::test_the_make_build_compiles_every_hot_module_from_the_current_sources
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 # Each bench prints its figure beside a baseline from the same run (ratios, not bare times).
 bench: bootstrap
