@@ -59,4 +59,6 @@ def investigate(
     evidence += template_shifts(incident.logs, incident.spans, baseline.logs, baseline.spans,
                                 recent.logs, recent.spans)
     evidence += metric_shifts(incident.metrics, baseline.metrics)
-    return Findings(rank(evidence), evidence)
+    # error_origin tests every service with spans now (against its own baseline rate).
+    tested = {"error_origin": {s.service for s in incident.spans}}
+    return Findings(rank(evidence, tested), evidence)
