@@ -37,11 +37,13 @@ class Fault:
     strength: float  # error rate, latency factor or delay in ms, by kind
 
     def incident(self, start_s: float, duration_s: float) -> Incident:
-        strength = {"error_burst": "error_rate", "latency_regression": "factor",
-                    "network_delay": "delay_ms"}[self.kind]
         base = Incident(kind=self.kind, service=self.service, operation=self.operation,
                         start_s=start_s, duration_s=duration_s)
-        return replace(base, **{strength: self.strength})
+        if self.kind == "error_burst":
+            return replace(base, error_rate=self.strength)
+        if self.kind == "latency_regression":
+            return replace(base, factor=self.strength)
+        return replace(base, delay_ms=self.strength)
 
 
 def _remote_calls(call: Call) -> Iterator[Call]:
