@@ -30,9 +30,8 @@ fault-free: it joins the baseline for latency and ordinary log templates, not fo
 suspects are scored by seven signals (where errors start in the call tree, exclusive-time,
 critical-path and wire-time shifts, calls an operation stopped making, new, surging or
 vanished log templates, pod metrics leaving their band), each a tail probability against
-the baseline; docs/rca.md explains the score. Writes the incident summary as JSON (--out, `-` for stdout) and a Markdown note for the
-runbook (--note). With a
-model configured (SLO_SCOUT_LLM__PROVIDER) the summary also gets a plain explanation of the
+the baseline; docs/rca.md explains the score. Writes the incident summary as JSON (--out,
+`-` for stdout) and a Markdown note for the runbook (--note). With a model configured (SLO_SCOUT_LLM__PROVIDER) the summary also gets a plain explanation of the
 ranking, which passes the same guards as journey names and must follow the ranking (--no-llm
 to skip).
 
