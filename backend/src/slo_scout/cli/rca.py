@@ -31,9 +31,9 @@ suspects are scored by seven signals (where errors start in the call tree, exclu
 critical-path and wire-time shifts, calls an operation stopped making, new, surging or
 vanished log templates, pod metrics leaving their band), each a tail probability against
 the baseline; docs/rca.md explains the score. Writes the incident summary as JSON (--out,
-`-` for stdout) and a Markdown note for the runbook (--note). With a model configured (SLO_SCOUT_LLM__PROVIDER) the summary also gets a plain explanation of the
-ranking, which passes the same guards as journey names and must follow the ranking (--no-llm
-to skip).
+`-` for stdout) and a Markdown note for the runbook (--note). With a model configured
+(SLO_SCOUT_LLM__PROVIDER) the summary also gets a plain explanation of the ranking, which
+passes the same guards as journey names and must follow the ranking (--no-llm to skip).
 
 Exit codes: 0 done, 1 the input is wrong (the message names the file, line and field), 2 usage.
 
