@@ -9,6 +9,7 @@ from slo_scout.core.rca.evaluation import Tally, position
 from slo_scout.core.rca.model import Evidence, Suspect
 from slo_scout.core.rca.score import rank, standout
 from slo_scout.core.rca.signals import (
+    calls_stopped,
     critical_path_shifts,
     error_origins,
     exclusive_times,
@@ -289,3 +290,31 @@ def test_a_slower_span_off_the_critical_path_is_no_latency_evidence() -> None:
     assert {e.service for e in latency_shifts(incident, baseline)} == {"audit"}
     findings = investigate(Telemetry(spans=incident), Telemetry(spans=baseline))
     assert [e for e in findings.evidence if e.signal == "latency"] == []
+
+
+def _early_return(traces_: list[Span]) -> list[Span]:
+    """orders returns before calling payments: its span keeps no child, nothing fails."""
+    return [s for s in traces_ if s.service != "payments"]
+
+
+def test_calls_that_stopped_blame_the_caller_that_returned_early_without_any_status() -> None:
+    baseline = traces(50, "b")
+    incident = traces(10, "i") + _early_return(traces(20, "x"))
+    assert not any(s.error for s in incident)
+    found, tested = calls_stopped(incident, baseline)
+    assert [(e.service, e.operation, e.kind) for e in found] == [("orders", "createOrder", "code")]
+    assert found[0].surprise > 5
+    assert tested == {"gateway", "orders"}  # payments calls nothing: it has no call to stop
+
+
+def test_calls_made_as_often_as_in_the_baseline_or_more_are_no_finding() -> None:
+    baseline = traces(30, "b") + _early_return(traces(30, "y"))  # half the orders skip payments
+    found, _ = calls_stopped(traces(20, "i"), baseline)  # now every order calls it
+    assert found == []
+
+
+def test_a_tested_quiet_service_counts_at_zero_so_a_lone_finding_stands_out() -> None:
+    lone = [Evidence("error_origin", "payments", "pay", "code", 8.0, "")]
+    assert rank(lone)[0].score == 0.0  # against no one, a lone finding stands out by nothing
+    ranked = rank(lone, {"error_origin": {"gateway", "orders", "payments"}})
+    assert ranked[0].service == "payments" and ranked[0].score == 8.0

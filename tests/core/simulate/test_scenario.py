@@ -34,6 +34,10 @@ def test_the_built_in_shop_has_a_generic_gateway_and_seven_journeys() -> None:
          "journeys[4].entry.calls[0].calls[4].retry", "outside"),
         (lambda d: d["journeys"][0]["entry"].update(repeat=[3, 1]),
          "journeys[0].entry.repeat", "min <= max"),
+        (lambda d: d["incidents"][0].update(kind="disk_full"), "incidents[0].kind",
+         "network_delay"),
+        (lambda d: d["incidents"][0].update(kind="network_delay", delay_ms=-1),
+         "incidents[0].delay_ms", "outside"),
     ],
 )
 def test_a_bad_scenario_names_the_field(edit: Any, field: str, words: str) -> None:

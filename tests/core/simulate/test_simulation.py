@@ -207,3 +207,46 @@ def test_an_opaque_front_end_names_nothing_about_the_request() -> None:
             assert entry.name == "HTTP GET"
             assert dict(entry.attributes).keys() == {"http.request.method",
                                                      "http.response.status_code"}
+
+
+def _one_incident(incident: dict[str, object], traces: int) -> tuple[Simulation, list[SimRequest]]:
+    doc = copy.deepcopy(DEFAULT_SHOP)
+    doc["incidents"] = [{"start": 0.5, "duration": 0.5, **incident}]
+    sim = Simulation(scenario_from_dict(doc), seed=5, traces=traces)
+    return sim, list(sim.requests())
+
+
+def test_a_network_delay_grows_the_caller_s_client_span_and_not_the_service_s_server_span() -> None:
+    sim, requests = _one_incident({"kind": "network_delay", "service": "currency",
+                                   "delay_ms": 50}, traces=4_000)
+    wire_ms: dict[bool, list[float]] = defaultdict(list)
+    server_ms: dict[bool, list[float]] = defaultdict(list)
+    for request in requests:
+        inside = bool(request.incidents)
+        by_id = {s.span_id: s for s in request.spans}
+        for span in request.spans:
+            parent = by_id.get(span.parent_id)
+            if sim.resources[span.resource].service != "currency" or span.kind != 2 or not parent:
+                continue
+            server_ms[inside].append((span.end_ns - span.start_ns) / 1e6)
+            wire_ms[inside].append(((parent.end_ns - parent.start_ns)
+                                    - (span.end_ns - span.start_ns)) / 1e6)
+    assert statistics.median(wire_ms[False]) < 1 < 40 < statistics.median(wire_ms[True]) < 60
+    assert statistics.median(server_ms[True]) == pytest.approx(
+        statistics.median(server_ms[False]), rel=0.1)
+    assert sim.truth.to_dict()["incidents"][0]["delay_ms"] == 50
+
+
+def test_an_error_burst_throws_before_the_calls_it_had_not_made() -> None:
+    _sim, requests = _one_incident({"kind": "error_burst", "service": "cart", "error_rate": 1.0,
+                                    "operation": "oteldemo.CartService/AddItem"}, traces=3_000)
+    below: dict[bool, list[int]] = defaultdict(list)
+    for request in requests:
+        adds = [s for s in request.spans
+                if s.kind == 2 and s.name == "oteldemo.CartService/AddItem"]
+        for add in adds:
+            assert (add.status == 2) == bool(request.incidents)
+            below[bool(request.incidents)].append(
+                sum(1 for s in request.spans if s.parent_id == add.span_id))
+    # AddItem's one call (redis HSET) is made outside the burst and never inside it.
+    assert set(below[False]) == {1} and set(below[True]) == {0}

@@ -27,14 +27,13 @@ of the same system without the fault (--baseline-traces, --baseline-logs, --base
 and the time the SLO started burning (--at); optionally the telemetry of just before --at
 (--recent-traces, --recent-logs), which holds the workload of now but is not known to be
 fault-free: it joins the baseline for latency and ordinary log templates, not for errors. The
-suspects are scored by six signals (where errors start in the call tree, exclusive-time,
-critical-path and wire-time shifts, new, surging or vanished log templates, pod metrics
-leaving their band), each a tail probability against the baseline; docs/rca.md explains the
-score. Writes the incident summary as JSON (--out, `-` for stdout) and a Markdown note for the
-runbook (--note). With a
-model configured (SLO_SCOUT_LLM__PROVIDER) the summary also gets a plain explanation of the
-ranking, which passes the same guards as journey names and must follow the ranking (--no-llm
-to skip).
+suspects are scored by seven signals (where errors start in the call tree, exclusive-time,
+critical-path and wire-time shifts, calls an operation stopped making, new, surging or
+vanished log templates, pod metrics leaving their band), each a tail probability against
+the baseline; docs/rca.md explains the score. Writes the incident summary as JSON (--out,
+`-` for stdout) and a Markdown note for the runbook (--note). With a model configured
+(SLO_SCOUT_LLM__PROVIDER) the summary also gets a plain explanation of the ranking, which
+passes the same guards as journey names and must follow the ranking (--no-llm to skip).
 
 Exit codes: 0 done, 1 the input is wrong (the message names the file, line and field), 2 usage.
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from slo_scout.core.rca.model import Evidence, LogRecord, MetricSample, Suspect
 from slo_scout.core.rca.score import rank
 from slo_scout.core.rca.signals import (
+    calls_stopped,
     critical_path_shifts,
     error_origins,
     latency_shifts,
@@ -56,7 +57,13 @@ def investigate(
     evidence += [e for e in latency_shifts(incident.spans, pooled) if e.service in moved]
     evidence += on_path
     evidence += network_shifts(incident.spans, pooled)
+    # Which calls an operation makes follows the workload (request data picks the branch).
+    stopped, edges_tested = calls_stopped(incident.spans, pooled)
+    evidence += stopped
     evidence += template_shifts(incident.logs, incident.spans, baseline.logs, baseline.spans,
                                 recent.logs, recent.spans)
     evidence += metric_shifts(incident.metrics, baseline.metrics)
-    return Findings(rank(evidence), evidence)
+    # error_origin tests every service with spans now (against its own baseline rate).
+    tested = {"error_origin": {s.service for s in incident.spans},
+              "calls_stopped": edges_tested}
+    return Findings(rank(evidence, tested), evidence)

@@ -24,6 +24,9 @@ KINDS_OF_FAULT: dict[str, frozenset[FaultKind]] = {
     "network_delay": frozenset({"network", "latency"}),
     "delay": frozenset({"network", "latency"}),
     "latency": frozenset({"network", "latency"}),
+    # The simulator's incident kinds (core/simulate/faults.py): slower own work is latency.
+    "error_burst": frozenset({"code"}),
+    "latency_regression": frozenset({"latency"}),
 }
 
 

@@ -7,6 +7,10 @@
    flags every service (a change of workload makes many log templates look new) thus lifts
    none; one that flags one service far above the rest lifts it. The floor of 1 is one decade
    of probability, so nothing is divided by a near-zero spread.
+   Where a signal tests a known population (``error_origin``: every service with spans in
+   the incident window), its quiet services count at 0: in a system that rarely fails, the
+   one service whose errors start now is the lone finding, and a lone finding stands out by
+   its own surprise (against no one else, its standout would be 0).
 3. The score is the service's largest ``z`` over the signals; the sum of its ``z`` breaks ties.
    The suspect's kind is that signal's kind, its operation that of its strongest finding with
    an operation. Remaining ties break by name, so the ranking is deterministic.
@@ -20,7 +24,7 @@ neither holds exactly, and the comparison across services cancels what they shar
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from slo_scout.core.rca.model import Evidence, Suspect
 from slo_scout.core.rca.stats import median
@@ -40,8 +44,15 @@ def standout(strength: dict[str, float]) -> dict[str, float]:
     return {name: max(0.0, (strength.get(name, 0.0) - centre) / spread) for name in names}
 
 
-def rank(evidence: Iterable[Evidence]) -> list[Suspect]:
-    """Suspects, best first."""
+def rank(
+    evidence: Iterable[Evidence], tested: Mapping[str, Iterable[str]] | None = None
+) -> list[Suspect]:
+    """Suspects, best first.
+
+    ``tested`` names, per signal, every service that signal tested, where the signal has such
+    a population: a tested service without a finding stands in its standout at 0 (quiet), so
+    a lone finding stands out by its own surprise instead of by nothing.
+    """
     by_service: dict[str, list[Evidence]] = defaultdict(list)
     strongest: dict[str, dict[str, Evidence]] = defaultdict(dict)
     for item in evidence:
@@ -49,8 +60,12 @@ def rank(evidence: Iterable[Evidence]) -> list[Suspect]:
         best = strongest[item.signal].get(item.service)
         if best is None or item.surprise > best.surprise:
             strongest[item.signal][item.service] = item
+    tested = tested or {}
     z_by_signal = {
-        signal: standout({svc: e.surprise for svc, e in found.items()})
+        signal: standout({
+            **dict.fromkeys(tested.get(signal, ()), 0.0),
+            **{svc: e.surprise for svc, e in found.items()},
+        })
         for signal, found in strongest.items()
     }
     suspects = []

@@ -23,6 +23,11 @@ surprise is less ``log10 m`` (Bonferroni): more tests are more chances to look s
   (binomial, both tails): new templates, surges, and templates that stopped (a method that now
   returns early). The recent past joins the baseline for ordinary templates; a service that
   fails less than in the baseline has its templates discounted (:func:`_recovery`).
+- :func:`calls_stopped`: per service, operation and the calls it makes (its spans' direct
+  children, by name), the share of the traces running the operation in which it made the call,
+  against the baseline's share (binomial lower tail): an operation that returns early (an
+  exception, a wrong value) stops making the calls after that point, with or without a status
+  on any span. One sample per trace; the caller, whose behaviour changed, is the suspect.
 - :func:`metric_shifts`: per service and metric, the robust z-score of the incident's highest
   value against the baseline band, as a surprise by Cantelli's bound (any distribution), less
   ``log10`` of the samples looked at. Each kind of metric (cpu, memory, network, latency) is its
@@ -381,6 +386,52 @@ def template_shifts(
             f"{level} {change}: now {count} of {trials}: {template[:160]}",
         ))
     return found
+
+
+def _call_shares(spans: Sequence[Span]) -> tuple[Counter[tuple[str, str, str]],
+                                                  Counter[tuple[str, str]]]:
+    """Traces in which each (service, operation) called each name, and traces running it."""
+    by_id = {(s.trace_id, s.span_id): s for s in spans}
+    called: set[tuple[str, str, str, str]] = set()
+    for span in spans:
+        parent = by_id.get((span.trace_id, span.parent_id)) if span.parent_id else None
+        if parent is not None:
+            called.add((span.trace_id, parent.service, parent.name, span.name))
+    calls: Counter[tuple[str, str, str]] = Counter((svc, op, name)
+                                                   for _t, svc, op, name in called)
+    runs: Counter[tuple[str, str]] = Counter(
+        {(svc, op): len(ids) for (svc, op), ids in _traces_per_operation(spans).items()
+         if op is not None}
+    )
+    return calls, runs
+
+
+def calls_stopped(
+    incident_spans: Sequence[Span], baseline_spans: Sequence[Span]
+) -> tuple[list[Evidence], set[str]]:
+    """Calls an operation makes far less often than in the baseline, and the services tested.
+
+    Only the lower tail: a call made more often is a change of workload (another branch taken),
+    not a method returning early.
+    """
+    now, runs_now = _call_shares(incident_spans)
+    before, runs_before = _call_shares(baseline_spans)
+    tested = [key for key in before if runs_now[(key[0], key[1])]]
+    tests = Counter(service for service, _, _ in tested)
+    found = []
+    for key in tested:
+        service, op, name = key
+        trials, base = runs_now[(service, op)], runs_before[(service, op)]
+        p = (before[key] + 0.5) / (base + 1)
+        surprise = binomial_lower(now[key], trials, p) - math.log10(tests[service])
+        if surprise <= 0:
+            continue
+        found.append(Evidence(
+            "calls_stopped", service, op, "code", surprise,
+            f"called {name} in {now[key]} of {trials} traces running {op} "
+            f"(before {before[key]} of {base})",
+        ))
+    return found, set(tests)
 
 
 def metric_shifts(

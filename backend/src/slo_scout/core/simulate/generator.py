@@ -6,6 +6,11 @@ the caller and a server span in the callee, nested inside it with a little netwo
 side; database and cache calls are the caller's client spans. Own work is lognormal around each
 call's median, children run one after another (or side by side when ``parallel``), so every
 child lies inside its parent. Errors propagate to the caller unless the call was optional.
+Incidents change the calls into their service while their window holds the request: an error
+burst fails the operation and, as a thrown exception does, skips the calls it had not made yet
+(the errors of the scenario's own ``error_rate`` fail after the work, as a bad result does); a
+latency regression multiplies its own work; a network delay adds time on the wire into the
+service, so the caller's client span grows and the service's server span does not.
 
 Spans come out as :class:`SimSpan`, a thin record with OTLP's numbers (kinds, status codes) and
 raw id bytes, so that encoders for OTLP protobuf and JSON are a straight copy.
@@ -168,7 +173,8 @@ class RequestFactory:
                          STATUS_UNSET, ())
         self._spans.append(client)
         t_net = self._ms(0.15, 0.3)
-        end, error = self._serve(journey.entry, pod, client_id, t + t_net)
+        end, error = self._serve(journey.entry, pod, client_id,
+                                 t + t_net + self._wire_delay(journey.entry))
         client.end_ns = end + t_net
         code = 500 if error else 200
         client.attributes = (("http.request.method", gw.method),
@@ -180,16 +186,31 @@ class RequestFactory:
             client.status = root.status = STATUS_ERROR
         return root.end_ns, error
 
+    def _incidents_on(self, call: Call) -> list[Incident]:
+        return [inc for inc in self._active
+                if inc.service == call.service and inc.operation in (None, call.operation)]
+
     def _incident_effect(self, call: Call) -> tuple[float, float]:
         """(error rate, latency factor) for ``call`` while incidents are active."""
         error_rate, factor = call.error_rate, 1.0
-        for inc in self._active:
-            if inc.service == call.service and inc.operation in (None, call.operation):
-                if inc.kind == "error_burst":
-                    error_rate = max(error_rate, inc.error_rate)
-                else:
-                    factor *= inc.factor
+        for inc in self._incidents_on(call):
+            if inc.kind == "error_burst":
+                error_rate = max(error_rate, inc.error_rate)
+            elif inc.kind == "latency_regression":
+                factor *= inc.factor
         return error_rate, factor
+
+    def _wire_delay(self, call: Call) -> int:
+        """Extra nanoseconds on the wire into ``call``'s service (network delays active)."""
+        if not self._active:
+            return 0
+        delays = [inc.delay_ms for inc in self._incidents_on(call) if inc.kind == "network_delay"]
+        # netem-style jitter: 10% around the configured delay
+        return sum(self._ms(delay, 0.1) for delay in delays)
+
+    def _throws(self, call: Call) -> bool:
+        return bool(self._active) and any(inc.kind == "error_burst"
+                                          for inc in self._incidents_on(call))
 
     def _serve(self, call: Call, caller_pod: int, parent: bytes, t0: int) -> tuple[int, bool]:
         """The callee's server span and everything below it; returns (end, failed)."""
@@ -201,10 +222,17 @@ class RequestFactory:
         error_rate, factor = self._incident_effect(call) if self._active else (call.error_rate, 1.0)
         own = int(self._ms(call.latency_ms, call.sigma) * factor)
         t = t0 + own * 2 // 5
-        failed = False
-        t, failed = self._children(call.calls, pod, span_id, t, call.parallel)
-        if rng.chance(error_rate):
-            failed = True
+        if self._throws(call):
+            # An injected exception is thrown part-way: the calls after it are never made.
+            failed = rng.chance(error_rate)
+            calls = call.calls[: rng.randrange(len(call.calls))] if failed and call.calls \
+                else call.calls
+            t, child_failed = self._children(calls, pod, span_id, t, call.parallel)
+            failed = failed or child_failed
+        else:
+            t, failed = self._children(call.calls, pod, span_id, t, call.parallel)
+            if rng.chance(error_rate):
+                failed = True
         span.end_ns = t + own - own * 2 // 5
         self._finish_server(span, call, failed, _GRPC_INTERNAL)
         return span.end_ns, failed
@@ -274,7 +302,7 @@ class RequestFactory:
     def _attempt(self, call: Call, pod: int, parent: bytes, t0: int) -> tuple[int, bool]:
         client = self._client(call, pod, parent, t0)
         net = self._ms(0.2, 0.3)
-        end, failed = self._serve(call, pod, client.span_id, t0 + net)
+        end, failed = self._serve(call, pod, client.span_id, t0 + net + self._wire_delay(call))
         client.end_ns = end + net
         client.attributes = _client_attributes(call, failed, _GRPC_INTERNAL)
         if failed:
@@ -285,7 +313,7 @@ class RequestFactory:
         client = self._client(call, pod, parent, t0)
         net = self._ms(0.2, 0.3)
         callee = self._pod(call.service)
-        start = t0 + net
+        start = t0 + net + self._wire_delay(call)
         span = SimSpan(callee, self._trace, self.rng.span_id(), client.span_id, "", KIND_SERVER,
                        start, start + self._ms(call.latency_ms * 0.3, call.sigma), STATUS_UNSET,
                        ())

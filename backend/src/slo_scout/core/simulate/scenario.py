@@ -9,6 +9,10 @@ gets wrong. Variation inside a journey comes from ``optional`` calls, ``retry`` 
 
 Incident windows are fractions of the run (``start``/``duration`` in 0..1) or seconds from its
 start (``start_s``/``duration_s``); the simulator resolves them once it knows the run's length.
+Kinds: ``error_burst`` (the operation fails at ``error_rate`` and, as a thrown exception does,
+skips the calls it had not made yet), ``latency_regression`` (its own work takes ``factor``
+times as long), ``network_delay`` (``delay_ms`` more on the wire into the service: the caller's
+client span grows, the service's server span does not).
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from typing import Any, Final, Literal
 from slo_scout.core.errors import SpecError
 
 CallProtocol = Literal["http", "grpc", "db", "cache", "internal"]
-IncidentKind = Literal["error_burst", "latency_regression"]
+IncidentKind = Literal["error_burst", "latency_regression", "network_delay"]
+INCIDENT_KINDS: Final[tuple[IncidentKind, ...]] = ("error_burst", "latency_regression",
+                                                   "network_delay")
 
 PROTOCOLS: Final[tuple[CallProtocol, ...]] = ("http", "grpc", "db", "cache", "internal")
 _DEFAULT_SYSTEM: Final[dict[str, str]] = {"db": "postgresql", "cache": "redis"}
@@ -107,6 +113,7 @@ class Incident:
     duration_s: float | None = None
     error_rate: float = 0.5
     factor: float = 3.0
+    delay_ms: float = 100.0  # network_delay: added to the wire time of each call into the service
 
     def window_s(self, run_s: float) -> tuple[float, float]:
         """The incident's [start, end) in seconds from the run's start."""
@@ -237,11 +244,11 @@ def _service(r: _Reader, raw: Any, path: str) -> Service:
 
 def _incident(r: _Reader, raw: Any, path: str, services: frozenset[str]) -> Incident:
     keys = frozenset({"kind", "service", "operation", "start", "duration", "start_s",
-                      "duration_s", "error_rate", "factor"})
+                      "duration_s", "error_rate", "factor", "delay_ms"})
     d = r.mapping(raw, path, keys)
     kind = d.get("kind")
-    if kind not in ("error_burst", "latency_regression"):
-        raise r.fail(f"{path}.kind", "expected 'error_burst' or 'latency_regression'")
+    if kind not in INCIDENT_KINDS:
+        raise r.fail(f"{path}.kind", f"expected one of {list(INCIDENT_KINDS)}")
     service = r.text(d.get("service"), f"{path}.service")
     if service not in services:
         raise r.fail(f"{path}.service", f"{service!r} is not a declared service")
@@ -263,6 +270,7 @@ def _incident(r: _Reader, raw: Any, path: str, services: frozenset[str]) -> Inci
         duration_s=opt("duration_s", float("inf")),
         error_rate=r.number(d.get("error_rate", 0.5), f"{path}.error_rate", 0.0, 1.0),
         factor=r.number(d.get("factor", 3.0), f"{path}.factor", 0.01, 1000.0),
+        delay_ms=r.number(d.get("delay_ms", 100.0), f"{path}.delay_ms", 0.0, 600_000),
     )
 
 

@@ -108,6 +108,7 @@ class GroundTruth:
                 "end_ns": self.start_ns + int(end_s * 1e9),
                 "error_rate": inc.error_rate if inc.kind == "error_burst" else None,
                 "latency_factor": inc.factor if inc.kind == "latency_regression" else None,
+                "delay_ms": inc.delay_ms if inc.kind == "network_delay" else None,
                 "requests_touched": touched,
             })
         gateway = self.scenario.gateway
