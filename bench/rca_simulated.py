@@ -17,9 +17,8 @@ import json
 import time
 from pathlib import Path
 
-from slo_scout.core.rca.simulated import Report, judge
+from slo_scout.core.rca.simulated import evaluate
 from slo_scout.core.simulate import default_shop
-from slo_scout.core.simulate.faults import draw_faults
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,12 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ranking", type=Path, default=None)
     args = parser.parse_args(argv)
     shop = default_shop()
-    report = Report(args.seed)
     started = time.process_time()
-    # evaluate()'s loop, spelled out to write the ranking as it goes
-    for i, fault in enumerate(draw_faults(shop, args.seed, args.faults)):
-        for with_status in (True, False):
-            report.outcomes.append(judge(shop, fault, args.seed * 10_000 + i, with_status))
+    report = evaluate(shop, args.seed, args.faults)
     seconds = time.process_time() - started
     for line in report.lines():
         print(line)
