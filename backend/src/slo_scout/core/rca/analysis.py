@@ -56,7 +56,7 @@ def investigate(
     moved = {e.service for e in on_path}
     evidence += [e for e in latency_shifts(incident.spans, pooled) if e.service in moved]
     evidence += on_path
-    evidence += network_shifts(incident.spans, pooled)
+    evidence += network_shifts(incident.spans, pooled)[0]
     # Which calls an operation makes follows the workload (request data picks the branch).
     stopped, edges_tested = calls_stopped(incident.spans, pooled)
     evidence += stopped

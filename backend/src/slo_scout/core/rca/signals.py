@@ -14,10 +14,13 @@ surprise is less ``log10 m`` (Bonferroni): more tests are more chances to look s
   every caller look slow. One sample per trace (its slowest such span): a request's spans are
   not independent draws. :func:`slo_scout.core.rca.analysis.investigate` keeps these only for
   services whose critical-path time moved too (off the critical path, no SLO burns of it).
+  A caller-side span with a remote server child (:func:`wire_spans`) is no sample: its time
+  outside the child is the wire's, scored by ``network``.
 - :func:`critical_path_shifts`: per service, the same test on its time on each trace's critical
-  path: a service that newly holds up requests.
-- :func:`network_shifts`: per service, the same test on the wire time of the calls it
-  receives and makes (a caller-side span less its one remote server span).
+  path (the wire's segments left out): a service that newly holds up requests.
+- :func:`network_shifts`: per edge (caller -> callee), the same test on the wire time of its
+  calls (a caller-side span less its one remote server span); each edge's surprise goes to the
+  end whose other edges moved too, and a service's finding is the median over its edges.
 - :func:`template_shifts`: per service, operation and log template, the share of the traces
   running that operation whose span wrote the template, against the baseline's share
   (binomial, both tails): new templates, surges, and templates that stopped (a method that now
@@ -39,15 +42,17 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from typing import Final
 
 from slo_scout.core.journeys.assembly import assemble
 from slo_scout.core.journeys.critical_path import critical_path
 from slo_scout.core.rca.model import Evidence, FaultKind, LogRecord, MetricSample
+from slo_scout.core.rca.score import MIN_SPREAD
 from slo_scout.core.rca.stats import (
     binomial_lower,
     binomial_upper,
     cantelli_upper,
+    median,
     poisson_upper,
     quantile,
     robust_z,
@@ -183,7 +188,10 @@ def latency_shifts(
         # One sample per trace (its slowest such span): spans of one request are not
         # independent draws, and counting each would overstate the evidence.
         worst: dict[tuple[str, str, str], float] = {}
+        wire = wire_spans(spans)
         for span, exclusive in exclusive_times(spans):
+            if (span.trace_id, span.span_id) in wire:
+                continue  # its time outside the callee is the wire's (``network``), not its own
             key = (span.trace_id, span.service, span.name)
             worst[key] = max(worst.get(key, 0.0), float(exclusive))
         out: dict[tuple[str, str | None], list[float]] = defaultdict(list)
@@ -195,39 +203,109 @@ def latency_shifts(
                       "spans' exclusive times")
 
 
-def network_gaps(spans: Sequence[Span]) -> dict[tuple[str, str | None], list[float]]:
-    """Per service, the wire time of the calls it receives and of the calls it makes.
+# Kinds of span whose time outside their one remote child is wire time: a client span, or one
+# of unknown kind (span tables without a kind column). A server span's is its own work.
+_CALLER_KINDS: Final = frozenset({"client", "unspecified"})
 
-    The wire time of a call is its caller-side span's duration less the duration of the one
-    server span below it in another service. One sample per trace and direction (the largest).
-    A delay on one pod's network stretches every call into and out of it, so the pod shows in
-    both its inbound and its outbound gaps while each peer sees only its calls to that pod.
+
+def remote_calls(spans: Sequence[Span]) -> list[tuple[Span, Span]]:
+    """(caller-side span, the callee's server span) of every call seen from both ends.
+
+    The caller-side span is a client span (or one of unknown kind) with one child, in another
+    service; its duration less that child's is the time on the wire, both ways.
     """
     children: dict[tuple[str, str], list[Span]] = defaultdict(list)
     for span in spans:
         if span.parent_id:
             children[(span.trace_id, span.parent_id)].append(span)
-    worst: dict[tuple[str, str, str], float] = {}
+    out = []
     for span in spans:
-        kids = children.get((span.trace_id, span.span_id), [])
-        if len(kids) != 1 or kids[0].service == span.service:
+        if span.kind not in _CALLER_KINDS:
             continue
-        gap = float(max(0, span.duration_ns - kids[0].duration_ns))
-        for key in ((span.trace_id, kids[0].service, "inbound"),
-                    (span.trace_id, span.service, "outbound")):
-            worst[key] = max(worst.get(key, 0.0), gap)
-    out: dict[tuple[str, str | None], list[float]] = defaultdict(list)
-    for (_trace, service, direction), value in worst.items():
-        out[(service, direction)].append(value)
+        kids = children.get((span.trace_id, span.span_id), [])
+        if len(kids) == 1 and kids[0].service != span.service:
+            out.append((span, kids[0]))
+    return out
+
+
+def wire_spans(spans: Sequence[Span]) -> set[tuple[str, str]]:
+    """(trace, span id) of the caller-side spans of :func:`remote_calls`.
+
+    Their time outside the callee is the network's, scored by :func:`network_shifts`; counted as
+    the caller's own time (exclusive time, critical path), a delay on the wire into a service
+    would make its caller look slow. A client span without a remote server child (a database,
+    an uninstrumented callee) keeps its time: that is the callee's work seen from the caller.
+    """
+    return {(span.trace_id, span.span_id) for span, _ in remote_calls(spans)}
+
+
+def edge_wire_times(spans: Sequence[Span]) -> dict[tuple[str, str], list[float]]:
+    """Per edge (caller service, callee service), each trace's largest wire time on it."""
+    worst: dict[tuple[str, str, str], float] = {}
+    for span, server in remote_calls(spans):
+        key = (span.trace_id, span.service, server.service)
+        worst[key] = max(worst.get(key, 0.0), float(max(0, span.duration_ns - server.duration_ns)))
+    out: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for (_trace, caller, callee), value in worst.items():
+        out[(caller, callee)].append(value)
     return out
 
 
 def network_shifts(
     incident_spans: Sequence[Span], baseline_spans: Sequence[Span]
-) -> list[Evidence]:
-    found = _tail_test(network_gaps(incident_spans), network_gaps(baseline_spans), "network",
-                       "traces' wire times")
-    return [replace(e, kind="network") for e in found]
+) -> tuple[list[Evidence], set[str]]:
+    """Services whose calls' wire times moved on most of their edges, and the services tested.
+
+    Each edge (caller -> callee, with calls in both windows) gets the tail test of
+    :func:`_tail_test` on its traces' wire times. A delay at one pod moves every edge of that
+    pod (ChaosMesh's NetworkChaos delays its egress: its responses and its own requests), while
+    a peer sees its one edge to the pod moved among its others. So an edge's surprise is
+    credited to the end whose other edges moved more (the median of their surprises), to both
+    ends when they are less than a decade apart (as when neither has another edge), and a
+    service's finding is the median of its edges' credited surprises: a caller whose other
+    edges are quiet gets nothing for its edge to a delayed callee, and a callee of a delayed
+    pod nothing for its edge from it. A median, not the strongest edge: no discount for the m
+    edges.
+    """
+    now, before = edge_wire_times(incident_spans), edge_wire_times(baseline_spans)
+    names = {edge: f"{edge[0]} -> {edge[1]}" for edge in now if before.get(edge)}
+    shifts = {e.service: e for e in _tail_test(
+        {(names[edge], None): now[edge] for edge in names},
+        {(names[edge], None): before[edge] for edge in names},
+        "network", "traces' wire times")}
+    surprise = {edge: shifts[name].surprise if name in shifts else 0.0
+                for edge, name in names.items()}
+    edges_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for edge in surprise:
+        edges_of[edge[0]].append(edge)
+        edges_of[edge[1]].append(edge)
+
+    def support(service: str, edge: tuple[str, str]) -> float:
+        others = [surprise[e] for e in edges_of[service] if e != edge]
+        return median(others) if others else 0.0
+
+    credited: dict[str, list[float]] = defaultdict(list)
+    for edge, value in surprise.items():
+        caller, callee = edge
+        by_caller, by_callee = support(caller, edge), support(callee, edge)
+        # less than a decade apart is a tie (the score's floor of spread): noise on a quiet
+        # edge must not take a leaf's only edge from it
+        credited[caller].append(value if by_caller > by_callee - MIN_SPREAD else 0.0)
+        credited[callee].append(value if by_callee > by_caller - MIN_SPREAD else 0.0)
+    found = []
+    for service, values in credited.items():
+        strength = median(values)
+        if strength <= 0:
+            continue
+        top = max(edges_of[service], key=lambda e: (surprise[e], names[e]))
+        moved = sum(1 for e in edges_of[service] if surprise[e] > 0)
+        found.append(Evidence(
+            "network", service, None, "network", strength,
+            f"wire times moved on {moved} of its {len(values)} edges, "
+            f"{sum(1 for v in values if v > 0)} credited to it; most on {names[top]}: "
+            f"{shifts[names[top]].detail if names[top] in shifts else 'no shift'}",
+        ))
+    return found, set(credited)
 
 
 def _by_trace(spans: Iterable[Span]) -> dict[str, list[Span]]:
@@ -242,8 +320,11 @@ def critical_path_times(spans: Sequence[Span]) -> dict[tuple[str, str | None], l
     out: dict[tuple[str, str | None], list[float]] = defaultdict(list)
     for trace_id, members in _by_trace(spans).items():
         per_service: Counter[str] = Counter()
+        wire = wire_spans(members)
         for node, ns in critical_path(assemble(trace_id, members)):
-            per_service[node.span.service] += ns
+            # A caller-side span's own segments on the path are the wire's, not the caller's.
+            if (trace_id, node.span.span_id) not in wire:
+                per_service[node.span.service] += ns
         for service in {s.service for s in members}:
             out[(service, None)].append(float(per_service[service]))
     return out
