@@ -19,8 +19,8 @@ surprise is less ``log10 m`` (Bonferroni): more tests are more chances to look s
 - :func:`critical_path_shifts`: per service, the same test on its time on each trace's critical
   path (the wire's segments left out): a service that newly holds up requests.
 - :func:`network_shifts`: per edge (caller -> callee), the same test on the wire time of its
-  calls (a caller-side span less its one remote server span); each edge's surprise goes to the
-  end whose other edges moved too, and a service's finding is the median over its edges.
+  calls (a caller-side span less its one remote server span); a service's finding is the
+  median over the edges into it, less those its caller's own inbound edges explain.
 - :func:`template_shifts`: per service, operation and log template, the share of the traces
   running that operation whose span wrote the template, against the baseline's share
   (binomial, both tails): new templates, surges, and templates that stopped (a method that now
@@ -254,18 +254,16 @@ def edge_wire_times(spans: Sequence[Span]) -> dict[tuple[str, str], list[float]]
 def network_shifts(
     incident_spans: Sequence[Span], baseline_spans: Sequence[Span]
 ) -> tuple[list[Evidence], set[str]]:
-    """Services whose calls' wire times moved on most of their edges, and the services tested.
+    """Services whose inbound calls' wire times moved on most edges, and the services tested.
 
     Each edge (caller -> callee, with calls in both windows) gets the tail test of
-    :func:`_tail_test` on its traces' wire times. A delay at one pod moves every edge of that
-    pod (ChaosMesh's NetworkChaos delays its egress: its responses and its own requests), while
-    a peer sees its one edge to the pod moved among its others. So an edge's surprise is
-    credited to the end whose other edges moved more (the median of their surprises), to both
-    ends when they are less than a decade apart (as when neither has another edge), and a
-    service's finding is the median of its edges' credited surprises: a caller whose other
-    edges are quiet gets nothing for its edge to a delayed callee, and a callee of a delayed
-    pod nothing for its edge from it. A median, not the strongest edge: no discount for the m
-    edges.
+    :func:`_tail_test` on its traces' wire times. A delay at one pod moves every edge into it,
+    whichever way it is applied: on its ingress (the requests into it) or, as ChaosMesh's
+    NetworkChaos does, on its egress (its responses, and then its own requests too). A caller
+    sees its one edge to the pod moved among its others. So a service's finding is the median
+    of the surprises of the edges into it, each edge counted unless its caller's own inbound
+    edges moved more (by a decade): then the caller's egress explains it. Each edge's surprise
+    is less ``log10`` of the edges tested: which edges moved is judged among all of them.
     """
     now, before = edge_wire_times(incident_spans), edge_wire_times(baseline_spans)
     names = {edge: f"{edge[0]} -> {edge[1]}" for edge in now if before.get(edge)}
@@ -273,39 +271,37 @@ def network_shifts(
         {(names[edge], None): now[edge] for edge in names},
         {(names[edge], None): before[edge] for edge in names},
         "network", "traces' wire times")}
-    surprise = {edge: shifts[name].surprise if name in shifts else 0.0
+    # m edges tested: the strongest of m unmoved edges reaches log10 m by chance, so an edge
+    # moved only beyond that (Bonferroni, as for the other signals' m tests)
+    chances = math.log10(max(len(names), 1))
+    surprise = {edge: max(0.0, shifts[name].surprise - chances) if name in shifts else 0.0
                 for edge, name in names.items()}
-    edges_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    inbound: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for edge in surprise:
-        edges_of[edge[0]].append(edge)
-        edges_of[edge[1]].append(edge)
+        inbound[edge[1]].append(edge)
 
-    def support(service: str, edge: tuple[str, str]) -> float:
-        others = [surprise[e] for e in edges_of[service] if e != edge]
+    def moved_into(service: str, but: tuple[str, str] | None = None) -> float:
+        others = [surprise[e] for e in inbound.get(service, ()) if e != but]
         return median(others) if others else 0.0
 
-    credited: dict[str, list[float]] = defaultdict(list)
-    for edge, value in surprise.items():
-        caller, callee = edge
-        by_caller, by_callee = support(caller, edge), support(callee, edge)
-        # less than a decade apart is a tie (the score's floor of spread): noise on a quiet
-        # edge must not take a leaf's only edge from it
-        credited[caller].append(value if by_caller > by_callee - MIN_SPREAD else 0.0)
-        credited[callee].append(value if by_callee > by_caller - MIN_SPREAD else 0.0)
     found = []
-    for service, values in credited.items():
-        strength = median(values)
+    for service, edges in inbound.items():
+        # An edge into the service is its own unless the caller's own inbound edges moved
+        # more, by a decade (the score's floor of spread; noise must not take an edge away):
+        # then the caller's pod sends late, its requests as well as its responses.
+        kept = [surprise[e] if moved_into(e[0]) < moved_into(service, e) + MIN_SPREAD else 0.0
+                for e in edges]
+        strength = median(kept)
         if strength <= 0:
             continue
-        top = max(edges_of[service], key=lambda e: (surprise[e], names[e]))
-        moved = sum(1 for e in edges_of[service] if surprise[e] > 0)
+        top = max(edges, key=lambda e: (surprise[e], names[e]))
         found.append(Evidence(
             "network", service, None, "network", strength,
-            f"wire times moved on {moved} of its {len(values)} edges, "
-            f"{sum(1 for v in values if v > 0)} credited to it; most on {names[top]}: "
-            f"{shifts[names[top]].detail if names[top] in shifts else 'no shift'}",
+            f"wire times moved on {sum(1 for e in edges if surprise[e] > 0)} of the "
+            f"{len(edges)} edges into it ({sum(1 for v in kept if v > 0)} its own); most on "
+            f"{names[top]}: {shifts[names[top]].detail if names[top] in shifts else ''}",
         ))
-    return found, set(credited)
+    return found, set(inbound)
 
 
 def _by_trace(spans: Iterable[Span]) -> dict[str, list[Span]]:
