@@ -252,13 +252,109 @@ def _calls(prefix: str, n: int, wire_ms: int) -> list[Span]:
 
 
 def test_wire_time_into_one_service_points_to_its_network() -> None:
-    found = network_shifts(_calls("i", 20, wire_ms=50), _calls("b", 40, wire_ms=0))
-    by_service = {(e.service, e.operation): e for e in found}
-    assert ("prices", "inbound") in by_service
-    assert by_service[("prices", "inbound")].kind == "network"
-    assert by_service[("prices", "inbound")].surprise > 5
+    found, tested = network_shifts(_calls("i", 20, wire_ms=50), _calls("b", 40, wire_ms=0))
+    assert tested == {"prices"}  # the services something calls
+    by_service = {e.service: e for e in found}
+    assert set(by_service) == {"prices"}
+    assert by_service["prices"].kind == "network" and by_service["prices"].surprise > 5
     # Without a wire delay there is nothing to find.
-    assert network_shifts(_calls("j", 20, wire_ms=0), _calls("b", 40, wire_ms=0)) == []
+    assert network_shifts(_calls("j", 20, wire_ms=0), _calls("b", 40, wire_ms=0))[0] == []
+
+
+# The mesh of the next tests: gateway calls cart and search; cart calls prices and stock; search
+# calls prices. Each call is a client span in the caller and a server span in the callee.
+_MESH = {"gateway": ("cart", "search"), "cart": ("prices", "stock"), "search": ("prices",)}
+
+
+def _mesh(trace: str, start: int, delayed: frozenset[str] = frozenset(),
+          db_ms: int = 2, ingress: frozenset[str] = frozenset()) -> list[Span]:
+    """One request through :data:`_MESH`; each service in ``delayed`` sends 50 ms late.
+
+    A delayed service's responses and its own requests leave 50 ms late (a NetworkChaos delay
+    on its egress); the requests into a service in ``ingress`` arrive 50 ms late. Search also
+    reads a database (``db_ms``, a client span without a child).
+    """
+    jitter = int(trace[1:]) % 5 * MS // 10
+    spans: list[Span] = []
+
+    def serve(service: str, span_id: str, parent: str | None, t0: int) -> int:
+        server = Span(trace, span_id, parent, service, f"{service} op", "server", t0, 0)
+        spans.append(server)
+        t = t0 + 1 * MS
+        for i, callee in enumerate(_MESH.get(service, ())):
+            client = Span(trace, f"{span_id}.{i}", span_id, service, f"call {callee}", "client",
+                          t, 0)
+            spans.append(client)
+            out = 50 * MS if service in delayed or callee in ingress else 0
+            back = 50 * MS if callee in delayed else 0
+            end = serve(callee, f"{span_id}.{i}s", client.span_id, t + MS // 2 + out + jitter)
+            client.end_ns = end + MS // 2 + back
+            t = client.end_ns + MS // 10
+        if service == "search":
+            spans.append(Span(trace, f"{span_id}.db", span_id, service, "SELECT", "client",
+                              t, t + db_ms * MS + jitter))
+            t += db_ms * MS + jitter + MS // 10
+        server.end_ns = t + 1 * MS
+        return server.end_ns
+
+    serve("gateway", f"{trace}-g", None, start)
+    return spans
+
+
+def _mesh_traces(prefix: str, n: int, **kwargs: object) -> list[Span]:
+    return [s for i in range(n)
+            for s in _mesh(f"{prefix}{i}", i * 500 * MS, **kwargs)]  # type: ignore[arg-type]
+
+
+def test_a_delayed_callee_is_named_for_the_wire_time_not_its_callers() -> None:
+    baseline = _mesh_traces("b", 60)
+    incident = _mesh_traces("i", 30, delayed=frozenset({"prices"}))
+    found, _ = network_shifts(incident, baseline)
+    by_service = {e.service: e.surprise for e in found}
+    # cart's own inbound edge (from gateway) is quiet: its edge to prices is prices'
+    assert max(by_service, key=lambda s: by_service[s]) == "prices"
+    assert by_service["prices"] > 5
+    assert by_service.get("cart", 0.0) == 0.0
+
+
+def test_a_caller_that_sends_late_is_named_not_its_only_callee() -> None:
+    baseline = _mesh_traces("b", 60)
+    incident = _mesh_traces("i", 30, delayed=frozenset({"cart"}))
+    found, _ = network_shifts(incident, baseline)
+    by_service = {e.service: e.surprise for e in found}
+    assert max(by_service, key=lambda s: by_service[s]) == "cart"
+    # stock's only edge moved, but so did its caller's own inbound edge: cart sends late
+    assert "stock" not in by_service and "prices" not in by_service
+
+
+def test_a_delay_on_the_requests_into_a_service_names_it_though_its_own_calls_are_quiet() -> None:
+    baseline = _mesh_traces("b", 60)
+    incident = _mesh_traces("i", 30, ingress=frozenset({"cart"}))
+    found, tested = network_shifts(incident, baseline)
+    # the edge into cart moved, its calls to prices and stock did not: the median is over the
+    # edges into a service, which a delay at it moves whichever side of the pod it is applied
+    assert [e.service for e in found] == ["cart"]
+    assert tested == {"cart", "search", "prices", "stock"}
+
+
+def test_wire_time_is_no_part_of_the_caller_s_own_time() -> None:
+    baseline = _mesh_traces("b", 60)
+    incident = _mesh_traces("i", 30, delayed=frozenset({"prices"}))
+    # the client spans to prices grew by the wire alone: neither cart's nor search's exclusive
+    # time nor their time on the critical path moved
+    assert latency_shifts(incident, baseline) == []
+    assert critical_path_shifts(incident, baseline) == []
+    found = investigate(Telemetry(spans=incident), Telemetry(spans=baseline)).suspects
+    assert found[0].service == "prices" and found[0].kind == "network"
+
+
+def test_a_client_span_without_a_remote_child_keeps_its_time() -> None:
+    # a slower database is the caller's to answer for: no one else records it
+    baseline = _mesh_traces("b", 60)
+    incident = _mesh_traces("i", 30, db_ms=40)
+    found = latency_shifts(incident, baseline)
+    assert {(e.service, e.operation) for e in found} == {("search", "SELECT")}
+    assert network_shifts(incident, baseline)[0] == []
 
 
 def test_a_service_that_newly_holds_up_requests_shifts_the_critical_path() -> None:

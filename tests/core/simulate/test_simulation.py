@@ -237,6 +237,33 @@ def test_a_network_delay_grows_the_caller_s_client_span_and_not_the_service_s_se
     assert sim.truth.to_dict()["incidents"][0]["delay_ms"] == 50
 
 
+def test_a_network_delay_also_delays_the_requests_the_service_makes() -> None:
+    # ChaosMesh delays a pod's egress: shipping's requests to quote leave late (the request
+    # leg), its responses to checkout too (the response leg); quote's own work does not change
+    sim, requests = _one_incident({"kind": "network_delay", "service": "shipping",
+                                   "delay_ms": 50}, traces=6_000)
+    request_leg: dict[bool, list[float]] = defaultdict(list)
+    response_leg: dict[bool, list[float]] = defaultdict(list)
+    quote_ms: dict[bool, list[float]] = defaultdict(list)
+    for request in requests:
+        inside = bool(request.incidents)
+        by_id = {s.span_id: s for s in request.spans}
+        for span in request.spans:
+            parent = by_id.get(span.parent_id)
+            if span.kind != 2 or parent is None:
+                continue
+            service = sim.resources[span.resource].service
+            if service == "quote":
+                request_leg[inside].append((span.start_ns - parent.start_ns) / 1e6)
+                quote_ms[inside].append((span.end_ns - span.start_ns) / 1e6)
+            elif service == "shipping":
+                response_leg[inside].append((parent.end_ns - span.end_ns) / 1e6)
+    for leg in (request_leg, response_leg):
+        assert statistics.median(leg[False]) < 1 < 40 < statistics.median(leg[True]) < 60
+    assert statistics.median(quote_ms[True]) == pytest.approx(
+        statistics.median(quote_ms[False]), rel=0.1)
+
+
 def test_an_error_burst_throws_before_the_calls_it_had_not_made() -> None:
     _sim, requests = _one_incident({"kind": "error_burst", "service": "cart", "error_rate": 1.0,
                                     "operation": "oteldemo.CartService/AddItem"}, traces=3_000)

@@ -56,14 +56,16 @@ def investigate(
     moved = {e.service for e in on_path}
     evidence += [e for e in latency_shifts(incident.spans, pooled) if e.service in moved]
     evidence += on_path
-    evidence += network_shifts(incident.spans, pooled)
+    wire, called = network_shifts(incident.spans, pooled)
+    evidence += wire
     # Which calls an operation makes follows the workload (request data picks the branch).
     stopped, edges_tested = calls_stopped(incident.spans, pooled)
     evidence += stopped
     evidence += template_shifts(incident.logs, incident.spans, baseline.logs, baseline.spans,
                                 recent.logs, recent.spans)
     evidence += metric_shifts(incident.metrics, baseline.metrics)
-    # error_origin tests every service with spans now (against its own baseline rate).
+    # error_origin tests every service with spans now (against its own baseline rate), network
+    # every service with calls into it in both windows.
     tested = {"error_origin": {s.service for s in incident.spans},
-              "calls_stopped": edges_tested}
+              "calls_stopped": edges_tested, "network": called}
     return Findings(rank(evidence, tested), evidence)

@@ -8,7 +8,8 @@
    none; one that flags one service far above the rest lifts it. The floor of 1 is one decade
    of probability, so nothing is divided by a near-zero spread.
    Where a signal tests a known population (``error_origin``: every service with spans in
-   the incident window), its quiet services count at 0: in a system that rarely fails, the
+   the incident window; ``calls_stopped``, ``network``: see ``investigate``), its quiet
+   services count at 0: in a system that rarely fails, the
    one service whose errors start now is the lone finding, and a lone finding stands out by
    its own surprise (against no one else, its standout would be 0).
 3. The score is the service's largest ``z`` over the signals; the sum of its ``z`` breaks ties.

@@ -14,10 +14,13 @@ surprise is less ``log10 m`` (Bonferroni): more tests are more chances to look s
   every caller look slow. One sample per trace (its slowest such span): a request's spans are
   not independent draws. :func:`slo_scout.core.rca.analysis.investigate` keeps these only for
   services whose critical-path time moved too (off the critical path, no SLO burns of it).
+  A caller-side span with a remote server child (:func:`wire_spans`) is no sample: its time
+  outside the child is the wire's, scored by ``network``.
 - :func:`critical_path_shifts`: per service, the same test on its time on each trace's critical
-  path: a service that newly holds up requests.
-- :func:`network_shifts`: per service, the same test on the wire time of the calls it
-  receives and makes (a caller-side span less its one remote server span).
+  path (the wire's segments left out): a service that newly holds up requests.
+- :func:`network_shifts`: per edge (caller -> callee), the same test on the wire time of its
+  calls (a caller-side span less its one remote server span); a service's finding is the
+  median over the edges into it, less those its caller's own inbound edges explain.
 - :func:`template_shifts`: per service, operation and log template, the share of the traces
   running that operation whose span wrote the template, against the baseline's share
   (binomial, both tails): new templates, surges, and templates that stopped (a method that now
@@ -39,15 +42,17 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from typing import Final
 
 from slo_scout.core.journeys.assembly import assemble
 from slo_scout.core.journeys.critical_path import critical_path
 from slo_scout.core.rca.model import Evidence, FaultKind, LogRecord, MetricSample
+from slo_scout.core.rca.score import MIN_SPREAD
 from slo_scout.core.rca.stats import (
     binomial_lower,
     binomial_upper,
     cantelli_upper,
+    median,
     poisson_upper,
     quantile,
     robust_z,
@@ -183,7 +188,10 @@ def latency_shifts(
         # One sample per trace (its slowest such span): spans of one request are not
         # independent draws, and counting each would overstate the evidence.
         worst: dict[tuple[str, str, str], float] = {}
+        wire = wire_spans(spans)
         for span, exclusive in exclusive_times(spans):
+            if (span.trace_id, span.span_id) in wire:
+                continue  # its time outside the callee is the wire's (``network``), not its own
             key = (span.trace_id, span.service, span.name)
             worst[key] = max(worst.get(key, 0.0), float(exclusive))
         out: dict[tuple[str, str | None], list[float]] = defaultdict(list)
@@ -195,39 +203,105 @@ def latency_shifts(
                       "spans' exclusive times")
 
 
-def network_gaps(spans: Sequence[Span]) -> dict[tuple[str, str | None], list[float]]:
-    """Per service, the wire time of the calls it receives and of the calls it makes.
+# Kinds of span whose time outside their one remote child is wire time: a client span, or one
+# of unknown kind (span tables without a kind column). A server span's is its own work.
+_CALLER_KINDS: Final = frozenset({"client", "unspecified"})
 
-    The wire time of a call is its caller-side span's duration less the duration of the one
-    server span below it in another service. One sample per trace and direction (the largest).
-    A delay on one pod's network stretches every call into and out of it, so the pod shows in
-    both its inbound and its outbound gaps while each peer sees only its calls to that pod.
+
+def remote_calls(spans: Sequence[Span]) -> list[tuple[Span, Span]]:
+    """(caller-side span, the callee's server span) of every call seen from both ends.
+
+    The caller-side span is a client span (or one of unknown kind) with one child, in another
+    service; its duration less that child's is the time on the wire, both ways.
     """
     children: dict[tuple[str, str], list[Span]] = defaultdict(list)
     for span in spans:
         if span.parent_id:
             children[(span.trace_id, span.parent_id)].append(span)
-    worst: dict[tuple[str, str, str], float] = {}
+    out = []
     for span in spans:
-        kids = children.get((span.trace_id, span.span_id), [])
-        if len(kids) != 1 or kids[0].service == span.service:
+        if span.kind not in _CALLER_KINDS:
             continue
-        gap = float(max(0, span.duration_ns - kids[0].duration_ns))
-        for key in ((span.trace_id, kids[0].service, "inbound"),
-                    (span.trace_id, span.service, "outbound")):
-            worst[key] = max(worst.get(key, 0.0), gap)
-    out: dict[tuple[str, str | None], list[float]] = defaultdict(list)
-    for (_trace, service, direction), value in worst.items():
-        out[(service, direction)].append(value)
+        kids = children.get((span.trace_id, span.span_id), [])
+        if len(kids) == 1 and kids[0].service != span.service:
+            out.append((span, kids[0]))
+    return out
+
+
+def wire_spans(spans: Sequence[Span]) -> set[tuple[str, str]]:
+    """(trace, span id) of the caller-side spans of :func:`remote_calls`.
+
+    Their time outside the callee is the network's, scored by :func:`network_shifts`; counted as
+    the caller's own time (exclusive time, critical path), a delay on the wire into a service
+    would make its caller look slow. A client span without a remote server child (a database,
+    an uninstrumented callee) keeps its time: that is the callee's work seen from the caller.
+    """
+    return {(span.trace_id, span.span_id) for span, _ in remote_calls(spans)}
+
+
+def edge_wire_times(spans: Sequence[Span]) -> dict[tuple[str, str], list[float]]:
+    """Per edge (caller service, callee service), each trace's largest wire time on it."""
+    worst: dict[tuple[str, str, str], float] = {}
+    for span, server in remote_calls(spans):
+        key = (span.trace_id, span.service, server.service)
+        worst[key] = max(worst.get(key, 0.0), float(max(0, span.duration_ns - server.duration_ns)))
+    out: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for (_trace, caller, callee), value in worst.items():
+        out[(caller, callee)].append(value)
     return out
 
 
 def network_shifts(
     incident_spans: Sequence[Span], baseline_spans: Sequence[Span]
-) -> list[Evidence]:
-    found = _tail_test(network_gaps(incident_spans), network_gaps(baseline_spans), "network",
-                       "traces' wire times")
-    return [replace(e, kind="network") for e in found]
+) -> tuple[list[Evidence], set[str]]:
+    """Services whose inbound calls' wire times moved on most edges, and the services tested.
+
+    Each edge (caller -> callee, with calls in both windows) gets the tail test of
+    :func:`_tail_test` on its traces' wire times. A delay at one pod moves every edge into it,
+    whichever way it is applied: on its ingress (the requests into it) or, as ChaosMesh's
+    NetworkChaos does, on its egress (its responses, and then its own requests too). A caller
+    sees its one edge to the pod moved among its others. So a service's finding is the median
+    of the surprises of the edges into it, each edge counted unless its caller's own inbound
+    edges moved more (by a decade): then the caller's egress explains it. Each edge's surprise
+    is less ``log10`` of the edges tested: which edges moved is judged among all of them.
+    """
+    now, before = edge_wire_times(incident_spans), edge_wire_times(baseline_spans)
+    names = {edge: f"{edge[0]} -> {edge[1]}" for edge in now if before.get(edge)}
+    shifts = {e.service: e for e in _tail_test(
+        {(names[edge], None): now[edge] for edge in names},
+        {(names[edge], None): before[edge] for edge in names},
+        "network", "traces' wire times")}
+    # m edges tested: the strongest of m unmoved edges reaches log10 m by chance, so an edge
+    # moved only beyond that (Bonferroni, as for the other signals' m tests)
+    chances = math.log10(max(len(names), 1))
+    surprise = {edge: max(0.0, shifts[name].surprise - chances) if name in shifts else 0.0
+                for edge, name in names.items()}
+    inbound: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for edge in surprise:
+        inbound[edge[1]].append(edge)
+
+    def moved_into(service: str, but: tuple[str, str] | None = None) -> float:
+        others = [surprise[e] for e in inbound.get(service, ()) if e != but]
+        return median(others) if others else 0.0
+
+    found = []
+    for service, edges in inbound.items():
+        # An edge into the service is its own unless the caller's own inbound edges moved
+        # more, by a decade (the score's floor of spread; noise must not take an edge away):
+        # then the caller's pod sends late, its requests as well as its responses.
+        kept = [surprise[e] if moved_into(e[0]) < moved_into(service, e) + MIN_SPREAD else 0.0
+                for e in edges]
+        strength = median(kept)
+        if strength <= 0:
+            continue
+        top = max(edges, key=lambda e: (surprise[e], names[e]))
+        found.append(Evidence(
+            "network", service, None, "network", strength,
+            f"wire times moved on {sum(1 for e in edges if surprise[e] > 0)} of the "
+            f"{len(edges)} edges into it ({sum(1 for v in kept if v > 0)} its own); most on "
+            f"{names[top]}: {shifts[names[top]].detail if names[top] in shifts else ''}",
+        ))
+    return found, set(inbound)
 
 
 def _by_trace(spans: Iterable[Span]) -> dict[str, list[Span]]:
@@ -242,8 +316,11 @@ def critical_path_times(spans: Sequence[Span]) -> dict[tuple[str, str | None], l
     out: dict[tuple[str, str | None], list[float]] = defaultdict(list)
     for trace_id, members in _by_trace(spans).items():
         per_service: Counter[str] = Counter()
+        wire = wire_spans(members)
         for node, ns in critical_path(assemble(trace_id, members)):
-            per_service[node.span.service] += ns
+            # A caller-side span's own segments on the path are the wire's, not the caller's.
+            if (trace_id, node.span.span_id) not in wire:
+                per_service[node.span.service] += ns
         for service in {s.service for s in members}:
             out[(service, None)].append(float(per_service[service]))
     return out

@@ -9,8 +9,11 @@ child lies inside its parent. Errors propagate to the caller unless the call was
 Incidents change the calls into their service while their window holds the request: an error
 burst fails the operation and, as a thrown exception does, skips the calls it had not made yet
 (the errors of the scenario's own ``error_rate`` fail after the work, as a bad result does); a
-latency regression multiplies its own work; a network delay adds time on the wire into the
-service, so the caller's client span grows and the service's server span does not.
+latency regression multiplies its own work; a network delay delays what the service's pods send
+while serving the call, as ChaosMesh's NetworkChaos delay (netem on the pod's egress) does: its
+responses, so the caller's client span grows and the service's server span does not, and the
+requests it makes to its own callees and databases, so its client spans (and with them its
+server span) grow while its callees' server spans do not.
 
 Spans come out as :class:`SimSpan`, a thin record with OTLP's numbers (kinds, status codes) and
 raw id bytes, so that encoders for OTLP protobuf and JSON are a straight copy.
@@ -137,6 +140,7 @@ class RequestFactory:
         self._spans: list[SimSpan] = []
         self._differences: list[str] = []
         self._active: list[Incident] = []
+        self._egress: list[float] = []  # network delays (ms) on the server span now running
 
     def request(self, offset_s: float, start_ns: int) -> SimRequest:
         rng = self.rng
@@ -147,6 +151,7 @@ class RequestFactory:
         self._differences = []
         active = tuple(i for i, (a, b) in enumerate(self.windows) if a <= offset_s < b)
         self._active = [self.scenario.incidents[i] for i in active]
+        self._egress = []
         end_ns, error = self._root(journey, start_ns)
         return SimRequest(index, self._trace, start_ns, end_ns, error, self._spans,
                           self._differences, active)
@@ -173,9 +178,8 @@ class RequestFactory:
                          STATUS_UNSET, ())
         self._spans.append(client)
         t_net = self._ms(0.15, 0.3)
-        end, error = self._serve(journey.entry, pod, client_id,
-                                 t + t_net + self._wire_delay(journey.entry))
-        client.end_ns = end + t_net
+        end, error = self._serve(journey.entry, pod, client_id, t + t_net)
+        client.end_ns = end + t_net + self._wire_delay(self._delays(journey.entry))
         code = 500 if error else 200
         client.attributes = (("http.request.method", gw.method),
                              ("server.address", journey.entry.service),
@@ -200,12 +204,14 @@ class RequestFactory:
                 factor *= inc.factor
         return error_rate, factor
 
-    def _wire_delay(self, call: Call) -> int:
-        """Extra nanoseconds on the wire into ``call``'s service (network delays active)."""
+    def _delays(self, call: Call) -> list[float]:
+        """The delays (ms) of the network delays active on ``call``'s service and operation."""
         if not self._active:
-            return 0
-        delays = [inc.delay_ms for inc in self._incidents_on(call) if inc.kind == "network_delay"]
-        # netem-style jitter: 10% around the configured delay
+            return []
+        return [inc.delay_ms for inc in self._incidents_on(call) if inc.kind == "network_delay"]
+
+    def _wire_delay(self, delays: list[float]) -> int:
+        """Extra nanoseconds on one leg of the wire: netem-style, 10% jitter around each delay."""
         return sum(self._ms(delay, 0.1) for delay in delays)
 
     def _throws(self, call: Call) -> bool:
@@ -218,6 +224,9 @@ class RequestFactory:
         pod = self._pod(call.service)
         span_id = rng.span_id()
         span = SimSpan(pod, self._trace, span_id, parent, "", KIND_SERVER, t0, 0, STATUS_UNSET, ())
+        # A network delay on the service delays what its pod sends while serving the call: the
+        # requests it makes (here) and its response (the caller's side, in _attempt).
+        outer_egress, self._egress = self._egress, self._delays(call)
         self._spans.append(span)
         error_rate, factor = self._incident_effect(call) if self._active else (call.error_rate, 1.0)
         own = int(self._ms(call.latency_ms, call.sigma) * factor)
@@ -235,6 +244,7 @@ class RequestFactory:
                 failed = True
         span.end_ns = t + own - own * 2 // 5
         self._finish_server(span, call, failed, _GRPC_INTERNAL)
+        self._egress = outer_egress
         return span.end_ns, failed
 
     def _finish_server(self, span: SimSpan, call: Call, failed: bool, grpc_code: int) -> None:
@@ -302,8 +312,9 @@ class RequestFactory:
     def _attempt(self, call: Call, pod: int, parent: bytes, t0: int) -> tuple[int, bool]:
         client = self._client(call, pod, parent, t0)
         net = self._ms(0.2, 0.3)
-        end, failed = self._serve(call, pod, client.span_id, t0 + net + self._wire_delay(call))
-        client.end_ns = end + net
+        end, failed = self._serve(call, pod, client.span_id,
+                                  t0 + net + self._wire_delay(self._egress))
+        client.end_ns = end + net + self._wire_delay(self._delays(call))
         client.attributes = _client_attributes(call, failed, _GRPC_INTERNAL)
         if failed:
             client.status = STATUS_ERROR
@@ -313,13 +324,13 @@ class RequestFactory:
         client = self._client(call, pod, parent, t0)
         net = self._ms(0.2, 0.3)
         callee = self._pod(call.service)
-        start = t0 + net + self._wire_delay(call)
+        start = t0 + net + self._wire_delay(self._egress)
         span = SimSpan(callee, self._trace, self.rng.span_id(), client.span_id, "", KIND_SERVER,
                        start, start + self._ms(call.latency_ms * 0.3, call.sigma), STATUS_UNSET,
                        ())
         self._spans.append(span)
         self._finish_server(span, call, True, _GRPC_UNAVAILABLE)
-        client.end_ns = span.end_ns + net
+        client.end_ns = span.end_ns + net + self._wire_delay(self._delays(call))
         client.attributes = _client_attributes(call, True, _GRPC_UNAVAILABLE)
         client.status = STATUS_ERROR
         return client.end_ns
@@ -347,7 +358,9 @@ class RequestFactory:
         ]
         if len(statement) > 1:
             attrs.append(("db.collection.name", statement[1]))
-        end = t0 + int(self._ms(call.latency_ms, call.sigma) * factor)
+        # the request to the database leaves a delayed pod late, too
+        end = t0 + int(self._ms(call.latency_ms, call.sigma) * factor) \
+            + self._wire_delay(self._egress)
         span = SimSpan(pod, self._trace, self.rng.span_id(), parent, call.operation, KIND_CLIENT,
                        t0, end, STATUS_ERROR if failed else STATUS_UNSET, tuple(attrs))
         self._spans.append(span)

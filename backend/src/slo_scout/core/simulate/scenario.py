@@ -11,8 +11,9 @@ Incident windows are fractions of the run (``start``/``duration`` in 0..1) or se
 start (``start_s``/``duration_s``); the simulator resolves them once it knows the run's length.
 Kinds: ``error_burst`` (the operation fails at ``error_rate`` and, as a thrown exception does,
 skips the calls it had not made yet), ``latency_regression`` (its own work takes ``factor``
-times as long), ``network_delay`` (``delay_ms`` more on the wire into the service: the caller's
-client span grows, the service's server span does not).
+times as long), ``network_delay`` (``delay_ms`` more on what the service's pods send while
+serving the call, as a NetworkChaos delay on their egress: its responses and its own requests,
+so the caller's client span grows and the service's server span does not).
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ class Incident:
     duration_s: float | None = None
     error_rate: float = 0.5
     factor: float = 3.0
-    delay_ms: float = 100.0  # network_delay: added to the wire time of each call into the service
+    delay_ms: float = 100.0  # network_delay: added to each packet the service's pods send
 
     def window_s(self, run_s: float) -> tuple[float, float]:
         """The incident's [start, end) in seconds from the run's start."""
