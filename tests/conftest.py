@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from tests.fixtures.prometheus_history import prometheus_url  # noqa: F401  (session-wide)
 
 from slo_scout import speedups
 

@@ -1,7 +1,8 @@
 """``slo-scout analyze --prometheus-url``: the metric family comes from the team's Prometheus
 when ``--metrics`` does not name it; an unreachable server is a one-line error naming its URL.
 
-The server is the real Prometheus of the history tests, loaded with spanmetrics series.
+The server is the real Prometheus of the history tests, loaded with spanmetrics series
+(``tests/fixtures/prometheus_history.py``).
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from tests.api.analysis.test_history import PROMETHEUS, PROMTOOL, prometheus_url  # noqa: F401
 from tests.cli.test_analyze import shop_json  # noqa: F401
+from tests.fixtures.prometheus_history import PROMETHEUS, PROMTOOL
 from typer.testing import CliRunner
 
 from slo_scout.cli.main import app

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tests.api.analysis.test_history import PROMETHEUS, PROMTOOL, _prometheus
+from tests.fixtures.prometheus_history import PROMETHEUS, PROMTOOL, prometheus
 from typer.testing import CliRunner
 
 from slo_scout.cli.main import app
@@ -160,7 +160,7 @@ def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics",
                     str(work / "series.om"), str(work / "data")],
                    check=True, capture_output=True, timeout=300)
-    with _prometheus(work, "global:\n  scrape_interval: 1m\n") as url:
+    with prometheus(work, "global:\n  scrape_interval: 1m\n") as url:
         yield url
 
 

@@ -1,28 +1,32 @@
 """SLI history from a real Prometheus (Debian's package) loaded with known series: an analysis
 of a journey with one hour of stored statistics gets targets grounded in 30 days of history.
 
-The series are written as OpenMetrics, turned into TSDB blocks with ``promtool tsdb
-create-blocks-from openmetrics`` and served by ``prometheus`` on a free loopback port.
+The server and its series: ``tests/fixtures/prometheus_history.py`` (one for the whole run).
 """
 
 from __future__ import annotations
 
 import asyncio
-import shutil
-import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import httpx
 import pytest
 from tests.api.conftest import seed
 from tests.fixtures.control_plane import journey
+from tests.fixtures.prometheus_history import (
+    CALLS_PER_STEP,
+    END,
+    LABELS,
+    PROMETHEUS,
+    PROMTOOL,
+    STEP_S,
+    free_port,
+    prometheus,
+)
 
 from slo_scout.control.analysis import service as analysis
 from slo_scout.control.analysis.family import FROM_METADATA, FROM_NAMES, FamilyChoice, detect_sync
@@ -34,91 +38,9 @@ from slo_scout.db.engine import create_engine, session_factory
 from slo_scout.db.models import AnalysisResult
 from slo_scout.worker.loop import Worker
 
-PROMETHEUS, PROMTOOL = shutil.which("prometheus"), shutil.which("promtool")
-STEP_S = 600  # one sample every 10 minutes
-CALLS_PER_STEP = 6000  # 10 requests per second
-ERRORS_PER_STEP = 6  # 0.1 % errors
-# share of requests at or under each bucket boundary (milliseconds)
-FAST_SHARE = {"2": 0.0, "4": 0.0, "6": 0.0, "8": 0.0, "10": 0.0, "50": 0.5, "100": 0.99,
-              "200": 0.999, "400": 1.0, "800": 1.0, "1000": 1.0, "1400": 1.0, "2000": 1.0,
-              "5000": 1.0, "10000": 1.0, "15000": 1.0, "+Inf": 1.0}
-LABELS = ('service_name="shop-frontend",span_name="POST /checkout",'
-          'span_kind="SPAN_KIND_SERVER"')
-
 pytestmark = pytest.mark.skipif(
     PROMETHEUS is None or PROMTOOL is None, reason="prometheus and promtool are not installed"
 )
-
-
-def _end() -> datetime:
-    # blocks well before the server's head block, whatever the wall clock says
-    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    return now - timedelta(hours=3)
-
-
-def _openmetrics(end: datetime, days: int) -> str:
-    last = int(end.timestamp())
-    stamps = list(range(last - days * 86400, last + 1, STEP_S))
-    lines = ["# TYPE traces_span_metrics_calls counter"]
-    for code, per_step in (("STATUS_CODE_UNSET", CALLS_PER_STEP - ERRORS_PER_STEP),
-                           ("STATUS_CODE_ERROR", ERRORS_PER_STEP)):
-        lines += [f'traces_span_metrics_calls_total{{{LABELS},status_code="{code}"}} '
-                  f"{i * per_step} {ts}" for i, ts in enumerate(stamps)]
-    lines.append("# TYPE traces_span_metrics_duration_milliseconds histogram")
-    for le, share in FAST_SHARE.items():
-        lines += [f'traces_span_metrics_duration_milliseconds_bucket{{{LABELS},le="{le}"}} '
-                  f"{round(i * CALLS_PER_STEP * share)} {ts}" for i, ts in enumerate(stamps)]
-    lines += [f"traces_span_metrics_duration_milliseconds_count{{{LABELS}}} "
-              f"{i * CALLS_PER_STEP} {ts}" for i, ts in enumerate(stamps)]
-    lines += [f"traces_span_metrics_duration_milliseconds_sum{{{LABELS}}} "
-              f"{i * CALLS_PER_STEP * 40} {ts}" for i, ts in enumerate(stamps)]
-    return "\n".join(lines) + "\n# EOF\n"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _prometheus(work: Path, config: str) -> Iterator[str]:
-    (work / "prometheus.yml").write_text(config)
-    port = _free_port()
-    log = (work / "prometheus.log").open("wb")
-    server = subprocess.Popen(
-        [PROMETHEUS, f"--config.file={work / 'prometheus.yml'}",
-         f"--storage.tsdb.path={work / 'data'}", "--storage.tsdb.retention.time=3650d",
-         f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None:
-                raise RuntimeError((work / "prometheus.log").read_text()[-2000:])
-            time.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    work = tmp_path_factory.mktemp("prometheus")
-    (work / "series.om").write_text(_openmetrics(_end(), days=31))
-    subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics",
-                    str(work / "series.om"), str(work / "data")],
-                   check=True, capture_output=True, timeout=300)
-    with _prometheus(work, "global:\n  scrape_interval: 1m\n") as url:
-        yield url
 
 
 # What a collector's spanmetrics connector with `histogram.unit: s` exposes for Prometheus to
@@ -156,7 +78,7 @@ def scraping_prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterato
     config = ("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: collector\n"
               f"    static_configs:\n      - targets: ['127.0.0.1:{target.server_port}']\n")
     try:
-        with _prometheus(tmp_path_factory.mktemp("scraping"), config) as url:
+        with prometheus(tmp_path_factory.mktemp("scraping"), config) as url:
             for _ in range(300):  # until the first scrape has filled the metadata
                 if httpx.get(f"{url}/api/v1/metadata").json()["data"]:
                     break
@@ -168,7 +90,7 @@ def scraping_prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 def test_the_loaded_history_covers_the_lookback(prometheus_url: str) -> None:
-    end = _end()
+    end = END
     query = f"count_over_time(traces_span_metrics_calls_total{{{LABELS}}}[30d])"
     body = httpx.get(f"{prometheus_url}/api/v1/query",
                      params={"query": query, "time": end.timestamp()}).json()
@@ -184,7 +106,7 @@ def test_window_counts_are_the_events_of_each_window(prometheus_url: str) -> Non
                 f'sum(rate(traces_span_metrics_calls_total{{{LABELS},'
                 'status_code!="STATUS_CODE_ERROR"}[{{.window}}]))',
                 f"sum(rate(traces_span_metrics_calls_total{{{LABELS}}}[{{{{.window}}}}]))",
-                now=_end(), lookback_s=28 * 86400, windows=4)
+                now=END, lookback_s=28 * 86400, windows=4)
         finally:
             await history.close()
         return [(w.good, w.total) for w in windows]
@@ -198,7 +120,7 @@ def test_window_counts_are_the_events_of_each_window(prometheus_url: str) -> Non
 def test_an_analysis_gets_targets_grounded_in_the_servers_history(
     prometheus_url: str, migrated_url: str
 ) -> None:
-    end = _end()
+    end = END
     # one hour of stored statistics: alone, far too little to back a target
     seed(migrated_url, journeys=[journey(start=end - timedelta(hours=1), minutes=60,
                                          requests_per_minute=5)])
@@ -283,6 +205,6 @@ def test_the_family_and_its_unit_are_detected_from_the_metadata_of_scraped_metri
 
 
 def test_an_unreachable_server_is_an_error_that_names_its_url() -> None:
-    url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     with pytest.raises(HistoryError, match=f"cannot reach Prometheus at {url}"):
         asyncio.run(_detect(url))
