@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.api.analysis.test_history import _prometheus
 from tests.api.conftest import ADMIN_KEY, NOW, seed
 from tests.fixtures.control_plane import database_url, journey, migrated_url  # noqa: F401
 from tests.fixtures.postgres import postgres_server  # noqa: F401
+from tests.fixtures.prometheus_history import prometheus
 
 from slo_scout.api.app import create_app
 from slo_scout.settings import Settings
@@ -65,7 +65,7 @@ def loaded_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
     subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics",
                     str(work / "series.om"), str(work / "data")],
                    check=True, capture_output=True, timeout=300)
-    with _prometheus(work, "global:\n  scrape_interval: 1m\n") as url:
+    with prometheus(work, "global:\n  scrape_interval: 1m\n") as url:
         yield url, end
 
 
