@@ -2,7 +2,8 @@
 
 1. collector ingest: OTLP/HTTP protobuf requests of 1,000 spans into Kafka (tansu), spans/s;
 2. the Flink journey job (MiniCluster, parallelism 1, thread mode): the spans topic is filled
-   first with framed records (one trace of 20 spans each), then the job runs bounded until it
+   first with the records the collector writes for requests of 50 traces of 20 spans (one
+   bundle each, ``core.telemetry.wire``), then the job runs bounded until it
    has consumed them all; spans/s is timed from the moment the job reports RUNNING to its end
    (so the ~5 s of MiniCluster start are excluded, operator start-up is not), and divided by the
    one core the job's operators run on; and the same spans divided by the CPU seconds the job's
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 if TYPE_CHECKING:
-    from slo_scout.core.telemetry.wire import Fragment
+    from slo_scout.core.telemetry.wire import Bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 SPANS_PER_REQUEST = 1000
@@ -91,14 +92,15 @@ def _ingest(broker: Any, bodies: list[bytes]) -> float:
         stop_collector(collector)
 
 
-def _job_records(traces: int) -> list[Fragment]:
+def _job_records(traces: int) -> list[Bundle]:
+    """The records the collector writes for requests of 50 traces, on a one-partition topic."""
     from slo_scout.core.telemetry import decode_bytes
-    from slo_scout.core.telemetry.wire import encode_fragments
+    from slo_scout.core.telemetry.wire import BUNDLE_MAX_BYTES, encode_bundles, encode_fragments
 
-    out: list[Fragment] = []
+    out: list[Bundle] = []
     for seed in range(0, traces // 50):
-        body = _bodies_for(seed)
-        out.extend(encode_fragments(decode_bytes(body, source="bench", fmt="otlp-proto")))
+        spans = decode_bytes(_bodies_for(seed), source="bench", fmt="otlp-proto")
+        out.extend(encode_bundles(encode_fragments(spans), 1, BUNDLE_MAX_BYTES))
     return out
 
 
@@ -108,35 +110,38 @@ def _bodies_for(seed: int) -> bytes:
     return build_request(traces=50, spans_per_trace=20, seed=10_000 + seed).SerializeToString()
 
 
-async def _fill(bootstrap: str, topic: str, records: list[Fragment]) -> None:
+async def _fill(bootstrap: str, topic: str, records: list[Bundle]) -> None:
     from aiokafka import AIOKafkaProducer
 
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20,
                                 max_batch_size=1024 * 1024)
     await producer.start()
     try:
-        # Event time advances 10 ms a trace, so sessions close as the job reads, as live.
-        for i, f in enumerate(records):
-            await producer.send(topic, f.value, key=f.trace_id.encode(),
-                                timestamp_ms=1_700_000_000_000 + i * 10)
+        # Event time advances 10 ms a trace (500 ms a request), so sessions close as the job
+        # reads, as live.
+        for i, b in enumerate(records):
+            await producer.send(topic, b.value, partition=b.shard,
+                                timestamp_ms=1_700_000_000_000 + i * int(os.environ.get("PACE", "500")))
         await producer.flush()
     finally:
         await producer.stop()
 
 
-def core_ceiling(records: list[Fragment]) -> float:
-    """The job's per-trace core work without Flink or the database: decode the record,
-    assemble the trace, account it to its journey key (the catalog's per-key statistics)."""
+def core_ceiling(records: list[Bundle]) -> float:
+    """The job's per-trace core work without Flink or the database: split the record, decode
+    each fragment, assemble the trace, account it to its journey key (the catalog's per-key
+    statistics)."""
     from slo_scout.core.journeys import JourneyCatalog, assemble
-    from slo_scout.core.telemetry.wire import decode_fragment
+    from slo_scout.core.telemetry.wire import decode_fragment, record_fragments
 
     began = time.perf_counter()
     spans = 0
     catalog = JourneyCatalog()
-    for f in records:
-        trace_id, decoded = decode_fragment(f.value)
-        catalog.add(assemble(trace_id, decoded))
-        spans += len(decoded)
+    for b in records:
+        for fragment in record_fragments(b.value.decode()):
+            trace_id, decoded = decode_fragment(fragment)
+            catalog.add(assemble(trace_id, decoded))
+            spans += len(decoded)
     return spans / (time.perf_counter() - began)
 
 
@@ -153,7 +158,7 @@ def _children_cpu_s() -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def journey_job(broker: Any, records: list[Fragment], dsn: str) -> tuple[float, float, float]:
+def journey_job(broker: Any, records: list[Bundle], dsn: str) -> tuple[float, float, float]:
     """Spans/s from RUNNING to the end, spans per JVM CPU second, and when (epoch seconds)
     the job reported RUNNING."""
     from pyflink.common.job_client import JobClient  # noqa: F401 (PyFlink must be there)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordListTooLargeError
 
-from slo_scout.core.telemetry.wire import Fragment
+from slo_scout.core.telemetry.wire import BUNDLE_MAX_BYTES, Fragment, encode_bundles
 from slo_scout_collectors.metrics import CollectorMetrics
 from slo_scout_collectors.settings import CollectorSettings
 
@@ -44,6 +44,7 @@ class Record:
     key: bytes | None = None
     timestamp_ms: int | None = None
     headers: tuple[tuple[str, bytes], ...] = ()
+    partition: int | None = None  # None: Kafka's partitioner (by key)
 
 
 class KafkaPipeline:
@@ -94,7 +95,7 @@ class KafkaPipeline:
         began = time.perf_counter()
         try:
             futures = [
-                await self._producer.send(r.topic, r.value, key=r.key,
+                await self._producer.send(r.topic, r.value, key=r.key, partition=r.partition,
                                           timestamp_ms=r.timestamp_ms,
                                           headers=list(r.headers) or None)
                 for r in records
@@ -110,8 +111,19 @@ class KafkaPipeline:
         self.metrics.kafka_latency.observe(time.perf_counter() - began)
 
     async def send_spans(self, fragments: Sequence[Fragment]) -> None:
+        """The request's fragments as one bundle per partition (``core.telemetry.wire``): the
+        partition is the trace's shard, so every fragment of a trace meets one job subtask."""
+        assert self._producer is not None, "pipeline not started"
         topic = self.settings.topics.spans
-        records = [Record(topic, f.value, f.trace_id.encode(), f.timestamp_ms) for f in fragments]
+        try:
+            partitions = sorted(await asyncio.wait_for(self._producer.partitions_for(topic),
+                                                       self.settings.kafka_timeout_s))
+        except (KafkaError, TimeoutError) as exc:
+            raise KafkaUnavailable(f"no partitions of {topic}: {type(exc).__name__}") from exc
+        limit = min(self.settings.max_record_bytes, BUNDLE_MAX_BYTES)
+        records = [Record(topic, b.value, timestamp_ms=b.timestamp_ms,
+                          partition=partitions[b.shard])
+                   for b in encode_bundles(fragments, len(partitions), limit)]
         await self.send(records, sum(f.spans for f in fragments))
 
     async def send_payload(self, signal: str, payload: bytes, items: int, fmt: str) -> None:

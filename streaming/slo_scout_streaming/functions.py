@@ -1,45 +1,62 @@
 """The journey job's one Python operator (thread mode: it runs inside the TaskManager's JVM).
 
-``TraceSessions`` is keyed by trace id. Per trace it holds ONE value in Flink state: the event
-time at which the session closes (fixed width) followed by the trace's wire fragments, one a
-line. Each fragment re-arms an event-time timer at its timestamp + ``gap``; the timer that finds
-the stored deadline equal to its own time closes the trace, assembles it and appends it to an
-in-memory batch that is written to PostgreSQL when it is full or
-``flush_ms`` of processing time has passed.
+``TraceSessions`` is keyed by shard: a record is a bundle of trace fragments of one shard
+(``core.telemetry.wire``), so Flink's per-record work is paid once per bundle, not per trace.
+Per trace it holds one entry in a map state: the event time at which the session closes (fixed
+width) followed by the trace's wire fragments, one a line. A bundle's traces close at its
+timestamp + ``gap``; their ids are listed under that time (``closing``) and one event-time
+timer per distinct time fires it. The timer that finds a trace's stored deadline equal to its
+own time closes the trace, assembles it and appends it to an in-memory batch that is written to
+PostgreSQL when it is full or ``flush_ms`` of processing time has passed.
 
 Why the batch may live in memory although Flink does not checkpoint it: a closed trace keeps its
-state until a second timer, ``hold`` later in event time, finds it written (it forces
-the write when not). A checkpoint therefore holds every trace whose outcome is not surely in the
-database, with its timers; after a restore those traces are closed and written again, and the
-store's ledger (``stats_store``) drops the ones it already has. At least once from Flink, at most
-once from the ledger. docs/streaming.md has the whole argument.
+state until a second timer, ``hold`` later in event time (``releasing``), finds it written (it
+forces the write when not). A checkpoint therefore holds every trace whose outcome is not surely
+in the database, with its timers; after a restore those traces are closed and written again,
+and the store's ledger (``stats_store``) drops the ones it already has. At least once from
+Flink, at most once from the ledger. docs/streaming.md has the whole argument.
 
-Per trace that is: one key selection, per fragment one state read, one write and one timer, then
-two timer callbacks (close, release) with one read each and one clear; no second shuffle and no
-per-trace record downstream: only journeys stored for the first time leave the operator.
+State reads go through ``held``, this process's copy of what it wrote to the map state; only
+what a restore brought back is read from Flink. Per bundle that is one key selection, one
+``put_all``, one append to ``closing`` and one timer; per trace one map removal when released.
+A record that is a bare fragment (the format before bundles) is keyed by its trace id and goes
+through the same code as a bundle of one.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 
 from pyflink.common import Types
 from pyflink.datastream import TimeDomain
 from pyflink.datastream.functions import KeyedProcessFunction, RuntimeContext
-from pyflink.datastream.state import ValueStateDescriptor
+from pyflink.datastream.state import MapState, MapStateDescriptor
 
 from slo_scout import gc_tuning
 from slo_scout.control.journeys.recording import TraceBatch
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.journeys import Trace, assemble
 from slo_scout.core.telemetry.model import Span
-from slo_scout.core.telemetry.wire import decode_fragment
-from slo_scout_streaming.stats_store import StatsStore
+from slo_scout.core.telemetry.wire import TRACE_ID_LEN, decode_fragment, record_fragments
+from slo_scout_streaming.stats_store import JourneyInfo, StatsStore
 
 log = logging.getLogger(__name__)
 
 _DEADLINE = 20  # digits of the deadline (ms) in front of the fragments
+_IN_FLIGHT = 2  # batches handed to the writer and not yet written, at most
+
+
+@dataclass
+class _Shard:
+    """One key's bundles in the state: the next sequence number, and per bundle how many of
+    its fragments belong to traces still held."""
+
+    next_seq: int = 0
+    live: dict[int, int] = field(default_factory=dict)
 
 
 class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
@@ -53,9 +70,22 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
     def open(self, runtime_context: RuntimeContext) -> None:
         # The operator is one long decode-and-classify pass, as analyze is: same GC settings.
         self.gc_before = gc_tuning.tune()
-        self.trace = runtime_context.get_state(ValueStateDescriptor("trace", Types.STRING()))
+        # sequence number -> deadline + the record's fragments that were kept, one a line
+        self.bundles = runtime_context.get_map_state(
+            MapStateDescriptor("bundles", Types.LONG(), Types.STRING()))
+        # event time -> ids of the traces that close, or are released, then ("\n"-joined)
+        self.closing = runtime_context.get_map_state(
+            MapStateDescriptor("closing", Types.LONG(), Types.STRING()))
+        self.releasing = runtime_context.get_map_state(
+            MapStateDescriptor("releasing", Types.LONG(), Types.STRING()))
+        # What ``bundles`` holds, indexed in memory; a key's is read back once after a restore.
+        self.held: dict[str, str] = {}  # trace id -> its deadline and fragments
+        self.in_bundles: dict[str, list[int]] = {}  # trace id -> the bundles holding it
+        self.shards: dict[str, _Shard] = {}  # key -> its bundles
         self.closed = TraceBatch()  # closed traces, classified, not yet written
         self.pending: dict[str, str] = {}  # their held fragments, should one be needed again
+        # batches handed to the writer, oldest first, with their traces (as ``pending``)
+        self.writing: deque[tuple[Future[list[JourneyInfo]], dict[str, str]]] = deque()
         self.written: set[str] = set()  # written, state not yet released
         self.flush_at: int | None = None  # processing-time timer armed for the batch
         self.store = StatsStore(self.dsn, self.team, self.environment,
@@ -63,54 +93,139 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
         self.store.open()
 
     def close(self) -> None:
+        # Every trace of a bounded input was released (so written) by the final watermark;
+        # after a failure the write in flight is simply abandoned, as the restore redoes it.
         self.store.close()
         gc_tuning.restore(self.gc_before)
 
-    def process_element(self, value: str, ctx: KeyedProcessFunction.Context) -> Iterator[str]:
-        held = self.trace.value()
-        deadline = ctx.timestamp() + self.gap_ms
+    def _shard(self, key: str) -> _Shard:
+        shard = self.shards.get(key)
+        if shard is None:
+            # First sight of this key in this process: what a restore brought back (nothing
+            # on a fresh start), in arrival order.
+            shard = self.shards[key] = _Shard()
+            for seq, value in sorted(self.bundles.items()):
+                deadline = int(value[:_DEADLINE])
+                fragments = value[_DEADLINE:].split("\n")
+                for fragment in fragments:
+                    self._hold_fragment(fragment[:TRACE_ID_LEN], fragment, deadline, seq)
+                shard.live[seq] = len(fragments)
+                shard.next_seq = seq + 1
+        return shard
+
+    def _hold_fragment(self, trace_id: str, fragment: str, deadline: int, seq: int) -> None:
+        held = self.held.get(trace_id)
         if held is None:
-            self.trace.update(f"{deadline:0{_DEADLINE}d}{value}")
+            self.held[trace_id] = f"{deadline:0{_DEADLINE}d}{fragment}"
         else:
-            current = int(held[:_DEADLINE])
-            if current <= ctx.timer_service().current_watermark():
+            later = max(deadline, int(held[:_DEADLINE]))
+            self.held[trace_id] = f"{later:0{_DEADLINE}d}{held[_DEADLINE:]}\n{fragment}"
+        self.in_bundles.setdefault(trace_id, []).append(seq)
+
+    def _release(self, key: str, shard: _Shard, trace_id: str) -> None:
+        """Forgets a written trace; a bundle none of whose traces is held any more leaves the
+        state."""
+        self.held.pop(trace_id, None)
+        for seq in self.in_bundles.pop(trace_id, ()):
+            left = shard.live[seq] - 1
+            if left:
+                shard.live[seq] = left
+            else:
+                del shard.live[seq]
+                self.bundles.remove(seq)
+        if not shard.live:
+            del self.shards[key]  # bare fragments make a key per trace: keep none idle
+
+    def process_element(self, value: str, ctx: KeyedProcessFunction.Context) -> Iterator[str]:
+        yield from self._settle()
+        shard = self._shard(ctx.get_current_key())
+        deadline = ctx.timestamp() + self.gap_ms
+        watermark = ctx.timer_service().current_watermark()
+        kept: list[str] = []
+        listed: list[str] = []  # traces that now close at ``deadline``
+        for fragment in record_fragments(value):
+            trace_id = fragment[:TRACE_ID_LEN]
+            held = self.held.get(trace_id)
+            current = -1 if held is None else int(held[:_DEADLINE])
+            if held is not None and current <= watermark:
                 # Closed already and counted: a second session of this trace id would be
                 # dropped by the ledger anyway, so its late spans are dropped here.
-                return iter(())
-            deadline = max(deadline, current)
-            self.trace.update(f"{deadline:0{_DEADLINE}d}{held[_DEADLINE:]}\n{value}")
-        ctx.timer_service().register_event_time_timer(deadline)
-        return iter(())
+                continue
+            if deadline > current:  # else listed already, at its later deadline
+                listed.append(trace_id)
+            self._hold_fragment(trace_id, fragment, deadline, shard.next_seq)
+            kept.append(fragment)
+        if not kept:
+            return
+        seq = shard.next_seq
+        shard.next_seq += 1
+        shard.live[seq] = len(kept)
+        self.bundles.put(seq, f"{deadline:0{_DEADLINE}d}" + "\n".join(kept))
+        if listed:
+            self._list(self.closing, deadline, listed)
+            ctx.timer_service().register_event_time_timer(deadline)
+
+    @staticmethod
+    def _list(state: MapState, at: int, trace_ids: list[str]) -> None:
+        before = state.get(at)
+        joined = "\n".join(trace_ids)
+        state.put(at, joined if before is None else f"{before}\n{joined}")
 
     def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext) -> Iterator[str]:
+        yield from self._settle()
         if ctx.time_domain() == TimeDomain.PROCESSING_TIME:
             self.flush_at = None
             yield from self._flush()
             return
-        held = self.trace.value()
-        if held is None:
-            return
-        deadline = int(held[:_DEADLINE])
-        trace_id = ctx.get_current_key()
-        if timestamp < deadline:
-            return  # a timer of an earlier deadline, superseded by a later fragment
-        if timestamp == deadline:  # the session closes
-            self._close(trace_id, held, ctx)
-            ctx.timer_service().register_event_time_timer(deadline + self.hold_ms)
-        elif trace_id in self.written:
-            self.written.discard(trace_id)
-            self.trace.clear()
-        elif trace_id in self.pending:  # held long enough: write it now, then release
-            yield from self._flush()
-            self.written.discard(trace_id)
-            self.trace.clear()
-        else:
-            # Closed before the restore this process started from: close it again and give
-            # the batch one more hold to take it (one transaction per such trace is too slow).
-            self._close(trace_id, held, ctx)
-            ctx.timer_service().register_event_time_timer(timestamp + self.hold_ms)
+        key = ctx.get_current_key()
+        shard = self._shard(key)
+        closing = self.closing.get(timestamp)
+        if closing is not None:
+            self.closing.remove(timestamp)
+            closed = [trace_id for trace_id in dict.fromkeys(closing.split("\n"))
+                      if self._close_at(trace_id, timestamp, ctx)]
+            self._hold(closed, timestamp, ctx)
+        releasing = self.releasing.get(timestamp)
+        if releasing is not None:
+            self.releasing.remove(timestamp)
+            trace_ids = releasing.split("\n")
+            # Held long enough: write them now (and wait), then release.
+            if any(trace_id in self.pending for trace_id in trace_ids):
+                yield from self._flush()
+            if self.writing and any(trace_id not in self.written for trace_id in trace_ids):
+                yield from self._settle(keep=0)
+            again = []
+            for trace_id in trace_ids:
+                if trace_id in self.written:
+                    self.written.discard(trace_id)
+                    self._release(key, shard, trace_id)
+                else:
+                    # Closed before the restore this process started from: close it again and
+                    # give the batch one more hold to take it (one transaction per such trace is
+                    # too slow).
+                    held = self.held.get(trace_id)
+                    if held is not None:
+                        self._close(trace_id, held, ctx)
+                        again.append(trace_id)
+            self._hold(again, timestamp, ctx)
         if len(self.pending) >= self.batch:
             yield from self._flush()
+
+    def _close_at(self, trace_id: str, timestamp: int,
+                  ctx: KeyedProcessFunction.OnTimerContext) -> bool:
+        """Closes the trace if its session ends at ``timestamp`` (a later fragment may have
+        moved it on); whether it now waits for its release."""
+        held = self.held.get(trace_id)
+        if held is None or int(held[:_DEADLINE]) != timestamp:
+            return False
+        self._close(trace_id, held, ctx)
+        return True
+
+    def _hold(self, trace_ids: list[str], timestamp: int,
+              ctx: KeyedProcessFunction.OnTimerContext) -> None:
+        if trace_ids:
+            self._list(self.releasing, timestamp + self.hold_ms, trace_ids)
+            ctx.timer_service().register_event_time_timer(timestamp + self.hold_ms)
 
     @staticmethod
     def _spans(trace_id: str, held: str) -> list[Span]:
@@ -139,12 +254,25 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
             ctx.timer_service().register_processing_time_timer(self.flush_at)
 
     def _flush(self) -> Iterator[str]:
+        """Hands the batch to the writer (which writes one batch at a time, in order); waits
+        first while ``_IN_FLIGHT`` batches are queued, which bounds the memory they take."""
         if not self.pending:
             return
+        yield from self._settle(keep=_IN_FLIGHT - 1)
         held = self.pending
-        created = self.store.write_batch(
-            self.closed, lambda ids: [self._assemble(i, held[i]) for i in ids if i in held])
+        self.writing.append((self.store.submit(
+            self.closed, lambda ids: [self._assemble(i, held[i]) for i in ids if i in held]),
+            held))
         self.closed, self.pending = TraceBatch(), {}
-        self.written.update(held)
-        for info in created:
-            yield info.dumps()
+
+    def _settle(self, keep: int | None = None) -> Iterator[str]:
+        """Takes the outcomes of the writes that ended, oldest first, and waits for more while
+        over ``keep`` are in flight: their traces may be released, their new journeys leave; a
+        write that failed fails the operator here."""
+        while self.writing and (self.writing[0][0].done()
+                                or (keep is not None and len(self.writing) > keep)):
+            future, held = self.writing.popleft()
+            created = future.result()
+            self.written.update(held)
+            for info in created:
+                yield info.dumps()

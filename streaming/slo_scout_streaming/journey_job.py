@@ -99,6 +99,7 @@ def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
         KafkaSource,
     )
 
+    from slo_scout.core.telemetry.wire import record_key
     from slo_scout_streaming.functions import TraceSessions
 
     conf = Configuration()
@@ -141,7 +142,8 @@ def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
     spans = env.from_source(builder.build(), watermarks, "spans").uid("spans-source")
     # One keyed operator does it all (sessions, core, batched idempotent writes): a second
     # shuffle into a separate writer cost a Python record and four state operations per trace.
-    new_journeys = (spans.key_by(lambda v: v[:32], key_type=Types.STRING())
+    # Keyed by shard: a bundle's traces share one (wire.py).
+    new_journeys = (spans.key_by(record_key, key_type=Types.STRING())
                     .process(TraceSessions(int(settings.session_gap_s * 1000),
                                            int(settings.write_hold_s * 1000),
                                            settings.database_dsn, settings.team,
@@ -149,7 +151,7 @@ def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
                                            settings.write_flush_ms,
                                            retention_days=settings.stats_retention_days),
                              output_type=Types.STRING())
-                    .uid("trace-sessions-v2").name("trace sessions and journey stats"))
+                    .uid("trace-sessions-v3").name("trace sessions and journey stats"))
     sink = (KafkaSink.builder()
             .set_bootstrap_servers(settings.bootstrap_servers)
             .set_record_serializer(KafkaRecordSerializationSchema.builder()

@@ -11,10 +11,12 @@ docs/streaming.md has the argument. Traces older than the retention are refused,
 refuses them (``refused`` counts them, each batch's are logged): the retention pass would drop
 their statistics.
 
-The control layer is asynchronous (it is the API's too); the writer runs it on an event loop of
-its own, in the operator's thread. A lost or refused database connection is retried with
-exponential backoff for up to ``retry_s`` before the batch fails (and Flink restarts the job
-from its checkpoint, which loses nothing either).
+The control layer is asynchronous (it is the API's too); the writer runs it on an event loop in
+a thread of its own, so the operator goes on closing traces while PostgreSQL works on the last
+batch (:meth:`StatsStore.submit`; waiting for the database was a fifth of the operator's time).
+A lost or refused database connection is retried with exponential backoff for up to ``retry_s``
+before the batch fails (and Flink restarts the job from its checkpoint, which loses nothing
+either).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -81,6 +85,8 @@ class StatsStore:
         self.retention = timedelta(days=retention_days) if retention_days else None
         self.refused = 0  # traces refused as older than the retention, since open
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._one_at_a_time = asyncio.Lock()  # batches are written in the order handed over
         self._engine: Any = None
         self._sessions: Any = None
 
@@ -90,28 +96,47 @@ class StatsStore:
         self._loop = asyncio.new_event_loop()
         self._engine = create_engine(async_url(self.dsn), pool_size=1, max_overflow=0)
         self._sessions = session_factory(self._engine)
+        self._thread = threading.Thread(target=self._loop.run_forever,
+                                        name="journey-stats-writer", daemon=True)
+        self._thread.start()
 
     def close(self) -> None:
-        if self._loop is not None:
-            if self._engine is not None:
-                self._loop.run_until_complete(self._engine.dispose())
-            self._loop.close()
-            self._loop = None
+        loop, self._loop = self._loop, None
+        if loop is None:
+            return
+        if self._engine is not None:
+            asyncio.run_coroutine_threadsafe(self._engine.dispose(), loop).result()
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join()
+        loop.close()
+
+    def submit(self, batch: TraceBatch, traces_of: TracesOf) -> Future[list[JourneyInfo]]:
+        """Starts storing a classified batch (``traces_of`` gives its traces again, should some
+        have been counted before, and is called in the writer's thread); the future gives the
+        journeys stored for the first time, or the error that ended the retries."""
+        assert self._loop is not None, "store not open"
+        return asyncio.run_coroutine_threadsafe(self._retrying(batch, traces_of), self._loop)
 
     def write_batch(self, batch: TraceBatch, traces_of: TracesOf) -> list[JourneyInfo]:
-        """Stores a classified batch (``traces_of`` gives its traces again, should some have
-        been counted before); returns the journeys stored for the first time."""
-        assert self._loop is not None
+        """:meth:`submit`, waiting for the outcome."""
+        return self.submit(batch, traces_of).result()
+
+    async def _retrying(self, batch: TraceBatch, traces_of: TracesOf) -> list[JourneyInfo]:
+        async with self._one_at_a_time:
+            return await self._retry(batch, traces_of)
+
+    async def _retry(self, batch: TraceBatch, traces_of: TracesOf) -> list[JourneyInfo]:
         delay, deadline = 0.5, time.monotonic() + self.retry_s
         while True:
             try:
-                return self._loop.run_until_complete(self._write(batch, traces_of))
+                return await self._write(batch, traces_of)
             except Exception as exc:
                 if not _transient(exc) or time.monotonic() + delay > deadline:
                     raise
                 log.warning("journey stats write failed (%s: %s); retrying in %.1f s",
                             type(exc).__name__, exc, delay)
-                time.sleep(delay)
+                await asyncio.sleep(delay)
                 delay = min(delay * 2, 15.0)
 
     async def _write(self, batch: TraceBatch, traces_of: TracesOf) -> list[JourneyInfo]:
