@@ -65,7 +65,7 @@ class PipelineSettings(BaseSettings):
     stats_retention_days: int = Field(default=90, validation_alias=AliasChoices(
         "SLO_SCOUT_PIPELINE_STATS_RETENTION_DAYS", "SLO_SCOUT_STATS_RETENTION_DAYS",
         "stats_retention_days"))
-    write_batch: int = 500
+    write_batch: int = 2000
     write_flush_ms: int = 1000
     # A closed trace keeps its state this much longer in event time, until its outcome is
     # written (the batch is written early when it is not): what makes the in-memory batch safe.

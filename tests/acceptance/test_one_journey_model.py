@@ -35,7 +35,7 @@ from slo_scout.api.app import create_app
 from slo_scout.core.simulate import encode
 from slo_scout.core.telemetry import decode_stream
 from slo_scout.core.telemetry.model import Span
-from slo_scout.core.telemetry.wire import Fragment, encode_fragments
+from slo_scout.core.telemetry.wire import BUNDLE_MAX_BYTES, encode_bundles, encode_fragments
 from slo_scout.db.migrate import upgrade
 from slo_scout.settings import Settings
 
@@ -100,23 +100,28 @@ def _by_api(uploads: list[bytes], url: str) -> tuple[dict[str, tuple[Any, ...]],
         f"{f['service']} {f['operation']}": (f["traces"], f["spans"]) for f in fragments}
 
 
-def _produce(bootstrap: str, topic: str, spans: list[Span]) -> None:
+def _produce(bootstrap: str, topic: str, spans: list[Span], partitions: int) -> None:
     from aiokafka import AIOKafkaProducer
 
     async def go() -> None:
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
         await producer.start()
         try:
-            # Two records per trace (the spans of each half), one after the other, as two
-            # collector requests send them: event time moves forward as it does live.
-            by_trace: dict[str, list[Fragment]] = {}
-            for part in range(2):
-                for fragment in encode_fragments(spans[part::2]):
-                    by_trace.setdefault(fragment.trace_id, []).append(fragment)
-            for fragments in by_trace.values():
-                for fragment in fragments:
-                    await producer.send(topic, fragment.value, key=fragment.trace_id.encode(),
-                                        timestamp_ms=fragment.timestamp_ms)
+            # Every trace in two requests (the spans of each half), 25 traces a request pair,
+            # as the collector writes them: a bundle per partition and request, so a trace's
+            # halves travel in two bundles. Event time moves forward as it does live.
+            by_trace: dict[str, list[Span]] = {}
+            for span in spans:
+                by_trace.setdefault(span.trace_id, []).append(span)
+            traces = list(by_trace.values())
+            for start in range(0, len(traces), 25):
+                group = traces[start:start + 25]
+                for part in range(2):
+                    request = [s for trace in group for s in trace[part::2]]
+                    for b in encode_bundles(encode_fragments(request), partitions,
+                                            BUNDLE_MAX_BYTES):
+                        await producer.send(topic, b.value, partition=b.shard,
+                                            timestamp_ms=b.timestamp_ms)
             await producer.flush()
         finally:
             await producer.stop()
@@ -133,7 +138,7 @@ def _by_flink(spans: list[Span], broker: Broker, url: str, folder: Path
     from slo_scout.core.journeys.sketch_codec import sketch_quantiles
 
     topic = broker.topic("spans", partitions=4)
-    _produce(broker.bootstrap, topic, spans)
+    _produce(broker.bootstrap, topic, spans, 4)
     broker.seal(topic)
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
     run(PipelineSettings(

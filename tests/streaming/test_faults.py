@@ -26,7 +26,7 @@ from tests.fixtures.postgres import PostgresServer
 from tests.streaming.flink import JARS, need_flink
 
 from slo_scout.core.telemetry.model import Span
-from slo_scout.core.telemetry.wire import encode_fragments
+from slo_scout.core.telemetry.wire import BUNDLE_MAX_BYTES, encode_bundles, encode_fragments
 from slo_scout.db.migrate import upgrade
 
 pytestmark = pytest.mark.slow
@@ -213,6 +213,7 @@ def _trace(i: int) -> list[Span]:
 
 
 def _produce(bootstrap: str, topic: str, traces: range, pause_s: float) -> None:
+    """Requests of 40 traces, as the collector writes them (one bundle each: one partition)."""
     from aiokafka import AIOKafkaProducer
 
     async def go() -> None:
@@ -220,10 +221,11 @@ def _produce(bootstrap: str, topic: str, traces: range, pause_s: float) -> None:
         await producer.start()
         try:
             for chunk in range(traces.start, traces.stop, 40):
-                for i in range(chunk, min(chunk + 40, traces.stop)):
-                    for f in encode_fragments(_trace(i)):
-                        await producer.send(topic, f.value, key=f.trace_id.encode(),
-                                            timestamp_ms=f.timestamp_ms)
+                fragments = [f for i in range(chunk, min(chunk + 40, traces.stop))
+                             for f in encode_fragments(_trace(i))]
+                for b in encode_bundles(fragments, 1, BUNDLE_MAX_BYTES):
+                    await producer.send(topic, b.value, partition=b.shard,
+                                        timestamp_ms=b.timestamp_ms)
                 await producer.flush()
                 await asyncio.sleep(pause_s)
         finally:
