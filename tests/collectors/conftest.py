@@ -27,9 +27,10 @@ class Collector:
         return f"http://127.0.0.1:{self.http_port}"
 
 
-def start_collector(broker: Broker, **overrides: str) -> Collector:
+def start_collector(broker: Broker, *, spans_partitions: int = 4,
+                    **overrides: str) -> Collector:
     topics = {
-        "spans": broker.topic("spans"),
+        "spans": broker.topic("spans", partitions=spans_partitions),
         "metrics": broker.topic("metrics", partitions=1),
         "logs": broker.topic("logs", partitions=1),
         "dead_letter": broker.topic("dlq", partitions=1),

@@ -17,7 +17,7 @@ def _export(c: Collector, req: trace_service_pb2.ExportTraceServiceRequest
         return stub.Export(req, timeout=30)
 
 
-def test_grpc_spans_are_acknowledged_and_arrive_one_record_per_trace(
+def test_grpc_spans_are_acknowledged_and_arrive_one_fragment_per_trace(
     kafka_broker: Broker, collector: Collector
 ) -> None:
     answer = _export(collector, build_request(traces=3, spans_per_trace=4, seed=301))

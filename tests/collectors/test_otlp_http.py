@@ -11,10 +11,8 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 from tests.collectors.conftest import Collector, start_collector, stop_collector
-from tests.collectors.topics import read_topic
+from tests.collectors.topics import read_fragments, read_topic, span_fragments
 from tests.fixtures.kafka import Broker
-
-from slo_scout.core.telemetry.wire import decode_fragment
 
 PROTO = {"content-type": "application/x-protobuf"}
 
@@ -39,16 +37,20 @@ def build_request(traces: int, spans_per_trace: int, *, service: str = "shop",
     return req
 
 
-def spans_in(broker: Broker, topic: str, expect_records: int) -> dict[str, int]:
+def spans_in(broker: Broker, topic: str, traces: int) -> dict[str, int]:
+    """Spans per trace on ``topic``, read until the fragments of ``traces`` traces arrived."""
+    records = read_fragments(broker.bootstrap, topic, traces)
+    for record in records:
+        # a bundle names its shard, and the shard is the partition it was written to
+        assert record.key is None
+        assert record.value.startswith(f"@{record.partition}\n".encode())
     per_trace: dict[str, int] = {}
-    for record in read_topic(broker.bootstrap, topic, expect_records):
-        trace_id, spans = decode_fragment(record.value)
-        assert record.key == trace_id.encode()
+    for trace_id, spans in span_fragments(records):
         per_trace[trace_id] = per_trace.get(trace_id, 0) + len(spans)
     return per_trace
 
 
-def test_protobuf_spans_arrive_in_kafka_one_record_per_trace(
+def test_protobuf_spans_arrive_in_kafka_one_fragment_per_trace(
     kafka_broker: Broker, collector: Collector
 ) -> None:
     body = build_request(traces=5, spans_per_trace=20, seed=1).SerializeToString()

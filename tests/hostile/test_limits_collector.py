@@ -22,7 +22,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_serv
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 from tests.collectors.conftest import Collector, start_collector, stop_collector
-from tests.collectors.topics import read_topic
+from tests.collectors.topics import read_topic, span_fragments
 from tests.fixtures.hostile_processes import (
     BODY_TIMEOUT_S,
     HEADER_TIMEOUT_S,
@@ -34,8 +34,6 @@ from tests.fixtures.hostile_processes import (
     slow_connection,
 )
 from tests.fixtures.kafka import Broker, kafka_broker  # noqa: F401
-
-from slo_scout.core.telemetry.wire import decode_fragment
 
 BOUND = 128 * MIB
 _TRACES = itertools.count(1)
@@ -72,7 +70,7 @@ def _good_spans_arrive(c: Collector, broker: Broker, service: str) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         records = read_topic(broker.bootstrap, c.spans_topic, 10_000, timeout=1)
-        if any(decode_fragment(r.value)[0] == trace_id for r in records):
+        if any(seen == trace_id for seen, _ in span_fragments(records)):
             return
     raise AssertionError(f"trace {trace_id} of {service} never reached {c.spans_topic}")
 

@@ -18,7 +18,7 @@ from google.rpc import status_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 from tests.builders import START_NS, otlp_request, span
 from tests.collectors.conftest import Collector, start_collector, stop_collector
-from tests.collectors.topics import read_topic
+from tests.collectors.topics import read_fragments, read_topic, span_fragments
 from tests.fixtures.hostile_records import MIB, PeakRss, good_span, late_span, otlp_json
 from tests.fixtures.kafka import Broker, kafka_broker  # noqa: F401
 
@@ -40,7 +40,8 @@ def collector(kafka_broker: Broker) -> Iterator[Collector]:  # noqa: F811
 
 
 def _trace_ids(broker: Broker, topic: str, expect: int) -> set[str]:
-    return {r.key.decode() for r in read_topic(broker.bootstrap, topic, expect, timeout=20)}
+    records = read_fragments(broker.bootstrap, topic, expect, timeout=20)
+    return {trace_id for trace_id, _ in span_fragments(records)}
 
 
 def _still_serving(c: Collector) -> None:
