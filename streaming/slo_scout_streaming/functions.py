@@ -2,12 +2,18 @@
 
 ``TraceSessions`` is keyed by shard: a record is a bundle of trace fragments of one shard
 (``core.telemetry.wire``), so Flink's per-record work is paid once per bundle, not per trace.
-Per trace it holds one entry in a map state: the event time at which the session closes (fixed
-width) followed by the trace's wire fragments, one a line. A bundle's traces close at its
-timestamp + ``gap``; their ids are listed under that time (``closing``) and one event-time
-timer per distinct time fires it. The timer that finds a trace's stored deadline equal to its
-own time closes the trace, assembles it and appends it to an in-memory batch that is written to
-PostgreSQL when it is full or ``flush_ms`` of processing time has passed.
+Per key it holds the bundles in a map state (sequence number -> the bundle's deadline, fixed
+width, and its fragments, one a line), indexed in memory by trace (``_Shard``): a trace's
+deadline and fragments, and the bundles holding it. The index is read back from the state the
+first time a key is seen after a restore, so no per-trace state access crosses into the JVM:
+per bundle one key selection, one ``put``, one append to ``closing`` and one timer, and one
+``remove`` once none of its traces is held.
+
+A bundle's traces close at its timestamp + ``gap``; their ids are listed under that time
+(``closing``) and one event-time timer per distinct time fires it. The timer that finds a
+trace's deadline equal to its own time closes the trace, assembles it and appends it to an
+in-memory batch, handed to the writer (a thread of its own, ``stats_store``) when it is full or
+``flush_ms`` of processing time has passed.
 
 Why the batch may live in memory although Flink does not checkpoint it: a closed trace keeps its
 state until a second timer, ``hold`` later in event time (``releasing``), finds it written (it
@@ -16,9 +22,6 @@ in the database, with its timers; after a restore those traces are closed and wr
 and the store's ledger (``stats_store``) drops the ones it already has. At least once from
 Flink, at most once from the ledger. docs/streaming.md has the whole argument.
 
-State reads go through ``held``, this process's copy of what it wrote to the map state; only
-what a restore brought back is read from Flink. Per bundle that is one key selection, one
-``put_all``, one append to ``closing`` and one timer; per trace one map removal when released.
 A record that is a bare fragment (the format before bundles) is keyed by its trace id and goes
 through the same code as a bundle of one.
 """
@@ -52,11 +55,25 @@ _IN_FLIGHT = 2  # batches handed to the writer and not yet written, at most
 
 @dataclass
 class _Shard:
-    """One key's bundles in the state: the next sequence number, and per bundle how many of
-    its fragments belong to traces still held."""
+    """One key's bundles in the state, indexed: the next sequence number; per bundle how many
+    of its fragments belong to traces still held; per trace its deadline and fragments, and the
+    bundles holding it. Per key, not per operator: a trace id seen under two keys (bare
+    fragments beside bundles, while an upgrade is under way) is two sessions, as it would be in
+    Flink's state, and the ledger keeps the first."""
 
     next_seq: int = 0
     live: dict[int, int] = field(default_factory=dict)
+    held: dict[str, str] = field(default_factory=dict)
+    in_bundles: dict[str, list[int]] = field(default_factory=dict)
+
+    def hold(self, trace_id: str, fragment: str, deadline: int, seq: int) -> None:
+        held = self.held.get(trace_id)
+        if held is None:
+            self.held[trace_id] = f"{deadline:0{_DEADLINE}d}{fragment}"
+        else:
+            later = max(deadline, int(held[:_DEADLINE]))
+            self.held[trace_id] = f"{later:0{_DEADLINE}d}{held[_DEADLINE:]}\n{fragment}"
+        self.in_bundles.setdefault(trace_id, []).append(seq)
 
 
 class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
@@ -79,9 +96,7 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
         self.releasing = runtime_context.get_map_state(
             MapStateDescriptor("releasing", Types.LONG(), Types.STRING()))
         # What ``bundles`` holds, indexed in memory; a key's is read back once after a restore.
-        self.held: dict[str, str] = {}  # trace id -> its deadline and fragments
-        self.in_bundles: dict[str, list[int]] = {}  # trace id -> the bundles holding it
-        self.shards: dict[str, _Shard] = {}  # key -> its bundles
+        self.shards: dict[str, _Shard] = {}
         self.closed = TraceBatch()  # closed traces, classified, not yet written
         self.pending: dict[str, str] = {}  # their held fragments, should one be needed again
         # batches handed to the writer, oldest first, with their traces (as ``pending``)
@@ -108,25 +123,16 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
                 deadline = int(value[:_DEADLINE])
                 fragments = value[_DEADLINE:].split("\n")
                 for fragment in fragments:
-                    self._hold_fragment(fragment[:TRACE_ID_LEN], fragment, deadline, seq)
+                    shard.hold(fragment[:TRACE_ID_LEN], fragment, deadline, seq)
                 shard.live[seq] = len(fragments)
                 shard.next_seq = seq + 1
         return shard
 
-    def _hold_fragment(self, trace_id: str, fragment: str, deadline: int, seq: int) -> None:
-        held = self.held.get(trace_id)
-        if held is None:
-            self.held[trace_id] = f"{deadline:0{_DEADLINE}d}{fragment}"
-        else:
-            later = max(deadline, int(held[:_DEADLINE]))
-            self.held[trace_id] = f"{later:0{_DEADLINE}d}{held[_DEADLINE:]}\n{fragment}"
-        self.in_bundles.setdefault(trace_id, []).append(seq)
-
     def _release(self, key: str, shard: _Shard, trace_id: str) -> None:
         """Forgets a written trace; a bundle none of whose traces is held any more leaves the
         state."""
-        self.held.pop(trace_id, None)
-        for seq in self.in_bundles.pop(trace_id, ()):
+        shard.held.pop(trace_id, None)
+        for seq in shard.in_bundles.pop(trace_id, ()):
             left = shard.live[seq] - 1
             if left:
                 shard.live[seq] = left
@@ -145,7 +151,7 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
         listed: list[str] = []  # traces that now close at ``deadline``
         for fragment in record_fragments(value):
             trace_id = fragment[:TRACE_ID_LEN]
-            held = self.held.get(trace_id)
+            held = shard.held.get(trace_id)
             current = -1 if held is None else int(held[:_DEADLINE])
             if held is not None and current <= watermark:
                 # Closed already and counted: a second session of this trace id would be
@@ -153,7 +159,7 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
                 continue
             if deadline > current:  # else listed already, at its later deadline
                 listed.append(trace_id)
-            self._hold_fragment(trace_id, fragment, deadline, shard.next_seq)
+            shard.hold(trace_id, fragment, deadline, shard.next_seq)
             kept.append(fragment)
         if not kept:
             return
@@ -183,7 +189,7 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
         if closing is not None:
             self.closing.remove(timestamp)
             closed = [trace_id for trace_id in dict.fromkeys(closing.split("\n"))
-                      if self._close_at(trace_id, timestamp, ctx)]
+                      if self._close_at(shard, trace_id, timestamp, ctx)]
             self._hold(closed, timestamp, ctx)
         releasing = self.releasing.get(timestamp)
         if releasing is not None:
@@ -203,7 +209,7 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
                     # Closed before the restore this process started from: close it again and
                     # give the batch one more hold to take it (one transaction per such trace is
                     # too slow).
-                    held = self.held.get(trace_id)
+                    held = shard.held.get(trace_id)
                     if held is not None:
                         self._close(trace_id, held, ctx)
                         again.append(trace_id)
@@ -211,11 +217,11 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
         if len(self.pending) >= self.batch:
             yield from self._flush()
 
-    def _close_at(self, trace_id: str, timestamp: int,
+    def _close_at(self, shard: _Shard, trace_id: str, timestamp: int,
                   ctx: KeyedProcessFunction.OnTimerContext) -> bool:
         """Closes the trace if its session ends at ``timestamp`` (a later fragment may have
         moved it on); whether it now waits for its release."""
-        held = self.held.get(trace_id)
+        held = shard.held.get(trace_id)
         if held is None or int(held[:_DEADLINE]) != timestamp:
             return False
         self._close(trace_id, held, ctx)

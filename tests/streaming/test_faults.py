@@ -212,8 +212,9 @@ def _trace(i: int) -> list[Span]:
                  start + 1_000_000, start + 8_000_000, attributes={"db.system": "postgresql"})]
 
 
-def _produce(bootstrap: str, topic: str, traces: range, pause_s: float) -> None:
-    """Requests of 40 traces, as the collector writes them (one bundle each: one partition)."""
+def _produce(bootstrap: str, topic: str, traces: range, pause_s: float,
+             partition: int = 0) -> None:
+    """Requests of 40 traces, as the collector writes them: one bundle each, to ``partition``."""
     from aiokafka import AIOKafkaProducer
 
     async def go() -> None:
@@ -224,7 +225,7 @@ def _produce(bootstrap: str, topic: str, traces: range, pause_s: float) -> None:
                 fragments = [f for i in range(chunk, min(chunk + 40, traces.stop))
                              for f in encode_fragments(_trace(i))]
                 for b in encode_bundles(fragments, 1, BUNDLE_MAX_BYTES):
-                    await producer.send(topic, b.value, partition=b.shard,
+                    await producer.send(topic, b.value, partition=partition,
                                         timestamp_ms=b.timestamp_ms)
                 await producer.flush()
                 await asyncio.sleep(pause_s)
@@ -367,6 +368,10 @@ def test_one_idle_partition_does_not_hold_back_the_traces_of_the_others(
         # Partitions 0 to 2 carry the traffic; partition 3 never gets a record.
         for p in range(3):
             _produce_to(kafka_broker.bootstrap, topic, range(p * 100, p * 100 + 100), p)
+            # An upgrade under way: 20 of these traces again, as one bundle of a new collector
+            # (keyed by shard, where the bare fragments were keyed by trace id): two sessions
+            # of one trace id in the job, counted once.
+            _produce(kafka_broker.bootstrap, topic, range(p * 100, p * 100 + 20), 0, p)
             # A trace an hour later moves this partition's watermark past every session.
             _produce_to(kafka_broker.bootstrap, topic, range(10_000 + p, 10_001 + p), p, HOUR_MS)
         # Without idleness the watermark (the least over the 4 partitions) never moves and
