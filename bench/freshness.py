@@ -284,8 +284,9 @@ async def _drive(args: argparse.Namespace, url: str, ledger: Ledger, job: subpro
 
     with psycopg.connect(ledger.dsn) as conn:
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
-    assert row is not None
-    postmaster = _stat(int(row[0]))[1]  # a backend's parent
+        assert row is not None
+        # A backend's parent, read while the backend lives: it exits with the connection.
+        postmaster = _stat(int(row[0]))[1]
 
     traffic = Traffic(url, args.rate / 10, watch=ledger.watch)
     poller = asyncio.create_task(ledger.run())
@@ -394,7 +395,7 @@ def report(args: argparse.Namespace, traffic: Traffic, measured_s: float, ledger
               f"recorded_at: p50 {quantile(lags, 0.5):.2f} s, max {max(lags):.2f} s "
               f"(the transaction + up to {args.poll:g} s); the job's connection was inside "
               f"a transaction in {ledger.busy / max(ledger.samples, 1):.0%} of "
-              f"{ledger.samples} samples (the operator waits for each write)")
+              f"{ledger.samples} samples (the share of time the writer's thread is busy)")
     others = {p: sum(1 for s in traffic.traces.values() if s.phase == p)
               for p in ("warmup", "settle", "cooldown")}
     cool, cool_missing = freshness(traffic.traces, counted, "cooldown")

@@ -47,9 +47,10 @@ class CollectorSettings(BaseSettings):
     # broker used in tests does not; switch it off only for such a broker.
     idempotent: bool = True
     retry_after_s: int = 1
-    # The largest Kafka record value produced. A trace's fragment (or a metrics/logs request)
-    # past it can never be delivered: its spans are refused as rejected records (413 /
-    # INVALID_ARGUMENT when nothing else is left) and dead-lettered, never retried. The
+    # The largest Kafka record value produced (a span bundle's few header bytes aside). A
+    # trace's fragment (or a metrics/logs request) past it can never be delivered: its spans are
+    # refused as rejected records (413 / INVALID_ARGUMENT when nothing else is left) and
+    # dead-lettered, never retried. Bundles of smaller fragments stay under 1 MiB. The
     # producer's request limit is this plus 1 MiB of headroom for the batch framing; a broker
     # with a smaller message.max.bytes is answered the same way.
     max_record_bytes: int = 15 * 1024 * 1024

@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterator
+from concurrent import futures
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 
 _DEADLINE = 20  # digits of the deadline (ms) in front of the fragments
 _IN_FLIGHT = 2  # batches handed to the writer and not yet written, at most
+_CLOSE_WAIT_S = 30.0
 
 
 @dataclass
@@ -108,8 +110,10 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
         self.store.open()
 
     def close(self) -> None:
-        # Every trace of a bounded input was released (so written) by the final watermark;
-        # after a failure the write in flight is simply abandoned, as the restore redoes it.
+        # Every trace of a bounded input was released (so written) by the final watermark. A
+        # write still in flight (the job fails or is cancelled) may end before the connection
+        # closes; its outcome no longer matters, as the restore redoes what it held.
+        futures.wait([future for future, _ in self.writing], timeout=_CLOSE_WAIT_S)
         self.store.close()
         gc_tuning.restore(self.gc_before)
 
