@@ -19,7 +19,7 @@ from slo_scout.control.analysis.recommending import Recommender
 from slo_scout.control.journeys.embedding import EnvironmentEmbedding
 from slo_scout.core.slis import FAMILIES, FamilyKind
 from slo_scout.llm.client import ModelClient
-from slo_scout.settings import Settings
+from slo_scout.settings import LogSourceSettings, Settings, TraceSourceSettings
 from slo_scout.sources import Endpoint
 from slo_scout.worker.loop import Worker, utc_now
 from slo_scout.worker.metrics import WorkerMetrics
@@ -51,6 +51,13 @@ def build_recommender(settings: Settings) -> Recommender:
     return Recommender(family, history, model=model, neighbours=neighbours)
 
 
+def _endpoint(chosen: TraceSourceSettings | LogSourceSettings) -> Endpoint:
+    token = chosen.bearer_token
+    return Endpoint(chosen.url.get_secret_value(), tenant=chosen.tenant,
+                    bearer_token=token.get_secret_value() if token else None,
+                    ca_file=chosen.ca_file, verify=not chosen.insecure_skip_verify)
+
+
 def build_sources(settings: Settings) -> SourceOf | None:
     """The trace backend each environment's analysis jobs pull from (``SLO_SCOUT_SOURCES__``)."""
     configured = settings.sources
@@ -61,12 +68,9 @@ def build_sources(settings: Settings) -> SourceOf | None:
         chosen = configured.for_environment(service, environment)
         if chosen is None:
             return None
-        token = chosen.bearer_token
-        endpoint = Endpoint(chosen.url.get_secret_value(), tenant=chosen.tenant,
-                            bearer_token=token.get_secret_value() if token else None,
-                            ca_file=chosen.ca_file, verify=not chosen.insecure_skip_verify)
-        return TraceSource(chosen.kind, endpoint, query=chosen.query, service=chosen.service,
-                           limit=chosen.limit, concurrency=chosen.concurrency)
+        return TraceSource(chosen.kind, _endpoint(chosen), query=chosen.query,
+                           service=chosen.service, limit=chosen.limit,
+                           concurrency=chosen.concurrency)
 
     return source_of
 
@@ -82,11 +86,8 @@ def build_log_sources(settings: Settings) -> LogSourceOf | None:
         chosen = configured.logs_for(service, environment)
         if chosen is None:
             return None
-        token = chosen.bearer_token
-        endpoint = Endpoint(chosen.url.get_secret_value(), tenant=chosen.tenant,
-                            bearer_token=token.get_secret_value() if token else None,
-                            ca_file=chosen.ca_file, verify=not chosen.insecure_skip_verify)
-        return LogSource(endpoint, query=chosen.query, label=chosen.label, limit=chosen.limit)
+        return LogSource(_endpoint(chosen), query=chosen.query, label=chosen.label,
+                         limit=chosen.limit)
 
     return source_of
 

@@ -28,10 +28,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from slo_scout.core.rca.model import Evidence, Suspect
-from slo_scout.core.rca.stats import median
+from slo_scout.core.rca.stats import MIN_SPREAD, median
 
 EVIDENCE_PER_SUSPECT = 5
-MIN_SPREAD = 1.0
 
 
 def standout(strength: dict[str, float]) -> dict[str, float]:

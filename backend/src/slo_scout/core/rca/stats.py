@@ -13,6 +13,10 @@ from collections.abc import Sequence
 _LOG10 = math.log(10.0)
 # Past this, a tail probability says nothing more: the baseline was simply different.
 MAX_SURPRISE = 30.0
+# The least spread (surprise units) a standout is measured against, and the least difference
+# between two surprises that counts as a move: where every other service is quiet, a small rise
+# must not look large.
+MIN_SPREAD = 1.0
 
 
 def _logsumexp(values: Sequence[float]) -> float:
