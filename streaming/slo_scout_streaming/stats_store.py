@@ -1,7 +1,7 @@
 """The journey job's writer: completed traces into the control layer, exactly once per trace.
 
 The job classifies each completed trace into a ``TraceBatch`` (the control layer's; the core's
-catalog) and hands the batch to :meth:`StatsStore.write_batch`, which runs ``record_batch`` in
+catalog) and hands the batch to :meth:`StatsStore.submit`, which runs ``record_batch`` in
 ONE transaction: the trace ledger drops the traces counted before (a replay after a restore
 from checkpoint), the rest are merged per structural key and the environment's journeys are
 folded again over every stored key, exactly as API ingest and ``slo-scout analyze`` do. The
@@ -117,10 +117,6 @@ class StatsStore:
         journeys stored for the first time, or the error that ended the retries."""
         assert self._loop is not None, "store not open"
         return asyncio.run_coroutine_threadsafe(self._retrying(batch, traces_of), self._loop)
-
-    def write_batch(self, batch: TraceBatch, traces_of: TracesOf) -> list[JourneyInfo]:
-        """:meth:`submit`, waiting for the outcome."""
-        return self.submit(batch, traces_of).result()
 
     async def _retrying(self, batch: TraceBatch, traces_of: TracesOf) -> list[JourneyInfo]:
         async with self._one_at_a_time:

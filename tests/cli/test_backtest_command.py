@@ -4,13 +4,12 @@ file or a real Prometheus ("would this SLO have paged us last month?")."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tests.fixtures.prometheus_history import PROMETHEUS, PROMTOOL, prometheus
+from tests.fixtures.prometheus_history import PROMETHEUS, PROMTOOL, serving
 from typer.testing import CliRunner
 
 from slo_scout.cli.main import app
@@ -156,11 +155,8 @@ def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         good += 100 - failing
         bad_lines.append(f'http_requests_total{{job="shop",code="500"}} {bad} {ts}')
         good_lines.append(f'http_requests_total{{job="shop",code="200"}} {good} {ts}')
-    (work / "series.om").write_text("\n".join([*lines, *bad_lines, *good_lines]) + "\n# EOF\n")
-    subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics",
-                    str(work / "series.om"), str(work / "data")],
-                   check=True, capture_output=True, timeout=300)
-    with prometheus(work, "global:\n  scrape_interval: 1m\n") as url:
+    series = "\n".join([*lines, *bad_lines, *good_lines]) + "\n# EOF\n"
+    with serving(work, series) as url:
         yield url
 
 

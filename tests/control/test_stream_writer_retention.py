@@ -43,7 +43,7 @@ def test_the_stream_writer_refuses_traces_older_than_the_retention(
     store.open()
     try:
         with caplog.at_level(logging.WARNING, logger="slo_scout_streaming.stats_store"):
-            store.write_batch(batch, lambda ids: [t for t in traces if t.trace_id in ids])
+            store.submit(batch, lambda ids: [t for t in traces if t.trace_id in ids]).result()
     finally:
         store.close()
     assert store.refused == len(old)

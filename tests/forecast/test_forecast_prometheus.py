@@ -3,8 +3,6 @@ series: four days of 0.2% errors with one planted hour of 10%, found where it wa
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -13,16 +11,13 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import ADMIN_KEY, NOW, seed
 from tests.fixtures.control_plane import database_url, journey, migrated_url  # noqa: F401
 from tests.fixtures.postgres import postgres_server  # noqa: F401
-from tests.fixtures.prometheus_history import prometheus
+from tests.fixtures.prometheus_history import LABELS, PROMETHEUS, PROMTOOL, serving
 
 from slo_scout.api.app import create_app
 from slo_scout.settings import Settings
 
-PROMETHEUS, PROMTOOL = shutil.which("prometheus"), shutil.which("promtool")
 STEP_S = 300
 CALLS, ERRORS, BURST_ERRORS = 600, 1, 60  # per sample step
-LABELS = ('service_name="shop-frontend",span_name="POST /checkout",'
-          'span_kind="SPAN_KIND_SERVER"')
 
 pytestmark = pytest.mark.skipif(
     PROMETHEUS is None or PROMTOOL is None, reason="prometheus and promtool are not installed"
@@ -61,11 +56,7 @@ def _openmetrics(end: datetime, days: int) -> str:
 def loaded_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, datetime]]:
     work = tmp_path_factory.mktemp("prometheus-bands")
     end = _end()
-    (work / "series.om").write_text(_openmetrics(end, days=4))
-    subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics",
-                    str(work / "series.om"), str(work / "data")],
-                   check=True, capture_output=True, timeout=300)
-    with prometheus(work, "global:\n  scrape_interval: 1m\n") as url:
+    with serving(work, _openmetrics(end, days=4)) as url:
         yield url, end
 
 

@@ -306,11 +306,14 @@ def _mesh_traces(prefix: str, n: int, **kwargs: object) -> list[Span]:
             for s in _mesh(f"{prefix}{i}", i * 500 * MS, **kwargs)]  # type: ignore[arg-type]
 
 
+def _network_surprises(**fault: frozenset[str]) -> dict[str, float]:
+    """Each service's ``network`` finding in the mesh with ``fault`` against a quiet mesh."""
+    found, _ = network_shifts(_mesh_traces("i", 30, **fault), _mesh_traces("b", 60))
+    return {e.service: e.surprise for e in found}
+
+
 def test_a_delayed_callee_is_named_for_the_wire_time_not_its_callers() -> None:
-    baseline = _mesh_traces("b", 60)
-    incident = _mesh_traces("i", 30, delayed=frozenset({"prices"}))
-    found, _ = network_shifts(incident, baseline)
-    by_service = {e.service: e.surprise for e in found}
+    by_service = _network_surprises(delayed=frozenset({"prices"}))
     # cart's own inbound edge (from gateway) is quiet: its edge to prices is prices'
     assert max(by_service, key=lambda s: by_service[s]) == "prices"
     assert by_service["prices"] > 5
@@ -318,10 +321,7 @@ def test_a_delayed_callee_is_named_for_the_wire_time_not_its_callers() -> None:
 
 
 def test_a_caller_that_sends_late_is_named_not_its_only_callee() -> None:
-    baseline = _mesh_traces("b", 60)
-    incident = _mesh_traces("i", 30, delayed=frozenset({"cart"}))
-    found, _ = network_shifts(incident, baseline)
-    by_service = {e.service: e.surprise for e in found}
+    by_service = _network_surprises(delayed=frozenset({"cart"}))
     assert max(by_service, key=lambda s: by_service[s]) == "cart"
     # stock's only edge moved, but so did its caller's own inbound edge: cart sends late
     assert "stock" not in by_service and "prices" not in by_service

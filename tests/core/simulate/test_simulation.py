@@ -6,6 +6,7 @@ import copy
 import json
 import statistics
 from collections import defaultdict
+from collections.abc import Iterator
 
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -13,6 +14,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from slo_scout.core.simulate import (
     DEFAULT_SHOP,
     SimRequest,
+    SimSpan,
     Simulation,
     default_shop,
     encode,
@@ -216,18 +218,24 @@ def _one_incident(incident: dict[str, object], traces: int) -> tuple[Simulation,
     return sim, list(sim.requests())
 
 
+def _served_calls(sim: Simulation, requests: list[SimRequest]
+                  ) -> Iterator[tuple[bool, str, SimSpan, SimSpan]]:
+    """(inside the incident, service, server span, its caller-side parent) of every call."""
+    for request in requests:
+        by_id = {s.span_id: s for s in request.spans}
+        for span in request.spans:
+            parent = by_id.get(span.parent_id)
+            if span.kind == 2 and parent is not None:
+                yield bool(request.incidents), sim.resources[span.resource].service, span, parent
+
+
 def test_a_network_delay_grows_the_caller_s_client_span_and_not_the_service_s_server_span() -> None:
     sim, requests = _one_incident({"kind": "network_delay", "service": "currency",
                                    "delay_ms": 50}, traces=4_000)
     wire_ms: dict[bool, list[float]] = defaultdict(list)
     server_ms: dict[bool, list[float]] = defaultdict(list)
-    for request in requests:
-        inside = bool(request.incidents)
-        by_id = {s.span_id: s for s in request.spans}
-        for span in request.spans:
-            parent = by_id.get(span.parent_id)
-            if sim.resources[span.resource].service != "currency" or span.kind != 2 or not parent:
-                continue
+    for inside, service, span, parent in _served_calls(sim, requests):
+        if service == "currency":
             server_ms[inside].append((span.end_ns - span.start_ns) / 1e6)
             wire_ms[inside].append(((parent.end_ns - parent.start_ns)
                                     - (span.end_ns - span.start_ns)) / 1e6)
@@ -245,19 +253,12 @@ def test_a_network_delay_also_delays_the_requests_the_service_makes() -> None:
     request_leg: dict[bool, list[float]] = defaultdict(list)
     response_leg: dict[bool, list[float]] = defaultdict(list)
     quote_ms: dict[bool, list[float]] = defaultdict(list)
-    for request in requests:
-        inside = bool(request.incidents)
-        by_id = {s.span_id: s for s in request.spans}
-        for span in request.spans:
-            parent = by_id.get(span.parent_id)
-            if span.kind != 2 or parent is None:
-                continue
-            service = sim.resources[span.resource].service
-            if service == "quote":
-                request_leg[inside].append((span.start_ns - parent.start_ns) / 1e6)
-                quote_ms[inside].append((span.end_ns - span.start_ns) / 1e6)
-            elif service == "shipping":
-                response_leg[inside].append((parent.end_ns - span.end_ns) / 1e6)
+    for inside, service, span, parent in _served_calls(sim, requests):
+        if service == "quote":
+            request_leg[inside].append((span.start_ns - parent.start_ns) / 1e6)
+            quote_ms[inside].append((span.end_ns - span.start_ns) / 1e6)
+        elif service == "shipping":
+            response_leg[inside].append((parent.end_ns - span.end_ns) / 1e6)
     for leg in (request_leg, response_leg):
         assert statistics.median(leg[False]) < 1 < 40 < statistics.median(leg[True]) < 60
     assert statistics.median(quote_ms[True]) == pytest.approx(
