@@ -35,9 +35,9 @@ from concurrent import futures
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from pyflink.common import Types
+from pyflink.common import Row, Types
 from pyflink.datastream import TimeDomain
-from pyflink.datastream.functions import KeyedProcessFunction, RuntimeContext
+from pyflink.datastream.functions import KeyedProcessFunction, ProcessFunction, RuntimeContext
 from pyflink.datastream.state import MapState, MapStateDescriptor
 
 from slo_scout import gc_tuning
@@ -45,7 +45,14 @@ from slo_scout.control.journeys.recording import TraceBatch
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.journeys import Trace, assemble
 from slo_scout.core.telemetry.model import Span
-from slo_scout.core.telemetry.wire import TRACE_ID_LEN, decode_fragment, record_fragments
+from slo_scout.core.telemetry.wire import (
+    BUNDLE,
+    TRACE_ID_LEN,
+    decode_fragment,
+    record_fragments,
+    record_key,
+)
+from slo_scout_streaming.key_groups import LocalKeys
 from slo_scout_streaming.stats_store import JourneyInfo, StatsStore
 
 log = logging.getLogger(__name__)
@@ -76,6 +83,21 @@ class _Shard:
             later = max(deadline, int(held[:_DEADLINE]))
             self.held[trace_id] = f"{later:0{_DEADLINE}d}{held[_DEADLINE:]}\n{fragment}"
         self.in_bundles.setdefault(trace_id, []).append(seq)
+
+
+class ShardKey(ProcessFunction):  # type: ignore[misc]
+    """Each record as the row (key, record), keyed by its shard (a bare fragment by its trace
+    id) with a key this subtask owns (``key_groups``)."""
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        # PyFlink 2.0's get_index_of_this_subtask() and its siblings call methods Flink 2.0
+        # moved to the Java context's TaskInfo; ask TaskInfo directly.
+        task = runtime_context._runtime_context.getTaskInfo()
+        self.keys = LocalKeys(task.getIndexOfThisSubtask(), task.getNumberOfParallelSubtasks(),
+                              task.getMaxNumberOfParallelSubtasks())
+
+    def process_element(self, value: str, ctx: ProcessFunction.Context) -> Iterator[Row]:
+        yield Row(self.keys.key(record_key(value), remember=value.startswith(BUNDLE)), value)
 
 
 class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]

@@ -86,6 +86,25 @@ def _committed_or_earliest() -> Any:
     return KafkaOffsetsInitializer(initializer.OffsetsInitializer.committedOffsets(reset))
 
 
+def _keyed_in_place(spans: Any) -> Any:
+    """The stream keyed by shard where it was read: ``ShardKey`` picks keys this subtask owns,
+    so the stream is reinterpreted as keyed (the rows PyFlink's own ``key_by`` makes, key
+    first) instead of shuffled."""
+    from pyflink.common import Types
+    from pyflink.datastream.data_stream import KeyedStream
+    from pyflink.java_gateway import get_gateway
+
+    from slo_scout_streaming.functions import ShardKey
+
+    rows = (spans.process(ShardKey(), output_type=Types.ROW([Types.STRING(), Types.STRING()]))
+            .uid("shard-keys").name("shard keys"))
+    jvm = get_gateway().jvm
+    keyed = jvm.org.apache.flink.streaming.api.datastream.DataStreamUtils \
+        .reinterpretAsKeyedStream(rows._j_data_stream, jvm.KeyByKeySelector(),
+                                  Types.ROW([Types.STRING()]).get_java_type_info())
+    return KeyedStream(keyed, Types.STRING(), spans)
+
+
 def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
     _prepare_python(settings)
     from pyflink.common import Configuration, Duration, Types, WatermarkStrategy
@@ -99,7 +118,6 @@ def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
         KafkaSource,
     )
 
-    from slo_scout.core.telemetry.wire import record_key
     from slo_scout_streaming.functions import TraceSessions
 
     conf = Configuration()
@@ -142,8 +160,8 @@ def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
     spans = env.from_source(builder.build(), watermarks, "spans").uid("spans-source")
     # One keyed operator does it all (sessions, core, batched idempotent writes): a second
     # shuffle into a separate writer cost a Python record and four state operations per trace.
-    # Keyed by shard: a bundle's traces share one (wire.py).
-    new_journeys = (spans.key_by(record_key, key_type=Types.STRING())
+    # Keyed by shard, without a shuffle: a partition is a shard (key_groups.py).
+    new_journeys = (_keyed_in_place(spans)
                     .process(TraceSessions(int(settings.session_gap_s * 1000),
                                            int(settings.write_hold_s * 1000),
                                            settings.database_dsn, settings.team,
