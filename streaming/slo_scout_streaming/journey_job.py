@@ -169,7 +169,7 @@ def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
                                            settings.write_flush_ms,
                                            retention_days=settings.stats_retention_days),
                              output_type=Types.STRING())
-                    .uid("trace-sessions-v3").name("trace sessions and journey stats"))
+                    .uid("trace-sessions-v4").name("trace sessions and journey stats"))
     sink = (KafkaSink.builder()
             .set_bootstrap_servers(settings.bootstrap_servers)
             .set_record_serializer(KafkaRecordSerializationSchema.builder()
