@@ -15,7 +15,7 @@ A bundle's traces close at its timestamp + ``gap``, rounded up to the next whole
 tick): one event-time timer per key and tick, not per bundle (Flink's timer coalescing; a
 registration through pemja cost as much as decoding a trace). The timer closes the traces whose
 deadline is in its tick, assembles them and appends them to an in-memory batch, handed to the
-writer (a thread of its own, ``stats_store``) when it is full or ``flush_ms`` of processing time
+writer (a process of its own, ``writer_process``) when it is full or ``flush_ms`` of processing time
 has passed.
 
 Why the batch may live in memory although Flink does not checkpoint it: a closed trace keeps its
@@ -46,7 +46,7 @@ from pyflink.datastream.state import MapStateDescriptor
 from slo_scout import gc_tuning
 from slo_scout.control.journeys.recording import TraceBatch
 from slo_scout.core.errors import DecodeError
-from slo_scout.core.journeys import Trace, assemble
+from slo_scout.core.journeys import assemble
 from slo_scout.core.telemetry.model import Span
 from slo_scout.core.telemetry.wire import (
     BUNDLE,
@@ -56,7 +56,8 @@ from slo_scout.core.telemetry.wire import (
     record_key,
 )
 from slo_scout_streaming.key_groups import LocalKeys
-from slo_scout_streaming.stats_store import JourneyInfo, StatsStore
+from slo_scout_streaming.stats_store import JourneyInfo
+from slo_scout_streaming.writer_process import WriterProcess
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +126,9 @@ class ShardKey(ProcessFunction):  # type: ignore[misc]
 
 class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
     def __init__(self, gap_ms: int, hold_ms: int, dsn: str, team: str, environment: str,
-                 batch: int, flush_ms: int, retention_days: int = 0) -> None:
+                 batch: int, flush_ms: int, python: str, retention_days: int = 0) -> None:
         self.gap_ms, self.hold_ms = gap_ms, hold_ms
+        self.python = python  # the interpreter the writer process runs on
         self.dsn, self.team, self.environment = dsn, team, environment
         self.batch, self.flush_ms = batch, flush_ms
         self.retention_days = retention_days
@@ -146,8 +148,8 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
         self.writing: deque[tuple[Future[list[JourneyInfo]], dict[str, str]]] = deque()
         self.written: set[str] = set()  # written, not yet released
         self.flush_at: int | None = None  # processing-time timer armed for the batch
-        self.store = StatsStore(self.dsn, self.team, self.environment,
-                                retention_days=self.retention_days)
+        self.store = WriterProcess(self.python, self.dsn, self.team, self.environment,
+                                   retention_days=self.retention_days)
         self.store.open()
 
     def close(self) -> None:
@@ -273,9 +275,6 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
                             trace_id, exc.message)
         return spans
 
-    def _assemble(self, trace_id: str, held: str) -> Trace:
-        return assemble(trace_id, self._spans(trace_id, held))
-
     def _close(self, trace_id: str, held: str,
                ctx: KeyedProcessFunction.OnTimerContext) -> None:
         spans = self._spans(trace_id, held)
@@ -296,7 +295,7 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
         yield from self._settle(keep=_IN_FLIGHT - 1)
         held = self.pending
         self.writing.append((self.store.submit(
-            self.closed, lambda ids: [self._assemble(i, held[i]) for i in ids if i in held]),
+            self.closed, lambda ids: {i: held[i][_DEADLINE:] for i in ids if i in held}),
             held))
         self.closed, self.pending = TraceBatch(), {}
 

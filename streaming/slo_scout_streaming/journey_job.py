@@ -166,7 +166,7 @@ def build(settings: PipelineSettings):  # type: ignore[no-untyped-def]
                                            int(settings.write_hold_s * 1000),
                                            settings.database_dsn, settings.team,
                                            settings.environment, settings.write_batch,
-                                           settings.write_flush_ms,
+                                           settings.write_flush_ms, sys.executable,
                                            retention_days=settings.stats_retention_days),
                              output_type=Types.STRING())
                     .uid("trace-sessions-v4").name("trace sessions and journey stats"))

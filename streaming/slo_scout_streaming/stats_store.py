@@ -11,9 +11,11 @@ docs/streaming.md has the argument. Traces older than the retention are refused,
 refuses them (``refused`` counts them, each batch's are logged): the retention pass would drop
 their statistics.
 
-The control layer is asynchronous (it is the API's too); the writer runs it on an event loop in
-a thread of its own, so the operator goes on closing traces while PostgreSQL works on the last
-batch (:meth:`StatsStore.submit`; waiting for the database was a fifth of the operator's time).
+The control layer is asynchronous (it is the API's too); the store runs it on an event loop in
+a thread of its own, one batch at a time and in order (:meth:`StatsStore.submit`). In the job
+the store lives in the writer process (``writer_process``), so the operator goes on closing
+traces while PostgreSQL works on the last batch, and the writer's Python does not share the
+operator's interpreter lock.
 A lost or refused database connection is retried with exponential backoff for up to ``retry_s``
 before the batch fails (and Flink restarts the job from its checkpoint, which loses nothing
 either).
