@@ -16,6 +16,7 @@ a thread of its own, one batch at a time and in order (:meth:`StatsStore.submit`
 the store lives in the writer process (``writer_process``), so the operator goes on closing
 traces while PostgreSQL works on the last batch, and the writer's Python does not share the
 operator's interpreter lock.
+
 A lost or refused database connection is retried with exponential backoff for up to ``retry_s``
 before the batch fails (and Flink restarts the job from its checkpoint, which loses nothing
 either).
