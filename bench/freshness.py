@@ -395,7 +395,7 @@ def report(args: argparse.Namespace, traffic: Traffic, measured_s: float, ledger
               f"recorded_at: p50 {quantile(lags, 0.5):.2f} s, max {max(lags):.2f} s "
               f"(the transaction + up to {args.poll:g} s); the job's connection was inside "
               f"a transaction in {ledger.busy / max(ledger.samples, 1):.0%} of "
-              f"{ledger.samples} samples (the share of time the writer's thread is busy)")
+              f"{ledger.samples} samples (the share of time the writer is busy)")
     others = {p: sum(1 for s in traffic.traces.values() if s.phase == p)
               for p in ("warmup", "settle", "cooldown")}
     cool, cool_missing = freshness(traffic.traces, counted, "cooldown")

@@ -83,7 +83,7 @@ def test_a_batch_the_database_refuses_fails_the_future_with_the_reason(
     writer.open()
     try:
         future = writer.submit(_batch(traces), lambda ids: {i: fragments[i] for i in ids})
-        with pytest.raises(WriterFailed, match="ProgrammingError.*does not exist"):
+        with pytest.raises(WriterFailed, match=r"ProgrammingError.*does not exist"):
             future.result(60)
     finally:
         writer.close()
