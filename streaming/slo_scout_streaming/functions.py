@@ -15,8 +15,8 @@ A bundle's traces close at its timestamp + ``gap``, rounded up to the next whole
 tick): one event-time timer per key and tick, not per bundle (Flink's timer coalescing; a
 registration through pemja cost as much as decoding a trace). The timer closes the traces whose
 deadline is in its tick, assembles them and appends them to an in-memory batch, handed to the
-writer (a process of its own, ``writer_process``) when it is full or ``flush_ms`` of processing time
-has passed.
+writer (a process of its own, ``writer_process``) when it is full or ``flush_ms`` of processing
+time has passed.
 
 Why the batch may live in memory although Flink does not checkpoint it: a closed trace keeps its
 bundles in the state until a second timer, ``hold`` later, finds it written (it forces the write

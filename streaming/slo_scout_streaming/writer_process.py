@@ -24,6 +24,7 @@ import contextlib
 import copyreg
 import ctypes
 import dataclasses
+import functools
 import logging
 import os
 import pickle
@@ -115,7 +116,8 @@ class WriterProcess:
                fragments_of: Callable[[set[str]], dict[str, str]]) -> Future[list[JourneyInfo]]:
         """Starts storing a classified batch; ``fragments_of`` gives held fragments of some of
         its traces again (called in the reader thread), should some have been counted before."""
-        assert self._proc is not None and self._proc.stdin is not None, "writer not open"
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None, "writer not open"
         future: Future[list[JourneyInfo]] = Future()
         with self._lock:
             seq = self._next
@@ -123,42 +125,50 @@ class WriterProcess:
             self._pending[seq] = (future, fragments_of)
         try:
             with self._send_lock:
-                _send(self._proc.stdin, ("batch", seq, batch))
+                _send(proc.stdin, ("batch", seq, batch))
         except (OSError, ValueError) as exc:  # a closed pipe or file: the child is gone
             with self._lock:
                 self._pending.pop(seq, None)
-            raise WriterFailed(f"journey stats writer is gone: {self._exit()}") from exc
+            raise WriterFailed(f"journey stats writer is gone: {self._exit(proc)}") from exc
         return future
 
     def _read(self) -> None:
-        assert self._proc is not None and self._proc.stdout is not None
-        stdin = self._proc.stdin
-        while (message := _receive(self._proc.stdout)) is not None:
-            kind, seq, payload = message
-            if kind == "need":
+        """Resolves the futures as the child answers; when it stops answering (it exited, or
+        sent what this side cannot read), fails every batch still waiting."""
+        proc, reason = self._proc, None
+        assert proc is not None and proc.stdin is not None and proc.stdout is not None
+        stdin, stdout = proc.stdin, proc.stdout
+        try:
+            while (message := _receive(stdout)) is not None:
+                kind, seq, payload = message
+                if kind == "need":
+                    with self._lock:
+                        fragments_of = self._pending[seq][1]
+                    with self._send_lock:
+                        _send(stdin, ("fragments", seq, fragments_of(payload)))
+                    continue
                 with self._lock:
-                    fragments_of = self._pending[seq][1]
-                with self._send_lock:
-                    assert stdin is not None
-                    _send(stdin, ("fragments", seq, fragments_of(payload)))
-                continue
-            with self._lock:
-                future = self._pending.pop(seq)[0]
-            if kind == "done":
-                future.set_result(payload)
-            else:
-                future.set_exception(WriterFailed(payload))
+                    future = self._pending.pop(seq)[0]
+                if kind == "done":
+                    future.set_result(payload)
+                else:
+                    future.set_exception(WriterFailed(payload))
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            proc.kill()
         with self._lock:
             pending, self._pending = self._pending, {}
-        for future, _ in pending.values():
-            future.set_exception(WriterFailed(f"journey stats writer exited: {self._exit()}"))
+        if pending:
+            reason = reason or f"exited, {self._exit(proc)}"
+            for future, _ in pending.values():
+                future.set_exception(WriterFailed(f"journey stats writer {reason}"))
 
-    def _exit(self) -> str:
-        assert self._proc is not None
+    @staticmethod
+    def _exit(proc: subprocess.Popen[bytes]) -> str:
         try:
-            code = self._proc.wait(_EXIT_WAIT_S)
+            code = proc.wait(_EXIT_WAIT_S)
         except subprocess.TimeoutExpired:
-            return f"pid {self._proc.pid} still running"
+            return f"pid {proc.pid} still running"
         return f"exit code {code}"
 
     def close(self) -> None:
@@ -249,7 +259,7 @@ def main(argv: list[str]) -> None:
                 replies.pop(seq).set_result(payload)
                 continue
             future = store.submit(payload, traces_of(seq))
-            future.add_done_callback(lambda f, seq=seq: reply_when_done(seq, f))
+            future.add_done_callback(functools.partial(reply_when_done, seq))
             writing = [f for f in writing if not f.done()] + [future]
         # The input ended. After the operator's close nothing is in flight: close cleanly.
         # When the operator is gone instead, a transaction still open is rolled back as the

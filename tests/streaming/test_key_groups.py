@@ -11,10 +11,15 @@ from tests.streaming.flink import need_flink
 
 
 @pytest.fixture(scope="module")
-def jvm():  # type: ignore[no-untyped-def]
+def jvm(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     need_flink()
     from pyflink.java_gateway import get_gateway
+    from slo_scout_streaming.journey_job import _prepare_python
+    from slo_scout_streaming.settings import PipelineSettings
 
+    # The gateway's JVM is started once per test process and keeps the environment it started
+    # with: the one the journey job prepares, should a job test run in it after this one.
+    _prepare_python(PipelineSettings(data_dir=tmp_path_factory.mktemp("flink")))
     return get_gateway().jvm
 
 
