@@ -45,19 +45,16 @@ from pyflink.datastream.state import MapStateDescriptor
 
 from slo_scout import gc_tuning
 from slo_scout.control.journeys.recording import TraceBatch
-from slo_scout.core.errors import DecodeError
 from slo_scout.core.journeys import assemble
-from slo_scout.core.telemetry.model import Span
 from slo_scout.core.telemetry.wire import (
     BUNDLE,
     TRACE_ID_LEN,
-    decode_fragment,
     record_fragments,
     record_key,
 )
 from slo_scout_streaming.key_groups import LocalKeys
 from slo_scout_streaming.stats_store import JourneyInfo
-from slo_scout_streaming.writer_process import WriterProcess
+from slo_scout_streaming.writer_process import WriterProcess, spans_of
 
 log = logging.getLogger(__name__)
 
@@ -264,20 +261,9 @@ class TraceSessions(KeyedProcessFunction):  # type: ignore[misc]
         self._close(trace_id, held, ctx)
         return True
 
-    @staticmethod
-    def _spans(trace_id: str, held: str) -> list[Span]:
-        spans: list[Span] = []
-        for fragment in held[_DEADLINE:].split("\n"):
-            try:
-                spans.extend(decode_fragment(fragment)[1])
-            except DecodeError as exc:
-                log.warning("dropped an unreadable span fragment of trace %s: %s",
-                            trace_id, exc.message)
-        return spans
-
     def _close(self, trace_id: str, held: str,
                ctx: KeyedProcessFunction.OnTimerContext) -> None:
-        spans = self._spans(trace_id, held)
+        spans = spans_of(trace_id, held[_DEADLINE:])
         if not spans:
             self.written.add(trace_id)  # nothing to store: release at the hold timer
             return

@@ -38,7 +38,10 @@ from concurrent.futures import Future
 from typing import IO, Any
 
 from slo_scout.control.journeys.recording import TraceBatch
+from slo_scout.core.errors import DecodeError
 from slo_scout.core.journeys import Trace, model
+from slo_scout.core.telemetry.model import Span
+from slo_scout.core.telemetry.wire import decode_fragment
 from slo_scout_streaming.stats_store import JourneyInfo
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,22 @@ def _register_frozen_dataclasses() -> None:
         if (isinstance(value, type) and dataclasses.is_dataclass(value)
                 and value.__dataclass_params__.frozen):  # type: ignore[attr-defined]
             copyreg.pickle(value, rebuild)
+
+
+def spans_of(trace_id: str, fragments: str) -> list[Span]:
+    """The spans of a trace's held fragments (one a line); an unreadable one is logged and
+    dropped, the rest kept."""
+    spans: list[Span] = []
+    for fragment in fragments.split("\n"):
+        try:
+            spans.extend(decode_fragment(fragment)[1])
+        except DecodeError as exc:
+            log.warning("dropped an unreadable span fragment of trace %s: %s", trace_id,
+                        exc.message)
+    return spans
+
+
+_register_frozen_dataclasses()  # both sides import this module before they pickle
 
 
 def _send(stream: IO[bytes], message: tuple[Any, ...]) -> None:
@@ -101,7 +120,6 @@ class WriterProcess:
         self._reader: threading.Thread | None = None
 
     def open(self) -> None:
-        _register_frozen_dataclasses()
         self._proc = subprocess.Popen(
             [self.python, "-m", "slo_scout_streaming.writer_process", str(os.getpid())],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -201,9 +219,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 def main(argv: list[str]) -> None:
-    from slo_scout.core.errors import DecodeError
     from slo_scout.core.journeys import assemble
-    from slo_scout.core.telemetry.wire import decode_fragment
     from slo_scout_streaming.stats_store import StatsStore
 
     _die_with_parent(int(argv[0]))
@@ -213,7 +229,6 @@ def main(argv: list[str]) -> None:
     os.dup2(2, 1)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="journey stats writer: %(levelname)s %(name)s: %(message)s")
-    _register_frozen_dataclasses()
     opened = _receive(inbox)
     if opened is None:
         return
@@ -233,16 +248,8 @@ def main(argv: list[str]) -> None:
             reply: Future[dict[str, str]] = Future()
             replies[seq] = reply
             answer(("need", seq, ids))
-            traces = []
-            for trace_id, held in reply.result().items():
-                spans = []
-                for fragment in held.split("\n"):
-                    try:
-                        spans.extend(decode_fragment(fragment)[1])
-                    except DecodeError:
-                        continue  # the operator logged it when it closed the trace
-                traces.append(assemble(trace_id, spans))
-            return traces
+            return [assemble(trace_id, spans_of(trace_id, fragments))
+                    for trace_id, fragments in reply.result().items()]
         return again
 
     def reply_when_done(seq: int, future: Future[list[JourneyInfo]]) -> None:
