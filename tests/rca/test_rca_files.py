@@ -38,6 +38,22 @@ def test_log_rows_become_records_with_service_level_and_span(tmp_path: Path) -> 
     assert templated[2].template != templated[0].template
 
 
+def test_two_statements_of_the_same_text_are_two_templates(tmp_path: Path) -> None:
+    # A method that logs "calculate time" before and after a call: the logger's source line
+    # (logback's %logger#%line) tells the statements apart, where the NUM mask would not.
+    path = tmp_path / "08_45_log.csv"
+    path.write_text(LOG_HEADER + _log_row(1, "[calculate time: 17]")
+                    + _log_row(2, "[calculate time: 42]").replace("#372", "#366")
+                    + _log_row(3, "[calculate time: 5]"))
+    miner = TemplateMiner()
+    records = read_logs([path])
+    miner.learn(records)
+    first, second, third = (r.template for r in miner.templated(records))
+    assert first == third and first != second
+    assert "TravelServiceImpl#372 [calculate time: <NUM>]" in first
+    assert "TravelServiceImpl#366" in second
+
+
 def test_a_malformed_log_row_names_the_file_and_line_or_is_skipped(tmp_path: Path) -> None:
     path = tmp_path / "log.csv"
     path.write_text(LOG_HEADER + _log_row(1, "ok") + 'x,1,"broken"quote,4\n' + _log_row(2, "ok"))

@@ -170,6 +170,33 @@ def test_the_lines_of_a_service_that_stopped_failing_are_no_evidence() -> None:
     assert template_shifts(charged, incident_spans, working, baseline_spans)
 
 
+def test_a_line_that_stopped_in_the_requests_that_succeed_is_evidence_though_failures_fell(
+) -> None:
+    # In the baseline a third of payments' requests failed (after a retry line); now none do,
+    # and the audit line written after the charge stopped: a method that returns early.
+    baseline_spans, incident_spans = traces(30, "b"), traces(30, "i")
+    failed = [s.trace_id for s in baseline_spans if s.service == "payments"][:10]
+    baseline = [r for r in _lines(baseline_spans, "ERROR card declined <NUM>", 1.0, error=True)
+                + _lines(baseline_spans, "INFO retry <NUM>", 1.0) if r.trace_id in failed]
+    baseline += _lines(baseline_spans, "INFO charged <NUM>", 1.0)
+    baseline += [r for r in _lines(baseline_spans, "INFO audit <NUM>", 1.0)
+                 if r.trace_id not in failed]
+    incident = _lines(incident_spans, "INFO charged <NUM>", 1.0)
+    found = template_shifts(incident, incident_spans, baseline, baseline_spans)
+    # Counted in the requests that did not fail: the audit line fell from 20 of 20 to none;
+    # the retry line went with the failures, and fewer errors are no evidence.
+    assert [e.detail.split(":")[0] for e in found] == ["template fell from 20 of 20"]
+    assert "audit" in found[0].detail
+
+
+def test_fewer_errors_are_no_evidence() -> None:
+    baseline_spans, incident_spans = traces(30, "b"), traces(30, "i")
+    baseline = _lines(baseline_spans, "ERROR card declined <NUM>", 0.5, error=True)
+    incident = _lines(incident_spans, "ERROR card declined <NUM>", 0.1, error=True)
+    assert template_shifts(incident, incident_spans, baseline, baseline_spans) == []
+    assert template_shifts(baseline, baseline_spans, incident, incident_spans)  # more are
+
+
 def test_a_metric_leaving_its_band_points_to_its_resource() -> None:
     band = [MetricSample(i, "cart", "cpu of cart-1", "cpu", 1.0 + 0.1 * (i % 5)) for i in range(30)]
     band += [MetricSample(i, "web", "cpu of web-1", "cpu", 5.0 + (i % 3)) for i in range(30)]

@@ -152,10 +152,11 @@ class TemplateMiner:
     """
 
     def __init__(self) -> None:
-        from slo_scout.control.logs.mining import MinerMissing, TemplateMiners
+        from slo_scout.control.logs.mining import MinerMissing, TemplateMiners, with_location
 
         try:
             self._miners = TemplateMiners("rca")
+            self._with_location = with_location
         except MinerMissing as exc:  # drain3 comes with the `streaming` extra
             raise RcaInputError(str(exc), source="<logs>") from exc
 
@@ -174,6 +175,7 @@ class TemplateMiner:
             masked = self._masked(record.template)
             cluster = tree.match(masked, full_search_strategy="fallback") if tree else None
             template = str(cluster.get_template()) if cluster is not None else masked
+            template = self._with_location(template, record.template)
             out.append(replace(record, template=template))
         return out
 

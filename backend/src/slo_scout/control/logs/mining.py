@@ -14,6 +14,7 @@ this module still loads and :class:`TemplateMiners` raises :class:`MinerMissing`
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,10 +26,26 @@ _MASKS = [
     (r"(?<![A-Za-z])[-+]?\d+(?:\.\d+)?(?![A-Za-z])", "NUM"),
 ]
 _MAX_LINE = 4096
+# Where a line was logged, as loggers print it: logback's `%logger#%line`
+# (`t.s.TravelServiceImpl#372`) or a file and line (`Foo.java:372`, `app.py:17`, `main.go:42`).
+# The number tells two statements of the same text apart (a method that logs "calculate
+# time" before and after a call), so it keeps its digits where the NUM mask would hide them.
+_LOCATION = re.compile(
+    r"(?<![\w$.])((?:[A-Za-z_$][\w$]*\.)*(?:[A-Z][\w$]*#"
+    r"|[A-Za-z_$][\w$]*\.(?:java|kt|scala|groovy|py|go|rb|js|ts|cs|rs|c|cc|cpp|php):))(\d+)\b")
 
 
 class MinerMissing(ImportError):
     """drain3 is not installed (it comes with the ``streaming`` extra)."""
+
+
+def with_location(template: str, line: str) -> str:
+    """``template`` with the source location of ``line`` (see ``_LOCATION``) in place of its
+    masked form, so that each log statement is a template of its own."""
+    found = _LOCATION.search(line)
+    if found is None:
+        return template
+    return template.replace(f"{found[1]}<NUM>", found[0], 1)
 
 
 def template_id(environment: str, service: str, template: str) -> str:
@@ -64,7 +81,7 @@ class TemplateMiners:
                                                      max_clusters=self.max_clusters)
         masked = self.masker.mask(line.strip()[:_MAX_LINE])
         cluster, _change = tree.add_log_message(masked)
-        return str(cluster.get_template())
+        return with_location(str(cluster.get_template()), line)
 
     def add(self, counts: dict[str, TemplateCount], service: str, line: str,
             trace_id: str | None) -> str:

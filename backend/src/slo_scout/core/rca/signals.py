@@ -24,8 +24,9 @@ surprise is less ``log10 m`` (Bonferroni): more tests are more chances to look s
 - :func:`template_shifts`: per service, operation and log template, the share of the traces
   running that operation whose span wrote the template, against the baseline's share
   (binomial, both tails): new templates, surges, and templates that stopped (a method that now
-  returns early). The recent past joins the baseline for ordinary templates; a service that
-  fails less than in the baseline has its templates discounted (:func:`_recovery`).
+  returns early). The recent past joins the baseline for ordinary templates, which are counted
+  in the traces where the service logged no error (a service failing more or less often takes
+  another path); error templates count only when they rise.
 - :func:`calls_stopped`: per service, operation and the calls it makes (its spans' direct
   children, by name), the share of the traces running the operation in which it made the call,
   against the baseline's share (binomial lower tail): an operation that returns early (an
@@ -334,7 +335,8 @@ def critical_path_shifts(
 
 
 def _template_counts(
-    logs: Sequence[LogRecord], spans: Sequence[Span]
+    logs: Sequence[LogRecord], spans: Sequence[Span],
+    failing: frozenset[tuple[str, str]] = frozenset(),
 ) -> tuple[Counter[tuple[str, str | None, str]], Counter[tuple[str, str | None]]]:
     """Occurrences per (service, operation, template), and the exposure per (service, operation).
 
@@ -343,15 +345,17 @@ def _template_counts(
     user), so counting spans would overstate the evidence. A template is new only where the
     operation ran in the baseline without it, so a change of workload (operations the baseline
     never saw) is no evidence. Lines linked to no span count per line against the service's
-    unlinked lines.
+    unlinked lines. ``failing`` (trace, service) pairs are left out, lines and exposure alike.
     """
     by_id = {s.span_id: s for s in spans}
     exposure: Counter[tuple[str, str | None]] = Counter(
-        {key: len(ids) for key, ids in _traces_per_operation(spans).items()}
+        {key: len(ids) for key, ids in _traces_per_operation(spans, failing).items()}
     )
     seen: set[tuple[str, str, str | None, str]] = set()
     counts: Counter[tuple[str, str | None, str]] = Counter()
     for record in logs:
+        if record.trace_id and (record.trace_id, record.service) in failing:
+            continue
         span = by_id.get(record.span_id) if record.span_id else None
         if span is None:
             counts[(record.service, None, record.template)] += 1
@@ -364,46 +368,19 @@ def _template_counts(
     return counts, exposure
 
 
-def _traces_per_operation(spans: Iterable[Span]) -> dict[tuple[str, str | None], set[str]]:
+def _traces_per_operation(
+    spans: Iterable[Span], failing: frozenset[tuple[str, str]] = frozenset()
+) -> dict[tuple[str, str | None], set[str]]:
     out: dict[tuple[str, str | None], set[str]] = defaultdict(set)
     for span in spans:
-        out[(span.service, span.name)].add(span.trace_id)
+        if (span.trace_id, span.service) not in failing:
+            out[(span.service, span.name)].add(span.trace_id)
     return out
 
 
-def _recovery(
-    incident_logs: Sequence[LogRecord],
-    incident_spans: Sequence[Span],
-    baseline_logs: Sequence[LogRecord],
-    baseline_spans: Sequence[Span],
-) -> dict[str, float]:
-    """Per service, the surprise of how few of its traces now hold one of its error lines.
-
-    A service whose requests fail less often than in the baseline is recovering (or is sent
-    requests that succeed): the lines of the path it now takes instead of failing look new, and
-    the errors that went away explain them. :func:`template_shifts` discounts the service's
-    templates by this surprise.
-    """
-    def failing(logs: Sequence[LogRecord], spans: Sequence[Span]) -> tuple[Counter[str],
-                                                                           Counter[str]]:
-        traces: dict[str, set[str]] = defaultdict(set)
-        for span in spans:
-            traces[span.service].add(span.trace_id)
-        failed: dict[str, set[str]] = defaultdict(set)
-        for record in logs:
-            if record.error and record.trace_id and record.trace_id in traces[record.service]:
-                failed[record.service].add(record.trace_id)
-        return (Counter({k: len(v) for k, v in failed.items()}),
-                Counter({k: len(v) for k, v in traces.items()}))
-
-    failed_now, traces_now = failing(incident_logs, incident_spans)
-    failed_before, traces_before = failing(baseline_logs, baseline_spans)
-    out = {}
-    for service, before in failed_before.items():
-        if traces_now[service]:
-            p = (before + 0.5) / (traces_before[service] + 1)
-            out[service] = binomial_lower(failed_now[service], traces_now[service], p)
-    return out
+def _failing(logs: Iterable[LogRecord]) -> frozenset[tuple[str, str]]:
+    """(trace, service) pairs in which the service logged an error line."""
+    return frozenset((r.trace_id, r.service) for r in logs if r.error and r.trace_id)
 
 
 def template_shifts(
@@ -419,38 +396,46 @@ def template_shifts(
     ``recent_*`` (just before the burn, not known to be fault-free) join the baseline for
     ordinary templates, whose shares follow the workload's request data; a template ever
     logged at error level is judged against the fault-free baseline alone.
+
+    Ordinary templates are counted in the traces where the service logged no error line, in
+    both windows: a service that fails more or less often than before takes another path
+    through its code, and the lines of that path would rise or stop with the failures. Its
+    errors are judged by the error templates (and ``error_origin``); what is left is a change
+    in how its requests that succeed run.
     """
-    now, exposure_now = _template_counts(incident_logs, incident_spans)
-    reference, exposure_reference = _template_counts(baseline_logs, baseline_spans)
-    recent, exposure_recent = _template_counts(recent_logs, recent_spans)
+    windows = ((incident_logs, incident_spans), (baseline_logs, baseline_spans),
+               (recent_logs, recent_spans))
+    every = [_template_counts(logs, spans) for logs, spans in windows]
+    succeeding = [_template_counts(logs, spans, _failing(logs)) for logs, spans in windows]
     errors = {r.template for r in (*incident_logs, *baseline_logs, *recent_logs) if r.error}
 
-    def before_of(key: tuple[str, str | None, str]) -> tuple[int, int]:
+    def counts_of(key: tuple[str, str | None, str]) -> tuple[int, int, int, int]:
+        """(count now, trials now, count before, trials before)."""
         op = (key[0], key[1])
         if key[2] in errors:
-            return reference[key], exposure_reference[op]
-        return reference[key] + recent[key], exposure_reference[op] + exposure_recent[op]
+            (now, trials), (before, base), _ = every
+            return now[key], trials[op], before[key], base[op]
+        (now, trials), (before, base), (recent, more) = succeeding
+        return now[key], trials[op], before[key] + recent[key], base[op] + more[op]
 
     # A template is new against what the service logged before: a service with no line in the
     # baseline (its logs not collected then, or its logger off) would make every line look new.
     logged_before = {r.service for r in (*baseline_logs, *recent_logs)}
-    tested = [key for key in set(now) | set(reference) | set(recent)
-              if key[0] in logged_before and exposure_now[(key[0], key[1])]
-              and before_of(key)[1]]
+    tested = [key for key in set().union(*(counts for counts, _ in every))
+              if key[0] in logged_before and counts_of(key)[1] and counts_of(key)[3]]
     # The strongest of m tests of one service: discount the m chances (Bonferroni), as the
     # metric signal discounts the samples it looked at.
     tests = Counter(service for service, _, _ in tested)
-    recovering = _recovery(incident_logs, incident_spans, baseline_logs, baseline_spans)
     found = []
     for key in tested:
         service, op, template = key
-        trials = exposure_now[(service, op)]
-        count_before, base = before_of(key)
+        count, trials, count_before, base = counts_of(key)
         p = (count_before + 0.5) / (base + 1)
-        count = now[key]
         up = binomial_upper(count, trials, p)
-        down = binomial_lower(count, trials, p) if count_before else 0.0
-        surprise = max(up, down) - math.log10(tests[service]) - recovering.get(service, 0.0)
+        # Fewer errors cannot burn an SLO: a service that fails less is recovering.
+        down = binomial_lower(count, trials, p) if count_before and template not in errors \
+            else 0.0
+        surprise = max(up, down) - math.log10(tests[service])
         if surprise <= 0:
             continue
         if up >= down:
