@@ -436,6 +436,30 @@ def test_calls_made_as_often_as_in_the_baseline_or_more_are_no_finding() -> None
     assert found == []
 
 
+def _handled_failure(trace: str, *, status: bool) -> list[Span]:
+    """orders fails and calls its error handler (a span of its own, as Spring's /error)."""
+    spans = chain(trace, error_at="orders" if status else None)
+    return [*spans, Span(trace, f"{trace}-e", f"{trace}-o", "orders",
+                         "BasicErrorController.error", "internal", 0, MS)]
+
+
+def test_a_service_that_fails_less_has_stopped_no_call() -> None:
+    # In the baseline orders failed half its requests and called its error handler; now none
+    # fail, and the handler is not called: the service recovers, no fault does that.
+    incident, ok = traces(20, "i"), traces(25, "ok")
+
+    def failures(status: bool) -> list[Span]:
+        return [s for i in range(25) for s in _handled_failure(f"f{i}", status=status)]
+
+    unmarked = failures(status=False)
+    [stop] = calls_stopped(incident, ok + unmarked)[0]  # nothing says they failed: a stop
+    assert "BasicErrorController.error" in stop.detail
+    assert calls_stopped(incident, ok + failures(status=True))[0] == []
+    lines = [LogRecord(0, "orders", "ERROR order failed", error=True, trace_id=s.trace_id,
+                       span_id=s.span_id) for s in unmarked if s.name == "createOrder"]
+    assert calls_stopped(incident, ok + unmarked, (), lines)[0] == []
+
+
 def test_a_tested_quiet_service_counts_at_zero_so_a_lone_finding_stands_out() -> None:
     lone = [Evidence("error_origin", "payments", "pay", "code", 8.0, "")]
     assert rank(lone)[0].score == 0.0  # against no one, a lone finding stands out by nothing

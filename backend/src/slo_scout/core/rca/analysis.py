@@ -59,7 +59,8 @@ def investigate(
     wire, called = network_shifts(incident.spans, pooled)
     evidence += wire
     # Which calls an operation makes follows the workload (request data picks the branch).
-    stopped, edges_tested = calls_stopped(incident.spans, pooled)
+    stopped, edges_tested = calls_stopped(incident.spans, pooled, incident.logs,
+                                          [*baseline.logs, *recent.logs])
     evidence += stopped
     evidence += template_shifts(incident.logs, incident.spans, baseline.logs, baseline.spans,
                                 recent.logs, recent.spans)

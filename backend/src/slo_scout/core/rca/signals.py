@@ -378,9 +378,12 @@ def _traces_per_operation(
     return out
 
 
-def _failing(logs: Iterable[LogRecord]) -> frozenset[tuple[str, str]]:
-    """(trace, service) pairs in which the service logged an error line."""
-    return frozenset((r.trace_id, r.service) for r in logs if r.error and r.trace_id)
+def _failing(spans: Iterable[Span], logs: Iterable[LogRecord]) -> frozenset[tuple[str, str]]:
+    """(trace, service) pairs in which the service failed: a span of its with an error status,
+    or an error line of its."""
+    failed = {(s.trace_id, s.service) for s in spans if s.error}
+    failed.update((r.trace_id, r.service) for r in logs if r.error and r.trace_id)
+    return frozenset(failed)
 
 
 def template_shifts(
@@ -397,8 +400,8 @@ def template_shifts(
     ordinary templates, whose shares follow the workload's request data; a template ever
     logged at error level is judged against the fault-free baseline alone.
 
-    Ordinary templates are counted in the traces where the service logged no error line, in
-    both windows: a service that fails more or less often than before takes another path
+    Ordinary templates are counted in the traces where the service did not fail, in both
+    windows: a service that fails more or less often than before takes another path
     through its code, and the lines of that path would rise or stop with the failures. Its
     errors are judged by the error templates (and ``error_origin``); what is left is a change
     in how its requests that succeed run.
@@ -406,7 +409,7 @@ def template_shifts(
     windows = ((incident_logs, incident_spans), (baseline_logs, baseline_spans),
                (recent_logs, recent_spans))
     every = [_template_counts(logs, spans) for logs, spans in windows]
-    succeeding = [_template_counts(logs, spans, _failing(logs)) for logs, spans in windows]
+    succeeding = [_template_counts(logs, spans, _failing(spans, logs)) for logs, spans in windows]
     errors = {r.template for r in (*incident_logs, *baseline_logs, *recent_logs) if r.error}
 
     def counts_of(key: tuple[str, str | None, str]) -> tuple[int, int, int, int]:
@@ -450,34 +453,38 @@ def template_shifts(
     return found
 
 
-def _call_shares(spans: Sequence[Span]) -> tuple[Counter[tuple[str, str, str]],
-                                                  Counter[tuple[str, str]]]:
-    """Traces in which each (service, operation) called each name, and traces running it."""
+def _call_shares(spans: Sequence[Span], failing: frozenset[tuple[str, str]]
+                 ) -> tuple[Counter[tuple[str, str, str]], Counter[tuple[str, str]]]:
+    """Traces in which each (service, operation) called each name, and traces running it,
+    leaving out the ``failing`` (trace, service) pairs."""
     by_id = {(s.trace_id, s.span_id): s for s in spans}
     called: set[tuple[str, str, str, str]] = set()
     for span in spans:
         parent = by_id.get((span.trace_id, span.parent_id)) if span.parent_id else None
-        if parent is not None:
+        if parent is not None and (span.trace_id, parent.service) not in failing:
             called.add((span.trace_id, parent.service, parent.name, span.name))
     calls: Counter[tuple[str, str, str]] = Counter((svc, op, name)
                                                    for _t, svc, op, name in called)
     runs: Counter[tuple[str, str]] = Counter(
-        {(svc, op): len(ids) for (svc, op), ids in _traces_per_operation(spans).items()
+        {(svc, op): len(ids) for (svc, op), ids in _traces_per_operation(spans, failing).items()
          if op is not None}
     )
     return calls, runs
 
 
 def calls_stopped(
-    incident_spans: Sequence[Span], baseline_spans: Sequence[Span]
+    incident_spans: Sequence[Span], baseline_spans: Sequence[Span],
+    incident_logs: Sequence[LogRecord] = (), baseline_logs: Sequence[LogRecord] = (),
 ) -> tuple[list[Evidence], set[str]]:
     """Calls an operation makes far less often than in the baseline, and the services tested.
 
     Only the lower tail: a call made more often is a change of workload (another branch taken),
-    not a method returning early.
+    not a method returning early. Counted in the traces where the service did not fail (a
+    status or an error line), in both windows: a service that fails shows in ``error_origin``,
+    and one that fails less than before stops calling its error handling, which no fault does.
     """
-    now, runs_now = _call_shares(incident_spans)
-    before, runs_before = _call_shares(baseline_spans)
+    now, runs_now = _call_shares(incident_spans, _failing(incident_spans, incident_logs))
+    before, runs_before = _call_shares(baseline_spans, _failing(baseline_spans, baseline_logs))
     tested = [key for key in before if runs_now[(key[0], key[1])]]
     tests = Counter(service for service, _, _ in tested)
     found = []
