@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from slo_scout.cli._rca_files import TemplateMiner, message_of, read_logs, read_metrics
+from slo_scout.cli._rca_files import (
+    TemplateMiner,
+    level_of,
+    message_of,
+    read_logs,
+    read_metrics,
+)
 from slo_scout.core.errors import DecodeError
 
 LOG_HEADER = "Timestamp,TimeUnixNano,Node,PodName,Container,TraceID,SpanID,Log\n"
@@ -91,3 +97,19 @@ def test_message_of_reads_the_container_json_or_keeps_plain_text() -> None:
     assert message_of('{"log":"hello\\n","stream":"stdout"}') == "hello"
     assert message_of("plain line ") == "plain line"
     assert message_of("{not json") == "{not json"
+
+
+def test_the_level_of_plain_and_structured_lines() -> None:
+    assert level_of("16:44:01.485 ERROR  t.s.TravelServiceImpl#372 boom") == (
+        "16:44:01.485 ERROR  t.s.TravelServiceImpl#372 boom", True)
+    assert level_of("16:44:01.485 INFO  t.s.X#1 an ERROR was retried")[1] is False
+    assert level_of("connection error, retrying")[1] is False  # a word, not a level
+    assert level_of('time="2023-01-29T08:44:10Z" level=error msg="charge failed"')[1] is True
+    # logrus / zap / structlog JSON: the message alone is mined, the level read from its field
+    assert level_of('{"message":"charge failed","severity":"error","timestamp":"t"}') == (
+        "charge failed", True)
+    assert level_of('{"msg":"served","level":"info","caller":"main.go:42"}') == ("served", False)
+    assert level_of('{"level":50,"msg":"conversion failed","pid":1}') == (
+        "conversion failed", True)  # pino's numbers
+    assert level_of('{"level":30,"msg":"ok"}') == ("ok", False)
+    assert level_of("{broken json ERROR") == ("{broken json ERROR", True)

@@ -43,8 +43,16 @@ METRIC_KINDS: Final[dict[str, FaultKind]] = {
     "NetworkTransmitBytes": "network",
     "PodServerLatencyP90(s)": "latency",
 }
-_LEVEL = re.compile(r"\b(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|SEVERE|CRITICAL)\b")
-_ERROR_LEVELS: Final = frozenset({"ERROR", "FATAL", "SEVERE", "CRITICAL"})
+# A level word in capitals (log4j, logback, Python), or logfmt's `level=error` in any case.
+_LEVEL = re.compile(r"\b(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|SEVERE|CRITICAL)\b"
+                    r"|\b(?i:level)=\"?(\w+)")
+_ERROR_LEVELS: Final = frozenset({"ERROR", "FATAL", "SEVERE", "CRITICAL", "PANIC", "ALERT",
+                                  "EMERG", "EMERGENCY", "ERR", "CRIT"})
+# Structured (JSON) log lines, as logrus, zap, pino, structlog and the .NET and Java JSON
+# layouts write them: where the level and the message are.
+_LEVEL_KEYS: Final = ("level", "severity", "levelname", "log.level", "lvl", "@l")
+_MESSAGE_KEYS: Final = ("message", "msg", "@message", "@m", "event")
+_PINO_ERROR: Final = 50  # pino's numeric levels: 50 error, 60 fatal
 # The logger's clock and the ids it repeats: they would make every line its own template.
 _NOISE = re.compile(r"^\s*\d{1,2}:\d{2}:\d{2}(?:\.\d+)?\s*|\b(?:TraceID|SpanID):\s*\S+\s*")
 
@@ -180,6 +188,30 @@ class TemplateMiner:
         return out
 
 
+def level_of(message: str) -> tuple[str, bool]:
+    """(the text to mine, whether the line is an error) of one message.
+
+    A JSON line (a structured logger's) gives its level and message fields; the rest of its
+    fields (time, caller, ids) would make every line a template of its own. A plain line gives
+    the first level in its first 80 characters (``ERROR``, ``level=error``).
+    """
+    if message.startswith("{"):
+        try:
+            document = json.loads(message)
+        except ValueError:
+            document = None
+        if isinstance(document, dict):
+            level = next((document[k] for k in _LEVEL_KEYS if k in document), None)
+            text = next((document[k] for k in _MESSAGE_KEYS
+                         if isinstance(document.get(k), str)), message)
+            if isinstance(level, int) and not isinstance(level, bool):
+                return text, level >= _PINO_ERROR
+            return text, isinstance(level, str) and level.upper() in _ERROR_LEVELS
+    found = _LEVEL.search(message[:80])
+    word = (found.group(1) or found.group(2)) if found else ""
+    return message, word.upper() in _ERROR_LEVELS
+
+
 def read_logs(
     paths: Sequence[Path], problems: list[DecodeError] | None = None
 ) -> list[LogRecord]:
@@ -197,14 +229,13 @@ def read_logs(
                     raise
                 problems.append(exc)
                 continue
-            message = message_of(row["Log"])
-            level = _LEVEL.search(message[:80])
+            message, error = level_of(message_of(row["Log"]))
             service = service_from_pod(row["PodName"].strip())
             records.append(LogRecord(
                 time_ns=time_ns,
                 service=service,
                 template=message,
-                error=bool(level and level.group(1) in _ERROR_LEVELS),
+                error=error,
                 trace_id=row["TraceID"].strip() or None,
                 span_id=row["SpanID"].strip() or None,
             ))
