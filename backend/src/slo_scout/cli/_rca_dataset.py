@@ -123,7 +123,7 @@ def incident_at(day: Day, inject_time: datetime) -> tuple[Telemetry, Telemetry, 
     raw_logs = read_logs([log], day.problems) if log.exists() else []
     # inject_time is UTC, as are the recording's Unix times.
     inject_ns = int(inject_time.replace(tzinfo=UTC).timestamp()) * 1_000_000_000
-    recent_spans, raw_recent = _recent(day, inject_time, inject_ns)
+    recent_spans, raw_recent = minute_before(day, inject_time, inject_ns)
     day.miner.learn(raw_recent)
     day.miner.learn(raw_logs)
     logs = day.miner.templated(raw_logs)
@@ -137,7 +137,7 @@ def incident_at(day: Day, inject_time: datetime) -> tuple[Telemetry, Telemetry, 
     return Telemetry(spans, logs, incident_metrics), baseline, recent
 
 
-def _recent(day: Day, inject_time: datetime, inject_ns: int) -> tuple[list[Span], list[LogRecord]]:
+def minute_before(day: Day, inject_time: datetime, inject_ns: int) -> tuple[list[Span], list[LogRecord]]:
     """The traces of the injection's minute file that ended before it, with their log lines.
 
     The recording's minute files are not cut on the minute (the one named for the injection's

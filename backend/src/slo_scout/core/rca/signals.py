@@ -61,6 +61,9 @@ from slo_scout.core.rca.stats import (
 from slo_scout.core.telemetry.model import Span
 
 _TAIL_Q = 0.95
+# A delay adds about the same time to every call: above the median where the wire's own tail
+# reaches further than the delay, above the p95 where it does not.
+_WIRE_QUANTILES: Final = (0.5, _TAIL_Q)
 
 
 def _failing_ids(spans: Sequence[Span], logs: Iterable[LogRecord]) -> set[str]:
@@ -156,7 +159,12 @@ def _tail_test(
     before: dict[tuple[str, str | None], list[float]],
     signal: str,
     what: str,
+    quantiles: tuple[float, ...] = (_TAIL_Q,),
 ) -> list[Evidence]:
+    """Per key, the share of ``now`` above the baseline's quantile against the baseline's own
+    share above it (binomial upper tail). With several quantiles, the strongest of them, less
+    ``log10`` of how many: a slow tail shows above the p95, a whole distribution shifted by
+    less than its tail's reach shows above the median."""
     found = []
     # the strongest of a service's m operations (or directions): discount the m chances
     tests = Counter(service for service, _ in now if before.get((service, _)))
@@ -164,18 +172,26 @@ def _tail_test(
         base = sorted(before.get(key, ()))
         if not base:
             continue
-        limit = quantile(base, _TAIL_Q)
-        above_before = sum(1 for v in base if v > limit)
-        p = (above_before + 1) / (len(base) + 2)
-        above = sum(1 for v in values if v > limit)
+        best: tuple[float, float, float, int, float] | None = None
+        for q in quantiles:
+            limit = quantile(base, q)
+            above_before = sum(1 for v in base if v > limit)
+            p = (above_before + 1) / (len(base) + 2)
+            above = sum(1 for v in values if v > limit)
+            surprise = binomial_upper(above, len(values), p)
+            if best is None or surprise > best[0]:
+                best = (surprise, limit, p, above, q)
+        assert best is not None
+        surprise, limit, p, above, q = best
         service, op = key
-        surprise = binomial_upper(above, len(values), p) - math.log10(tests[service])
+        surprise -= math.log10(tests[service] * len(quantiles))
         if surprise <= 0:
             continue
         median_now = sorted(values)[len(values) // 2]
         found.append(Evidence(
             signal, service, op, "latency", surprise,
-            f"{above} of {len(values)} {what} above the baseline p95 {limit / 1e6:.1f} ms "
+            f"{above} of {len(values)} {what} above the baseline p{round(100 * q)} "
+            f"{limit / 1e6:.1f} ms "
             f"(expected {p * len(values):.1f}); median now {median_now / 1e6:.1f} ms, "
             f"before {base[len(base) // 2] / 1e6:.1f} ms",
         ))
@@ -255,52 +271,69 @@ def edge_wire_times(spans: Sequence[Span]) -> dict[tuple[str, str], list[float]]
 def network_shifts(
     incident_spans: Sequence[Span], baseline_spans: Sequence[Span]
 ) -> tuple[list[Evidence], set[str]]:
-    """Services whose inbound calls' wire times moved on most edges, and the services tested.
+    """Services whose calls' wire times moved, and the services tested.
 
-    Each edge (caller -> callee, with calls in both windows) gets the tail test of
-    :func:`_tail_test` on its traces' wire times. A delay at one pod moves every edge into it,
-    whichever way it is applied: on its ingress (the requests into it) or, as ChaosMesh's
-    NetworkChaos does, on its egress (its responses, and then its own requests too). A caller
-    sees its one edge to the pod moved among its others. So a service's finding is the median
-    of the surprises of the edges into it, each edge counted unless its caller's own inbound
-    edges moved more (by a decade): then the caller's egress explains it. Each edge's surprise
-    is less ``log10`` of the edges tested: which edges moved is judged among all of them.
+    A delay at one pod moves every edge (caller -> callee) it touches by about the delay,
+    whichever way it is applied: on its ingress (the requests into it, the responses it waits
+    for) or, as ChaosMesh's NetworkChaos does, on its egress (its responses, and its own
+    requests too). So each edge with calls in both windows is first given to the end that
+    explains it: to the caller when the caller's own inbound edges moved by at least half as
+    much in time (its pod is late, both ways), else to the callee. A service's finding pools
+    the calls of the edges it holds (those into it that are its own, and those it sends late):
+    the share of them whose wire time is above its edge's baseline median (or p95), against
+    the baseline's own share (binomial upper tail, the stronger of the two, less ``log10 2``).
+    Pooled, a service whose every edge moved by a few milliseconds stands out however its calls
+    spread over edges; one moved edge among many quiet ones is diluted by them.
     """
     now, before = edge_wire_times(incident_spans), edge_wire_times(baseline_spans)
-    names = {edge: f"{edge[0]} -> {edge[1]}" for edge in now if before.get(edge)}
-    shifts = {e.service: e for e in _tail_test(
-        {(names[edge], None): now[edge] for edge in names},
-        {(names[edge], None): before[edge] for edge in names},
-        "network", "traces' wire times")}
-    # m edges tested: the strongest of m unmoved edges reaches log10 m by chance, so an edge
-    # moved only beyond that (Bonferroni, as for the other signals' m tests)
-    chances = math.log10(max(len(names), 1))
-    surprise = {edge: max(0.0, shifts[name].surprise - chances) if name in shifts else 0.0
-                for edge, name in names.items()}
+    edges = sorted(edge for edge in now if before.get(edge))
+    # How far each edge moved, in time: a delay moves every edge it touches by about itself,
+    # however many calls each edge carried.
+    shift = {edge: median(now[edge]) - median(before[edge]) for edge in edges}
     inbound: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for edge in surprise:
+    for edge in edges:
         inbound[edge[1]].append(edge)
 
-    def moved_into(service: str, but: tuple[str, str] | None = None) -> float:
-        others = [surprise[e] for e in inbound.get(service, ()) if e != but]
-        return median(others) if others else 0.0
+    def moved_into(service: str) -> float:
+        into = inbound.get(service, ())
+        return median([shift[e] for e in into]) if into else 0.0
 
+    held: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for edge in edges:
+        caller, callee = edge
+        if shift[edge] > 0 and moved_into(caller) >= shift[edge] / 2:
+            held[caller].append(edge)
+        else:
+            held[callee].append(edge)
+    # Per edge and quantile: (calls above the baseline's quantile, calls, expected share).
+    counts: dict[tuple[tuple[str, str], float], tuple[int, int, float]] = {}
+    for edge in edges:
+        base = sorted(before[edge])
+        for q in _WIRE_QUANTILES:
+            limit = quantile(base, q)
+            p = (sum(1 for v in base if v > limit) + 1) / (len(base) + 2)
+            counts[(edge, q)] = (sum(1 for v in now[edge] if v > limit), len(now[edge]), p)
+    chances = math.log10(len(_WIRE_QUANTILES))
     found = []
-    for service, edges in inbound.items():
-        # An edge into the service is its own unless the caller's own inbound edges moved
-        # more, by a decade (the score's floor of spread; noise must not take an edge away):
-        # then the caller's pod sends late, its requests as well as its responses.
-        kept = [surprise[e] if moved_into(e[0]) < moved_into(service, e) + MIN_SPREAD else 0.0
-                for e in edges]
-        strength = median(kept)
-        if strength <= 0:
+    for service, mine in sorted(held.items()):
+        best = (0.0, 0.0, 0, 0, 0.0)
+        for q in _WIRE_QUANTILES:
+            above = sum(counts[(e, q)][0] for e in mine)
+            calls = sum(counts[(e, q)][1] for e in mine)
+            expected = sum(counts[(e, q)][1] * counts[(e, q)][2] for e in mine)
+            surprise = binomial_upper(above, calls, expected / calls) - chances
+            if surprise > best[0]:
+                best = (surprise, q, above, calls, expected)
+        surprise, q, above, calls, expected = best
+        if surprise <= 0:
             continue
-        top = max(edges, key=lambda e: (surprise[e], names[e]))
+        top = max(mine, key=lambda e: (shift[e], e))
         found.append(Evidence(
-            "network", service, None, "network", strength,
-            f"wire times moved on {sum(1 for e in edges if surprise[e] > 0)} of the "
-            f"{len(edges)} edges into it ({sum(1 for v in kept if v > 0)} its own); most on "
-            f"{names[top]}: {shifts[names[top]].detail if names[top] in shifts else ''}",
+            "network", service, None, "network", surprise,
+            f"{above} of {calls} traces' wire times above their edge's baseline "
+            f"p{round(100 * q)} (expected {expected:.1f}) on the {len(mine)} edges into it or "
+            f"sent late by it; most on {top[0]} -> {top[1]}: median "
+            f"{median(now[top]) / 1e6:.1f} ms, before {median(before[top]) / 1e6:.1f} ms",
         ))
     return found, set(inbound)
 
