@@ -1,15 +1,15 @@
 """Root causes on network delays replayed into the public day's real traces.
 
-The public day has no network faults. For each of ``--faults`` draws (seeded), a service of
-the recording that others call, a delay of 20 to 200 ms and one of the day's injection times
-``T`` are drawn; the later half of the traces that ended before ``T`` (in the minute
-file named for it, the recording's only fault-free minute of that fault) are replayed with that service's outgoing packets delayed
-(``core/rca/delayed.py``, as ChaosMesh's NetworkChaos delays a pod's egress), and ranked with
-``investigate`` against the day's fault-free baseline, with the earlier half as the recent
-past. Their log lines come along unchanged; pod metrics are left out (they would not
-show the replayed delay). Prints AS@k for the service, and for the service with a network or
-latency kind. ``--ranking FILE`` writes each draw's top suspects as JSON Lines. Nothing is
-asserted.
+The public day has no network faults. For each of ``--faults`` draws (seeded), one of the
+day's injection times ``T``, a service called in the traces before it and a delay of 20 to
+200 ms are drawn. The traces that ended before ``T`` (in the minute file named for it: the
+recording's only minute before that fault) are split at their median start: the later half
+is replayed with that service's outgoing packets delayed (``core/rca/delayed.py``, as
+ChaosMesh's NetworkChaos delays a pod's egress) and ranked with ``investigate`` against the
+day's fault-free baseline, with the earlier half as the recent past. Their log lines come
+along unchanged; pod metrics are left out (they would not show the replayed delay). Prints
+AS@k for the service, and for the service with a network or latency kind. ``--ranking FILE``
+writes each draw's top suspects as JSON Lines. Nothing is asserted.
 
     python -m bench.rca_delayed [--seed 1] [--faults 30] [--ranking ranking.jsonl]
 """

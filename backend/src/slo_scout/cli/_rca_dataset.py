@@ -137,7 +137,8 @@ def incident_at(day: Day, inject_time: datetime) -> tuple[Telemetry, Telemetry, 
     return Telemetry(spans, logs, incident_metrics), baseline, recent
 
 
-def minute_before(day: Day, inject_time: datetime, inject_ns: int) -> tuple[list[Span], list[LogRecord]]:
+def minute_before(day: Day, inject_time: datetime, inject_ns: int
+                  ) -> tuple[list[Span], list[LogRecord]]:
     """The traces of the injection's minute file that ended before it, with their log lines.
 
     The recording's minute files are not cut on the minute (the one named for the injection's

@@ -49,7 +49,6 @@ from slo_scout.core.journeys.assembly import assemble
 from slo_scout.core.journeys.critical_path import critical_path
 from slo_scout.core.rca.model import Evidence, FaultKind, LogRecord, MetricSample
 from slo_scout.core.rca.stats import (
-    MIN_SPREAD,
     binomial_lower,
     binomial_upper,
     cantelli_upper,
