@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.fixtures.rca_spans import MS, chain, traces
 
 from slo_scout.core.rca import LogRecord, MetricSample, Telemetry, investigate
+from slo_scout.core.rca.delayed import delay_egress
 from slo_scout.core.rca.evaluation import Tally, position
 from slo_scout.core.rca.model import Evidence, Suspect
 from slo_scout.core.rca.score import rank, standout
@@ -53,11 +54,17 @@ def test_exclusive_time_leaves_the_callee_s_time_to_the_callee() -> None:
     assert times == {"gateway": 15 * MS, "orders": 15 * MS, "payments": 120 * MS}
 
 
+def _varied(baseline: list[Span]) -> list[Span]:
+    """Payments' work varies a little from request to request (so the baseline's quantiles are
+    real thresholds); its callers wait for it, their own time unchanged."""
+    for i, trace in enumerate(range(0, len(baseline), 3)):
+        for span in baseline[trace:trace + 3]:
+            span.end_ns += (i % 7) * MS
+    return baseline
+
+
 def test_a_latency_shift_is_found_in_the_slow_service_only() -> None:
-    baseline = traces(40, "b")
-    # Baseline exclusive times vary a little, so its p95 is a real threshold.
-    for i, span in enumerate(s for s in baseline if s.service == "payments"):
-        span.end_ns += (i % 7) * MS
+    baseline = _varied(traces(40, "b"))
     incident = traces(20, "i", slow_ms=200)
     found = latency_shifts(incident, baseline)
     assert {e.service for e in found} == {"payments"}
@@ -354,6 +361,56 @@ def test_a_caller_that_sends_late_is_named_not_its_only_callee() -> None:
     assert "stock" not in by_service and "prices" not in by_service
 
 
+def _fanout(trace: str, start: int) -> list[Span]:
+    """A caller calls seat once (caller0 mostly; caller1 to caller3 in the first requests
+    only); seat calls config five times in a row (0.5 ms on the wire each way)."""
+    n = int(trace[2:])
+    jitter, caller = n % 5 * MS // 10, f"caller{n if n < 4 else 0}"
+    spans = [Span(trace, f"{trace}-g", None, caller, "GET /seats", "server", start, 0),
+             Span(trace, f"{trace}-gc", f"{trace}-g", caller, "call seat", "client",
+                  start + MS, 0),
+             Span(trace, f"{trace}-s", f"{trace}-gc", "seat", "seats", "server",
+                  start + MS + MS // 2 + jitter, 0)]
+    t = spans[2].start_ns + MS
+    for i in range(5):
+        spans.append(Span(trace, f"{trace}-c{i}", f"{trace}-s", "seat", "call config", "client",
+                          t, t + 3 * MS + jitter))
+        spans.append(Span(trace, f"{trace}-k{i}", f"{trace}-c{i}", "config", "get", "server",
+                          t + MS // 2, t + 2 * MS + MS // 2 + jitter))
+        t += 3 * MS + jitter + MS // 10
+    spans[2].end_ns = t + MS
+    spans[1].end_ns = t + MS + MS // 2 + jitter
+    spans[0].end_ns = t + 2 * MS + jitter
+    return spans
+
+
+def test_a_replayed_egress_delay_moves_every_call_the_pod_sends() -> None:
+    before = _fanout("xx1", 0)
+    after = {s.span_id: s for s in delay_egress(before, "seat", 40 * MS)}
+    old = {s.span_id: s for s in before}
+    wire = {s.span_id: s.duration_ns - k.duration_ns for s, k in (
+        (old["xx1-gc"], old["xx1-s"]), (old["xx1-c0"], old["xx1-k0"]))}
+    # each call seat makes: the request leaves 40 ms late, and the next one waits for it
+    assert after["xx1-k0"].start_ns == old["xx1-k0"].start_ns + 40 * MS
+    assert after["xx1-c0"].duration_ns - after["xx1-k0"].duration_ns == wire["xx1-c0"] + 40 * MS
+    assert after["xx1-c4"].start_ns == old["xx1-c4"].start_ns + 4 * 40 * MS
+    # seat's response to its caller leaves 40 ms late too
+    assert after["xx1-gc"].duration_ns - after["xx1-s"].duration_ns == wire["xx1-gc"] + 40 * MS
+    assert after["xx1-g"].end_ns == old["xx1-g"].end_ns + 6 * 40 * MS
+    assert delay_egress(before, "nobody", 40 * MS) == before
+
+
+def test_a_pod_that_sends_late_is_named_not_the_callee_it_calls_most() -> None:
+    # Every edge moved by 40 ms. Config's one edge carries every request; three of seat's
+    # four inbound edges one request each, too few to be surprising. But seat's own inbound
+    # edges moved as far in time as its edge to config: its pod is the late one.
+    baseline = [s for i in range(80) for s in _fanout(f"bb{i}", i * 100 * MS)]
+    incident = delay_egress([s for i in range(24) for s in _fanout(f"ii{i}", i * 100 * MS)],
+                            "seat", 40 * MS)
+    found, _ = network_shifts(incident, baseline)
+    assert [e.service for e in found] == ["seat"]
+
+
 def test_a_delay_on_the_requests_into_a_service_names_it_though_its_own_calls_are_quiet() -> None:
     baseline = _mesh_traces("b", 60)
     incident = _mesh_traces("i", 30, ingress=frozenset({"cart"}))
@@ -384,10 +441,20 @@ def test_a_client_span_without_a_remote_child_keeps_its_time() -> None:
     assert network_shifts(incident, baseline)[0] == []
 
 
+def test_a_shift_within_the_baseline_s_tail_is_found_above_its_median() -> None:
+    # One request in ten waited 300 ms in payments (a cold cache): the p95 is far above the
+    # 20 ms every request now takes longer, but each of them is above the median.
+    baseline = traces(60, "b")
+    for i in range(0, len(baseline), 30):
+        for span in baseline[i:i + 3]:
+            span.end_ns += 300 * MS
+    found = latency_shifts(traces(20, "i", slow_ms=20), _varied(baseline))
+    assert [(e.service, e.operation) for e in found] == [("payments", "pay")]
+    assert "above the baseline p50" in found[0].detail
+
+
 def test_a_service_that_newly_holds_up_requests_shifts_the_critical_path() -> None:
-    baseline = traces(40, "b")
-    for i, span in enumerate(s for s in baseline if s.service == "payments"):
-        span.end_ns += (i % 7) * MS
+    baseline = _varied(traces(40, "b"))
     found = critical_path_shifts(traces(20, "i", slow_ms=200), baseline)
     assert {e.service for e in found} == {"payments"}
     assert found[0].signal == "critical_path" and found[0].surprise > 5

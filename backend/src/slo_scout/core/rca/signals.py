@@ -9,8 +9,9 @@ surprise is less ``log10 m`` (Bonferroni): more tests are more chances to look s
   error status or an error log line names it; the deepest failing spans (no failing span below
   them) are the origins. Count per service against the baseline's origin rate (Poisson).
 - :func:`latency_shifts`: per service and operation, the share of traces whose exclusive time
-  (duration minus the time children cover) exceeds the baseline's 95th percentile (binomial
-  against the baseline's own share above it). Exclusive time keeps a slow callee from making
+  (duration minus the time children cover) exceeds the baseline's median, or its 95th
+  percentile (binomial against the baseline's own share above it; the stronger of the two).
+  Exclusive time keeps a slow callee from making
   every caller look slow. One sample per trace (its slowest such span): a request's spans are
   not independent draws. :func:`slo_scout.core.rca.analysis.investigate` keeps these only for
   services whose critical-path time moved too (off the critical path, no SLO burns of it).
@@ -18,9 +19,10 @@ surprise is less ``log10 m`` (Bonferroni): more tests are more chances to look s
   outside the child is the wire's, scored by ``network``.
 - :func:`critical_path_shifts`: per service, the same test on its time on each trace's critical
   path (the wire's segments left out): a service that newly holds up requests.
-- :func:`network_shifts`: per edge (caller -> callee), the same test on the wire time of its
-  calls (a caller-side span less its one remote server span); a service's finding is the
-  median over the edges into it, less those its caller's own inbound edges explain.
+- :func:`network_shifts`: the wire time of calls (a caller-side span less its one remote
+  server span). Each edge (caller -> callee) goes to the end whose pod is late, by how far in
+  time the caller's own inbound edges moved; a service's finding is the same test on the calls
+  of the edges it holds, pooled.
 - :func:`template_shifts`: per service, operation and log template, the share of the traces
   running that operation whose span wrote the template, against the baseline's share
   (binomial, both tails): new templates, surges, and templates that stopped (a method that now
@@ -59,10 +61,10 @@ from slo_scout.core.rca.stats import (
 )
 from slo_scout.core.telemetry.model import Span
 
-_TAIL_Q = 0.95
-# A delay adds about the same time to every call: above the median where the wire's own tail
-# reaches further than the delay, above the p95 where it does not.
-_WIRE_QUANTILES: Final = (0.5, _TAIL_Q)
+# A slower step or a delay on the wire moves the whole distribution of times: it shows above
+# the baseline's median where the baseline's own tail reaches further than the shift, above
+# its p95 where it does not. The times tests take the stronger, less log10 2.
+_SHIFT_QUANTILES: Final = (0.5, 0.95)
 
 
 def _failing_ids(spans: Sequence[Span], logs: Iterable[LogRecord]) -> set[str]:
@@ -158,12 +160,10 @@ def _tail_test(
     before: dict[tuple[str, str | None], list[float]],
     signal: str,
     what: str,
-    quantiles: tuple[float, ...] = (_TAIL_Q,),
 ) -> list[Evidence]:
-    """Per key, the share of ``now`` above the baseline's quantile against the baseline's own
-    share above it (binomial upper tail). With several quantiles, the strongest of them, less
-    ``log10`` of how many: a slow tail shows above the p95, a whole distribution shifted by
-    less than its tail's reach shows above the median."""
+    """Per key, the share of ``now`` above the baseline's median, or p95, against the
+    baseline's own share above it (binomial upper tail): the stronger of the two, less
+    ``log10 2`` (see ``_SHIFT_QUANTILES``), and less ``log10`` of the service's keys."""
     found = []
     # the strongest of a service's m operations (or directions): discount the m chances
     tests = Counter(service for service, _ in now if before.get((service, _)))
@@ -172,7 +172,7 @@ def _tail_test(
         if not base:
             continue
         best: tuple[float, float, float, int, float] | None = None
-        for q in quantiles:
+        for q in _SHIFT_QUANTILES:
             limit = quantile(base, q)
             above_before = sum(1 for v in base if v > limit)
             p = (above_before + 1) / (len(base) + 2)
@@ -183,7 +183,7 @@ def _tail_test(
         assert best is not None
         surprise, limit, p, above, q = best
         service, op = key
-        surprise -= math.log10(tests[service] * len(quantiles))
+        surprise -= math.log10(tests[service] * len(_SHIFT_QUANTILES))
         if surprise <= 0:
             continue
         median_now = sorted(values)[len(values) // 2]
@@ -308,15 +308,15 @@ def network_shifts(
     counts: dict[tuple[tuple[str, str], float], tuple[int, int, float]] = {}
     for edge in edges:
         base = sorted(before[edge])
-        for q in _WIRE_QUANTILES:
+        for q in _SHIFT_QUANTILES:
             limit = quantile(base, q)
             p = (sum(1 for v in base if v > limit) + 1) / (len(base) + 2)
             counts[(edge, q)] = (sum(1 for v in now[edge] if v > limit), len(now[edge]), p)
-    chances = math.log10(len(_WIRE_QUANTILES))
+    chances = math.log10(len(_SHIFT_QUANTILES))
     found = []
     for service, mine in sorted(held.items()):
         best = (0.0, 0.0, 0, 0, 0.0)
-        for q in _WIRE_QUANTILES:
+        for q in _SHIFT_QUANTILES:
             above = sum(counts[(e, q)][0] for e in mine)
             calls = sum(counts[(e, q)][1] for e in mine)
             expected = sum(counts[(e, q)][1] * counts[(e, q)][2] for e in mine)
