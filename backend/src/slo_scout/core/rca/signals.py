@@ -9,8 +9,8 @@ surprise is less ``log10 m`` (Bonferroni): more tests are more chances to look s
   error status or an error log line names it; the deepest failing spans (no failing span below
   them) are the origins. Count per service against the baseline's origin rate (Poisson).
 - :func:`latency_shifts`: per service and operation, the share of traces whose exclusive time
-  (duration minus the time children cover) exceeds the baseline's median, or its 95th
-  percentile (binomial against the baseline's own share above it; the stronger of the two).
+  (duration minus the time children cover) exceeds the baseline's median (or p75, p90, p95;
+  binomial against the baseline's own share above it, the strongest of the four).
   Exclusive time keeps a slow callee from making
   every caller look slow. One sample per trace (its slowest such span): a request's spans are
   not independent draws. :func:`slo_scout.core.rca.analysis.investigate` keeps these only for
@@ -63,8 +63,10 @@ from slo_scout.core.telemetry.model import Span
 
 # A slower step or a delay on the wire moves the whole distribution of times: it shows above
 # the baseline's median where the baseline's own tail reaches further than the shift, above
-# its p95 where it does not. The times tests take the stronger, less log10 2.
-_SHIFT_QUANTILES: Final = (0.5, 0.95)
+# its p95 where it does not. The times tests take the strongest of these thresholds, less
+# log10 of how many (a sup over thresholds, as in higher criticism): a small shift in many
+# requests is strong above the median, a large one in the same requests above the p90.
+_SHIFT_QUANTILES: Final = (0.5, 0.75, 0.9, 0.95)
 
 
 def _failing_ids(spans: Sequence[Span], logs: Iterable[LogRecord]) -> set[str]:
@@ -161,9 +163,9 @@ def _tail_test(
     signal: str,
     what: str,
 ) -> list[Evidence]:
-    """Per key, the share of ``now`` above the baseline's median, or p95, against the
-    baseline's own share above it (binomial upper tail): the stronger of the two, less
-    ``log10 2`` (see ``_SHIFT_QUANTILES``), and less ``log10`` of the service's keys."""
+    """Per key, the share of ``now`` above a quantile of the baseline against the baseline's
+    own share above it (binomial upper tail): the strongest over ``_SHIFT_QUANTILES``, less
+    ``log10`` of how many, and less ``log10`` of the service's keys."""
     found = []
     # the strongest of a service's m operations (or directions): discount the m chances
     tests = Counter(service for service, _ in now if before.get((service, _)))
@@ -279,8 +281,8 @@ def network_shifts(
     explains it: to the caller when the caller's own inbound edges moved by at least half as
     much in time (its pod is late, both ways), else to the callee. A service's finding pools
     the calls of the edges it holds (those into it that are its own, and those it sends late):
-    the share of them whose wire time is above its edge's baseline median (or p95), against
-    the baseline's own share (binomial upper tail, the stronger of the two, less ``log10 2``).
+    the share of them whose wire time is above its edge's baseline median (or p75, p90, p95),
+    against the baseline's own share (binomial upper tail, the strongest, as ``_tail_test``).
     Pooled, a service whose every edge moved by a few milliseconds stands out however its calls
     spread over edges; one moved edge among many quiet ones is diluted by them.
     """
