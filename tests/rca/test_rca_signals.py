@@ -245,6 +245,20 @@ def test_the_score_is_the_largest_standout_and_the_kind_follows_it() -> None:
     assert suspects[0].score == max(suspects[0].signals.values())
 
 
+def test_a_saturated_pod_is_named_for_its_resource_not_its_slowness() -> None:
+    # A CPU hog slows everything the pod does, the queue before its spans included (wire time):
+    # the resource is the cause, the slowness its symptom.
+    quiet = [_ev(signal, service, 0.4, kind) for service in ("cart", "search", "stock")
+             for signal, kind in (("network", "network"), ("metric_cpu", "cpu"))]
+    slow = [_ev("network", "prices", 9.0, "network"), _ev("metric_cpu", "prices", 4.0, "cpu")]
+    prices = rank(slow + quiet)[0]
+    assert (prices.service, prices.kind) == ("prices", "cpu")
+    assert prices.score == prices.signals["network"]  # the score is the slowness's standout
+    # A CPU that moved no more than the others' (no standout) does not rename it.
+    level = [slow[0], _ev("metric_cpu", "prices", 0.6, "cpu"), *quiet]
+    assert rank(level)[0].kind == "network"
+
+
 def test_investigate_ranks_the_failing_callee_first_and_summarises() -> None:
     baseline = Telemetry(spans=traces(40, "b"))
     incident = Telemetry(spans=traces(20, "i", error_at="orders"))

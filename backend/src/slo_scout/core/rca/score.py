@@ -13,8 +13,9 @@
    one service whose errors start now is the lone finding, and a lone finding stands out by
    its own surprise (against no one else, its standout would be 0).
 3. The score is the service's largest ``z`` over the signals; the sum of its ``z`` breaks ties.
-   The suspect's kind is that signal's kind, its operation that of its strongest finding with
-   an operation. Remaining ties break by name, so the ranking is deterministic.
+   The suspect's kind is that signal's kind (but see :func:`_kind`: a saturated resource
+   explains slowness), its operation that of its strongest finding with an operation.
+   Remaining ties break by name, so the ranking is deterministic.
 
 Why the largest and not the sum: a fault shows in one or two signals (a CPU hog in metrics and
 latency, a thrown exception in error logs), and the others add noise. Why relative to the other
@@ -26,8 +27,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from typing import Final
 
-from slo_scout.core.rca.model import Evidence, Suspect
+from slo_scout.core.rca.model import Evidence, FaultKind, Suspect
 from slo_scout.core.rca.stats import MIN_SPREAD, median
 
 EVIDENCE_PER_SUSPECT = 5
@@ -79,10 +81,30 @@ def rank(
         suspects.append(Suspect(
             service=service,
             score=signals[top_signal],
-            kind=strongest[top_signal][service].kind,
+            kind=_kind(top_signal, signals, {name: found[service]
+                                             for name, found in strongest.items()
+                                             if service in found}),
             operation=operation,
             signals=signals,
             evidence=items[:EVIDENCE_PER_SUSPECT],
         ))
     suspects.sort(key=lambda s: (-s.score, -sum(s.signals.values()), s.service))
     return suspects
+
+
+_SLOWNESS: Final = frozenset({"latency", "network"})
+_RESOURCES: Final = frozenset({"cpu", "memory"})
+
+
+def _kind(top: str, standouts: Mapping[str, float], strongest: Mapping[str, Evidence]
+          ) -> FaultKind:
+    """The kind of the top signal, unless that is slowness (latency, the wire) and one of the
+    service's own CPU or memory metrics stands out too (by a decade or more): a saturated pod
+    is slow in all it does, its queues included, so the resource is the cause and the slowness
+    its symptom."""
+    kind = strongest[top].kind
+    if kind not in _SLOWNESS:
+        return kind
+    resources = [(standouts[name], name) for name, e in strongest.items()
+                 if e.kind in _RESOURCES and standouts[name] >= MIN_SPREAD]
+    return strongest[max(resources)[1]].kind if resources else kind
