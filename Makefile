@@ -51,6 +51,7 @@ bench: bootstrap
 	$(BIN)/python -m bench.recommendations # issue 13: past day -> next day on the simulated shop, seed pairs
 	$(BIN)/slo-scout rca evaluate ../shared/datasets/nezha-trainticket --no-progress # issue 16: AS@k on the public day
 	$(BIN)/python -m bench.rca_simulated --seed 1 --faults 30 # issue 16: AS@k on faults injected into the simulated shop, with and without status
+	$(BIN)/python -m bench.rca_delayed --seed 1 --faults 30   # issue 16: AS@k on network delays replayed into the public day's traces
 	$(BIN)/python -m bench.similar   # issue 14: model load, embedding per journey, nearest-journey query
 	$(BIN)/python -m bench.ui        # issue 17: every review UI page's server time on 10,000 journeys, beside the JSON list
 
