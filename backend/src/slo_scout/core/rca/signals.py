@@ -10,10 +10,9 @@ surprise is less ``log10 m`` (Bonferroni): more tests are more chances to look s
   them) are the origins. Count per service against the baseline's origin rate (Poisson).
 - :func:`latency_shifts`: per service and operation, the share of traces whose exclusive time
   (duration minus the time children cover) exceeds the baseline's median (or p75, p90, p95;
-  binomial against the baseline's own share above it, the strongest of the four).
-  Exclusive time keeps a slow callee from making
-  every caller look slow. One sample per trace (its slowest such span): a request's spans are
-  not independent draws. :func:`slo_scout.core.rca.analysis.investigate` keeps these only for
+  binomial against the baseline's own share above it, the strongest of the four). Exclusive
+  time keeps a slow callee from making every caller look slow. One sample per trace (its
+  slowest such span): a request's spans are not independent draws. :func:`slo_scout.core.rca.analysis.investigate` keeps these only for
   services whose critical-path time moved too (off the critical path, no SLO burns of it).
   A caller-side span with a remote server child (:func:`wire_spans`) is no sample: its time
   outside the child is the wire's, scored by ``network``.
@@ -27,7 +26,7 @@ surprise is less ``log10 m`` (Bonferroni): more tests are more chances to look s
   running that operation whose span wrote the template, against the baseline's share
   (binomial, both tails): new templates, surges, and templates that stopped (a method that now
   returns early). The recent past joins the baseline for ordinary templates, which are counted
-  in the traces where the service logged no error (a service failing more or less often takes
+  in the traces where the service did not fail (a service failing more or less often takes
   another path); error templates count only when they rise.
 - :func:`calls_stopped`: per service, operation and the calls it makes (its spans' direct
   children, by name), the share of the traces running the operation in which it made the call,
@@ -192,8 +191,8 @@ def _tail_test(
         found.append(Evidence(
             signal, service, op, "latency", surprise,
             f"{above} of {len(values)} {what} above the baseline p{round(100 * q)} "
-            f"{limit / 1e6:.1f} ms "
-            f"(expected {p * len(values):.1f}); median now {median_now / 1e6:.1f} ms, "
+            f"{limit / 1e6:.1f} ms (expected {p * len(values):.1f}); "
+            f"median now {median_now / 1e6:.1f} ms, "
             f"before {base[len(base) // 2] / 1e6:.1f} ms",
         ))
     return found
