@@ -12,8 +12,9 @@ surprise is less ``log10 m`` (Bonferroni): more tests are more chances to look s
   (duration minus the time children cover) exceeds the baseline's median (or p75, p90, p95;
   binomial against the baseline's own share above it, the strongest of the four). Exclusive
   time keeps a slow callee from making every caller look slow. One sample per trace (its
-  slowest such span): a request's spans are not independent draws. :func:`slo_scout.core.rca.analysis.investigate` keeps these only for
-  services whose critical-path time moved too (off the critical path, no SLO burns of it).
+  slowest such span): a request's spans are not independent draws.
+  :func:`slo_scout.core.rca.analysis.investigate` keeps these only for services whose
+  critical-path time moved too (off the critical path, no SLO burns of it).
   A caller-side span with a remote server child (:func:`wire_spans`) is no sample: its time
   outside the child is the wire's, scored by ``network``.
 - :func:`critical_path_shifts`: per service, the same test on its time on each trace's critical
