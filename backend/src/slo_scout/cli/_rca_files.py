@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
+from slo_scout.control.logs.mining import with_location
 from slo_scout.core.errors import DecodeError
 from slo_scout.core.rca.model import FaultKind, LogRecord, MetricSample
 from slo_scout.core.telemetry import Span, decode_stream
@@ -160,11 +161,10 @@ class TemplateMiner:
     """
 
     def __init__(self) -> None:
-        from slo_scout.control.logs.mining import MinerMissing, TemplateMiners, with_location
+        from slo_scout.control.logs.mining import MinerMissing, TemplateMiners
 
         try:
             self._miners = TemplateMiners("rca")
-            self._with_location = with_location
         except MinerMissing as exc:  # drain3 comes with the `streaming` extra
             raise RcaInputError(str(exc), source="<logs>") from exc
 
@@ -183,7 +183,7 @@ class TemplateMiner:
             masked = self._masked(record.template)
             cluster = tree.match(masked, full_search_strategy="fallback") if tree else None
             template = str(cluster.get_template()) if cluster is not None else masked
-            template = self._with_location(template, record.template)
+            template = with_location(template, record.template)
             out.append(replace(record, template=template))
         return out
 

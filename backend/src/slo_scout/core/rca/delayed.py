@@ -47,36 +47,29 @@ def delay_egress(spans: Sequence[Span], service: str, delay_ns: int) -> list[Spa
         remote = parent.service != child.service
         return delay_ns if remote and child.service == service else 0
 
+    for kids in children.values():
+        kids.sort(key=lambda s: (s.start_ns, s.span_id))
     for root in roots:
-        # Iterative post-order walk: a span's end needs its children's, which need their start.
-        stack: list[tuple[Span, int, bool]] = [(root, 0, False)]
+        # Iterative post-order walk. A child's start depends on its earlier siblings' ends, so
+        # a parent's frame places its children one at a time (``placed`` of them so far).
+        stack: list[tuple[Span, int, int]] = [(root, 0, 0)]
         while stack:
-            span, shift, expanded = stack.pop()
-            key = (span.trace_id, span.span_id)
-            kids = sorted(children.get(key, ()), key=lambda s: (s.start_ns, s.span_id))
-            if not expanded:
-                # Children's starts depend on their earlier siblings' ends, so they are placed
-                # one at a time: visit them in order, each after the previous one is done.
-                stack.append((span, shift, True))
-                if kids:
-                    stack.append((kids[0], shift + request_delay(span, kids[0]), False))
-                continue
-            # Expanded: the children placed so far are in `moved`; place the next, or finish.
-            done = [k for k in kids if (k.trace_id, k.span_id) in moved]
-            if len(done) < len(kids):
-                nxt = kids[len(done)]
+            span, shift, placed = stack.pop()
+            kids = children.get((span.trace_id, span.span_id), [])
+            if placed < len(kids):
+                nxt = kids[placed]
                 start = shift + request_delay(span, nxt)
-                for earlier in done:
+                for earlier in kids[:placed]:
                     if earlier.end_ns <= nxt.start_ns:  # it waited for that one
                         start = max(start, moved[(earlier.trace_id, earlier.span_id)][1]
                                     + response_delay(span, earlier))
-                stack.append((span, shift, True))
-                stack.append((nxt, start, False))
+                stack.append((span, shift, placed + 1))
+                stack.append((nxt, start, 0))
                 continue
             end = shift
             for kid in kids:
                 end = max(end, moved[(kid.trace_id, kid.span_id)][1] + response_delay(span, kid))
-            moved[key] = (shift, end)
+            moved[(span.trace_id, span.span_id)] = (shift, end)
     out = []
     for span in spans:
         start, end = moved.get((span.trace_id, span.span_id), (0, 0))
